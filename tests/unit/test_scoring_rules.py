@@ -1,0 +1,206 @@
+"""Per-rule points, NA/missing handling and number parsing (hand-computed expectations)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from scoring.framework import Band, Level, Node, Rule
+from scoring.rules import NA, RULES, indicator_points, is_na, parse_number
+
+
+def pts(rule, value, mp=10):
+    return indicator_points(rule, value, mp)
+
+
+# ---------------------------------------------------------------- each rule kind
+
+def test_registry_covers_every_kind():
+    assert set(RULES) == {"target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty", "manual"}
+
+
+def test_target_higher_and_lower():
+    r = Rule("target", target=85, direction="higher")
+    assert pts(r, 85).points == 10   # 85 >= 85 -> max
+    assert pts(r, 84.9).points == 0  # below target -> 0
+    r = Rule("target", target=5, direction="lower")
+    assert pts(r, 5).points == 10    # 5 <= 5 -> max
+    assert pts(r, 6).points == 0
+
+
+def test_linear_higher():
+    r = Rule("linear", floor=50, target=90, direction="higher")
+    assert pts(r, 50, 20).points == 0        # at floor
+    assert pts(r, 40, 20).points == 0        # beyond floor
+    assert pts(r, 70, 20).points == 10       # 20 * (70-50)/(90-50) = 20 * 0.5 = 10
+    assert pts(r, 60, 20).points == 5        # 20 * 10/40 = 5
+    assert pts(r, 95, 20).points == 20       # beyond target
+
+
+def test_linear_lower():
+    r = Rule("linear", floor=10, target=2, direction="lower")
+    assert pts(r, 6, 10).points == 5         # 10 * (10-6)/(10-2) = 10 * 4/8 = 5
+    assert pts(r, 4, 10).points == 7.5       # 10 * 6/8 = 7.5
+    assert pts(r, 12, 10).points == 0
+    assert pts(r, 1, 10).points == 10
+
+
+def test_linear_rounds_to_4_decimals():
+    r = Rule("linear", floor=0, target=3, direction="higher")
+    assert pts(r, 1, 10).points == 3.3333    # 10/3 = 3.33333.. -> 3.3333
+
+
+def test_banded():
+    r = Rule("banded", bands=(Band(0, 2), Band(50, 5), Band(80, 10)))
+    assert pts(r, -1).points == 0    # below first band
+    assert pts(r, 0).points == 2
+    assert pts(r, 49.9).points == 2
+    assert pts(r, 50).points == 5
+    assert pts(r, 100).points == 10
+
+
+def test_yes_no_defaults_and_custom():
+    r = Rule("yes_no")
+    assert pts(r, True).points == 10 and pts(r, "có").points == 10
+    assert pts(r, "no").points == 0 and pts(r, False).points == 0
+    r = Rule("yes_no", yes_points=6, no_points=2)
+    assert pts(r, "yes").points == 6 and pts(r, "không").points == 2
+    assert pts(r, "maybe").status == "invalid"
+
+
+def test_count():
+    r = Rule("count", per_item=2, cap=8)
+    assert pts(r, 3).points == 6     # 3 * 2 = 6
+    assert pts(r, 5).points == 8     # min(10, cap 8, max 10) = 8
+    r = Rule("count", per_item=4)
+    assert pts(r, 5, 10).points == 10  # min(20, max 10)
+    assert pts(r, -1).status == "invalid"
+
+
+def test_judged():
+    r = Rule("judged", levels=(Level("good", 8), Level("fair", 5)))
+    assert pts(r, "good").points == 8
+    assert pts(r, "fair").points == 5
+    res = pts(r, None)
+    assert (res.points, res.status) == (0, "judged_pending")
+    assert pts(r, "excellent").status == "invalid"
+
+
+def test_bonus_and_penalty():
+    assert pts(Rule("bonus", per_item=2), 2, 6).points == 4      # 2 * 2 = 4
+    assert pts(Rule("bonus", per_item=2), 5, 6).points == 6      # min(10, 6)
+    assert pts(Rule("penalty", per_item=3), 1, 6).points == -3   # -min(3, 6)
+    assert pts(Rule("penalty", per_item=3), 4, 6).points == -6   # -min(12, 6)
+
+
+def test_manual_clamped():
+    r = Rule("manual")
+    assert pts(r, 7.5).points == 7.5
+    assert pts(r, "7,5").points == 7.5   # Vietnamese decimal comma
+    assert pts(r, 12).points == 10       # clamped to max
+    assert pts(r, -2).points == 0
+
+
+def test_missing_and_na():
+    node = Node("X", {"en": "x"}, "regular", 10, rule=Rule("target", target=1), na_allowed=True)
+    r = indicator_points(node, None)
+    assert (r.points, r.status) == (0, "missing")
+    for na in (NA, "NA", " na "):
+        r = indicator_points(node, na)
+        assert (r.points, r.status) == (10, "not_applicable")   # NA -> full points
+    strict = Node("Y", {"en": "y"}, "regular", 10, rule=Rule("target", target=1))
+    assert indicator_points(strict, NA).status == "invalid"
+    pen = Node("P", {"en": "p"}, "penalty", 5, rule=Rule("penalty", per_item=1), na_allowed=True)
+    assert indicator_points(pen, NA).points == 0                # NA never deducts
+    assert is_na(NA) and not is_na("N/A?")
+
+
+# ---------------------------------------------------------------- parse_number
+
+@pytest.mark.parametrize("text,expected", [
+    ("1.234,5", 1234.5), ("1234.5", 1234.5), ("1234,5", 1234.5), ("1.234.567", 1234567),
+    ("1,234.5", 1234.5), ("12", 12), ("0,125", 0.125), ("1234.567", 1234.567),
+    ("-3,5", -3.5), ("1 234,5", 1234.5), (" 85 ", 85), ("1,234,567.25", 1234567.25),
+])
+def test_parse_number(text, expected):
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1.234", "12,500", "abc", "", "1e5", ".5", "5.", "1.2.3", "1,234,5",
+                                  "1,234.567,8", "12 34", "+", "1..2"])
+def test_parse_number_refuses(text):
+    with pytest.raises(ValueError):
+        parse_number(text)
+
+
+def test_parse_number_ambiguous_message():
+    with pytest.raises(ValueError, match="ambiguous"):
+        parse_number("1.234")
+
+
+# ---------------------------------------------------------------- properties
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+maxp = st.floats(0.5, 1000)
+
+
+@st.composite
+def any_rule(draw):
+    kind = draw(st.sampled_from(sorted(RULES)))
+    if kind == "target":
+        return Rule(kind, target=draw(finite), direction=draw(st.sampled_from(["higher", "lower"])))
+    if kind == "linear":
+        a, b = sorted(draw(st.lists(finite, min_size=2, max_size=2, unique=True)))
+        d = draw(st.sampled_from(["higher", "lower"]))
+        return Rule(kind, floor=a if d == "higher" else b, target=b if d == "higher" else a, direction=d)
+    if kind == "banded":
+        froms = sorted(draw(st.lists(finite, min_size=1, max_size=5, unique=True)))
+        return Rule(kind, bands=tuple(Band(f, draw(st.floats(0, 1000))) for f in froms))
+    if kind in ("count", "bonus", "penalty"):
+        return Rule(kind, per_item=draw(st.floats(0.1, 100)))
+    if kind == "judged":
+        return Rule(kind, levels=(Level("a", draw(st.floats(0, 1000))), Level("b", 0)))
+    return Rule(kind)
+
+
+@settings(max_examples=150, deadline=None)
+@given(any_rule(), finite, maxp)
+def test_points_within_range(rule, value, mp):
+    v = "a" if rule.kind == "judged" else (value > 0 if rule.kind == "yes_no" else value)
+    p = indicator_points(rule, v, mp).points
+    if rule.kind == "penalty":
+        assert -mp <= p <= 0
+    else:
+        assert 0 <= p <= mp
+
+
+@st.composite
+def monotone_rule(draw):
+    kind = draw(st.sampled_from(["target", "linear", "count", "banded"]))
+    d = draw(st.sampled_from(["higher", "lower"]))
+    if kind == "target":
+        return Rule(kind, target=draw(finite), direction=d)
+    if kind == "linear":
+        a, b = sorted(draw(st.lists(finite, min_size=2, max_size=2, unique=True)))
+        return Rule(kind, floor=a if d == "higher" else b, target=b if d == "higher" else a, direction=d)
+    if kind == "count":
+        return Rule(kind, per_item=draw(st.floats(0.1, 100)))
+    froms = sorted(draw(st.lists(finite, min_size=1, max_size=5, unique=True)))
+    points = sorted(draw(st.lists(st.floats(0, 100), min_size=len(froms), max_size=len(froms))))
+    return Rule(kind, bands=tuple(Band(f, p) for f, p in zip(froms, points)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(monotone_rule(), finite, finite, maxp)
+def test_monotone_rules(rule, a, b, mp):
+    lo, hi = sorted([a, b])
+    if rule.kind == "count":
+        lo, hi = abs(lo) if lo >= 0 else 0, abs(hi) if lo >= 0 else abs(hi - lo)
+        lo, hi = sorted([lo, hi])
+    p_lo, p_hi = indicator_points(rule, lo, mp).points, indicator_points(rule, hi, mp).points
+    if rule.kind in ("target", "linear") and rule.direction == "lower":
+        assert p_lo >= p_hi   # antitone for direction lower
+    else:
+        assert p_lo <= p_hi   # monotone for direction higher / counts / ascending bands
