@@ -1,0 +1,115 @@
+"""Combining several judges' points for the same item, and judge-severity diagnostics.
+
+Decisions where the brief is silent:
+
+* Standard deviations are population sds (ddof = 0): the campaign's scores are
+  the whole population of that judge's scores, not a sample.
+* z-score normalisation works on the fraction of each item's max
+  (points / max_points) so items with different maxima can be pooled; results
+  are mapped back to points with the item's max. The panel's mean/sd are those
+  of *all* scores in the input pooled together.
+* ``trimmed_mean`` never trims fewer than 3 scores, whatever ``trim_min_judges`` says
+  (trimming two scores would leave nothing).
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, replace
+from typing import Hashable, Sequence
+
+from .rules import round_points
+
+
+@dataclass(frozen=True)
+class JudgeScore:
+    judge_id: Hashable
+    item_id: Hashable
+    points: float
+    max_points: float
+
+
+@dataclass(frozen=True)
+class JudgeStat:
+    mean: float
+    sd: float
+    shift_vs_panel: float
+    n: int
+
+
+METHODS = ("mean", "median", "trimmed_mean")
+
+
+def aggregate(points: Sequence[float], method: str = "mean", trim_min_judges: int = 3) -> float:
+    """One figure from several judges' points: mean, median or trimmed mean (drop one high, one low)."""
+    pts = [float(p) for p in points]
+    if not pts:
+        raise ValueError("no points to aggregate")
+    if method == "mean":
+        return round_points(math.fsum(pts) / len(pts))
+    if method == "median":
+        return round_points(statistics.median(pts))
+    if method == "trimmed_mean":
+        if len(pts) >= max(trim_min_judges, 3):
+            pts = sorted(pts)[1:-1]
+        return round_points(math.fsum(pts) / len(pts))
+    raise ValueError(f"unknown aggregation method {method!r}; expected one of {METHODS}")
+
+
+def disagreement(points: Sequence[float], threshold: float) -> bool:
+    """True when judges' spread (max − min) exceeds ``threshold`` → flag for discussion."""
+    pts = list(points)
+    return bool(pts) and (max(pts) - min(pts)) > threshold
+
+
+def _mean_sd(xs: Sequence[float]) -> tuple[float, float]:
+    m = math.fsum(xs) / len(xs)
+    return m, math.sqrt(math.fsum((x - m) ** 2 for x in xs) / len(xs))
+
+
+def _frac(s: JudgeScore) -> float:
+    return s.points / s.max_points if s.max_points > 0 else 0.0
+
+
+def zscore_normalise(scores: Sequence[JudgeScore]) -> list[JudgeScore]:
+    """Remove each judge's severity/spread: standardise per judge, rescale to the panel.
+
+    x' = M + (x − m_j) / s_j × S on fractions of max, clamped to [0, max]; a judge
+    with one score or sd 0 only gets the mean shift x' = x − m_j + M.
+    Output keeps input order.
+    """
+    if not scores:
+        return []
+    fr = [_frac(s) for s in scores]
+    panel_m, panel_sd = _mean_sd(fr)
+    by_judge: dict[Hashable, list[float]] = {}
+    for s, f in zip(scores, fr):
+        by_judge.setdefault(s.judge_id, []).append(f)
+    stats = {j: _mean_sd(v) for j, v in by_judge.items()}
+    out = []
+    for s, f in zip(scores, fr):
+        m, sd = stats[s.judge_id]
+        if len(by_judge[s.judge_id]) < 2 or sd == 0:
+            nf = f - m + panel_m
+        else:
+            nf = panel_m + (f - m) / sd * panel_sd
+        pts = min(max(nf * s.max_points, 0.0), s.max_points)
+        out.append(replace(s, points=round_points(pts)))
+    return out
+
+
+def judge_stats(scores: Sequence[JudgeScore]) -> dict[Hashable, JudgeStat]:
+    """Per judge: mean and sd of points, and mean (own − panel mean on the same item)."""
+    by_item: dict[Hashable, list[float]] = {}
+    for s in scores:
+        by_item.setdefault(s.item_id, []).append(s.points)
+    item_mean = {i: math.fsum(v) / len(v) for i, v in by_item.items()}
+    by_judge: dict[Hashable, list[JudgeScore]] = {}
+    for s in scores:
+        by_judge.setdefault(s.judge_id, []).append(s)
+    out = {}
+    for j, ss in by_judge.items():
+        m, sd = _mean_sd([s.points for s in ss])
+        shift = math.fsum(s.points - item_mean[s.item_id] for s in ss) / len(ss)
+        out[j] = JudgeStat(round_points(m), round_points(sd), round_points(shift), len(ss))
+    return out

@@ -1,0 +1,102 @@
+"""District scores derived from their communes' results (plus, optionally, the district's own score).
+
+Decisions where the brief is silent:
+
+* No communes → the communes part is 0 (nothing was achieved), with a component saying so.
+* ``weighted_mean``: a commune without population gets the mean of the known
+  populations (so it neither dominates nor vanishes); if none is known all
+  weights are equal.
+* ``combined`` uses the weights as given (no renormalisation, so 0.4/0.6 mean
+  exactly that); a missing own score counts as 0 and is flagged in components.
+* ``share_meeting`` ``scale`` defaults to 100.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .rules import round_points
+
+
+@dataclass(frozen=True)
+class CommuneResult:
+    unit_code: str
+    total: float
+    population: float | None = None
+    meets_standard: bool = False
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    total: float
+    method: str
+    components: list[dict] = field(default_factory=list)
+
+
+def _mean(rule: dict, communes: Sequence[CommuneResult]) -> RollupResult:
+    n = len(communes)
+    if n == 0:
+        return RollupResult(0.0, "mean", [{"note": "no communes"}])
+    comps = [{"unit_code": c.unit_code, "total": c.total, "weight": 1 / n,
+              "contribution": round_points(c.total / n)} for c in communes]
+    return RollupResult(round_points(math.fsum(c.total for c in communes) / n), "mean", comps)
+
+
+def _weighted_mean(rule: dict, communes: Sequence[CommuneResult]) -> RollupResult:
+    if not communes:
+        return RollupResult(0.0, "weighted_mean", [{"note": "no communes"}])
+    known = [c.population for c in communes if c.population is not None]
+    fill = math.fsum(known) / len(known) if known else 1.0
+    pops = [c.population if c.population is not None else fill for c in communes]
+    wsum = math.fsum(pops)
+    if wsum <= 0:
+        pops, wsum = [1.0] * len(communes), float(len(communes))
+    comps, acc = [], []
+    for c, p in zip(communes, pops):
+        w = p / wsum
+        acc.append(c.total * w)
+        comps.append({"unit_code": c.unit_code, "total": c.total, "population": p,
+                      "population_imputed": c.population is None, "weight": w,
+                      "contribution": round_points(c.total * w)})
+    return RollupResult(round_points(math.fsum(acc)), "weighted_mean", comps)
+
+
+def _share_meeting(rule: dict, communes: Sequence[CommuneResult]) -> RollupResult:
+    scale = float(rule.get("scale", 100))
+    n = len(communes)
+    met = sum(1 for c in communes if c.meets_standard)
+    comps = [{"unit_code": c.unit_code, "meets_standard": c.meets_standard} for c in communes]
+    comps.append({"met": met, "of": n, "scale": scale})
+    total = round_points(met / n * scale) if n else 0.0
+    return RollupResult(total, "share_meeting", comps)
+
+
+def _combined(rule: dict, own: float | None, communes: Sequence[CommuneResult]) -> RollupResult:
+    inner_rule = rule.get("communes") or {"kind": "mean"}
+    if inner_rule.get("kind") == "combined":
+        raise ValueError("combined rollup cannot nest another combined rule")
+    inner = rollup(inner_rule, None, communes)
+    ow, cw = float(rule.get("own_weight", 0.5)), float(rule.get("communes_weight", 0.5))
+    own_v = 0.0 if own is None else float(own)
+    comps = [
+        {"part": "own", "score": own_v, "weight": ow, "contribution": round_points(ow * own_v),
+         "missing": own is None},
+        {"part": "communes", "method": inner.method, "score": inner.total, "weight": cw,
+         "contribution": round_points(cw * inner.total), "components": inner.components},
+    ]
+    return RollupResult(round_points(ow * own_v + cw * inner.total), "combined", comps)
+
+
+def rollup(rule: dict, own: float | None, communes: Sequence[CommuneResult]) -> RollupResult:
+    """Apply a rollup ``rule`` (``{"kind": mean|weighted_mean|share_meeting|combined, ...}``)."""
+    kind = rule.get("kind")
+    if kind == "mean":
+        return _mean(rule, communes)
+    if kind == "weighted_mean":
+        return _weighted_mean(rule, communes)
+    if kind == "share_meeting":
+        return _share_meeting(rule, communes)
+    if kind == "combined":
+        return _combined(rule, own, communes)
+    raise ValueError(f"unknown rollup kind {kind!r}")

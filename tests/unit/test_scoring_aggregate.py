@@ -1,0 +1,90 @@
+"""Judges' aggregation, z-score normalisation and judge statistics (hand-computed)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from scoring.aggregate import JudgeScore, aggregate, disagreement, judge_stats, zscore_normalise
+
+
+def test_mean_median_trimmed():
+    assert aggregate([6, 8, 10]) == 8                       # 24 / 3
+    assert aggregate([3, 6, 8, 10], "median") == 7           # (6 + 8) / 2
+    assert aggregate([3, 6, 8, 10], "trimmed_mean") == 7     # drop 3 and 10 -> (6 + 8) / 2
+    assert aggregate([6, 9], "trimmed_mean") == 7.5          # < 3 judges -> plain mean
+    assert aggregate([3, 6, 8, 10], "trimmed_mean", trim_min_judges=5) == 6.75   # 27 / 4
+    assert aggregate([1, 2], "mean") == 1.5
+    with pytest.raises(ValueError):
+        aggregate([])
+    with pytest.raises(ValueError):
+        aggregate([1], "mode")
+
+
+def test_disagreement():
+    assert disagreement([6, 9], 2)          # 3 > 2
+    assert not disagreement([6, 8], 2)      # 2 is not > 2
+    assert not disagreement([], 1)
+
+
+def S(j, i, p, m=10):
+    return JudgeScore(j, i, p, m)
+
+
+def test_zscore_two_judges():
+    # A: [6, 8] (mean .7, sd .1 as fractions) ; B: [8, 10] (mean .9, sd .1)
+    # pooled fractions [.6, .8, .8, 1.0]: mean .8, sd sqrt((.04 + 0 + 0 + .04) / 4) = sqrt(.02) = .141421
+    # A's 6 -> z = −1 -> .8 − .141421 = .658579 -> 6.5858 ; A's 8 -> z = +1 -> 9.4142 ; B likewise
+    out = zscore_normalise([S("A", "x", 6), S("A", "y", 8), S("B", "x", 8), S("B", "y", 10)])
+    assert [s.points for s in out] == [6.5858, 9.4142, 6.5858, 9.4142]
+    assert [(s.judge_id, s.item_id) for s in out] == [("A", "x"), ("A", "y"), ("B", "x"), ("B", "y")]
+
+
+def test_zscore_single_score_gets_mean_shift():
+    # pooled fractions [.6, .8, .4]: mean .6, sd sqrt((0 + .04 + .04) / 3) = .163299
+    # C has one score: .4 − .4 + .6 = .6 -> 6
+    # A (mean .7, sd .1): 6 -> .6 − .163299 = .436701 -> 4.3670 ; 8 -> .763299 -> 7.6330
+    out = zscore_normalise([S("A", "x", 6), S("A", "y", 8), S("C", "x", 4)])
+    assert [s.points for s in out] == [4.367, 7.633, 6.0]
+
+
+def test_zscore_clamps_and_sd_zero():
+    # E: [2, 10] (mean .6, sd .4) ; F: [9, 9] (sd 0)
+    # pooled [.2, 1, .9, .9]: mean .75, var (.3025 + .0625 + .0225 + .0225) / 4 = .1025, sd .320156
+    # E's 10: z = 1 -> 1.070156 -> clamped to 10 ; E's 2: .75 − .320156 = .429844 -> 4.2984
+    # F: mean shift .9 − .9 + .75 = .75 -> 7.5
+    out = zscore_normalise([S("E", "x", 2), S("E", "y", 10), S("F", "x", 9), S("F", "y", 9)])
+    assert [s.points for s in out] == [4.2984, 10, 7.5, 7.5]
+
+
+def test_zscore_mixed_max_points():
+    # the same judge scoring out of 10 and out of 20 is compared on fractions
+    # A: 5/10 = .5, 10/20 = .5 -> sd 0 -> shift ; B: 8/10 = .8, 16/20 = .8 -> sd 0
+    # pooled mean .65 -> A: .5 − .5 + .65 = .65 -> 6.5 and 13 ; B: .65 -> 6.5 and 13
+    out = zscore_normalise([S("A", "x", 5, 10), S("A", "y", 10, 20), S("B", "x", 8, 10), S("B", "y", 16, 20)])
+    assert [s.points for s in out] == [6.5, 13, 6.5, 13]
+    assert zscore_normalise([]) == []
+
+
+def test_judge_stats():
+    # item means: x (6 + 8) / 2 = 7, y (8 + 10) / 2 = 9
+    # A shift = ((6 − 7) + (8 − 9)) / 2 = −1 ; B = +1 ; A mean 7, population sd 1
+    st_ = judge_stats([S("A", "x", 6), S("A", "y", 8), S("B", "x", 8), S("B", "y", 10)])
+    assert (st_["A"].mean, st_["A"].sd, st_["A"].shift_vs_panel, st_["A"].n) == (7, 1, -1, 2)
+    assert (st_["B"].mean, st_["B"].shift_vs_panel) == (9, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 5), st.floats(0, 10)), min_size=1, max_size=20))
+def test_zscore_stays_in_range(rows):
+    out = zscore_normalise([S(j, i, p) for j, i, p in rows])
+    assert len(out) == len(rows) and all(0 <= s.points <= 10 for s in out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 100), min_size=1, max_size=9), st.sampled_from(["mean", "median", "trimmed_mean"]))
+def test_aggregate_between_min_and_max(pts, method):
+    a = aggregate(pts, method)
+    assert min(pts) - 1e-4 <= a <= max(pts) + 1e-4
