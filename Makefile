@@ -1,0 +1,44 @@
+# Two commands: `make run` and `make test`. Everything else is installed on demand.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PLOTLY := static/vendor/plotly.min.js
+
+.PHONY: run test install install-dev bench bench-recompute bench-leaderboard lint translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# plotly.js comes from the plotly wheel: served from static/, never from a CDN.
+$(PLOTLY): $(VENV)/.installed
+	$(BIN)/python scripts/vendor_assets.py
+
+translations: $(VENV)/.installed
+	$(BIN)/python scripts/i18n.py compile
+
+install: $(VENV)/.installed $(PLOTLY) translations
+install-dev: install $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/python scripts/run.py
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: bench-recompute bench-leaderboard
+bench-recompute: install-dev
+	$(BIN)/python -m bench.recompute
+bench-leaderboard: install-dev
+	$(BIN)/python -m bench.leaderboard
+
+clean:
+	rm -rf $(VENV) static/vendor instance/run

@@ -1,0 +1,48 @@
+"""``flask`` commands for operators and automation."""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from .extensions import db
+from .models import ROLES, Unit, User
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    @click.option("--unit", "unit_code", help="Unit code (required for officers).")
+    @click.option("--name", "full_name", default="")
+    @click.password_option()
+    def create_user(username: str, role: str, unit_code: str | None, full_name: str, password: str):
+        """Create a user with a role (and a unit for officers)."""
+        unit = None
+        if unit_code:
+            unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+            if unit is None:
+                raise click.UsageError(f"no unit with code {unit_code!r}")
+        if role == "officer" and unit is None:
+            raise click.UsageError("an officer needs --unit")
+        if len(password) < 8:
+            raise click.UsageError("the password needs at least 8 characters")
+        if db.session.scalar(sa.select(User).where(User.username == username)):
+            raise click.UsageError(f"user {username!r} exists already")
+        user = User(username=username, role=role, unit=unit, full_name=full_name)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"created {role} {username}")
+
+    @app.cli.command("load-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database has units already.")
+    def load_demo(if_empty: bool):
+        """Load the demo data set (30 real districts, generated communes, four campaigns)."""
+        from .demo import load
+
+        if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Unit)):
+            click.echo("database not empty: demo data not loaded")
+            return
+        summary = load()
+        click.echo(summary)

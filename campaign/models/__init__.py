@@ -1,0 +1,33 @@
+"""All models, re-exported so ``from campaign.models import Entry`` works."""
+from .audit import AuditLog, AuditLogImmutable
+from .campaigns import (
+    CAMPAIGN_STATUSES,
+    Campaign,
+    CampaignUnit,
+    DeadlineExtension,
+    Framework,
+    FrameworkVersion,
+    IndicatorNode,
+    StatusChange,
+)
+from .entries import (
+    ENTRY_STATUSES,
+    ClarificationRequest,
+    Entry,
+    EntryVersion,
+    EvidenceFile,
+    IndicatorValue,
+)
+from .judging import Assignment, ConflictDeclaration, JudgeScore, Override, PanelMember
+from .results import RUN_KINDS, MapLayer, ScoreRun, UnitResult
+from .units import UNIT_LEVELS, Cluster, ClusterMember, Unit
+from .users import ROLES, User
+
+__all__ = [
+    "AuditLog", "AuditLogImmutable", "CAMPAIGN_STATUSES", "Campaign", "CampaignUnit",
+    "DeadlineExtension", "Framework", "FrameworkVersion", "IndicatorNode", "StatusChange",
+    "ENTRY_STATUSES", "ClarificationRequest", "Entry", "EntryVersion", "EvidenceFile",
+    "IndicatorValue", "Assignment", "ConflictDeclaration", "JudgeScore", "Override",
+    "PanelMember", "RUN_KINDS", "MapLayer", "ScoreRun", "UnitResult", "UNIT_LEVELS",
+    "Cluster", "ClusterMember", "Unit", "ROLES", "User",
+]

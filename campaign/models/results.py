@@ -1,0 +1,82 @@
+"""Score runs (provisional, what-if, published snapshots) and per-unit results."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import JSONType, utcnow
+
+RUN_KINDS = ("provisional", "snapshot", "midterm", "whatif")
+
+
+class ScoreRun(db.Model):
+    """A computed result set. Snapshots (published) are immutable once written."""
+
+    __tablename__ = "score_run"
+    __table_args__ = (sa.Index("ix_score_run_campaign_kind", "campaign_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="provisional")
+    status: Mapped[str] = mapped_column(sa.String(16), default="done")  # running|done|failed
+    inputs_version: Mapped[int] = mapped_column(default=0)
+    inputs_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    framework_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("framework_version.id"))
+    settings: Mapped[dict] = mapped_column(JSONType, default=dict)
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+    progress: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    previous_snapshot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("score_run.id"))
+
+    results: Mapped[list[UnitResult]] = relationship(
+        back_populates="run", cascade="all, delete-orphan"
+    )
+
+
+class UnitResult(db.Model):
+    __tablename__ = "unit_result"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "unit_id"),
+        sa.Index("ix_unit_result_run_level_total", "run_id", "level", "total"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("score_run.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entry.id"))
+    level: Mapped[int] = mapped_column(sa.SmallInteger)
+    cluster_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cluster.id"))
+    total: Mapped[float] = mapped_column(sa.Float)
+    own_total: Mapped[float | None] = mapped_column(sa.Float)  # before roll-up
+    self_total: Mapped[float | None] = mapped_column(sa.Float)
+    rank: Mapped[int | None]
+    rank_in_cluster: Mapped[int | None]
+    tied: Mapped[bool] = mapped_column(default=False)
+    band: Mapped[str | None] = mapped_column(sa.String(32))
+    award: Mapped[str | None] = mapped_column(sa.String(32))
+    group_scores: Mapped[dict] = mapped_column(JSONType, default=dict)
+    interval_low: Mapped[float | None] = mapped_column(sa.Float)
+    interval_high: Mapped[float | None] = mapped_column(sa.Float)
+    flagged: Mapped[bool] = mapped_column(default=False)  # judge disagreement
+    explanation: Mapped[dict | None] = mapped_column(JSONType)
+
+    run: Mapped[ScoreRun] = relationship(back_populates="results")
+
+
+class MapLayer(db.Model):
+    """A validated GeoJSON of district boundaries uploaded by an admin."""
+
+    __tablename__ = "map_layer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    geojson: Mapped[dict] = mapped_column(JSONType)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)

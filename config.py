@@ -1,0 +1,107 @@
+"""Configuration classes; every external value comes from an environment variable.
+
+Variables use the ``THIDUA_`` prefix. Defaults are safe for a developer laptop; the
+production class refuses to start without a secret key (checked in ``create_app``).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("THIDUA_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"THIDUA_{name}", default)
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _development_secret() -> str:
+    """Generate once and keep, so every gunicorn worker and restart shares the key."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def redis_url() -> str:
+    return env("REDIS_URL", "redis://127.0.0.1:6390/0")
+
+
+class Config:
+    SECRET_KEY: str | None = env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'thidua.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = redis_url()
+    UPLOAD_FOLDER = env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    # Per file; the request limit adds room for several files and form fields.
+    MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
+    MAX_CONTENT_LENGTH = env_int("MAX_REQUEST_MB", 50) * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    MAX_FORM_PARTS = 1000
+    ALLOWED_EVIDENCE_TYPES = tuple((env("EVIDENCE_TYPES", "pdf,jpeg,png,docx,xlsx") or "").split(","))
+    BABEL_DEFAULT_LOCALE = env("DEFAULT_LOCALE", "vi")
+    BABEL_DEFAULT_TIMEZONE = env("TIMEZONE", "Asia/Ho_Chi_Minh")
+    LANGUAGES = ("vi", "en")
+    BABEL_TRANSLATION_DIRECTORIES = ";".join(str(p) for p in sorted((BASE_DIR / "translations").glob("*")) if p.is_dir())
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = env_int("SESSION_HOURS", 12) * 3600
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
+    LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 10)  # failed logins per account per 5 minutes
+    RECOMPUTE_COALESCE_SECONDS = float(env("RECOMPUTE_COALESCE_SECONDS", "0.5") or 0.5)
+    CELERY = {
+        "broker_url": redis_url(),
+        "result_backend": redis_url(),
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": 600,
+        "task_soft_time_limit": 540,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": 1800},
+        "result_backend_transport_options": {"visibility_timeout": 1800},
+        "visibility_timeout": 1800,
+        "beat_schedule": {
+            "sweep-stale-campaigns": {"task": "thidua.sweep_stale", "schedule": float(env("SWEEP_SECONDS", "15") or 15)},
+        },
+        "timezone": "UTC",
+    }
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = env("SECRET_KEY") or None  # filled by create_app from instance/secret_key
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    REQUIRE_SECRET_KEY = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    WTF_CSRF_ENABLED = True
+    SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
+    LOGIN_RATE_LIMIT = 5
+    RECOMPUTE_COALESCE_SECONDS = 0.0
