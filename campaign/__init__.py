@@ -19,6 +19,12 @@ BLUEPRINTS = (
     "campaign.main.views",
     "campaign.auth.views",
     "campaign.public.views",
+    "campaign.admin.views",
+    "campaign.unit.views",
+    "campaign.reporting.views",
+    "campaign.judging.views",
+    "campaign.results.views",
+    "campaign.api.views",
 )
 
 

@@ -9,7 +9,19 @@ from .extensions import db
 from .models import ROLES, Unit, User
 
 
+# Feature modules that add their own commands with a ``register(app)`` function.
+FEATURE_COMMANDS = ("admin", "unit", "judging", "results", "public")
+
+
 def register(app: Flask) -> None:
+    import importlib
+    import importlib.util
+
+    for feature in FEATURE_COMMANDS:
+        name = f"campaign.{feature}.commands"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(app)
+
     @app.cli.command("create-user")
     @click.argument("username")
     @click.option("--role", type=click.Choice(ROLES), required=True)
