@@ -39,13 +39,33 @@ def redis_server():
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
+_PG_TEMPLATE: list[str] = []
+
+
+def _pg_template(admin) -> str:
+    """A database with the schema already created; copying it is faster than create_all."""
+    if _PG_TEMPLATE:
+        return _PG_TEMPLATE[0]
+    name = f"thidua_tmpl_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(PG_URL).set(database=name)
+    engine = sa.create_engine(url)
+    create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False))
+    db.metadata.create_all(engine)
+    engine.dispose()
+    _PG_TEMPLATE.append(name)
+    return name
+
+
 def _database_url(tmp_path) -> tuple[str, callable]:
     if not PG_URL:
         return f"sqlite:///{tmp_path / 'test.sqlite'}", lambda: None
     name = f"thidua_t_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    template = _pg_template(admin)
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
     def drop():
@@ -66,8 +86,9 @@ def make_app(tmp_path, redis_url: str, **overrides):
     )
     config.update(overrides)
     app = create_app(TestingConfig, **config)
-    with app.app_context():
-        db.create_all()
+    if not PG_URL:
+        with app.app_context():
+            db.create_all()
     app._drop_test_db = drop  # type: ignore[attr-defined]
     return app
 
@@ -154,3 +175,12 @@ def celery_worker(app):
     celery_app = app.extensions["celery"]
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drop the PostgreSQL template database this run created."""
+    if PG_URL and _PG_TEMPLATE:
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{_PG_TEMPLATE[0]}" WITH (FORCE)'))
+        admin.dispose()
