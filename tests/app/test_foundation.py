@@ -138,3 +138,17 @@ def test_sqlite_runs_wal_with_busy_timeout(app):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    import pytest
+
+    from campaign import create_app
+    from config import ProductionConfig
+
+    class NoSecret(ProductionConfig):
+        SECRET_KEY = None
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    with pytest.raises(RuntimeError, match="THIDUA_SECRET_KEY"):
+        create_app(NoSecret)
