@@ -79,9 +79,19 @@ class Config:
         "task_time_limit": 600,
         "task_soft_time_limit": 540,
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": 1800},
-        "result_backend_transport_options": {"visibility_timeout": 1800},
-        "visibility_timeout": 1800,
+        # Redelivery bound after a hard-killed worker (SIGKILL of the main process; a killed pool
+        # child is requeued at once): visibility_timeout + unacked_restore_interval ×
+        # unacked_restore_throttle ≈ 300 + 10 s with these defaults. The timeout must stay above
+        # the longest task (recompute time limit 120 s) and any countdown/ETA, or tasks loop.
+        # Convergence does not wait for it: the beat sweep re-enqueues stale campaigns every
+        # SWEEP_SECONDS, so results come back within ~SWEEP_SECONDS + one recompute after restart.
+        "broker_transport_options": {
+            "visibility_timeout": env_int("VISIBILITY_TIMEOUT", 300),
+            "unacked_restore_interval": env_int("UNACKED_RESTORE_INTERVAL", 5),
+            "unacked_restore_throttle": env_int("UNACKED_RESTORE_THROTTLE", 2),
+        },
+        "result_backend_transport_options": {"visibility_timeout": env_int("VISIBILITY_TIMEOUT", 300)},
+        "visibility_timeout": env_int("VISIBILITY_TIMEOUT", 300),
         "beat_schedule": {
             "sweep-stale-campaigns": {"task": "thidua.sweep_stale", "schedule": float(env("SWEEP_SECONDS", "15") or 15)},
         },
@@ -105,3 +115,29 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
     LOGIN_RATE_LIMIT = 5
     RECOMPUTE_COALESCE_SECONDS = 0.0
+
+
+class IntegrationTestConfig(TestingConfig):
+    """For tests that run real worker subprocesses (``celery -A wsgi:celery_app worker``).
+
+    The database and Redis come from THIDUA_DATABASE_URL / THIDUA_REDIS_URL; the redelivery
+    bound is short (visibility 15 s, restore sweep every 2 s → ≤ ~17 s) and the sweep runs
+    every 2 s (THIDUA_SWEEP_SECONDS).
+    """
+
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", "sqlite://")
+    REDIS_URL = redis_url()
+    RECOMPUTE_COALESCE_SECONDS = 0.0
+    CELERY = {
+        **TestingConfig.CELERY,
+        "broker_url": redis_url(),
+        "result_backend": redis_url(),
+        "broker_transport_options": {"visibility_timeout": 15, "unacked_restore_interval": 2,
+                                     "unacked_restore_throttle": 1},
+        "result_backend_transport_options": {"visibility_timeout": 15},
+        "visibility_timeout": 15,
+        "beat_schedule": {
+            "sweep-stale-campaigns": {"task": "thidua.sweep_stale",
+                                      "schedule": float(env("SWEEP_SECONDS", "2") or 2)},
+        },
+    }

@@ -1,14 +1,28 @@
 """Celery tasks: thin wrappers over services; ids in, JSON-able values out.
 
 Names are explicit so moving code never orphans messages already queued.
+
+Reliability (see docs/performance-reliability.md §3, §6.4 and config.Config.CELERY):
+* ``acks_late`` + ``reject_on_worker_lost``: a task whose pool child dies is requeued at once;
+  one whose whole worker is SIGKILLed stays in Redis' ``unacked`` hash until the visibility
+  timeout, then kombu's restore sweep redelivers it.
+* Independently of redelivery, ``Campaign.inputs_version > computed_version`` is the source of
+  truth: ``thidua.sweep_stale`` (beat, every SWEEP_SECONDS) re-enqueues every stale campaign,
+  so results converge within one sweep period + one recompute after the worker is back.
+* A recompute is idempotent and version-guarded, so duplicates (redelivery + sweep) are
+  harmless: the loser discards itself.
 """
 from __future__ import annotations
 
 from celery import shared_task
 
+RECOMPUTE_TIME_LIMIT = 120  # s; a 10,000-unit recompute takes ~1 s
+PUBLISH_TIME_LIMIT = 120
 
-@shared_task(name="thidua.recompute_campaign", bind=True, acks_late=True,
-             reject_on_worker_lost=True, max_retries=5, default_retry_delay=2)
+
+@shared_task(name="thidua.recompute_campaign", bind=True, acks_late=True, reject_on_worker_lost=True,
+             max_retries=5, default_retry_delay=2, time_limit=RECOMPUTE_TIME_LIMIT,
+             soft_time_limit=RECOMPUTE_TIME_LIMIT - 10)
 def recompute_campaign(self, campaign_id: int) -> dict:
     from .services import recompute
 
@@ -18,16 +32,24 @@ def recompute_campaign(self, campaign_id: int) -> dict:
         raise self.retry(exc=exc) from exc
 
 
-@shared_task(name="thidua.sweep_stale")
+@shared_task(name="thidua.sweep_stale", time_limit=60, soft_time_limit=50)
 def sweep_stale() -> list[int]:
     from .services import recompute
 
     return recompute.sweep_stale()
 
 
-@shared_task(name="thidua.publish_snapshot", acks_late=True, reject_on_worker_lost=True)
-def publish_snapshot(campaign_id: int, user_id: int | None = None, kind: str = "snapshot",
-                     label: str = "") -> int:
+@shared_task(name="thidua.publish_snapshot", bind=True, acks_late=True, reject_on_worker_lost=True,
+             max_retries=3, default_retry_delay=2, time_limit=PUBLISH_TIME_LIMIT,
+             soft_time_limit=PUBLISH_TIME_LIMIT - 10)
+def publish_snapshot(self, campaign_id: int, user_id: int | None = None, kind: str = "snapshot",
+                     label: str = "") -> int | None:
     from .services import recompute
+    from .services.errors import DomainError
 
-    return recompute.publish(campaign_id, user_id=user_id, kind=kind, label=label)
+    try:
+        return recompute.publish(campaign_id, user_id=user_id, kind=kind, label=label)
+    except DomainError:
+        return None  # refused (e.g. stale meanwhile): nothing to retry; the admin sees no new snapshot
+    except recompute.RetryableError as exc:
+        raise self.retry(exc=exc) from exc

@@ -1,0 +1,171 @@
+"""Builders for results/recompute tests: frameworks with every rule kind, random entries."""
+from __future__ import annotations
+
+import random
+
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import (Assignment, Cluster, Entry, IndicatorNode, IndicatorValue, JudgeScore,
+                             Override)
+from scoring.framework import parse_framework
+from scoring.rules import NA, indicator_points
+
+
+def name(code: str) -> dict:
+    return {"vi": f"Chỉ tiêu {code}", "en": f"Indicator {code}"}
+
+
+def rich_framework(code: str) -> dict:
+    """Nested criteria, caps, every rule kind, bonus and penalty groups, NA allowed."""
+    return {
+        "format": "thidua-framework/1", "code": code, "scale": 100, "name": name(code),
+        "groups": [
+            {"code": "I", "name": name("I"), "kind": "regular", "max_points": 50, "cap": 45, "children": [
+                {"code": "I.a", "name": name("I.a"), "max_points": 30, "cap": 25, "children": [
+                    {"code": "I.1", "name": name("I.1"), "max_points": 15, "value_type": "percentage",
+                     "na_allowed": True, "rule": {"kind": "linear", "floor": 40, "target": 90}},
+                    {"code": "I.2", "name": name("I.2"), "max_points": 15, "value_type": "number",
+                     "rule": {"kind": "target", "target": 10}},
+                ]},
+                {"code": "I.3", "name": name("I.3"), "max_points": 10, "value_type": "yes_no",
+                 "rule": {"kind": "yes_no"}},
+                {"code": "I.4", "name": name("I.4"), "max_points": 10, "value_type": "number",
+                 "rule": {"kind": "banded", "bands": [{"from": 0, "points": 2}, {"from": 5, "points": 6},
+                                                      {"from": 10, "points": 10}]}},
+            ]},
+            {"code": "II", "name": name("II"), "kind": "regular", "max_points": 50, "children": [
+                {"code": "II.1", "name": name("II.1"), "max_points": 20, "value_type": "count",
+                 "rule": {"kind": "count", "per_item": 3, "cap": 18}},
+                {"code": "II.2", "name": name("II.2"), "max_points": 20, "value_type": "choice",
+                 "choices": [{"code": "good", "label": name("g")}, {"code": "fair", "label": name("f")}],
+                 "rule": {"kind": "judged", "levels": [{"code": "good", "points": 20, "descriptor": name("g")},
+                                                       {"code": "fair", "points": 12, "descriptor": name("f")}]}},
+                {"code": "II.3", "name": name("II.3"), "max_points": 10, "value_type": "number",
+                 "rule": {"kind": "manual"}},
+            ]},
+            {"code": "B", "name": name("B"), "kind": "bonus", "max_points": 5, "children": [
+                {"code": "B.1", "name": name("B.1"), "max_points": 5, "value_type": "count",
+                 "rule": {"kind": "bonus", "per_item": 2}},
+            ]},
+            {"code": "P", "name": name("P"), "kind": "penalty", "max_points": 10, "children": [
+                {"code": "P.1", "name": name("P.1"), "max_points": 10, "value_type": "count",
+                 "rule": {"kind": "penalty", "per_item": 4}},
+            ]},
+        ],
+    }
+
+
+def random_value(node, rng: random.Random):
+    """A raw value as a form would store it (or None / NA)."""
+    if rng.random() < 0.08:
+        return None
+    if node.na_allowed and rng.random() < 0.2:
+        return NA
+    k = node.rule.kind
+    if k == "judged":
+        return rng.choice(["good", "fair"])
+    if k == "yes_no":
+        return rng.choice([True, False])
+    if k == "linear":
+        return round(rng.uniform(20, 100), 2)
+    if k == "manual":
+        return round(rng.uniform(0, 12), 1)
+    return float(rng.randint(0, 12))
+
+
+def save_values(entry: Entry, fw_doc: dict, values: dict) -> None:
+    """Store values the way the entry form does: parsed value + rule points set on save."""
+    fw = parse_framework(fw_doc)
+    nodes = {n.code: n for n in fw.indicators()}
+    ids = dict(db.session.execute(sa.select(IndicatorNode.code, IndicatorNode.id)
+                                  .where(IndicatorNode.framework_version_id == entry.framework_version_id)).all())
+    existing = {iv.indicator_id: iv for iv in db.session.scalars(
+        sa.select(IndicatorValue).where(IndicatorValue.entry_id == entry.id))}
+    for code, v in values.items():
+        node = nodes[code]
+        iv = existing.get(ids[code]) or IndicatorValue(entry_id=entry.id, indicator_id=ids[code])
+        iv.is_na = v is NA
+        iv.value_num = None
+        iv.value_text = None
+        if v is not None and v is not NA:
+            if node.rule.kind == "judged":
+                iv.value_text = v
+            elif isinstance(v, bool):
+                iv.value_num = 1.0 if v else 0.0
+            else:
+                iv.value_num = float(v)
+        iv.raw = None if v is None else str(v)
+        iv.points = indicator_points(node, v).points
+        db.session.add(iv)
+    db.session.flush()
+
+
+def judge(entry: Entry, judge_user, scores: dict, status: str = "submitted") -> Assignment:
+    ids = dict(db.session.execute(sa.select(IndicatorNode.code, IndicatorNode.id)
+                                  .where(IndicatorNode.framework_version_id == entry.framework_version_id)).all())
+    a = db.session.scalar(sa.select(Assignment).where(Assignment.entry_id == entry.id,
+                                                      Assignment.judge_id == judge_user.id))
+    if a is None:
+        a = Assignment(entry_id=entry.id, judge_id=judge_user.id, status=status)
+        db.session.add(a)
+        db.session.flush()
+    a.status = status
+    for code, pts in scores.items():
+        js = db.session.scalar(sa.select(JudgeScore).where(JudgeScore.assignment_id == a.id,
+                                                           JudgeScore.indicator_id == ids[code]))
+        if js is None:
+            db.session.add(JudgeScore(assignment_id=a.id, indicator_id=ids[code], points=pts))
+        else:
+            js.points = pts
+    db.session.flush()
+    return a
+
+
+def override(entry: Entry, target: str, points: float, reason: str = "Hội đồng quyết định") -> Override:
+    o = Override(entry_id=entry.id, target=target, points=points, reason=reason)
+    db.session.add(o)
+    db.session.flush()
+    return o
+
+
+def cluster(campaign, code: str) -> Cluster:
+    c = Cluster(code=code, name=f"Cụm {code}", campaign_id=campaign.id)
+    db.session.add(c)
+    db.session.flush()
+    return c
+
+
+def random_campaign(factory, rng: random.Random, n_units: int = 12, *, judges: int = 3, overrides: bool = True,
+                    settings: dict | None = None):
+    """A campaign with random values, judges' scores on judged/manual indicators and a few overrides.
+
+    Returns (campaign, doc, {entry_id: (values, judged_by_judge, overrides)}).
+    """
+    units = [factory.unit() for _ in range(n_units)]
+    doc = rich_framework(f"fw-rand-{rng.randrange(10**9)}")
+    c = factory.campaign(doc=doc, units=units, settings=settings or {})
+    fw = parse_framework(doc)
+    judge_users = [factory.user("judge") for _ in range(judges)]
+    data = {}
+    for u in units:
+        e = factory.entry(c, u)
+        vals = {n.code: random_value(n, rng) for n in fw.indicators()}
+        save_values(e, doc, vals)
+        scores: dict = {}
+        if rng.random() < 0.7:
+            for j in judge_users:
+                if rng.random() < 0.8:
+                    s = {"II.2": float(rng.choice([8, 12, 15, 20, 21])), "II.3": float(rng.randint(0, 10))}
+                    st = "submitted" if rng.random() < 0.85 else "draft"
+                    judge(e, j, s, st)
+                    if st == "submitted":
+                        scores[j.id] = s
+        ovr = {}
+        if overrides and rng.random() < 0.2:
+            target = rng.choice(["I.2", "II", "TOTAL"])
+            ovr[target] = float(rng.randint(0, 60))
+            override(e, target, ovr[target])
+        data[e.id] = (vals, scores, ovr)
+    db.session.commit()
+    return c, doc, data
