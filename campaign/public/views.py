@@ -1,16 +1,148 @@
-"""Public pages (no login). The full leaderboard is built in the leaderboard issue."""
+"""Public pages (no login): leaderboard, unit pages, campaign overview, exports, map upload.
+
+Every public GET resolves the campaign through the cached directory (one Redis GET, no SQL)
+and serves a payload cached by snapshot id (see services/leaderboard_cache.py). Only the
+thin page shell (base.html: language switch, login link) is rendered per request.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import os
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user
+from markupsafe import Markup
 
 from ..access import PUBLIC, allow
+from ..services import geo
 from ..services import leaderboard as lb
+from ..services import leaderboard_cache as cache
+from ..services.errors import DomainError
+from . import pages
 
 bp = Blueprint("public", __name__)
+cache.install_hooks()
+
+
+def _locale() -> str:
+    loc = str(get_locale() or "vi")
+    return loc if loc in pages.LOCALES else "vi"
+
+
+def _level() -> str:
+    level = request.args.get("level", "district")
+    return level if level in lb.LEVELS else "district"
+
+
+def _campaign(directory: dict) -> dict | None:
+    ref = request.args.get("campaign", "")
+    camp = lb.resolve(directory, ref)
+    if camp is None and ref:
+        abort(404)
+    return camp
+
+
+def _page(payload: dict, status: int = 200):
+    page = {"title": payload.get("title", ""), "content": Markup(payload.get("content", ""))}
+    return render_template("public/page.html", page=page), status
+
+
+def _empty():
+    return _page(pages.build_empty_page(_locale()))
 
 
 @bp.route("/leaderboard")
 @allow(PUBLIC)
 def leaderboard():
-    board = lb.latest_public_board()
-    return render_template("public/leaderboard.html", board=board)
+    directory = cache.directory()
+    camp = _campaign(directory)
+    if camp is None:
+        return _empty()
+    level = _level()
+    cluster = pages.valid_cluster(camp, level, request.args.get("cluster") or None)
+    return _page(pages.get_board_page(directory, camp, level, cluster, _locale()))
+
+
+@bp.route("/leaderboard.<any(csv, xlsx):fmt>")
+@allow(PUBLIC)
+def export(fmt: str):
+    directory = cache.directory()
+    camp = _campaign(directory)
+    if camp is None:
+        abort(404)
+    level = _level()
+    cluster = pages.valid_cluster(camp, level, request.args.get("cluster") or None)
+    body = pages.get_export(camp, level, cluster, _locale(), fmt)
+    name = f"{camp['slug']}-{level}{'-' + cluster if cluster else ''}-{camp['runs'][0]['id']}.{fmt}"
+    mime = ("text/csv; charset=utf-8" if fmt == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp = Response(body, mimetype=mime)
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"{name}\""
+    return resp
+
+
+@bp.route("/leaderboard/unit/<code>")
+@allow(PUBLIC)
+def unit(code: str):
+    directory = cache.directory()
+    camp = _campaign(directory)
+    if camp is None or not pages.unit_exists(camp, code):
+        abort(404)
+    page = pages.get_unit_page(camp, code, _locale())
+    if page is None:
+        abort(404)
+    return _page(page)
+
+
+@bp.route("/leaderboard/overview")
+@allow(PUBLIC)
+def overview():
+    directory = cache.directory()
+    camp = _campaign(directory)
+    if camp is None:
+        return _empty()
+    return _page(pages.get_overview_page(camp, _locale()))
+
+
+@bp.route("/admin/map", methods=["GET", "POST"])
+@allow("admin")
+def admin_map():
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("geojson")
+        if upload is None or not upload.filename:
+            error = _("Hãy chọn một tệp GeoJSON.")
+        else:
+            try:
+                geo.store_layer(upload.read(geo.MAX_GEOJSON_BYTES + 1), request.form.get("name", "")
+                                or upload.filename, current_user.id)
+            except DomainError as exc:
+                error = exc.message
+            else:
+                flash(_("Đã lưu bản đồ ranh giới; trang tổng quan dùng bản đồ mới ngay."), "success")
+                return redirect(url_for("public.admin_map"), code=303)
+    return render_template("public/admin_map.html", layer=geo.active_layer_summary(), error=error,
+                           name=request.form.get("name", "")), (400 if error else 200)
+
+
+@bp.before_app_request
+def _gzip_static():
+    """Serve a pre-compressed ``.gz`` sibling of a static file to clients that accept gzip."""
+    if request.endpoint != "static" or "gzip" not in request.headers.get("Accept-Encoding", ""):
+        return None
+    filename = (request.view_args or {}).get("filename", "")
+    from flask import current_app
+
+    static = current_app.static_folder
+    path = os.path.realpath(os.path.join(static, filename))
+    gz = path + ".gz"
+    if not path.startswith(os.path.realpath(static) + os.sep) or not os.path.isfile(gz):
+        return None
+    mimetype = "text/javascript" if filename.endswith(".js") else None
+    resp = send_file(gz, mimetype=mimetype or "application/octet-stream", conditional=True,
+                     etag=True, max_age=31536000 if request.args.get("v") else None)
+    resp.headers["Content-Encoding"] = "gzip"
+    resp.headers["Vary"] = "Accept-Encoding"
+    if request.args.get("v"):
+        resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return resp

@@ -1,0 +1,74 @@
+"""OpenAPI 3.1 description of the public API, served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+_row = {
+    "type": "object",
+    "required": ["unit_code", "unit_name", "score", "rank", "band", "group_scores"],
+    "properties": {
+        "unit_code": {"type": "string", "description": "GSO code of the unit"},
+        "unit_name": {"type": "string"},
+        "score": {"type": "number"},
+        "rank": {"type": ["integer", "null"], "description": "Rank shown (rank in cluster when a cluster is chosen); equal ranks are ties"},
+        "tied": {"type": "boolean"},
+        "overall_rank": {"type": ["integer", "null"]},
+        "band": {"type": ["string", "null"], "description": "Band code from the campaign settings"},
+        "cluster": {"type": ["string", "null"]},
+        "group_scores": {"type": "object", "additionalProperties": {"type": "number"}},
+        "change": {"type": ["integer", "null"], "description": "Places gained since the previous published result (null: not ranked then)"},
+        "interval": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        "statistically_tied": {"type": "boolean"},
+    },
+}
+_campaign = {
+    "type": "object", "required": ["id", "slug", "name"],
+    "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"},
+                   "name_en": {"type": ["string", "null"]}},
+}
+_error = {"type": "object", "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "Thi Đua public API", "version": "1.0.0",
+             "description": "Published results of emulation campaigns (phong trào thi đua). Only published "
+                            "snapshots of campaigns whose results are public are ever returned."},
+    "servers": [{"url": "/api/v1"}],
+    "paths": {
+        "/campaigns": {"get": {
+            "operationId": "listCampaigns", "summary": "Campaigns with published public results",
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["campaigns"], "properties": {"campaigns": {"type": "array", "items": {
+                    "allOf": [_campaign, {"type": "object", "properties": {
+                        "year": {"type": ["integer", "null"]}, "snapshot_id": {"type": "integer"},
+                        "published_at": {"type": "string", "format": "date-time"},
+                        "snapshots": {"type": "array", "items": {"type": "object", "properties": {
+                            "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["snapshot", "midterm"]},
+                            "published_at": {"type": "string", "format": "date-time"}}}}}}]}}}}}}}}}},
+        "/campaigns/{ref}/leaderboard": {"get": {
+            "operationId": "getLeaderboard", "summary": "Ranked units of the latest published result",
+            "parameters": [
+                {"name": "ref", "in": "path", "required": True, "description": "campaign id or slug",
+                 "schema": {"type": "string"}},
+                {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["district", "commune"],
+                                                            "default": "district"}},
+                {"name": "cluster", "in": "query", "description": "cluster code", "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["campaign", "snapshot_id", "published_at", "rows"],
+                    "properties": {
+                        "campaign": _campaign, "snapshot_id": {"type": "integer"},
+                        "kind": {"type": "string", "enum": ["snapshot", "midterm"]},
+                        "published_at": {"type": "string", "format": "date-time"},
+                        "level": {"type": "string", "enum": ["district", "commune"]},
+                        "cluster": {"type": ["string", "null"]},
+                        "groups": {"type": "array", "items": {"type": "object", "properties": {
+                            "code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": ["string", "null"]}}}},
+                        "rows": {"type": "array", "items": _row}}}}}},
+                "400": {"description": "Bad level", "content": {"application/json": {"schema": _error}}},
+                "404": {"description": "Unknown campaign or cluster, or nothing published",
+                        "content": {"application/json": {"schema": _error}}},
+            }}},
+        "/openapi.json": {"get": {"operationId": "openapi", "summary": "This description",
+                                  "responses": {"200": {"description": "OK"}}}},
+    },
+}

@@ -1,0 +1,311 @@
+"""Builders of the cached public payloads (HTML fragments with figure JSON, API bodies, exports).
+
+Each builder runs only on a cache miss (or when warm_cache runs after a publish). Request
+handlers call ``get_*``, which go through leaderboard_cache: a hit runs no SQL and builds no
+Plotly figure. Fragments never contain per-user content (no CSRF token, no user name): the
+per-request page shell (base.html) is rendered around them.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import csv
+import io
+import json
+
+from flask import render_template
+from flask_babel import force_locale, gettext as _
+
+from .. import charts
+from ..services import leaderboard as lb
+from ..services import leaderboard_cache as cache
+from ..services.geo import centroid, polygons
+from ..templating import N_
+
+LOCALES = ("vi", "en")
+BAND_LABELS = {"xuat_sac": N_("Xuất sắc"), "excellent": N_("Xuất sắc"), "tot": N_("Tốt"), "good": N_("Tốt"),
+               "hoan_thanh": N_("Hoàn thành"), "completed": N_("Hoàn thành"),
+               "khong_hoan_thanh": N_("Không hoàn thành"), "not_completed": N_("Không hoàn thành")}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def separators(locale: str) -> str:
+    return ".," if locale == "en" else ",."
+
+
+def band_label(band: dict | str | None, locale: str) -> str:
+    if band is None:
+        return ""
+    if isinstance(band, str):
+        band = {"code": band}
+    name = band.get("name")
+    if isinstance(name, dict) and (name.get(locale) or name.get("vi")):
+        return name.get(locale) or name.get("vi")
+    if isinstance(name, str) and name:
+        return name
+    label = BAND_LABELS.get(band["code"])
+    return _(label) if label else band["code"]
+
+
+def loc_name(item: dict, locale: str) -> str:
+    return (item.get("name_en") if locale == "en" and item.get("name_en") else item.get("name")) or ""
+
+
+def _bands(camp_bands: list[dict], locale: str) -> list[dict]:
+    out = []
+    for b in camp_bands:
+        try:
+            out.append({"code": b["code"], "min_total": float(b.get("min_total") or 0),
+                        "label": band_label(b, locale)})
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+# ---------------------------------------------------------------- board data (1 SQL per level)
+def board_all(camp: dict, level: str) -> dict:
+    run = camp["runs"][0]
+    return cache.payload(run["id"], f"data:{level}", lambda: lb.board_data(camp, level, None))
+
+
+def board(camp: dict, level: str, cluster: str | None) -> dict:
+    """The board of a level, filtered to a cluster when it exists (no SQL: derived in Python)."""
+    data = board_all(camp, level)
+    if not cluster or cluster not in {c["code"] for c in data["clusters"]}:
+        return data
+    rows = [copy.deepcopy(r) for r in data["rows"] if r["cluster"] == cluster]
+    shaped = lb.shape_rows(rows, in_cluster=True, show_intervals=data["show_intervals"])
+    return {**data, "cluster": cluster, "rows": shaped}
+
+
+def valid_cluster(camp: dict, level: str, cluster: str | None) -> str | None:
+    if not cluster:
+        return None
+    return cluster if cluster in {c["code"] for c in board_all(camp, level)["clusters"]} else None
+
+
+# ---------------------------------------------------------------- HTML fragments
+def _render(template: str, locale: str, **ctx) -> dict:
+    with force_locale(locale):
+        content = render_template(template, locale=locale, band_label=band_label, loc_name=loc_name,
+                                  published_at=lb.published_at, **ctx)
+        return {"title": ctx.get("title_text", ""), "content": content}
+
+
+def build_board_page(directory: dict, camp: dict, level: str, cluster: str | None, locale: str) -> dict:
+    data = board(camp, level, cluster)
+    with force_locale(locale):
+        bands = _bands(data["bands"], locale)
+        groups = [{"code": g["code"], "name": loc_name(g, locale)} for g in data["groups"]]
+        rows_for_chart = [{"code": r["code"], "name": loc_name(r, locale), "total": r["total"],
+                           "group_scores": r["group_scores"]} for r in data["rows"]]
+        fig = charts.leaderboard_bars(rows_for_chart, groups, bands, score_label=_("Điểm"),
+                                      separators=separators(locale))
+        title = _("Bảng xếp hạng") + " · " + loc_name(camp, locale)
+    return _render("public/_board.html", locale, title_text=title, data=data, camp=camp, directory=directory,
+                   groups=groups, bands=bands, fig=fig, chart_rows=min(len(data["rows"]), 60))
+
+
+def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
+    data = lb.unit_data(camp, code)
+    if data is None:
+        return None
+    with force_locale(locale):
+        groups = [{"code": g["code"], "name": loc_name(g, locale)} for g in data["groups"]]
+        me = data["unit"]
+        series = [{"name": loc_name(me, locale), "values": me["group_scores"]},
+                  {"name": _("Trung bình thành phố"), "values": data["city_avg"]}]
+        if data["cluster_best"]:
+            series.append({"name": _("Cao nhất cụm") + " (" + loc_name(data["cluster_best"], locale) + ")",
+                           "values": data["cluster_best"]["group_scores"]})
+        fig_groups = charts.unit_groups(groups, series, score_label=_("Điểm"), separators=separators(locale))
+        points = [{"label": h["label"] or lb.published_at(h).strftime("%d/%m/%Y"),
+                   "total": h["total"], "rank": h["rank"]} for h in data["history"]]
+        fig_history = charts.history(points, score_label=_("Điểm"), rank_label=_("Hạng"),
+                                     separators=separators(locale))
+        title = loc_name(me, locale) + " · " + loc_name(camp, locale)
+    return _render("public/_unit.html", locale, title_text=title, data=data, camp=camp, groups=groups,
+                   series=series, fig_groups=fig_groups, fig_history=fig_history, history_points=points,
+                   bands=_bands(data["bands"], locale))
+
+
+def build_overview_page(camp: dict, locale: str) -> dict:
+    data = lb.overview_data(camp)
+    with force_locale(locale):
+        sep = separators(locale)
+        bands = _bands(data["bands"], locale)
+        districts = [r for r in data["rows"] if r["level"] == 2]
+        communes = [r for r in data["rows"] if r["level"] == 3]
+        series = [s for s in ({"name": _("Cấp huyện"), "totals": [r["total"] for r in districts]},
+                              {"name": _("Cấp xã"), "totals": [r["total"] for r in communes]}) if s["totals"]]
+        fig_dist = charts.distribution(series, score_label=_("Điểm"), count_label=_("Số đơn vị"), separators=sep)
+        cluster_names, counts = [], {}
+        for r in data["rows"]:
+            cname = (r["cluster_name_en"] if locale == "en" and r["cluster_name_en"] else r["cluster_name"]) or _("Chưa xếp cụm")
+            if cname not in cluster_names:
+                cluster_names.append(cname)
+            key = f"{cname}\x1f{r['band'] or ''}"
+            counts[key] = counts.get(key, 0) + 1
+        band_list = bands + ([{"code": "", "label": _("Chưa xếp loại"), "min_total": 0}]
+                             if any(not r["band"] for r in data["rows"]) else [])
+        fig_bands = charts.bands_per_cluster(cluster_names, band_list, counts, count_label=_("Số đơn vị"))
+        points = []
+        for r in districts:
+            where = centroid(r["code"], r["lat"], r["lon"])
+            if where:
+                points.append({"code": r["code"], "name": loc_name(r, locale), "lat": where[0], "lon": where[1],
+                               "total": r["total"]})
+        geojson = data["geojson"]
+        if geojson and geojson.get("features"):
+            feats = [{"code": f["properties"]["code"], "rings": polygons(f)} for f in geojson["features"]]
+            fig_map = charts.choropleth(feats, {r["code"]: r["total"] for r in districts},
+                                        {r["code"]: loc_name(r, locale) for r in districts},
+                                        score_label=_("Điểm"), no_data_label=_("Không có số liệu"), separators=sep)
+            map_kind = "choropleth"
+        else:
+            fig_map = charts.centroid_map(points, score_label=_("Điểm"), separators=sep)
+            map_kind = "centroids"
+        title = _("Tổng quan") + " · " + loc_name(camp, locale)
+    return _render("public/_overview.html", locale, title_text=title, data=data, camp=camp, bands=bands,
+                   band_list=band_list, districts=districts, communes=communes, cluster_names=cluster_names,
+                   counts=counts, count_of=lambda c, b: counts.get(f"{c}\x1f{b}", 0), fig_dist=fig_dist, fig_bands=fig_bands, fig_map=fig_map, map_kind=map_kind,
+                   map_points=points, series=series)
+
+
+def build_empty_page(locale: str) -> dict:
+    with force_locale(locale):
+        return _render("public/_empty.html", locale, title_text=_("Bảng xếp hạng"))
+
+
+# ---------------------------------------------------------------- cached getters (request path)
+def get_board_page(directory: dict, camp: dict, level: str, cluster: str | None, locale: str) -> dict:
+    run = camp["runs"][0]
+    return cache.payload(run["id"], f"html:board:{level}:{cluster or ''}:{locale}",
+                         lambda: build_board_page(directory, camp, level, cluster, locale))
+
+
+def get_unit_page(camp: dict, code: str, locale: str) -> dict | None:
+    run = camp["runs"][0]
+    page = cache.payload(run["id"], f"html:unit:{code}:{locale}",
+                         lambda: build_unit_page(camp, code, locale) or {"missing": True})
+    return None if page.get("missing") else page
+
+
+def unit_exists(camp: dict, code: str) -> bool:
+    return any(r["code"] == code for level in lb.LEVELS for r in board_all(camp, level)["rows"])
+
+
+def get_overview_page(camp: dict, locale: str) -> dict:
+    run = camp["runs"][0]
+    return cache.payload(run["id"], f"html:overview:{locale}", lambda: build_overview_page(camp, locale))
+
+
+def api_body(camp: dict, data: dict) -> dict:
+    run = data["run"]
+    return {"campaign": {"id": camp["id"], "slug": camp["slug"], "name": camp["name"], "name_en": camp["name_en"]},
+            "snapshot_id": run["id"], "kind": run["kind"], "published_at": run["published_at"] + "Z",
+            "level": data["level"], "cluster": data["cluster"],
+            "groups": [{"code": g["code"], "name": g["name"], "name_en": g["name_en"]} for g in data["groups"]],
+            "rows": lb.api_rows(data)}
+
+
+def get_api_leaderboard(camp: dict, level: str, cluster: str | None) -> str:
+    run = camp["runs"][0]
+    return cache.payload(run["id"], f"api:board:{level}:{cluster or ''}",
+                         lambda: {"body": json.dumps(api_body(camp, board(camp, level, cluster)),
+                                                     ensure_ascii=False, separators=(",", ":"))})["body"]
+
+
+def campaigns_body(directory: dict) -> dict:
+    return {"campaigns": [
+        {"id": c["id"], "slug": c["slug"], "name": c["name"], "name_en": c["name_en"], "year": c["year"],
+         "snapshot_id": c["runs"][0]["id"], "published_at": c["runs"][0]["published_at"] + "Z",
+         "snapshots": [{"id": r["id"], "kind": r["kind"], "published_at": r["published_at"] + "Z"} for r in c["runs"]]}
+        for c in directory["campaigns"]]}
+
+
+# ---------------------------------------------------------------- exports
+def neutralise(value):
+    """Spreadsheet formula injection guard: text starting with = + - @ (or tab/CR) gets a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def export_table(camp: dict, data: dict, locale: str) -> tuple[list[str], list[list]]:
+    with force_locale(locale):
+        groups = data["groups"]
+        header = [_("Hạng"), _("Đồng hạng"), _("Mã đơn vị"), _("Đơn vị"), _("Cụm"), _("Điểm"), _("Xếp loại"),
+                  _("Thay đổi hạng")] + [loc_name(g, locale) for g in groups]
+        if data["show_intervals"]:
+            header += [_("Khoảng điểm (thấp)"), _("Khoảng điểm (cao)")]
+        rows = []
+        for r in data["rows"]:
+            line = [r["rank"], _("có") if r["tied"] else "", r["code"], loc_name(r, locale),
+                    (r["cluster_name_en"] if locale == "en" and r["cluster_name_en"] else r["cluster_name"]) or "",
+                    r["total"], band_label(r["band"], locale) if r["band"] else "",
+                    "" if r["change"] is None else r["change"]]
+            line += [r["group_scores"].get(g["code"]) for g in groups]
+            if data["show_intervals"]:
+                line += [r["interval_low"], r["interval_high"]]
+            rows.append(line)
+    return header, rows
+
+
+def build_csv(camp: dict, data: dict, locale: str) -> str:
+    header, rows = export_table(camp, data, locale)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralise(v) for v in row])
+    return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Vietnamese correctly
+
+
+def build_xlsx(camp: dict, data: dict, locale: str) -> bytes:
+    from openpyxl import Workbook
+
+    header, rows = export_table(camp, data, locale)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Leaderboard" if locale == "en" else "Xep hang"
+    ws.append([neutralise(h) for h in header])
+    for row in rows:
+        ws.append([neutralise(v) for v in row])
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never let openpyxl infer a formula
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def get_export(camp: dict, level: str, cluster: str | None, locale: str, fmt: str) -> bytes:
+    run = camp["runs"][0]
+
+    def build():
+        data = board(camp, level, cluster)
+        if fmt == "csv":
+            return {"b64": base64.b64encode(build_csv(camp, data, locale).encode("utf-8")).decode()}
+        return {"b64": base64.b64encode(build_xlsx(camp, data, locale)).decode()}
+
+    return base64.b64decode(cache.payload(run["id"], f"export:{fmt}:{level}:{cluster or ''}:{locale}", build)["b64"])
+
+
+def warm_all(camp: dict):
+    """Build the payloads a publish makes hot (both locales, both levels, every cluster)."""
+    directory = cache.directory()
+    for level in lb.LEVELS:
+        data = board_all(camp, level)
+        yield f"data:{level}"
+        if not data["rows"]:
+            continue
+        for cluster in [None] + [c["code"] for c in data["clusters"]]:
+            get_api_leaderboard(camp, level, cluster)
+            for locale in LOCALES:
+                get_board_page(directory, camp, level, cluster, locale)
+            yield f"board:{level}:{cluster or ''}"
+    for locale in LOCALES:
+        get_overview_page(camp, locale)
+    yield "overview"

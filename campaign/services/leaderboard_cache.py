@@ -1,0 +1,302 @@
+"""Two-layer cache for the public leaderboard: Redis (shared) + a per-worker dict.
+
+Design (why it is never stale past a publish, and cheap):
+
+* Payloads (rendered HTML fragments with their figure JSON, API bodies, exports) are keyed
+  by the **snapshot id** they were built from, plus the cache *generation*:
+  ``thidua:lb:p:{gen}:{snapshot_id}:{name}``. A published snapshot is immutable, so a key
+  never needs updating; a new publish creates a new snapshot id.
+* Which snapshot is current for each campaign lives in the *directory* (built from the DB in
+  one statement, ``leaderboard.load_directory``), stored as ``thidua:lb:state:{gen}``.
+* ``thidua:lb:gen`` is a random token replaced on every publish / unpublish / public-flag or
+  map change (``invalidate()``; also fired automatically by a SQLAlchemy after-commit hook).
+  Each request does ONE Redis GET of that token: if it equals the worker's, the worker's
+  in-process directory and payloads are current; otherwise the worker drops its local layer and
+  re-reads the directory from Redis. So a publish is visible on the very next request in every
+  worker, and a hit costs one tiny round trip instead of fetching and decoding the payload.
+  (A short TTL + pub/sub was rejected: a TTL alone is stale up to the TTL, and pub/sub needs a
+  listener thread per sync worker and still races a request arriving before the message.)
+* A miss (Redis or local) rebuilds once under a Redis lock ``SET NX PX`` (single flight):
+  other workers poll for the value instead of building it; ``thidua:lb:builds`` counts builds.
+* Redis down (or timing out): a 2-second circuit breaker skips Redis; the directory is read
+  from the DB (one statement), so the local payloads keyed by snapshot id stay correct, and
+  a missing payload is built from the DB. Pages are still served.
+* Bounded staleness for changes that are not signalled (an evidence file made public, a
+  judge comment published): local copies are re-read from Redis after LOCAL_MAX_AGE, Redis
+  payloads expire after PAYLOAD_TTL and are then rebuilt once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import redis
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context
+
+from ..redis_client import get_redis
+
+log = logging.getLogger(__name__)
+
+PREFIX = "thidua:lb:"
+GEN_KEY = PREFIX + "gen"
+BUILDS_KEY = PREFIX + "builds"
+STATE_TTL = 120  # seconds: the directory in Redis (rebuilt from the DB when it expires)
+PAYLOAD_TTL = 600  # seconds: rendered payloads in Redis
+LOCAL_MAX_AGE = 60.0  # seconds: an in-process copy is re-read from Redis at least this often
+LOCAL_MAX_ITEMS = 512
+LOCK_MS = 15_000
+WAIT_SECONDS = 5.0
+BREAKER_SECONDS = 2.0
+
+_RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"""
+
+
+class _Local:
+    """Per-process layer. Sync gunicorn workers are single-threaded; the lock covers gthread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.gen: str | None = None
+        self.directory: dict | None = None
+        self.directory_at = 0.0
+        self.items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self.down_until = 0.0
+
+    def clear(self) -> None:
+        with self.lock:
+            self.gen, self.directory, self.directory_at = None, None, 0.0
+            self.items.clear()
+
+
+_local = _Local()
+
+
+def reset_local() -> None:
+    """Forget the per-process layer and the circuit breaker (tests, forks)."""
+    _local.clear()
+    _local.down_until = 0.0
+
+
+def _client() -> redis.Redis | None:
+    if time.monotonic() < _local.down_until:
+        return None
+    return get_redis()
+
+
+def _down(exc: Exception) -> None:
+    log.warning("leaderboard cache: redis unavailable (%s); serving from the database", exc)
+    _local.down_until = time.monotonic() + BREAKER_SECONDS
+
+
+def _source(kind: str) -> None:
+    if has_app_context():
+        g.lb_source = kind
+
+
+# ---------------------------------------------------------------- generation / directory
+def current_gen() -> str | None:
+    """The generation token the current request validated against (None when Redis is down)."""
+    r = _client()
+    if r is None:
+        return None
+    try:
+        raw = r.get(GEN_KEY)
+    except redis.RedisError as exc:
+        _down(exc)
+        return None
+    return raw.decode() if raw else "0"
+
+
+def directory() -> dict:
+    """The public directory, never stale past a publish. Normally one Redis GET, no SQL."""
+    from . import leaderboard as lb
+
+    gen = current_gen()
+    if gen is None:  # Redis down: the database is the source of truth (one statement)
+        _source("db")
+        d = lb.load_directory()
+        with _local.lock:
+            _local.directory, _local.gen = None, None
+        return d
+    now = time.monotonic()
+    with _local.lock:
+        if _local.gen == gen and _local.directory is not None and now - _local.directory_at < LOCAL_MAX_AGE:
+            return _local.directory
+    d = _shared(PREFIX + f"state:{gen}", lb.load_directory, ttl=STATE_TTL, count=False)
+    with _local.lock:
+        if _local.gen != gen:
+            _local.items.clear()
+        _local.gen, _local.directory, _local.directory_at = gen, d, now
+    return d
+
+
+def payload(snapshot_id: int, name: str, build: Callable[[], Any]) -> Any:
+    """A JSON-able payload of a snapshot: local layer, then Redis, then ``build()`` once."""
+    gen = _local.gen if _local.gen is not None else "db"
+    key = PREFIX + f"p:{gen}:{snapshot_id}:{name}"
+    now = time.monotonic()
+    with _local.lock:
+        hit = _local.items.get(key)
+        if hit is not None and now - hit[0] < LOCAL_MAX_AGE:
+            _local.items.move_to_end(key)
+            _source(getattr(g, "lb_source", None) or "local")
+            return hit[1]
+    if gen == "db" or _client() is None:
+        _source("db")
+        value = build()
+    else:
+        value = _shared(key, build, ttl=PAYLOAD_TTL, count=True)
+    with _local.lock:
+        _local.items[key] = (now, value)
+        while len(_local.items) > LOCAL_MAX_ITEMS:
+            _local.items.popitem(last=False)
+    return value
+
+
+def _shared(key: str, build: Callable[[], Any], *, ttl: int, count: bool) -> Any:
+    """Get from Redis or build exactly once across workers (SET NX lock, others wait)."""
+    r = _client()
+    if r is None:
+        _source("db")
+        return build()
+    try:
+        raw = r.get(key)
+        if raw is not None:
+            _source("redis")
+            return json.loads(raw)
+        token = uuid.uuid4().hex
+        if r.set(key + ":lock", token, nx=True, px=LOCK_MS):
+            try:
+                raw = r.get(key)  # someone may have stored it between our GET and SET NX
+                if raw is not None:
+                    return json.loads(raw)
+                _source("build")
+                value = build()
+                pipe = r.pipeline(transaction=False)
+                pipe.set(key, json.dumps(value, ensure_ascii=False, separators=(",", ":")), ex=ttl)
+                if count:
+                    pipe.incr(BUILDS_KEY)
+                pipe.execute()
+                return value
+            finally:
+                try:
+                    r.eval(_RELEASE, 1, key + ":lock", token)
+                except redis.RedisError:
+                    pass
+        deadline = time.monotonic() + WAIT_SECONDS
+        delay = 0.005
+        while time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+            raw = r.get(key)
+            if raw is not None:
+                _source("redis")
+                return json.loads(raw)
+            if not r.exists(key + ":lock"):  # the builder gave up: take over
+                return _shared(key, build, ttl=ttl, count=count)
+    except redis.RedisError as exc:
+        _down(exc)
+    _source("db")
+    return build()
+
+
+# ---------------------------------------------------------------- invalidation / warming
+def invalidate() -> str | None:
+    """Start a new generation: every worker re-reads the directory on its next request."""
+    gen = uuid.uuid4().hex
+    _local.clear()
+    try:
+        r = get_redis()
+        r.set(GEN_KEY, gen)
+    except redis.RedisError as exc:
+        _down(exc)
+        return None
+    return gen
+
+
+def builds() -> int:
+    try:
+        return int(get_redis().get(BUILDS_KEY) or 0)
+    except redis.RedisError:
+        return -1
+
+
+def warm(run_id: int | None = None) -> dict:
+    """After a publish: new generation, then build the main payloads of the run's campaign.
+
+    Never raises (a publish must not fail because the cache is down); returns what it did.
+    """
+    from ..public import pages
+    from . import leaderboard as lb
+
+    done = {"gen": None, "built": []}
+    try:
+        done["gen"] = invalidate()
+        if done["gen"] is None:
+            return done
+        app = current_app._get_current_object()
+        with app.test_request_context("/"):
+            d = directory()
+            camp = next((c for c in d["campaigns"] if run_id is None or c["runs"][0]["id"] == run_id), None)
+            if camp is None:  # not public (or not the latest): nothing to show, the gen bump is enough
+                return done
+            for name in pages.warm_all(camp):
+                done["built"].append(name)
+    except Exception:  # noqa: BLE001 - warming is an optimisation; the request path rebuilds
+        log.exception("leaderboard cache warm failed for run %s", run_id)
+    return done
+
+
+# ---------------------------------------------------------------- automatic invalidation
+_WATCH = {
+    "ScoreRun": ("published_at", "kind", "status", "campaign_id"),
+    "Campaign": ("results_public", "name", "name_en", "slug", "settings"),
+    "MapLayer": ("active", "geojson"),
+    "Unit": ("name", "name_en", "code", "latitude", "longitude"),
+}
+
+
+def _affects_public(obj, *, new: bool = False, deleted: bool = False) -> bool:
+    name = type(obj).__name__
+    attrs = _WATCH.get(name)
+    if attrs is None:
+        return False
+    if name == "ScoreRun" and (new or deleted):
+        return obj.published_at is not None
+    if new or deleted:
+        return name != "Unit"
+    state = sa.inspect(obj)
+    return any(state.attrs[a].history.has_changes() for a in attrs)
+
+
+def _after_flush(session, _ctx) -> None:
+    if (any(_affects_public(o, new=True) for o in session.new)
+            or any(_affects_public(o, deleted=True) for o in session.deleted)
+            or any(_affects_public(o) for o in session.dirty)):
+        session.info["thidua_lb_dirty"] = True
+
+
+def _after_commit(session) -> None:
+    if session.info.pop("thidua_lb_dirty", False) and has_app_context() and "redis" in current_app.extensions:
+        invalidate()
+
+
+def _after_rollback(session) -> None:
+    session.info.pop("thidua_lb_dirty", None)
+
+
+def install_hooks() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
