@@ -1,6 +1,76 @@
-"""Routes of the 'reporting' feature (blueprint `reporting`, under /admin/reporting)."""
+"""Routes of the 'reporting' feature (blueprint `reporting`, under /admin/reporting):
+the commission's completeness view, bulk value import and shared-file flags."""
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import allow
+from ..services import entries as entries_svc
+from ..services import evidence as ev
+from ..services import reporting as svc
+from ..services import values_xlsx
+from ..services.errors import DomainError
+from ..unit.forms import ImportForm
 
 bp = Blueprint("reporting", __name__, url_prefix="/admin/reporting")
+
+
+@bp.route("/")
+@allow("admin")
+def index():
+    return render_template("reporting/index.html", rows=svc.overview())
+
+
+@bp.route("/<int:campaign_id>")
+@allow("admin")
+def campaign(campaign_id: int):
+    data = svc.campaign_rates(campaign_id)
+    return render_template("reporting/campaign.html", **data, shared=ev.shared_hashes(campaign_id),
+                           form=ImportForm())
+
+
+@bp.route("/<int:campaign_id>/districts/<int:district_id>")
+@allow("admin")
+def district(campaign_id: int, district_id: int):
+    return render_template("reporting/district.html", **svc.district_detail(campaign_id, district_id))
+
+
+@bp.route("/<int:campaign_id>/export.csv")
+@allow("admin")
+def export_csv(campaign_id: int):
+    text, name = svc.csv_export(campaign_id)
+    return Response(text, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=\"{name}\""})
+
+
+@bp.route("/<int:campaign_id>/template.xlsx")
+@allow("admin")
+def template_xlsx(campaign_id: int):
+    data, name = values_xlsx.campaign_workbook(campaign_id)
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=ev.MIME["xlsx"], max_age=0)
+
+
+@bp.route("/<int:campaign_id>/import", methods=["POST"])
+@allow("admin")
+def import_values(campaign_id: int):
+    form = ImportForm()
+    form.validate_on_submit()
+    try:
+        report = values_xlsx.import_for_campaign(campaign_id, current_user, request.files.get("workbook"))
+    except DomainError as exc:
+        return render_template("reporting/import_report.html", campaign_id=campaign_id, report=None,
+                               error=exc.message), exc.status
+    return render_template("reporting/import_report.html", campaign_id=campaign_id, report=report, error=None)
+
+
+@bp.route("/entries/<int:entry_id>/clarify", methods=["POST"])
+@allow("admin")
+def clarify(entry_id: int):
+    codes = [c for c in request.form.get("codes", "").replace(";", ",").split(",") if c.strip()]
+    entry = entries_svc.request_clarification(entry_id, current_user, codes, request.form.get("message", ""))
+    flash(_("Đã gửi yêu cầu giải trình cho đơn vị."), "success")
+    return redirect(request.referrer or url_for("reporting.index"), code=303)

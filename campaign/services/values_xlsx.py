@@ -1,0 +1,353 @@
+"""Excel round trip of indicator values: a pre-filled, protected template and a cell-by-cell import.
+
+One layout serves a single unit (the officer's download) and many units (the commission's
+import): a sheet named ``Giá trị`` with the header below, one row per unit × indicator.
+A sheet that is not this layout (wrong sheet, header, unknown or repeated indicator code)
+is *malformed* and nothing is saved; otherwise each value cell is accepted or refused with
+its reason, and the accepted ones are saved in one transaction.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from scoring.rules import is_missing, to_bool
+
+from ..extensions import db
+from ..models import Campaign, CampaignUnit, Entry, Unit, User
+from . import audit
+from .entries import (EDITABLE, create_entry, editable_codes, entry_for_edit, framework_of, issue_message,
+                      check_values_raw, label, save_entry_values, stored_posted)
+from .errors import DomainError, NotFound
+
+SHEET = "Giá trị"
+HEADER = ("Mã đơn vị", "Tên đơn vị", "Mã chỉ tiêu", "Tên chỉ tiêu", "Loại giá trị", "Điểm tối đa",
+          "Giá trị", "Không áp dụng (x)", "Giải trình")
+COL_VALUE, COL_NA, COL_EXPL = 7, 8, 9
+NA_MARKS = {"x", "na", "có", "yes", "1", "true"}
+MAX_ROWS = 200_000
+
+
+def _row_label(t: str) -> str:
+    return {"number": "số", "percentage": "tỷ lệ % (0–100)", "count": "số nguyên", "yes_no": "Có/Không",
+            "choice": "chọn trong danh sách", "date": "ngày (YYYY-MM-DD)", "text": "văn bản",
+            "file_only": "chỉ tệp minh chứng"}.get(t or "", t or "")
+
+
+def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[int, dict]) -> bytes:
+    fw = framework_of(campaign.framework_version_id)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append(list(HEADER))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    yes_no = DataValidation(type="list", formula1='"Có,Không"', allow_blank=True)
+    na_dv = DataValidation(type="list", formula1='"x"', allow_blank=True)
+    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True)
+    pct.error, pct.errorTitle = "0–100", "Tỷ lệ %"
+    for dv in (yes_no, na_dv, pct):
+        ws.add_data_validation(dv)
+    choice_dvs: dict[str, DataValidation] = {}
+    editable_fill = PatternFill("solid", fgColor="FFF8DC")
+    for unit in units:
+        stored = values_by_unit.get(unit.id, {})
+        for n in fw.indicators():
+            item = stored.get(n.code) or {}
+            raw = item.get("raw") or ""
+            if n.value_type == "yes_no" and raw:
+                try:
+                    raw = "Có" if to_bool(raw) else "Không"
+                except ValueError:
+                    pass
+            ws.append([unit.code, unit.name, n.code, label(n.name), _row_label(n.value_type), n.max_points,
+                       raw, "x" if item.get("na") else "", item.get("explanation") or ""])
+            r = ws.max_row
+            for col in (COL_VALUE, COL_NA, COL_EXPL):
+                c = ws.cell(row=r, column=col)
+                c.protection = Protection(locked=False)
+                c.fill = editable_fill
+                c.number_format = "@"  # text: "1.234,5" stays as typed
+            ref = f"G{r}"
+            if n.value_type == "yes_no":
+                yes_no.add(ref)
+            elif n.value_type == "percentage":
+                pct.add(ref)
+            elif n.value_type == "choice" or n.rule.kind == "judged" and n.value_type is None:
+                codes = [c.code for c in n.choices] or [lv.code for lv in n.rule.levels]
+                key = ",".join(codes)
+                if key not in choice_dvs and len(key) < 250:
+                    choice_dvs[key] = DataValidation(type="list", formula1=f'"{key}"', allow_blank=True)
+                    ws.add_data_validation(choice_dvs[key])
+                if key in choice_dvs:
+                    choice_dvs[key].add(ref)
+            if n.na_allowed:
+                na_dv.add(f"H{r}")
+    for col, width in zip("ABCDEFGHI", (12, 24, 10, 50, 18, 10, 18, 14, 40)):
+        ws.column_dimensions[col].width = width
+    ws.protection.sheet = True  # structure locked; only value/NA/explanation cells are open
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+    info = wb.create_sheet("Thông tin")
+    info.append(["Phong trào", campaign.name])
+    info.append(["Mã phong trào", campaign.slug])
+    info.append(["Bộ tiêu chí", fw.code])
+    info.append(["Hướng dẫn", "Chỉ điền cột Giá trị, Không áp dụng (x) và Giải trình. Số viết 1234,5 hoặc 1234.5."])
+    info.protection.sheet = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def entry_workbook(entry_id: int, user: User) -> tuple[bytes, str]:
+    entry = entry_for_edit(entry_id, user)
+    campaign = db.session.get(Campaign, entry.campaign_id)
+    unit = db.session.get(Unit, entry.unit_id)
+    data = build_workbook(campaign, [unit], {unit.id: stored_posted(entry)})
+    return data, f"{campaign.slug}-{unit.code}.xlsx"
+
+
+def campaign_workbook(campaign_id: int) -> tuple[bytes, str]:
+    """Template for all participating units (commission)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(_("Không tìm thấy phong trào."))
+    units = list(db.session.scalars(sa.select(Unit).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+                                    .where(CampaignUnit.campaign_id == campaign_id).order_by(Unit.code)))
+    entries = db.session.scalars(sa.select(Entry).where(Entry.campaign_id == campaign_id))
+    values = {e.unit_id: stored_posted(e) for e in entries}
+    return build_workbook(campaign, units, values), f"{campaign.slug}-tat-ca-don-vi.xlsx"
+
+
+# --------------------------------------------------------------------------- import
+
+@dataclass
+class CellResult:
+    row: int
+    unit_code: str
+    code: str
+    value: str
+    status: str  # accepted | refused | unchanged
+    reason: str = ""
+
+
+@dataclass
+class ImportReport:
+    rows: list[CellResult] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for r in self.rows if r.status == "accepted")
+
+    @property
+    def refused(self) -> int:
+        return sum(1 for r in self.rows if r.status == "refused")
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for r in self.rows if r.status == "unchanged")
+
+
+class Malformed(DomainError):
+    pass
+
+
+def _cell_text(v) -> str:
+    """A cell as the text a user would have typed; numeric cells without any ambiguity."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return str(v)
+        if v == int(v):
+            return str(int(v))
+        s = repr(v)
+        if "e" in s.lower():
+            s = f"{v:.10f}".rstrip("0")
+        head, _dot, frac = s.partition(".")
+        if len(frac) == 3:  # "1.234" would read as ambiguous; a number cell is not
+            s += "0"
+        return s
+    if hasattr(v, "isoformat"):
+        return v.isoformat()[:10]
+    return str(v).strip()
+
+
+def read_sheet(file_storage) -> list[tuple[int, str, str, str, bool, str]]:
+    """Rows (row number, unit code, indicator code, value text, na, explanation); Malformed otherwise."""
+    if file_storage is None or not file_storage.filename:
+        raise Malformed(_("Chưa chọn tệp Excel."))
+    data = file_storage.read()
+    if not data:
+        raise Malformed(_("Tệp rỗng (0 byte); hãy chọn lại tệp."))
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for non-workbooks
+        raise Malformed(_("Tệp không phải bảng tính Excel (.xlsx) hợp lệ; không có giá trị nào được lưu.")) from None
+    if SHEET not in wb.sheetnames:
+        raise Malformed(_("Không thấy trang “%(sheet)s” trong tệp; hãy dùng tệp mẫu tải từ hệ thống. "
+                          "Không có giá trị nào được lưu.", sheet=SHEET))
+    ws = wb[SHEET]
+    out = []
+    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = list(row) + [None] * (len(HEADER) - len(row))
+        if i == 1:
+            if tuple(str(c or "").strip() for c in cells[: len(HEADER)]) != HEADER:
+                raise Malformed(_("Dòng tiêu đề của trang “%(sheet)s” đã bị thay đổi; hãy dùng tệp mẫu. "
+                                  "Không có giá trị nào được lưu.", sheet=SHEET))
+            continue
+        if i > MAX_ROWS:
+            raise Malformed(_("Tệp có quá nhiều dòng."))
+        unit_code, code = _cell_text(cells[0]), _cell_text(cells[2])
+        if not unit_code and not code and all(c in (None, "") for c in cells):
+            continue
+        na = _cell_text(cells[COL_NA - 1]).lower() in NA_MARKS
+        out.append((i, unit_code, code, _cell_text(cells[COL_VALUE - 1]), na, _cell_text(cells[COL_EXPL - 1])))
+    return out
+
+
+def _normalise(node, raw: str) -> str:
+    if node.value_type == "yes_no" and raw:
+        try:
+            return "yes" if to_bool(raw) else "no"
+        except ValueError:
+            return raw
+    if (node.value_type == "choice" or node.rule.kind == "judged" and node.value_type is None) and raw:
+        for c in node.choices:
+            if raw.lower() in (c.code.lower(), *(str(v).lower() for v in c.label.values())):
+                return c.code
+        for lv in node.rule.levels:
+            if raw.lower() == lv.code.lower():
+                return lv.code
+    return raw
+
+
+def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | None = None) -> ImportReport:
+    """Validate every cell, then save the accepted ones for every unit in one transaction."""
+    fw = framework_of(campaign.framework_version_id)
+    nodes = {n.code: n for n in fw.indicators()}
+    seen: set[tuple[str, str]] = set()
+    problems = []
+    for i, unit_code, code, *_rest in rows:
+        if code not in nodes:
+            problems.append(_("dòng %(row)s: mã chỉ tiêu “%(code)s” không có trong bộ tiêu chí", row=i, code=code))
+        if (unit_code, code) in seen:
+            problems.append(_("dòng %(row)s: chỉ tiêu %(code)s của đơn vị %(unit)s lặp lại", row=i, code=code, unit=unit_code))
+        seen.add((unit_code, code))
+    if problems:
+        raise Malformed(_("Bảng tính sai cấu trúc, không có giá trị nào được lưu: %(p)s", p="; ".join(problems[:10])))
+    codes = {u for u, *_ in (r[1:] for r in rows)}
+    units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))}
+    participants = set(db.session.scalars(sa.select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign.id)))
+    entries = {e.unit_id: e for e in db.session.scalars(sa.select(Entry).where(Entry.campaign_id == campaign.id))}
+    report = ImportReport()
+    by_unit: dict[int, list] = {}
+    for r in rows:
+        i, unit_code, code, raw, na, expl = r
+        unit = units.get(unit_code)
+        if unit is None:
+            report.rows.append(CellResult(i, unit_code, code, raw, "refused", _("Không có đơn vị mã “%(c)s”.", c=unit_code)))
+            continue
+        if only_unit_id is not None and unit.id != only_unit_id:
+            report.rows.append(CellResult(i, unit_code, code, raw, "refused", _("Dòng của đơn vị khác; bạn chỉ nhập được cho đơn vị mình.")))
+            continue
+        if unit.id not in participants:
+            report.rows.append(CellResult(i, unit_code, code, raw, "refused", _("Đơn vị không tham gia phong trào này.")))
+            continue
+        by_unit.setdefault(unit.id, []).append(r)
+    for unit_id, unit_rows in by_unit.items():
+        entry = entries.get(unit_id)
+        if entry is None:
+            if campaign.status != "open":
+                for i, uc, code, raw, _na, _e in unit_rows:
+                    report.rows.append(CellResult(i, uc, code, raw, "refused", _("Phong trào chưa mở nhận hồ sơ.")))
+                continue
+            entry = create_entry(campaign, unit_id)
+        stored = stored_posted(entry)
+        allowed = editable_codes(entry, fw) if entry.status in EDITABLE else set()
+        candidate = {c: dict(v) for c, v in stored.items()}
+        changed_rows = []
+        for i, uc, code, raw, na, expl in unit_rows:
+            node = nodes[code]
+            new = {"raw": _normalise(node, raw), "na": na, "explanation": expl}
+            old = stored.get(code, {"raw": "", "na": False, "explanation": ""})
+            if new == {"raw": old["raw"], "na": old["na"], "explanation": old["explanation"]}:
+                report.rows.append(CellResult(i, uc, code, raw, "unchanged"))
+                continue
+            if code not in allowed:
+                reason = (_("Hồ sơ đã nộp và đang khóa; không thể sửa.") if entry.status not in EDITABLE
+                          else _("Chỉ được sửa các chỉ tiêu được yêu cầu giải trình; chỉ tiêu này đang khóa."))
+                report.rows.append(CellResult(i, uc, code, raw, "refused", reason))
+                continue
+            if na and not node.na_allowed:
+                report.rows.append(CellResult(i, uc, code, raw, "refused", issue_message(fw, _Issue(code, "na_not_allowed"))))
+                continue
+            candidate[code] = new
+            changed_rows.append((i, uc, code, raw, new))
+        issues = check_values_raw(fw, candidate)
+        accepted = {}
+        for i, uc, code, raw, new in changed_rows:
+            mine = [x for x in issues.get(code, []) if x.key != "required"]
+            if mine:
+                report.rows.append(CellResult(i, uc, code, raw, "refused", " ".join(issue_message(fw, x) for x in mine)))
+            else:
+                accepted[code] = new
+                report.rows.append(CellResult(i, uc, code, raw, "accepted"))
+        if accepted:
+            save_entry_values(entry, user, accepted, None, source="xlsx", commit=False)
+    report.rows.sort(key=lambda r: r.row)
+    audit.record("values.import_xlsx", "campaign", campaign.id, campaign_id=campaign.id,
+                 after={"accepted": report.accepted, "refused": report.refused})
+    db.session.commit()
+    return report
+
+
+@dataclass(frozen=True)
+class _Issue:
+    code: str
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+def import_for_entry(entry_id: int, user: User, file_storage) -> ImportReport:
+    entry = entry_for_edit(entry_id, user)
+    campaign = db.session.get(Campaign, entry.campaign_id)
+    rows = read_sheet(file_storage)
+    return import_rows(campaign, rows, user, only_unit_id=entry.unit_id)
+
+
+def import_for_campaign(campaign_id: int, user: User, file_storage) -> ImportReport:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or user.role != "admin":
+        raise NotFound(_("Không tìm thấy phong trào."))
+    return import_rows(campaign, read_sheet(file_storage), user)
+
+
+def import_path(campaign_slug: str, path: str, user: User | None) -> ImportReport:
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == campaign_slug))
+    if campaign is None:
+        raise NotFound(_("Không tìm thấy phong trào."))
+
+    class _FS:
+        filename = path
+
+        def read(self):
+            with open(path, "rb") as fh:
+                return fh.read()
+
+    return import_rows(campaign, read_sheet(_FS()), user)
+
+
+__all__ = ["entry_workbook", "campaign_workbook", "import_for_entry", "import_for_campaign", "import_path",
+           "ImportReport", "Malformed", "is_missing"]

@@ -1,0 +1,63 @@
+// Live self-score preview for the evidence form: posts the draft (no files) to the
+// preview endpoint, which runs the same scoring engine as the official results.
+(function () {
+  "use strict";
+  var form = document.getElementById("entry-form");
+  if (!form || !form.dataset.previewUrl) { return; }
+  var lang = document.documentElement.lang || "vi";
+  var timer = null;
+  var fmt = function (x) {
+    return Number(x).toLocaleString(lang === "en" ? "en-US" : "vi-VN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  };
+  function payload() {
+    var data = new FormData();
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.disabled || el.type === "file" || el.type === "submit") { return; }
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
+      data.append(el.name, el.value);
+    });
+    return data;
+  }
+  function show(result) {
+    var total = document.querySelector("[data-total]");
+    if (total) { total.textContent = fmt(result.total); }
+    Object.keys(result.indicators).forEach(function (code) {
+      var item = result.indicators[code];
+      var pts = form.querySelector('[data-pts="' + CSS.escape(code) + '"]');
+      if (pts) { pts.textContent = fmt(item.points); }
+      var box = form.querySelector('[data-errors="' + CSS.escape(code) + '"]');
+      if (box) {
+        box.textContent = "";
+        item.errors.forEach(function (msg) {
+          var div = document.createElement("div");
+          div.textContent = msg;
+          box.appendChild(div);
+        });
+      }
+    });
+    Object.keys(result.groups).forEach(function (code) {
+      var g = form.querySelector('[data-gpts="' + CSS.escape(code) + '"]');
+      if (g) { g.textContent = fmt(result.groups[code].points); }
+    });
+  }
+  function refresh() {
+    fetch(form.dataset.previewUrl, { method: "POST", body: payload(), credentials: "same-origin",
+                                     headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (json) { if (json) { show(json); } })
+      .catch(function () { /* preview is a convenience; saving still works */ });
+  }
+  function schedule() {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(refresh, 350);
+  }
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  // Warn before leaving with unsaved changes.
+  var dirty = false;
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (e) {
+    if (dirty) { e.preventDefault(); e.returnValue = ""; }
+  });
+})();
