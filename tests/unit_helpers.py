@@ -106,9 +106,10 @@ def save(client, entry_id: int, values: dict, **kw):
     url = f"/unit/entries/{entry_id}"
     kw.setdefault("lock", lock_version(client, entry_id))
     files = kw.pop("files", None) or {}
+    headers = kw.pop("headers", None)
     data = payload(values, **kw)
     data.update(files)
-    return client.submit(url, data, content_type="multipart/form-data")
+    return client.submit(url, data, content_type="multipart/form-data", headers=headers)
 
 
 def error_box(html: str, code: str) -> str:

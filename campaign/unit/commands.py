@@ -25,7 +25,9 @@ def register(app: Flask) -> None:
             if user is None or user.role != "admin":
                 raise click.UsageError(f"no admin user {username!r}")
         try:
-            report = import_path(campaign_slug, path, user)
+            # messages are translated (Vietnamese by default), which needs a request context
+            with app.test_request_context("/"):
+                report = import_path(campaign_slug, path, user)
         except DomainError as exc:
             click.echo(f"REFUSED: {exc.message}", err=True)
             raise SystemExit(2) from None
