@@ -1,6 +1,500 @@
-"""Routes of the 'admin' feature (blueprint `admin`, under /admin)."""
+"""Routes of the 'admin' feature (blueprint `admin`, under /admin): campaigns, lifecycle,
+frameworks, units, clusters and imports. Views parse a form, call one service, render."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import (
+    Blueprint, Response, current_app, flash, redirect, render_template, request, url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import allow
+from ..services import campaigns as svc
+from ..services import framework_io, lifecycle
+from ..services import units as units_svc
+from ..services.errors import DomainError
+from ..templating import N_
+from .forms import (
+    CampaignForm, ClusterForm, ExtensionForm, FrameworkEditForm, FrameworkImportForm, ImportForm, InactiveForm,
+    MidtermForm, TransitionForm, UnitForm, local_to_utc,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# Other features' admin pages, linked from the dashboard when they exist.
+FEATURE_LINKS = (
+    ("reporting.index", N_("Báo cáo, thống kê")),
+    ("results.index", N_("Kết quả, công bố")),
+    ("results.dashboard", N_("Kết quả, công bố")),
+    ("judging.admin_index", N_("Hội đồng giám khảo, phân công chấm")),
+)
+
+
+def _lang() -> str:
+    return str(get_locale())
+
+
+@bp.app_template_filter("loc")
+def _loc(value) -> str:
+    """A {vi, en} mapping in the current language."""
+    if isinstance(value, dict):
+        return value.get(_lang()) or value.get("vi") or next(iter(value.values()), "")
+    return value or ""
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"status_label": svc.status_label, "unit_kind_label": units_svc.kind_label}
+
+
+# --------------------------------------------------------------------------- dashboard
+
+@bp.route("/")
+@allow("admin")
+def dashboard():
+    links = [(ep, _(label)) for ep, label in FEATURE_LINKS
+             if ep in current_app.view_functions and not _has_args(ep)]
+    campaigns = svc.list_campaigns()
+    return render_template("admin/dashboard.html", campaigns=campaigns[:8], links=links,
+                           unit_counts=units_svc.unit_counts(), n_clusters=len(units_svc.list_clusters(shared_only=True)),
+                           n_templates=len(framework_io.list_templates()))
+
+
+def _has_args(endpoint: str) -> bool:
+    """A link needs a route without required arguments."""
+    return all(rule.arguments for rule in current_app.url_map.iter_rules(endpoint))
+
+
+# --------------------------------------------------------------------------- campaigns
+
+@bp.route("/campaigns")
+@allow("admin")
+def campaigns():
+    show_archived = request.args.get("archived") == "1"
+    return render_template("admin/campaigns.html", rows=svc.list_campaigns(include_archived=show_archived),
+                           show_archived=show_archived)
+
+
+def _campaign_form(form: CampaignForm, creating: bool, campaign=None) -> CampaignForm:
+    clusters = units_svc.list_clusters(campaign_id=campaign.id if campaign else None)
+    choices = [(str(c.id), f"{c.code} – {c.name}") for c in clusters]
+    form.cluster_ids.choices = choices
+    form.ranking_cluster_ids.choices = choices
+    if creating:
+        form.template_code.choices = [("", _("— chọn —"))] + [
+            (t["code"], f"{_loc(t['name'])} ({t['scale']:g})") for t in framework_io.list_templates()]
+        versions = []
+        for row in framework_io.list_frameworks():
+            for v in framework_io.framework_versions(row["framework"].id):
+                versions.append((str(v.id), f"{row['framework'].code} v{v.version} – {row['framework'].name}"))
+        form.framework_version_id.choices = [("", _("— chọn —"))] + versions
+    return form
+
+
+def _apply_field_errors(form: CampaignForm, errors: dict) -> None:
+    for field, message in errors.items():
+        target = getattr(form, field, None)
+        if target is None:
+            target = form.bands if field == "bands" else None
+        if target is not None:
+            target.errors = list(target.errors) + [message] if isinstance(target.errors, list) else [message]
+        else:
+            flash(message, "danger")
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@allow("admin")
+def campaign_new():
+    form = _campaign_form(CampaignForm(), creating=True)
+    if request.method == "GET":
+        form.load_settings(svc.default_settings())
+        if request.args.get("template"):
+            form.template_code.data = request.args["template"]
+        form.levels.data = ["2"]
+    if form.validate_on_submit():
+        data = form.to_data()
+        if not data["template_code"] and not data["framework_version_id"]:
+            form.template_code.errors = [_("Hãy chọn một bộ tiêu chí mẫu hoặc một bộ tiêu chí đã có.")]
+        else:
+            try:
+                c = svc.create_campaign(data, user_id=current_user.id)
+            except svc.ValidationFailed as exc:
+                _apply_field_errors(form, exc.errors)
+            else:
+                flash(_("Đã tạo phong trào “%(name)s” (nháp).", name=c.name), "success")
+                return redirect(url_for("admin.campaign_detail", campaign_id=c.id))
+    return render_template("admin/campaign_form.html", form=form, campaign=None), (400 if form.errors else 200)
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@allow("admin")
+def campaign_detail(campaign_id: int):
+    c = svc.get_campaign(campaign_id)
+    return render_template(
+        "admin/campaign_detail.html", c=c, moves=lifecycle.allowed_moves(c), history=svc.status_history(c.id),
+        summary=svc.participant_summary(c.id), entries=svc.entry_count(c.id), extensions=svc.extensions(c.id),
+        transition_form=TransitionForm(), midterm_form=MidtermForm(), ext_form=_ext_form(c.id),
+        csrf_form=MidtermForm())
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@allow("admin")
+def campaign_edit(campaign_id: int):
+    c = svc.get_campaign(campaign_id)
+    form = _campaign_form(CampaignForm(), creating=False, campaign=c)
+    if request.method == "GET":
+        form.load(c)
+    if form.validate_on_submit():
+        try:
+            svc.update_campaign(c.id, form.to_data(), user_id=current_user.id)
+        except svc.ValidationFailed as exc:
+            _apply_field_errors(form, exc.errors)
+        else:
+            flash(_("Đã lưu thay đổi."), "success")
+            return redirect(url_for("admin.campaign_detail", campaign_id=c.id))
+    return render_template("admin/campaign_form.html", form=form, campaign=c), (400 if form.errors else 200)
+
+
+@bp.route("/campaigns/<int:campaign_id>/participants")
+@allow("admin")
+def campaign_participants(campaign_id: int):
+    c = svc.get_campaign(campaign_id)
+    return render_template("admin/participants.html", c=c, rows=svc.participants(c.id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/status", methods=["POST"])
+@allow("admin")
+def campaign_status(campaign_id: int):
+    form = TransitionForm()
+    if form.validate_on_submit():
+        try:
+            c = lifecycle.transition(campaign_id, form.to.data, user_id=current_user.id, note=form.note.data or "",
+                                     force=bool(form.force.data))
+            flash(_("Phong trào chuyển sang trạng thái “%(s)s”.", s=svc.status_label(c.status)), "success")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+    else:
+        flash(_("Yêu cầu không hợp lệ."), "danger")
+    return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id), code=303)
+
+
+@bp.route("/campaigns/<int:campaign_id>/midterm", methods=["POST"])
+@allow("admin")
+def campaign_midterm(campaign_id: int):
+    form = MidtermForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.midterm_review(campaign_id, user_id=current_user.id, label=form.label.data or "")
+            flash(_("Đã công bố kết quả sơ kết."), "success")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+    return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id), code=303)
+
+
+@bp.route("/campaigns/<int:campaign_id>/archive", methods=["POST"])
+@allow("admin")
+def campaign_archive(campaign_id: int):
+    form = MidtermForm()
+    if form.validate_on_submit():
+        archived = request.form.get("archived", "1") == "1"
+        try:
+            svc.archive_campaign(campaign_id, archived=archived, user_id=current_user.id)
+            flash(_("Đã lưu trữ phong trào.") if archived else _("Đã bỏ lưu trữ phong trào."), "success")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+    return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id), code=303)
+
+
+@bp.route("/campaigns/<int:campaign_id>/clone", methods=["POST"])
+@allow("admin")
+def campaign_clone(campaign_id: int):
+    form = MidtermForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id), code=303)
+    c = svc.clone_campaign(campaign_id, user_id=current_user.id)
+    flash(_("Đã nhân bản thành phong trào nháp mới. Hãy đặt thời gian và hạn nộp."), "success")
+    return redirect(url_for("admin.campaign_edit", campaign_id=c.id), code=303)
+
+
+def _ext_form(campaign_id: int) -> ExtensionForm:
+    form = ExtensionForm()
+    form.unit_id.choices = [(u.id, f"{u.code} – {u.name}") for u, _c in svc.participants(campaign_id)]
+    return form
+
+
+@bp.route("/campaigns/<int:campaign_id>/extensions", methods=["POST"])
+@allow("admin")
+def campaign_extend(campaign_id: int):
+    svc.get_campaign(campaign_id)
+    form = _ext_form(campaign_id)
+    if form.validate_on_submit():
+        try:
+            svc.extend_deadline(campaign_id, form.unit_id.data, local_to_utc(form.new_deadline.data),
+                                form.reason.data, user_id=current_user.id)
+            flash(_("Đã gia hạn nộp bài cho đơn vị."), "success")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+    else:
+        flash(_("Cần chọn đơn vị, hạn mới và lý do gia hạn."), "danger")
+    return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id, _anchor="extensions"), code=303)
+
+
+@bp.route("/campaigns/<int:campaign_id>/extensions/<int:unit_id>/delete", methods=["POST"])
+@allow("admin")
+def campaign_extension_delete(campaign_id: int, unit_id: int):
+    if MidtermForm().validate_on_submit():
+        svc.remove_extension(campaign_id, unit_id, user_id=current_user.id)
+        flash(_("Đã bỏ gia hạn."), "success")
+    return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id, _anchor="extensions"), code=303)
+
+
+@bp.route("/campaigns/<int:campaign_id>/framework", methods=["GET", "POST"])
+@allow("admin")
+def campaign_framework(campaign_id: int):
+    c = svc.get_campaign(campaign_id)
+    form = FrameworkEditForm()
+    problems: list[str] = []
+    if request.method == "GET" and c.framework_version is not None:
+        form.document.data = framework_io.dumps(c.framework_version.document)
+    if form.validate_on_submit():
+        try:
+            doc = framework_io.loads(form.document.data, "edit.yaml")
+            from scoring.framework import validate_framework
+
+            problems = validate_framework(doc)
+            if not problems:
+                v = svc.replace_framework(c.id, doc, user_id=current_user.id)
+                flash(_("Đã lưu bộ tiêu chí thành phiên bản v%(v)s.", v=v.version), "success")
+                return redirect(url_for("admin.campaign_framework", campaign_id=c.id), code=303)
+        except DomainError as exc:
+            problems = [exc.message]
+    fw = None
+    if c.framework_version is not None:
+        from scoring.framework import parse_framework
+
+        fw = parse_framework(c.framework_version.document)
+    return render_template("admin/campaign_framework.html", c=c, form=form, problems=problems, fw=fw,
+                           entries=svc.entry_count(c.id)), (400 if problems else 200)
+
+
+# --------------------------------------------------------------------------- frameworks
+
+@bp.route("/frameworks")
+@allow("admin")
+def frameworks():
+    return render_template("admin/frameworks.html", templates=framework_io.list_templates(),
+                           rows=framework_io.list_frameworks(), form=FrameworkImportForm())
+
+
+@bp.route("/frameworks/import", methods=["POST"])
+@allow("admin")
+def framework_import():
+    form = FrameworkImportForm()
+    if form.validate_on_submit():
+        f = form.file.data
+        try:
+            v, created = framework_io.import_framework(f.read(), f.filename or "", user_id=current_user.id)
+            if created:
+                flash(_("Đã nhập bộ tiêu chí %(code)s, phiên bản v%(v)s.", code=v.framework.code, v=v.version), "success")
+            else:
+                flash(_("Bộ tiêu chí %(code)s v%(v)s đã có, giống hệt tệp: không tạo phiên bản mới.",
+                        code=v.framework.code, v=v.version), "info")
+            return redirect(url_for("admin.framework_detail", framework_id=v.framework_id), code=303)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+    else:
+        flash(_("Hãy chọn tệp bộ tiêu chí."), "danger")
+    return redirect(url_for("admin.frameworks"), code=303)
+
+
+@bp.route("/frameworks/<int:framework_id>", methods=["GET", "POST"])
+@allow("admin")
+def framework_detail(framework_id: int):
+    versions = framework_io.framework_versions(framework_id)
+    if not versions:
+        from ..services.errors import NotFound
+
+        raise NotFound(_("Không tìm thấy bộ tiêu chí."))
+    latest = versions[0]
+    form = FrameworkEditForm()
+    problems: list[str] = []
+    if request.method == "GET":
+        form.document.data = framework_io.dumps(latest.document)
+    if form.validate_on_submit():
+        try:
+            doc = framework_io.loads(form.document.data, "edit.yaml")
+            if doc.get("code") != latest.framework.code:
+                problems = [_("Mã bộ tiêu chí phải giữ nguyên (%(code)s); muốn tạo bộ mới hãy nhập tệp.",
+                              code=latest.framework.code)]
+            else:
+                from scoring.framework import validate_framework
+
+                problems = validate_framework(doc)
+            if not problems:
+                v, created = framework_io.import_framework(form.document.data, "edit.yaml", user_id=current_user.id)
+                flash(_("Đã lưu phiên bản v%(v)s. Các phong trào đang dùng phiên bản cũ không bị ảnh hưởng.", v=v.version)
+                      if created else _("Không có thay đổi."), "success")
+                return redirect(url_for("admin.framework_detail", framework_id=framework_id), code=303)
+        except DomainError as exc:
+            problems = [exc.message]
+    from scoring.framework import parse_framework
+
+    return render_template("admin/framework_detail.html", framework=latest.framework, versions=versions,
+                           latest=latest, fw=parse_framework(latest.document), form=form, problems=problems), \
+        (400 if problems else 200)
+
+
+def _download(body, filename: str, mimetype: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/framework-versions/<int:version_id>/export.<fmt>")
+@allow("admin")
+def framework_export(version_id: int, fmt: str):
+    if fmt == "xlsx":
+        body, name = framework_io.blank_scoring_table_for_version(version_id, _lang())
+        return _download(body, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if fmt not in framework_io.FORMATS:
+        from ..services.errors import NotFound
+
+        raise NotFound(_("Định dạng xuất không hợp lệ."))
+    text, name = framework_io.export_version(version_id, fmt)
+    return _download(text.encode("utf-8"), name, "application/json" if fmt == "json" else "application/x-yaml")
+
+
+@bp.route("/framework-templates/<code>/export.<fmt>")
+@allow("admin")
+def template_export(code: str, fmt: str):
+    doc = framework_io.template_doc(code)
+    if fmt == "xlsx":
+        return _download(framework_io.blank_scoring_table(doc, _lang()), f"bang-cham-diem-{code}.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if fmt not in framework_io.FORMATS:
+        from ..services.errors import NotFound
+
+        raise NotFound(_("Định dạng xuất không hợp lệ."))
+    return _download(framework_io.dumps(doc, fmt).encode("utf-8"), f"{code}.{fmt}",
+                     "application/json" if fmt == "json" else "application/x-yaml")
+
+
+@bp.route("/framework-templates/<code>")
+@allow("admin")
+def template_detail(code: str):
+    from scoring.framework import parse_framework
+
+    doc = framework_io.template_doc(code)
+    return render_template("admin/template_detail.html", doc=doc, fw=parse_framework(doc), code=code)
+
+
+# --------------------------------------------------------------------------- units
+
+@bp.route("/units")
+@allow("admin")
+def units():
+    return render_template("admin/units.html", tree=units_svc.unit_tree(), counts=units_svc.unit_counts(),
+                           inactive_form=InactiveForm(), today=date.today())
+
+
+def _unit_form(form: UnitForm, unit=None) -> UnitForm:
+    form.parent_id.choices = [("", _("— không có —"))] + [
+        (str(u.id), f"{u.code} – {u.name}") for u in units_svc.unit_choices((1, 2)) if unit is None or u.id != unit.id]
+    return form
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@allow("admin")
+def unit_edit(unit_id: int | None = None):
+    unit = units_svc.get_unit(unit_id) if unit_id else None
+    form = _unit_form(UnitForm(obj=unit) if request.method == "GET" else UnitForm(), unit)
+    if request.method == "GET" and unit is not None:
+        form.parent_id.data = str(unit.parent_id) if unit.parent_id else ""
+    if request.method == "GET" and unit is None and request.args.get("parent"):
+        form.parent_id.data = request.args["parent"]
+    if form.validate_on_submit():
+        try:
+            u = units_svc.save_unit({"code": form.code.data, "name": form.name.data, "name_en": form.name_en.data,
+                                     "kind": form.kind.data, "parent_id": form.parent_id.data or None,
+                                     "population": form.population.data, "area_km2": form.area_km2.data},
+                                    unit_id=unit_id, user_id=current_user.id)
+            flash(_("Đã lưu đơn vị %(name)s.", name=u.name), "success")
+            return redirect(url_for("admin.units", _anchor=f"u{u.id}"), code=303)
+        except DomainError as exc:
+            form.code.errors = list(form.code.errors) + [exc.message]
+    return render_template("admin/unit_form.html", form=form, unit=unit,
+                           inactive_form=InactiveForm()), (400 if form.errors else 200)
+
+
+@bp.route("/units/<int:unit_id>/inactive", methods=["POST"])
+@allow("admin")
+def unit_inactive(unit_id: int):
+    form = InactiveForm()
+    if form.validate_on_submit():
+        reactivate = request.form.get("reactivate") == "1"
+        valid_to = None if reactivate else (form.valid_to.data or date.today())
+        u = units_svc.set_inactive(unit_id, valid_to, form.reason.data or "", user_id=current_user.id)
+        flash(_("Đơn vị %(name)s hoạt động trở lại.", name=u.name) if reactivate else
+              _("Đơn vị %(name)s ngừng hoạt động từ %(day)s.", name=u.name, day=valid_to.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("admin.units", _anchor=f"u{unit_id}"), code=303)
+
+
+@bp.route("/units/import", methods=["GET", "POST"])
+@allow("admin")
+def units_import():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        f = form.file.data
+        data = f.read()
+        try:
+            if form.kind.data == "gso":
+                report = units_svc.import_gso(data, f.filename or "", dry_run=bool(form.dry_run.data),
+                                              effective=form.effective.data, user_id=current_user.id)
+            elif form.kind.data == "units_csv":
+                report = units_svc.import_units_csv(data, dry_run=bool(form.dry_run.data), user_id=current_user.id)
+            else:
+                report = units_svc.import_clusters_csv(data, dry_run=bool(form.dry_run.data), user_id=current_user.id)
+        except DomainError as exc:
+            form.file.errors = list(form.file.errors) + [exc.message]
+    return render_template("admin/units_import.html", form=form, report=report), (400 if form.errors else 200)
+
+
+# --------------------------------------------------------------------------- clusters
+
+@bp.route("/clusters")
+@allow("admin")
+def clusters():
+    return render_template("admin/clusters.html", clusters=units_svc.list_clusters(shared_only=True))
+
+
+@bp.route("/clusters/new", methods=["GET", "POST"])
+@bp.route("/clusters/<int:cluster_id>/edit", methods=["GET", "POST"])
+@allow("admin")
+def cluster_edit(cluster_id: int | None = None):
+    cluster = units_svc.get_cluster(cluster_id) if cluster_id else None
+    form = ClusterForm(obj=cluster) if request.method == "GET" else ClusterForm()
+    units = units_svc.unit_choices((2, 3))
+    form.member_ids.choices = [(u.id, f"{u.code} – {u.name}") for u in units]
+    unit_opts = [("", _("— không có —"))] + [(str(u.id), f"{u.code} – {u.name}") for u in units]
+    form.head_unit_id.choices = unit_opts
+    form.deputy_unit_id.choices = unit_opts
+    if request.method == "GET" and cluster is not None:
+        form.member_ids.data = [m.unit_id for m in cluster.members]
+        form.head_unit_id.data = str(cluster.head_unit_id or "")
+        form.deputy_unit_id.data = str(cluster.deputy_unit_id or "")
+    if form.validate_on_submit():
+        try:
+            c = units_svc.save_cluster({"code": form.code.data, "name": form.name.data, "name_en": form.name_en.data,
+                                        "kind": form.kind.data, "member_ids": form.member_ids.data,
+                                        "head_unit_id": form.head_unit_id.data, "deputy_unit_id": form.deputy_unit_id.data},
+                                       cluster_id=cluster_id, user_id=current_user.id)
+            flash(_("Đã lưu cụm %(name)s.", name=c.name), "success")
+            return redirect(url_for("admin.clusters"), code=303)
+        except DomainError as exc:
+            form.code.errors = list(form.code.errors) + [exc.message]
+    return render_template("admin/cluster_form.html", form=form, cluster=cluster), (400 if form.errors else 200)
+

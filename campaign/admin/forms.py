@@ -1,0 +1,247 @@
+"""Forms of the admin feature (campaigns, units, clusters, imports, frameworks)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField, DateField, DateTimeLocalField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField,
+    SelectField, SelectMultipleField, StringField, TextAreaField, widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local_to_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=LOCAL_TZ).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def utc_to_local(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_TZ).replace(tzinfo=None)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def split_codes(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").replace(",", "\n").replace(";", "\n").splitlines() if c.strip()]
+
+
+class BandForm(Form):
+    code = StringField(_l("Mã"), validators=[Optional(), Length(max=40)])
+    label_vi = StringField(_l("Tên mức (tiếng Việt)"), validators=[Optional(), Length(max=120)])
+    label_en = StringField(_l("Tên mức (tiếng Anh)"), validators=[Optional(), Length(max=120)])
+    min_total = FloatField(_l("Điểm tối thiểu"), validators=[Optional(), NumberRange(min=0)])
+    floor_pct = FloatField(_l("Sàn mỗi tiêu chí (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+
+
+KIND_CHOICES = [("regular", _l("Thường xuyên")), ("thematic", _l("Theo chuyên đề"))]
+AGG_CHOICES = [("mean", _l("Trung bình")), ("median", _l("Trung vị")),
+               ("trimmed_mean", _l("Trung bình bỏ điểm cao nhất và thấp nhất"))]
+ROLLUP_CHOICES = [("none", _l("Không tổng hợp")), ("mean", _l("Trung bình các xã")),
+                  ("weighted_mean", _l("Trung bình theo dân số")),
+                  ("share_meeting", _l("Tỷ lệ xã đạt chuẩn")),
+                  ("combined", _l("Kết hợp điểm huyện và điểm các xã"))]
+LEVEL_CHOICES = [("2", _l("Cấp huyện (quận, huyện, thị xã)")), ("3", _l("Cấp xã (phường, xã, thị trấn)"))]
+UNIT_KIND_CHOICES = [("urban_district", _l("Quận")), ("rural_district", _l("Huyện")), ("town", _l("Thị xã")),
+                     ("ward", _l("Phường")), ("commune", _l("Xã")), ("township", _l("Thị trấn")),
+                     ("agency", _l("Cơ quan")), ("mass_org", _l("Đoàn thể"))]
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Tên phong trào (tiếng Việt)"), validators=[DataRequired(), Length(max=300)])
+    name_en = StringField(_l("Tên phong trào (tiếng Anh)"), validators=[Optional(), Length(max=300)])
+    kind = SelectField(_l("Loại phong trào"), choices=KIND_CHOICES)
+    description = TextAreaField(_l("Mô tả (tiếng Việt)"), validators=[Optional(), Length(max=5000)])
+    description_en = TextAreaField(_l("Mô tả (tiếng Anh)"), validators=[Optional(), Length(max=5000)])
+    period_start = DateField(_l("Thực hiện từ ngày"), validators=[Optional()])
+    period_end = DateField(_l("Đến ngày"), validators=[Optional()])
+    submission_deadline = DateTimeLocalField(_l("Hạn nộp bài (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M",
+                                             validators=[Optional()])
+    appraisal_deadline = DateTimeLocalField(_l("Hạn thẩm định (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M",
+                                            validators=[Optional()])
+    results_public = BooleanField(_l("Công khai kết quả trên bảng xếp hạng"), default=True)
+    # framework (create only)
+    template_code = SelectField(_l("Bộ tiêu chí mẫu"), choices=[], validators=[Optional()])
+    framework_version_id = SelectField(_l("Hoặc bộ tiêu chí đã có"), choices=[], validators=[Optional()])
+    # participants
+    levels = MultiCheckboxField(_l("Theo cấp"), choices=LEVEL_CHOICES)
+    kinds = MultiCheckboxField(_l("Theo loại đơn vị"), choices=UNIT_KIND_CHOICES)
+    cluster_ids = MultiCheckboxField(_l("Theo cụm, khối thi đua"), choices=[])
+    unit_codes = TextAreaField(_l("Chọn từng đơn vị (mã, mỗi dòng một mã)"), validators=[Optional()])
+    ranking_cluster_ids = MultiCheckboxField(_l("Cụm, khối dùng để xếp hạng"), choices=[])
+    # scoring settings
+    judges_per_entry = IntegerField(_l("Số giám khảo chấm mỗi bài"), default=3,
+                                    validators=[DataRequired(), NumberRange(min=1, max=15)])
+    aggregation = SelectField(_l("Tổng hợp điểm các giám khảo"), choices=AGG_CHOICES, default="trimmed_mean")
+    trim_min_judges = IntegerField(_l("Số giám khảo tối thiểu để bỏ điểm cao/thấp"), default=3,
+                                   validators=[Optional(), NumberRange(min=3, max=15)])
+    normalise = BooleanField(_l("Chuẩn hóa điểm giám khảo (z-score)"))
+    blind = BooleanField(_l("Chấm ẩn danh (giám khảo không thấy tên đơn vị)"))
+    coi_same_cluster = BooleanField(_l("Giám khảo không chấm đơn vị cùng cụm"))
+    disagreement_threshold = FloatField(_l("Ngưỡng chênh lệch điểm giữa giám khảo"), validators=[Optional(), NumberRange(min=0)])
+    tie_breaks = TextAreaField(_l("Thứ tự phân hạng khi bằng điểm (mỗi dòng một tiêu chí)"), validators=[Optional()])
+    award_quota_pct = FloatField(_l("Tỷ lệ tối đa ở mức cao nhất trong mỗi cụm (%)"), default=20,
+                                 validators=[Optional(), NumberRange(min=0, max=100)])
+    top_per_cluster = IntegerField(_l("Số đơn vị dẫn đầu mỗi cụm"), default=1, validators=[Optional(), NumberRange(min=0)])
+    rollup_kind = SelectField(_l("Điểm cấp huyện từ kết quả cấp xã"), choices=ROLLUP_CHOICES, default="none")
+    rollup_own_weight = FloatField(_l("Trọng số điểm của huyện"), validators=[Optional(), NumberRange(min=0, max=1)])
+    rollup_communes_weight = FloatField(_l("Trọng số điểm các xã"), validators=[Optional(), NumberRange(min=0, max=1)])
+    bands = FieldList(FormField(BandForm), min_entries=5, max_entries=8)
+
+    # ------------------------------------------------------------ conversion
+    def to_data(self) -> dict:
+        bands = []
+        for b in self.bands.entries:
+            if not b.form.code.data:
+                continue
+            bands.append({"code": b.form.code.data.strip(),
+                          "min_total": b.form.min_total.data if b.form.min_total.data is not None else 0,
+                          "floor_pct": b.form.floor_pct.data,
+                          "label": {"vi": b.form.label_vi.data or b.form.code.data,
+                                    "en": b.form.label_en.data or b.form.label_vi.data or b.form.code.data}})
+        rollup = None
+        if self.rollup_kind.data != "none":
+            rollup = {"kind": self.rollup_kind.data}
+            if self.rollup_kind.data == "combined":
+                rollup.update(own_weight=self.rollup_own_weight.data or 0.0,
+                              communes_weight=self.rollup_communes_weight.data or 0.0)
+        settings = {
+            "judges_per_entry": self.judges_per_entry.data, "aggregation": self.aggregation.data,
+            "trim_min_judges": self.trim_min_judges.data or 3, "normalise": bool(self.normalise.data),
+            "blind": bool(self.blind.data), "coi_same_cluster": bool(self.coi_same_cluster.data),
+            "disagreement_threshold": self.disagreement_threshold.data,
+            "tie_breaks": [t.strip() for t in (self.tie_breaks.data or "").splitlines() if t.strip()],
+            "award_quota_pct": self.award_quota_pct.data, "top_per_cluster": self.top_per_cluster.data,
+            "bands": bands, "rollup": rollup,
+        }
+        return {
+            "name": self.name.data, "name_en": self.name_en.data or None, "kind": self.kind.data,
+            "description": self.description.data or "", "description_en": self.description_en.data or "",
+            "period_start": self.period_start.data, "period_end": self.period_end.data,
+            "submission_deadline": local_to_utc(self.submission_deadline.data),
+            "appraisal_deadline": local_to_utc(self.appraisal_deadline.data),
+            "results_public": bool(self.results_public.data),
+            "template_code": self.template_code.data or None,
+            "framework_version_id": int(self.framework_version_id.data) if self.framework_version_id.data else None,
+            "participants": {"levels": [int(x) for x in self.levels.data or []], "kinds": list(self.kinds.data or []),
+                             "cluster_ids": [int(x) for x in self.cluster_ids.data or []],
+                             "unit_codes": split_codes(self.unit_codes.data)},
+            "ranking_cluster_ids": [int(x) for x in self.ranking_cluster_ids.data or []],
+            "settings": settings,
+        }
+
+    def load(self, c) -> None:
+        """Fill the form from a campaign (GET of the edit page)."""
+        s = c.settings or {}
+        for f in ("name", "name_en", "kind", "description", "description_en", "period_start", "period_end",
+                  "results_public"):
+            getattr(self, f).data = getattr(c, f)
+        self.submission_deadline.data = utc_to_local(c.submission_deadline)
+        self.appraisal_deadline.data = utc_to_local(c.appraisal_deadline)
+        p = s.get("participants") or {}
+        self.levels.data = [str(x) for x in p.get("levels") or []]
+        self.kinds.data = list(p.get("kinds") or [])
+        self.cluster_ids.data = [str(x) for x in p.get("cluster_ids") or []]
+        self.unit_codes.data = "\n".join(p.get("unit_codes") or [])
+        self.ranking_cluster_ids.data = [str(x) for x in s.get("ranking_cluster_ids") or []]
+        self.load_settings(s)
+
+    def load_settings(self, s: dict) -> None:
+        for f in ("judges_per_entry", "aggregation", "trim_min_judges", "normalise", "blind", "coi_same_cluster",
+                  "disagreement_threshold", "award_quota_pct", "top_per_cluster"):
+            if f in s:
+                getattr(self, f).data = s[f]
+        self.tie_breaks.data = "\n".join(s.get("tie_breaks") or [])
+        rollup = s.get("rollup") or {}
+        self.rollup_kind.data = rollup.get("kind", "none")
+        self.rollup_own_weight.data = rollup.get("own_weight")
+        self.rollup_communes_weight.data = rollup.get("communes_weight")
+        bands = list(s.get("bands") or [])
+        while len(self.bands.entries) < max(5, len(bands)):
+            self.bands.append_entry()
+        for entry, b in zip(self.bands.entries, bands + [None] * len(self.bands.entries)):
+            if b is None:
+                entry.form.code.data = entry.form.label_vi.data = entry.form.label_en.data = ""
+                entry.form.min_total.data = entry.form.floor_pct.data = None
+                continue
+            entry.form.code.data = b.get("code")
+            entry.form.label_vi.data = (b.get("label") or {}).get("vi")
+            entry.form.label_en.data = (b.get("label") or {}).get("en")
+            entry.form.min_total.data = b.get("min_total")
+            entry.form.floor_pct.data = b.get("floor_pct")
+
+
+class TransitionForm(FlaskForm):
+    to = HiddenField(validators=[DataRequired()])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+    force = BooleanField(_l("Đóng nhận bài sớm"))
+
+
+class MidtermForm(FlaskForm):
+    label = StringField(_l("Tên đợt sơ kết"), validators=[Optional(), Length(max=200)])
+
+
+class ExtensionForm(FlaskForm):
+    unit_id = SelectField(_l("Đơn vị"), coerce=int, choices=[])
+    new_deadline = DateTimeLocalField(_l("Hạn mới (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    reason = TextAreaField(_l("Lý do gia hạn"), validators=[DataRequired(), Length(max=2000)])
+
+
+class FrameworkEditForm(FlaskForm):
+    document = TextAreaField(_l("Bộ tiêu chí (YAML)"), validators=[DataRequired()])
+
+
+class FrameworkImportForm(FlaskForm):
+    file = FileField(_l("Tệp bộ tiêu chí (.yaml, .yml, .json)"), validators=[FileRequired()])
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Tên đơn vị (có dấu)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Loại đơn vị"), choices=[("city", _l("Thành phố"))] + UNIT_KIND_CHOICES)
+    parent_id = SelectField(_l("Đơn vị cấp trên"), choices=[], validators=[Optional()])
+    population = IntegerField(_l("Dân số"), validators=[Optional(), NumberRange(min=0)])
+    area_km2 = FloatField(_l("Diện tích (km²)"), validators=[Optional(), NumberRange(min=0)])
+
+
+class InactiveForm(FlaskForm):
+    valid_to = DateField(_l("Ngừng hoạt động từ ngày"), validators=[Optional()])
+    reason = StringField(_l("Lý do (ví dụ: sáp nhập)"), validators=[Optional(), Length(max=500)])
+
+
+class ClusterForm(FlaskForm):
+    code = StringField(_l("Mã cụm, khối"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Tên cụm, khối"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Loại"), choices=[("cluster", _l("Cụm thi đua (theo địa bàn)")),
+                                            ("block", _l("Khối thi đua (theo chức năng)"))])
+    member_ids = SelectMultipleField(_l("Đơn vị thành viên"), choices=[], coerce=int)
+    head_unit_id = SelectField(_l("Cụm trưởng"), choices=[], validators=[Optional()])
+    deputy_unit_id = SelectField(_l("Cụm phó"), choices=[], validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(_l("Loại tệp"), choices=[
+        ("gso", _l("Danh mục đơn vị hành chính của Tổng cục Thống kê (.xls, .xlsx)")),
+        ("units_csv", _l("Danh sách đơn vị (CSV)")),
+        ("clusters_csv", _l("Thành viên cụm, khối thi đua (CSV)"))])
+    file = FileField(_l("Tệp"), validators=[FileRequired()])
+    effective = DateField(_l("Ngày hiệu lực (đơn vị không còn trong danh mục ngừng hoạt động từ ngày này)"),
+                          validators=[Optional()])
+    dry_run = BooleanField(_l("Chạy thử: chỉ xem trước thay đổi, chưa lưu"), default=True)
+
+
+def next_year(dt: datetime | None) -> datetime | None:
+    return dt + timedelta(days=365) if dt else None

@@ -1,0 +1,503 @@
+"""Campaigns (phong trào thi đua): create, edit, clone, archive, participants, settings,
+deadline extensions and the campaign's framework.
+
+Rules that keep scores trustworthy:
+* Framework versions are immutable. Editing a campaign's framework installs a new version
+  and points the campaign at it, but only while no entry exists; once a unit has started
+  an entry the edit is refused (the entry records the version it uses) — clone the
+  campaign to use a changed framework.
+* A participant that already has an entry cannot be removed.
+* Changes that affect scores (settings, participants, clusters, framework) call
+  ``freshness.mark_stale`` in the same transaction.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from scoring.aggregate import METHODS as AGGREGATIONS
+
+from ..extensions import db
+from ..models import (
+    UNIT_LEVELS, Campaign, CampaignUnit, Cluster, ClusterMember, DeadlineExtension, Entry, StatusChange, Unit,
+)
+from ..models.base import utcnow
+from . import audit
+from .errors import Conflict, DomainError, NotFound
+from .freshness import mark_stale
+
+KINDS = ("regular", "thematic")
+ROLLUP_KINDS = ("none", "mean", "weighted_mean", "share_meeting", "combined")
+TIE_BREAK_FIXED = ("fewer_penalty", "earlier_submission")
+DEFAULT_BANDS = [
+    {"code": "xuat_sac", "min_total": 90, "floor_pct": 85, "label": {"vi": "Hoàn thành xuất sắc nhiệm vụ", "en": "Excellent"}},
+    {"code": "tot", "min_total": 80, "floor_pct": 80, "label": {"vi": "Hoàn thành tốt nhiệm vụ", "en": "Good"}},
+    {"code": "hoan_thanh", "min_total": 70, "floor_pct": 70, "label": {"vi": "Hoàn thành nhiệm vụ", "en": "Completed"}},
+    {"code": "khong_hoan_thanh", "min_total": 0, "floor_pct": None,
+     "label": {"vi": "Không hoàn thành nhiệm vụ", "en": "Not completed"}},
+]
+SCORE_SETTINGS = ("judges_per_entry", "aggregation", "trim_min_judges", "normalise", "blind", "coi_same_cluster",
+                  "tie_breaks", "bands", "award_quota_pct", "top_per_cluster", "rollup", "disagreement_threshold")
+
+
+def default_settings(scale: float = 100) -> dict:
+    f = scale / 100.0
+    return {
+        "judges_per_entry": 3, "aggregation": "trimmed_mean", "trim_min_judges": 3, "normalise": False,
+        "disagreement_threshold": round(scale * 0.1, 2), "blind": False, "coi_same_cluster": False,
+        "tie_breaks": ["fewer_penalty", "earlier_submission"],
+        "bands": [{**b, "min_total": b["min_total"] * f} for b in DEFAULT_BANDS],
+        "award_quota_pct": 20, "top_per_cluster": 1, "show_intervals": True,
+        "participants": {"levels": [], "kinds": [], "cluster_ids": [], "unit_codes": []},
+        "ranking_cluster_ids": [],
+    }
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:70] or "phong-trao"
+
+
+def _unique_slug(base: str, exclude_id: int | None = None) -> str:
+    slug, n = base, 1
+    while db.session.scalar(sa.select(Campaign.id).where(Campaign.slug == slug, Campaign.id != (exclude_id or -1))):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _actor(user_id):
+    if user_id is None:
+        return None
+    from ..models import User
+
+    return db.session.get(User, user_id)
+
+
+# --------------------------------------------------------------------------- reading
+
+def get_campaign(campaign_id: int) -> Campaign:
+    c = db.session.get(Campaign, campaign_id)
+    if c is None:
+        raise NotFound(_("Không tìm thấy phong trào."))
+    return c
+
+
+def list_campaigns(include_archived: bool = False) -> list[dict]:
+    counts = (sa.select(CampaignUnit.campaign_id, sa.func.count().label("n"))
+              .group_by(CampaignUnit.campaign_id).subquery())
+    entries = (sa.select(Entry.campaign_id, sa.func.count().label("n")).group_by(Entry.campaign_id).subquery())
+    q = (sa.select(Campaign, sa.func.coalesce(counts.c.n, 0), sa.func.coalesce(entries.c.n, 0))
+         .join(counts, counts.c.campaign_id == Campaign.id, isouter=True)
+         .join(entries, entries.c.campaign_id == Campaign.id, isouter=True)
+         .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
+    if not include_archived:
+        q = q.where(Campaign.archived_at.is_(None))
+    return [{"campaign": c, "participants": p, "entries": e} for c, p, e in db.session.execute(q).all()]
+
+
+def entry_count(campaign_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.campaign_id == campaign_id))
+
+
+def participants(campaign_id: int) -> list[tuple[Unit, Cluster | None]]:
+    rows = db.session.execute(
+        sa.select(Unit, Cluster).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+        .join(Cluster, Cluster.id == CampaignUnit.cluster_id, isouter=True)
+        .where(CampaignUnit.campaign_id == campaign_id).order_by(Unit.level, Unit.code)).all()
+    return [(u, c) for u, c in rows]
+
+
+def participant_summary(campaign_id: int) -> dict:
+    rows = db.session.execute(
+        sa.select(Unit.kind, sa.func.count()).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+        .where(CampaignUnit.campaign_id == campaign_id).group_by(Unit.kind)).all()
+    return {k: n for k, n in rows}
+
+
+def status_history(campaign_id: int) -> list[tuple[StatusChange, str | None]]:
+    """Status changes, newest first, with the username of who made each."""
+    from ..models import User
+
+    return [(s, who) for s, who in db.session.execute(
+        sa.select(StatusChange, User.username).join(User, User.id == StatusChange.by_id, isouter=True)
+        .where(StatusChange.campaign_id == campaign_id)
+        .order_by(StatusChange.at.desc(), StatusChange.id.desc())).all()]
+
+
+def extensions(campaign_id: int) -> list[tuple[DeadlineExtension, Unit]]:
+    return [(e, u) for e, u in db.session.execute(
+        sa.select(DeadlineExtension, Unit).join(Unit, Unit.id == DeadlineExtension.unit_id)
+        .where(DeadlineExtension.campaign_id == campaign_id).order_by(Unit.code)).all()]
+
+
+def effective_deadline(campaign: Campaign, unit_id: int) -> datetime | None:
+    """The unit's submission deadline: its extension if one was granted, else the campaign's."""
+    ext = db.session.scalar(sa.select(DeadlineExtension.new_deadline).where(
+        DeadlineExtension.campaign_id == campaign.id, DeadlineExtension.unit_id == unit_id))
+    return ext or campaign.submission_deadline
+
+
+# --------------------------------------------------------------------------- validation
+
+def validate_settings(settings: dict, scale: float, group_codes: set[str] | None = None) -> dict[str, str]:
+    """Field -> message for every problem of the scoring settings (empty = valid)."""
+    errors: dict[str, str] = {}
+    jpe = settings.get("judges_per_entry")
+    if not isinstance(jpe, int) or not 1 <= jpe <= 15:
+        errors["judges_per_entry"] = _("Số giám khảo cho mỗi bài phải từ 1 đến 15.")
+    if settings.get("aggregation") not in AGGREGATIONS:
+        errors["aggregation"] = _("Cách tổng hợp điểm giám khảo không hợp lệ.")
+    bands = settings.get("bands") or []
+    if not bands:
+        errors["bands"] = _("Cần ít nhất một mức xếp loại.")
+    else:
+        codes, mins = set(), []
+        for b in bands:
+            if not b.get("code") or b["code"] in codes:
+                errors["bands"] = _("Mỗi mức xếp loại cần một mã riêng.")
+                break
+            codes.add(b["code"])
+            mt = b.get("min_total")
+            if not isinstance(mt, (int, float)) or mt < 0 or mt > scale * 2:
+                errors["bands"] = _("Điểm tối thiểu của mức “%(code)s” không hợp lệ.", code=b["code"])
+                break
+            fp = b.get("floor_pct")
+            if fp is not None and (not isinstance(fp, (int, float)) or not 0 <= fp <= 100):
+                errors["bands"] = _("Ngưỡng sàn mỗi tiêu chí của mức “%(code)s” phải từ 0 đến 100%%.", code=b["code"])
+                break
+            mins.append(mt)
+        else:
+            if len(set(mins)) != len(mins):
+                errors["bands"] = _("Hai mức xếp loại không được có cùng điểm tối thiểu.")
+    q = settings.get("award_quota_pct")
+    if q is not None and (not isinstance(q, (int, float)) or not 0 < q <= 100):
+        errors["award_quota_pct"] = _("Tỷ lệ khen thưởng tối đa phải trong khoảng 0–100%.")
+    for name in settings.get("tie_breaks") or []:
+        if name in TIE_BREAK_FIXED:
+            continue
+        if name.startswith("group:") and (group_codes is None or name[6:] in group_codes):
+            continue
+        errors["tie_breaks"] = _("Tiêu chí phân hạng “%(name)s” không hợp lệ.", name=name)
+        break
+    rollup = settings.get("rollup")
+    if rollup is not None:
+        if rollup.get("kind") not in ROLLUP_KINDS[1:]:
+            errors["rollup"] = _("Cách tính điểm cấp huyện từ cấp xã không hợp lệ.")
+        elif rollup["kind"] == "combined":
+            ow, cw = rollup.get("own_weight"), rollup.get("communes_weight")
+            if not all(isinstance(x, (int, float)) and 0 <= x <= 1 for x in (ow, cw)) or abs(ow + cw - 1) > 1e-9:
+                errors["rollup"] = _("Trọng số của huyện và của các xã phải từ 0 đến 1 và cộng lại bằng 1.")
+    return errors
+
+
+def _check_basics(data: dict) -> dict[str, str]:
+    errors = {}
+    if not (data.get("name") or "").strip():
+        errors["name"] = _("Tên phong trào là bắt buộc.")
+    if data.get("kind") not in KINDS:
+        errors["kind"] = _("Loại phong trào không hợp lệ.")
+    ps, pe = data.get("period_start"), data.get("period_end")
+    if ps and pe and pe < ps:
+        errors["period_end"] = _("Ngày kết thúc phải sau ngày bắt đầu.")
+    sd, ad = data.get("submission_deadline"), data.get("appraisal_deadline")
+    if sd and ad and ad < sd:
+        errors["appraisal_deadline"] = _("Hạn thẩm định phải sau hạn nộp.")
+    return errors
+
+
+class ValidationFailed(DomainError):
+    """Field errors for a form: ``errors`` maps field name -> message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(_("Vui lòng sửa các lỗi được đánh dấu."))
+        self.errors = errors
+
+
+# --------------------------------------------------------------------------- participants
+
+def resolve_participants(rule: dict) -> list[Unit]:
+    """Active units chosen by level, kind, cluster or code (the union of all four)."""
+    levels = [int(x) for x in rule.get("levels") or []]
+    kinds = [k for k in rule.get("kinds") or [] if k in UNIT_LEVELS]
+    cluster_ids = [int(x) for x in rule.get("cluster_ids") or []]
+    codes = [c.strip() for c in rule.get("unit_codes") or [] if c.strip()]
+    conds = []
+    if levels:
+        conds.append(Unit.level.in_(levels))
+    if kinds:
+        conds.append(Unit.kind.in_(kinds))
+    if cluster_ids:
+        conds.append(Unit.id.in_(sa.select(ClusterMember.unit_id).where(ClusterMember.cluster_id.in_(cluster_ids))))
+    if codes:
+        conds.append(Unit.code.in_(codes))
+    if not conds:
+        return []
+    return list(db.session.scalars(sa.select(Unit).where(sa.or_(*conds), Unit.valid_to.is_(None), Unit.level > 1)
+                                   .order_by(Unit.level, Unit.code)))
+
+
+def unknown_codes(codes: list[str]) -> list[str]:
+    codes = [c.strip() for c in codes if c.strip()]
+    if not codes:
+        return []
+    found = set(db.session.scalars(sa.select(Unit.code).where(Unit.code.in_(codes))))
+    return [c for c in codes if c not in found]
+
+
+def _set_participants(campaign: Campaign, rule: dict, ranking_cluster_ids: list[int]) -> tuple[int, int]:
+    """Replace the participant set; returns (added, removed). Refuses to drop a unit with an entry."""
+    wanted = {u.id: u for u in resolve_participants(rule)}
+    cluster_of: dict[int, int] = {}
+    if ranking_cluster_ids:
+        rows = db.session.execute(sa.select(ClusterMember.unit_id, ClusterMember.cluster_id)
+                                  .where(ClusterMember.cluster_id.in_(ranking_cluster_ids))).all()
+        order = {cid: i for i, cid in enumerate(ranking_cluster_ids)}
+        for uid, cid in sorted(rows, key=lambda r: order[r[1]]):
+            cluster_of.setdefault(uid, cid)
+    current = {cu.unit_id: cu for cu in db.session.scalars(
+        sa.select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id))}
+    removed_ids = [uid for uid in current if uid not in wanted]
+    if removed_ids:
+        with_entries = db.session.scalars(sa.select(Unit.name).join(Entry, Entry.unit_id == Unit.id).where(
+            Entry.campaign_id == campaign.id, Entry.unit_id.in_(removed_ids)).limit(5)).all()
+        if with_entries:
+            raise Conflict(_("Không thể bỏ các đơn vị đã có bài dự thi khỏi phong trào: %(names)s.",
+                             names=", ".join(with_entries)))
+        db.session.execute(sa.delete(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id,
+                                                         CampaignUnit.unit_id.in_(removed_ids)))
+    added = [uid for uid in wanted if uid not in current]
+    if added:
+        db.session.execute(sa.insert(CampaignUnit), [
+            {"campaign_id": campaign.id, "unit_id": uid, "cluster_id": cluster_of.get(uid)} for uid in added])
+    for uid, cu in current.items():
+        if uid in wanted and cu.cluster_id != cluster_of.get(uid):
+            cu.cluster_id = cluster_of.get(uid)
+    db.session.flush()
+    db.session.expire(campaign, ["participants"])
+    return len(added), len(removed_ids)
+
+
+# --------------------------------------------------------------------------- create / edit
+
+BASIC_FIELDS = ("name", "name_en", "kind", "description", "description_en", "period_start", "period_end",
+                "submission_deadline", "appraisal_deadline", "results_public")
+
+
+def _snapshot(c: Campaign) -> dict:
+    def v(x):
+        return x.isoformat() if hasattr(x, "isoformat") else x
+
+    return {**{f: v(getattr(c, f)) for f in BASIC_FIELDS}, "status": c.status, "settings": c.settings,
+            "framework_version_id": c.framework_version_id}
+
+
+def _framework_version_for(data: dict, user_id):
+    """Resolve the framework choice of a create form: template code or stored version id."""
+    from . import framework_io
+
+    if data.get("template_code"):
+        return framework_io.install_template(data["template_code"], user_id=user_id)
+    if data.get("framework_version_id"):
+        return framework_io.get_version(int(data["framework_version_id"]))
+    return None
+
+
+def create_campaign(data: dict, user_id: int | None = None) -> Campaign:
+    """Create a draft campaign. ``data``: basic fields, ``template_code`` or ``framework_version_id``,
+    ``settings`` (merged over the defaults), ``participants`` rule, ``ranking_cluster_ids``."""
+    errors = _check_basics(data)
+    version = _framework_version_for(data, user_id)
+    scale = version.scale if version else 100
+    settings = default_settings(scale)
+    settings.update(data.get("settings") or {})
+    group_codes = {g["code"] for g in version.document["groups"]} if version else None
+    errors.update(validate_settings(settings, scale, group_codes))
+    rule = data.get("participants") or settings.get("participants") or {}
+    bad = unknown_codes(rule.get("unit_codes") or [])
+    if bad:
+        errors["unit_codes"] = _("Không có đơn vị mã: %(codes)s.", codes=", ".join(bad))
+    if errors:
+        db.session.rollback()
+        raise ValidationFailed(errors)
+    settings["participants"] = rule
+    settings["ranking_cluster_ids"] = [int(x) for x in data.get("ranking_cluster_ids") or []]
+    c = Campaign(slug=_unique_slug(slugify(data.get("slug") or data["name"])), status="draft",
+                 framework_version_id=version.id if version else None, settings=settings,
+                 created_by_id=user_id, cloned_from_id=data.get("cloned_from_id"))
+    for f in BASIC_FIELDS:
+        if f in data:
+            setattr(c, f, data[f] if f not in ("description", "description_en") else (data[f] or ""))
+    c.name = c.name.strip()
+    db.session.add(c)
+    db.session.flush()
+    _set_participants(c, rule, settings["ranking_cluster_ids"])
+    audit.record("campaign.create", "campaign", c.id, after=_snapshot(c), campaign_id=c.id, actor=_actor(user_id))
+    db.session.commit()
+    return c
+
+
+def update_campaign(campaign_id: int, data: dict, user_id: int | None = None) -> Campaign:
+    """Edit fields, settings and participants; score-affecting changes mark results stale."""
+    c = get_campaign(campaign_id)
+    if c.status == "closed":
+        raise Conflict(_("Phong trào đã kết thúc: không thể sửa. Hãy nhân bản để tổ chức đợt mới."))
+    errors = _check_basics(data)
+    scale = c.framework_version.scale if c.framework_version else 100
+    settings = dict(c.settings or {})
+    settings.update(data.get("settings") or {})
+    group_codes = {g["code"] for g in c.framework_version.document["groups"]} if c.framework_version else None
+    errors.update(validate_settings(settings, scale, group_codes))
+    rule = data.get("participants")
+    if rule is not None:
+        bad = unknown_codes(rule.get("unit_codes") or [])
+        if bad:
+            errors["unit_codes"] = _("Không có đơn vị mã: %(codes)s.", codes=", ".join(bad))
+    if errors:
+        db.session.rollback()
+        raise ValidationFailed(errors)
+    before = _snapshot(c)
+    for f in BASIC_FIELDS:
+        if f in data:
+            setattr(c, f, data[f] if f not in ("description", "description_en") else (data[f] or ""))
+    score_changed = any((before["settings"] or {}).get(k) != settings.get(k) for k in SCORE_SETTINGS)
+    if rule is not None:
+        settings["participants"] = rule
+        settings["ranking_cluster_ids"] = [int(x) for x in data.get("ranking_cluster_ids") or []]
+        old_members = set(db.session.scalars(sa.select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == c.id)))
+        old_clusters = dict(db.session.execute(sa.select(CampaignUnit.unit_id, CampaignUnit.cluster_id)
+                                                .where(CampaignUnit.campaign_id == c.id)).all())
+        _set_participants(c, rule, settings["ranking_cluster_ids"])
+        new_clusters = dict(db.session.execute(sa.select(CampaignUnit.unit_id, CampaignUnit.cluster_id)
+                                                .where(CampaignUnit.campaign_id == c.id)).all())
+        score_changed = score_changed or set(new_clusters) != old_members or new_clusters != old_clusters
+    c.settings = settings
+    db.session.flush()
+    audit.record("campaign.update", "campaign", c.id, before=before, after=_snapshot(c), campaign_id=c.id,
+                 actor=_actor(user_id))
+    if score_changed:
+        mark_stale(c.id)
+    db.session.commit()
+    return c
+
+
+def clone_campaign(source_id: int, user_id: int | None = None, name: str | None = None) -> Campaign:
+    """A new draft with the same framework version, settings, participants and clusters; deadlines cleared."""
+    src = get_campaign(source_id)
+    data = {f: getattr(src, f) for f in BASIC_FIELDS}
+    data.update(name=name or _("%(name)s (bản sao)", name=src.name),
+                name_en=(src.name_en + " (copy)") if src.name_en else None,
+                submission_deadline=None, appraisal_deadline=None,
+                framework_version_id=src.framework_version_id, cloned_from_id=src.id,
+                settings={k: v for k, v in (src.settings or {}).items()},
+                participants=(src.settings or {}).get("participants") or {},
+                ranking_cluster_ids=(src.settings or {}).get("ranking_cluster_ids") or [])
+    c = create_campaign(data, user_id)
+    # Units picked one by one that are no longer active were dropped by resolve_participants;
+    # the rule keeps them so the admin sees what changed.
+    audit.record("campaign.clone", "campaign", c.id, after={"from": src.id}, campaign_id=c.id, actor=_actor(user_id))
+    db.session.commit()
+    return c
+
+
+def archive_campaign(campaign_id: int, archived: bool = True, user_id: int | None = None) -> Campaign:
+    c = get_campaign(campaign_id)
+    if archived and c.status not in ("draft", "closed"):
+        raise Conflict(_("Chỉ lưu trữ được phong trào ở trạng thái nháp hoặc đã kết thúc (hiện tại: %(status)s).",
+                         status=status_label(c.status)))
+    c.archived_at = utcnow() if archived else None
+    audit.record("campaign.archive" if archived else "campaign.unarchive", "campaign", c.id, campaign_id=c.id,
+                 actor=_actor(user_id))
+    db.session.commit()
+    return c
+
+
+STATUS_LABELS = {"draft": "Nháp", "open": "Đang nhận bài", "appraisal": "Đang thẩm định",
+                 "published": "Đã công bố kết quả", "closed": "Đã kết thúc"}
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS.get(status, status))
+
+
+# --------------------------------------------------------------------------- deadlines
+
+def extend_deadline(campaign_id: int, unit_id: int, new_deadline: datetime, reason: str,
+                    user_id: int | None = None) -> DeadlineExtension:
+    c = get_campaign(campaign_id)
+    if not (reason or "").strip():
+        raise DomainError(_("Cần ghi rõ lý do gia hạn."))
+    if c.status not in ("draft", "open", "appraisal"):
+        raise Conflict(_("Không gia hạn được: phong trào đã công bố kết quả hoặc đã kết thúc."))
+    if not db.session.get(CampaignUnit, (campaign_id, unit_id)):
+        raise DomainError(_("Đơn vị này không tham gia phong trào."))
+    if c.submission_deadline and new_deadline <= c.submission_deadline:
+        raise DomainError(_("Hạn mới phải sau hạn nộp chung của phong trào."))
+    ext = db.session.scalar(sa.select(DeadlineExtension).where(DeadlineExtension.campaign_id == campaign_id,
+                                                                DeadlineExtension.unit_id == unit_id))
+    before = {"new_deadline": ext.new_deadline.isoformat(), "reason": ext.reason} if ext else None
+    if ext is None:
+        ext = DeadlineExtension(campaign_id=campaign_id, unit_id=unit_id, new_deadline=new_deadline, reason=reason)
+        db.session.add(ext)
+    ext.new_deadline, ext.reason, ext.granted_by_id, ext.granted_at = new_deadline, reason.strip(), user_id, utcnow()
+    db.session.flush()
+    audit.record("campaign.extend_deadline", "deadline_extension", ext.id, before=before,
+                 after={"new_deadline": new_deadline.isoformat(), "unit_id": unit_id}, reason=reason,
+                 campaign_id=campaign_id, unit_id=unit_id, actor=_actor(user_id))
+    db.session.commit()
+    return ext
+
+
+def remove_extension(campaign_id: int, unit_id: int, user_id: int | None = None) -> None:
+    ext = db.session.scalar(sa.select(DeadlineExtension).where(DeadlineExtension.campaign_id == campaign_id,
+                                                                DeadlineExtension.unit_id == unit_id))
+    if ext is None:
+        return
+    audit.record("campaign.remove_extension", "deadline_extension", ext.id,
+                 before={"new_deadline": ext.new_deadline.isoformat(), "reason": ext.reason},
+                 campaign_id=campaign_id, unit_id=unit_id, actor=_actor(user_id))
+    db.session.delete(ext)
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------- framework
+
+def replace_framework(campaign_id: int, doc: dict, user_id: int | None = None):
+    """Give the campaign an edited framework as a new immutable version.
+
+    Refused once any entry exists: its values belong to the version it was started on.
+    """
+    from . import framework_io
+
+    c = get_campaign(campaign_id)
+    n = entry_count(campaign_id)
+    if n:
+        raise Conflict(_(
+            "Không thể sửa bộ tiêu chí: đã có %(n)s bài dự thi được lập theo phiên bản hiện tại "
+            "(v%(v)s), sửa lúc này sẽ làm sai lệch số liệu đã nhập. Hãy nhân bản phong trào để dùng "
+            "bộ tiêu chí mới, hoặc sửa trong thư viện bộ tiêu chí (tạo phiên bản mới cho đợt sau).",
+            n=n, v=c.framework_version.version if c.framework_version else "?"))
+    if c.status not in ("draft", "open"):
+        raise Conflict(_("Chỉ sửa được bộ tiêu chí khi phong trào ở trạng thái nháp hoặc đang nhận bài."))
+    version, _created = framework_io.store(doc, user_id=user_id)
+    old = c.framework_version_id
+    if version.id == old:
+        db.session.commit()
+        return version
+    c.framework_version_id = version.id
+    settings = dict(c.settings or {})
+    groups = {g["code"] for g in version.document["groups"]}
+    settings["tie_breaks"] = [t for t in settings.get("tie_breaks") or []
+                              if not t.startswith("group:") or t[6:] in groups]
+    c.settings = settings
+    audit.record("campaign.framework", "campaign", c.id, before={"framework_version_id": old},
+                 after={"framework_version_id": version.id, "version": version.version}, campaign_id=c.id,
+                 actor=_actor(user_id))
+    mark_stale(c.id)
+    db.session.commit()
+    return version

@@ -1,0 +1,140 @@
+"""The campaign lifecycle (Law on Emulation and Commendation, Art. 17) with guarded transitions.
+
+    draft → open (nhận bài) → appraisal (thẩm định) → published (công bố) → closed (kết thúc)
+
+plus a mid-term review (sơ kết) published as its own result while the campaign is open or
+in appraisal. Allowed steps back: open → draft while no entry exists, appraisal → open to
+reopen submissions. Every move writes a StatusChange row and an audit row in one
+transaction; a refused move raises a DomainError saying exactly what is missing.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Campaign, CampaignUnit, StatusChange
+from ..models.base import utcnow
+from . import audit
+from .campaigns import entry_count, get_campaign, status_label
+from .errors import Conflict, DomainError
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("open",),
+    "open": ("appraisal", "draft"),
+    "appraisal": ("published", "open"),
+    "published": ("closed",),
+    "closed": (),
+}
+ACTION_LABELS = {
+    ("draft", "open"): "Mở nhận bài",
+    ("open", "appraisal"): "Đóng nhận bài, chuyển thẩm định",
+    ("open", "draft"): "Trả về nháp",
+    ("appraisal", "published"): "Công bố kết quả",
+    ("appraisal", "open"): "Mở lại nhận bài",
+    ("published", "closed"): "Kết thúc phong trào",
+}
+
+
+def action_label(frm: str, to: str) -> str:
+    return _(ACTION_LABELS.get((frm, to), to))
+
+
+def problems(c: Campaign, to: str, *, force: bool = False) -> list[str]:
+    """Why ``c`` cannot move to ``to`` now (empty = allowed)."""
+    if c.archived_at is not None:
+        return [_("Phong trào đang được lưu trữ: hãy bỏ lưu trữ trước.")]
+    if to not in TRANSITIONS.get(c.status, ()):
+        return [_("Không thể chuyển từ “%(frm)s” sang “%(to)s”.", frm=status_label(c.status), to=status_label(to))]
+    out: list[str] = []
+    if to == "open":
+        if c.framework_version_id is None:
+            out.append(_("Chưa chọn bộ tiêu chí chấm điểm."))
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(CampaignUnit)
+                              .where(CampaignUnit.campaign_id == c.id))
+        if not n:
+            out.append(_("Chưa có đơn vị tham gia."))
+        if c.submission_deadline is None:
+            out.append(_("Chưa đặt hạn nộp bài."))
+        elif c.status == "draft" and c.submission_deadline <= utcnow():
+            out.append(_("Hạn nộp bài đã qua: hãy đặt hạn mới."))
+        if c.period_start is None or c.period_end is None:
+            out.append(_("Chưa đặt thời gian thực hiện (từ ngày – đến ngày)."))
+    elif to == "draft":
+        n = entry_count(c.id)
+        if n:
+            out.append(_("Đã có %(n)s bài dự thi: không thể trả phong trào về nháp.", n=n))
+    elif to == "appraisal":
+        if c.submission_deadline and c.submission_deadline > utcnow() and not force:
+            out.append(_("Hạn nộp bài chưa hết. Đánh dấu “Đóng nhận bài sớm” nếu muốn chuyển thẩm định ngay."))
+    elif to == "published":
+        if c.is_stale:
+            out.append(_("Kết quả tạm tính chưa cập nhật với thay đổi mới nhất: hãy chờ tính lại xong rồi công bố."))
+    return out
+
+
+def allowed_moves(c: Campaign) -> list[dict]:
+    return [{"to": to, "label": action_label(c.status, to), "problems": problems(c, to, force=True)}
+            for to in TRANSITIONS.get(c.status, ())]
+
+
+def _record(c: Campaign, frm: str, to: str, note: str, user_id: int | None) -> None:
+    db.session.add(StatusChange(campaign_id=c.id, from_status=frm, to_status=to, by_id=user_id, note=note or ""))
+    actor = None
+    if user_id is not None:
+        from ..models import User
+
+        actor = db.session.get(User, user_id)
+    audit.record("campaign.status", "campaign", c.id, before={"status": frm}, after={"status": to},
+                 reason=note or None, campaign_id=c.id, actor=actor)
+
+
+def transition(campaign_id: int, to: str, *, user_id: int | None = None, note: str = "", force: bool = False) -> Campaign:
+    """Move the campaign to ``to`` or raise a DomainError listing every unmet condition."""
+    c = get_campaign(campaign_id)
+    if c.status == to:
+        return c  # idempotent: a double-click does not fail
+    issues = problems(c, to, force=force)
+    if issues:
+        raise Conflict(_("Không thể chuyển sang “%(to)s”: %(why)s", to=status_label(to), why=" ".join(issues)))
+    frm = c.status
+    if to == "published":
+        _publish_snapshot(c, user_id, kind="snapshot", label=note)
+        c = get_campaign(campaign_id)
+    c.status = to
+    if to == "appraisal" and force and c.submission_deadline and c.submission_deadline > utcnow():
+        note = (note + " " if note else "") + _("(đóng nhận bài sớm)")
+    _record(c, frm, to, note, user_id)
+    db.session.commit()
+    return c
+
+
+def midterm_review(campaign_id: int, *, user_id: int | None = None, label: str = "") -> Campaign:
+    """Publish a sơ kết (mid-term) result without changing the status."""
+    c = get_campaign(campaign_id)
+    if c.status not in ("open", "appraisal"):
+        raise Conflict(_("Chỉ sơ kết được khi phong trào đang nhận bài hoặc đang thẩm định."))
+    if c.is_stale:
+        raise Conflict(_("Kết quả tạm tính chưa cập nhật với thay đổi mới nhất: hãy chờ tính lại xong rồi sơ kết."))
+    label = label or _("Sơ kết")
+    _publish_snapshot(c, user_id, kind="midterm", label=label)
+    c = get_campaign(campaign_id)
+    _record(c, c.status, c.status, _("Sơ kết: %(label)s", label=label), user_id)
+    db.session.commit()
+    return c
+
+
+def _publish_snapshot(c: Campaign, user_id: int | None, *, kind: str, label: str) -> None:
+    """Freeze the provisional result through the results service (it commits its own snapshot)."""
+    try:
+        from . import recompute
+    except ImportError:  # results pipeline not installed: status only
+        return
+    publish = getattr(recompute, "publish", None)
+    if publish is None:
+        return
+    try:
+        publish(c.id, user_id=user_id, kind=kind, label=label)
+    except DomainError:
+        db.session.rollback()
+        raise

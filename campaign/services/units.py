@@ -1,0 +1,467 @@
+"""Units (the administrative tree), clusters/blocks, and unit imports (GSO, CSV).
+
+Every import runs as one transaction: the plan is worked out against the current
+database, reported row by row, and applied only when it is not a dry run. A file that
+cannot be read raises :class:`DomainError` before anything is written.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..importers import ImportFormatError
+from ..models import UNIT_LEVELS, Cluster, ClusterMember, Unit
+from . import audit
+from .errors import Conflict, DomainError, NotFound
+
+UNIT_KIND_LABELS = {
+    "city": "Thành phố", "urban_district": "Quận", "rural_district": "Huyện", "town": "Thị xã",
+    "ward": "Phường", "commune": "Xã", "township": "Thị trấn", "agency": "Cơ quan", "mass_org": "Đoàn thể",
+}
+
+
+def kind_label(kind: str) -> str:
+    return _(UNIT_KIND_LABELS.get(kind, kind))
+
+
+# --------------------------------------------------------------------------- reports
+
+@dataclass
+class ReportLine:
+    row: int | None
+    code: str
+    name: str
+    action: str  # created | updated | unchanged | skipped | deactivated
+    reason: str = ""
+    level: int | None = None
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool
+    lines: list[ReportLine] = field(default_factory=list)
+
+    def add(self, *args, **kw) -> None:
+        self.lines.append(ReportLine(*args, **kw))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(line.action for line in self.lines)
+        return {k: c.get(k, 0) for k in ("created", "updated", "unchanged", "skipped", "deactivated")}
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "dry_run": self.dry_run, "counts": self.counts,
+                "lines": [line.__dict__ for line in self.lines]}
+
+
+def _format_error(exc: ImportFormatError) -> DomainError:
+    return DomainError(_("Không nhập được tệp, không có thay đổi nào được lưu. %(err)s", err=exc.message))
+
+
+# --------------------------------------------------------------------------- browsing
+
+def get_unit(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(_("Không tìm thấy đơn vị."))
+    return unit
+
+
+def unit_tree(include_inactive: bool = True, on: date | None = None) -> list[dict]:
+    """All units as nested dicts (city → districts → communes), from one query."""
+    rows = db.session.scalars(sa.select(Unit).order_by(Unit.level, Unit.code)).all()
+    on = on or date.today()
+    nodes = {u.id: {"unit": u, "active": u.is_active_on(on), "children": []} for u in rows}
+    roots = []
+    for u in rows:
+        node = nodes[u.id]
+        if not include_inactive and not node["active"]:
+            continue
+        parent = nodes.get(u.parent_id)
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
+def unit_counts() -> dict:
+    rows = db.session.execute(
+        sa.select(Unit.kind, sa.func.count()).where(Unit.valid_to.is_(None)).group_by(Unit.kind)).all()
+    return {k: n for k, n in rows}
+
+
+def unit_choices(levels: tuple[int, ...] = (1, 2, 3)) -> list[Unit]:
+    return list(db.session.scalars(sa.select(Unit).where(Unit.level.in_(levels)).order_by(Unit.level, Unit.code)))
+
+
+def save_unit(data: dict, unit_id: int | None = None, user_id: int | None = None) -> Unit:
+    """Create or edit a unit; ``data`` has code, name, name_en, kind, parent_id, population, area_km2."""
+    kind = data["kind"]
+    if kind not in UNIT_LEVELS:
+        raise DomainError(_("Loại đơn vị không hợp lệ."))
+    code = (data.get("code") or "").strip()
+    if not code:
+        raise DomainError(_("Mã đơn vị là bắt buộc."))
+    clash = db.session.scalar(sa.select(Unit).where(Unit.code == code, Unit.id != (unit_id or -1)))
+    if clash is not None:
+        raise Conflict(_("Mã %(code)s đã được dùng cho %(name)s.", code=code, name=clash.name))
+    parent_id = data.get("parent_id") or None
+    if parent_id is not None:
+        parent = get_unit(int(parent_id))
+        if parent.level >= UNIT_LEVELS[kind]:
+            raise DomainError(_("Đơn vị cấp trên phải ở cấp cao hơn đơn vị này."))
+        if unit_id is not None and _is_descendant(parent.id, unit_id):
+            raise DomainError(_("Không thể chọn một đơn vị cấp dưới làm đơn vị cấp trên."))
+    fields = {"code": code, "name": data["name"].strip(), "name_en": (data.get("name_en") or "").strip() or None,
+              "kind": kind, "level": UNIT_LEVELS[kind], "parent_id": int(parent_id) if parent_id else None,
+              "population": data.get("population"), "area_km2": data.get("area_km2")}
+    if unit_id is None:
+        unit = Unit(**fields, valid_from=data.get("valid_from"))
+        db.session.add(unit)
+        db.session.flush()
+        audit.record("unit.create", "unit", unit.id, after=_unit_dict(unit), unit_id=unit.id, actor=_actor(user_id))
+    else:
+        unit = get_unit(unit_id)
+        before = _unit_dict(unit)
+        for k, v in fields.items():
+            setattr(unit, k, v)
+        db.session.flush()
+        audit.record("unit.update", "unit", unit.id, before=before, after=_unit_dict(unit), unit_id=unit.id,
+                     actor=_actor(user_id))
+    db.session.commit()
+    return unit
+
+
+def _is_descendant(candidate_id: int, ancestor_id: int) -> bool:
+    seen = set()
+    node = db.session.get(Unit, candidate_id)
+    while node is not None and node.id not in seen:
+        if node.id == ancestor_id:
+            return True
+        seen.add(node.id)
+        node = node.parent
+    return False
+
+
+def set_inactive(unit_id: int, valid_to: date | None, reason: str = "", user_id: int | None = None) -> Unit:
+    """Mark a unit inactive from ``valid_to`` (e.g. a merger); ``None`` makes it active again."""
+    unit = get_unit(unit_id)
+    before = _unit_dict(unit)
+    unit.valid_to = valid_to
+    audit.record("unit.deactivate" if valid_to else "unit.reactivate", "unit", unit.id, before=before,
+                 after=_unit_dict(unit), reason=reason or None, unit_id=unit.id, actor=_actor(user_id))
+    db.session.commit()
+    return unit
+
+
+def _unit_dict(u: Unit) -> dict:
+    return {"code": u.code, "name": u.name, "name_en": u.name_en, "kind": u.kind, "parent_id": u.parent_id,
+            "valid_from": u.valid_from.isoformat() if u.valid_from else None,
+            "valid_to": u.valid_to.isoformat() if u.valid_to else None}
+
+
+def _actor(user_id):
+    if user_id is None:
+        return None
+    from ..models import User
+
+    return db.session.get(User, user_id)
+
+
+# --------------------------------------------------------------------------- clusters
+
+def list_clusters(campaign_id: int | None = None, shared_only: bool = False) -> list[Cluster]:
+    q = sa.select(Cluster).order_by(Cluster.code)
+    if shared_only:
+        q = q.where(Cluster.campaign_id.is_(None))
+    elif campaign_id is not None:
+        q = q.where(sa.or_(Cluster.campaign_id.is_(None), Cluster.campaign_id == campaign_id))
+    return list(db.session.scalars(q))
+
+
+def get_cluster(cluster_id: int) -> Cluster:
+    c = db.session.get(Cluster, cluster_id)
+    if c is None:
+        raise NotFound(_("Không tìm thấy cụm, khối thi đua."))
+    return c
+
+
+def save_cluster(data: dict, cluster_id: int | None = None, user_id: int | None = None) -> Cluster:
+    """Create or edit a cluster; ``data['member_ids']`` replaces its members."""
+    code = (data.get("code") or "").strip()
+    if not code:
+        raise DomainError(_("Mã cụm là bắt buộc."))
+    campaign_id = data.get("campaign_id")
+    clash = db.session.scalar(sa.select(Cluster).where(
+        Cluster.code == code, Cluster.id != (cluster_id or -1),
+        Cluster.campaign_id.is_(None) if campaign_id is None else Cluster.campaign_id == campaign_id))
+    if clash is not None:
+        raise Conflict(_("Mã cụm %(code)s đã tồn tại.", code=code))
+    member_ids = [int(i) for i in data.get("member_ids") or []]
+    for key in ("head_unit_id", "deputy_unit_id"):
+        if data.get(key) and int(data[key]) not in member_ids:
+            raise DomainError(_("Cụm trưởng và cụm phó phải là thành viên của cụm."))
+    if cluster_id is None:
+        cluster = Cluster(code=code, campaign_id=campaign_id)
+        db.session.add(cluster)
+        before = None
+    else:
+        cluster = get_cluster(cluster_id)
+        before = _cluster_dict(cluster)
+    cluster.code = code
+    cluster.name = data["name"].strip()
+    cluster.name_en = (data.get("name_en") or "").strip() or None
+    cluster.kind = data.get("kind") or "cluster"
+    cluster.head_unit_id = int(data["head_unit_id"]) if data.get("head_unit_id") else None
+    cluster.deputy_unit_id = int(data["deputy_unit_id"]) if data.get("deputy_unit_id") else None
+    db.session.flush()
+    db.session.execute(sa.delete(ClusterMember).where(ClusterMember.cluster_id == cluster.id))
+    if member_ids:
+        db.session.execute(sa.insert(ClusterMember), [{"cluster_id": cluster.id, "unit_id": i} for i in set(member_ids)])
+    db.session.expire(cluster, ["members"])
+    audit.record("cluster.create" if before is None else "cluster.update", "cluster", cluster.id,
+                 before=before, after=_cluster_dict(cluster), campaign_id=campaign_id, actor=_actor(user_id))
+    _mark_campaigns_stale_for_cluster(cluster.id)
+    db.session.commit()
+    return cluster
+
+
+def _cluster_dict(c: Cluster) -> dict:
+    return {"code": c.code, "name": c.name, "kind": c.kind, "head_unit_id": c.head_unit_id,
+            "deputy_unit_id": c.deputy_unit_id, "members": sorted(m.unit_id for m in c.members)}
+
+
+def _mark_campaigns_stale_for_cluster(cluster_id: int) -> None:
+    """Ranking uses clusters: campaigns ranking in this cluster get a recompute."""
+    from ..models import CampaignUnit
+    from .freshness import mark_stale
+
+    ids = db.session.scalars(sa.select(CampaignUnit.campaign_id).where(CampaignUnit.cluster_id == cluster_id)
+                             .distinct()).all()
+    for cid in ids:
+        mark_stale(cid)
+
+
+# --------------------------------------------------------------------------- GSO import
+
+def import_gso(data: bytes, filename: str, *, dry_run: bool = False, effective: date | None = None,
+               user_id: int | None = None) -> ImportReport:
+    """Import a GSO unit list: create new units, update names, mark vanished ones inactive."""
+    from ..importers.gso import parse_gso
+
+    try:
+        rows = parse_gso(data, filename)
+    except ImportFormatError as exc:
+        raise _format_error(exc) from exc
+    effective = effective or date.today()
+    report = ImportReport("gso", dry_run)
+    try:
+        _apply_gso(rows, report, effective)
+        if dry_run:
+            db.session.rollback()
+            return report
+        audit.record("units.import_gso", "unit", None, after={"file": filename, "counts": report.counts},
+                     actor=_actor(user_id))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _apply_gso(rows, report: ImportReport, effective: date) -> None:
+    existing = {u.code: u for u in db.session.scalars(sa.select(Unit))}
+    seen: set[str] = set()
+    city_codes: set[str] = set()
+
+    def upsert(row_no, code, name, name_en, kind, parent, level):
+        unit = existing.get(code)
+        if unit is None:
+            unit = Unit(code=code, name=name, name_en=name_en or None, kind=kind, level=level, parent=parent,
+                        valid_from=effective)
+            db.session.add(unit)
+            existing[code] = unit
+            report.add(row_no, code, name, "created", "", level)
+            return unit
+        changes = []
+        if unit.name != name:
+            changes.append(_("tên “%(old)s” → “%(new)s”", old=unit.name, new=name))
+            unit.name = name
+        if name_en and unit.name_en != name_en:
+            changes.append(_("tên tiếng Anh"))
+            unit.name_en = name_en
+        if unit.kind != kind:
+            changes.append(_("loại %(old)s → %(new)s", old=kind_label(unit.kind), new=kind_label(kind)))
+            unit.kind, unit.level = kind, level
+        if parent is not None and unit.parent is not parent:
+            changes.append(_("đơn vị cấp trên → %(name)s", name=parent.name))
+            unit.parent = parent
+        if unit.valid_to is not None:
+            changes.append(_("hoạt động trở lại"))
+            unit.valid_to = None
+        if changes:
+            report.add(row_no, code, name, "updated", "; ".join(changes), level)
+        else:
+            report.add(row_no, code, name, "unchanged", _("không có gì thay đổi"), level)
+        return unit
+
+    for r in rows:
+        if r.problem:
+            report.add(r.row, r.code, r.name, "skipped", r.problem, 3)
+            continue
+        if r.code in seen:
+            report.add(r.row, r.code, r.name, "skipped", _("mã %(code)s bị lặp trong tệp", code=r.code), 3)
+            continue
+        if r.city_code not in seen:
+            seen.add(r.city_code)
+            city_codes.add(r.city_code)
+            upsert(r.row, r.city_code, r.city_name, "", "city", None, 1)
+        city = existing[r.city_code]
+        if r.district_code not in seen:
+            seen.add(r.district_code)
+            upsert(r.row, r.district_code, r.district_name, "", r.district_kind, city, 2)
+        district = existing[r.district_code]
+        seen.add(r.code)
+        upsert(r.row, r.code, r.name, r.name_en, r.kind, district, 3)
+    db.session.flush()
+
+    # Units of the imported cities that are no longer in the list become inactive (kept for history).
+    city_ids = [existing[c].id for c in city_codes]
+    district_ids = db.session.scalars(sa.select(Unit.id).where(Unit.parent_id.in_(city_ids), Unit.level == 2)).all()
+    vanished = db.session.scalars(
+        sa.select(Unit).where(
+            sa.or_(Unit.parent_id.in_(city_ids), Unit.parent_id.in_(district_ids)),
+            Unit.level.in_((2, 3)), Unit.code.not_in(seen), Unit.valid_to.is_(None),
+            Unit.is_demo.is_(False), Unit.kind.in_(("urban_district", "rural_district", "town", "ward",
+                                                    "commune", "township")))
+        .order_by(Unit.level, Unit.code)).all()
+    for unit in vanished:
+        unit.valid_to = effective
+        report.add(None, unit.code, unit.name, "deactivated",
+                   _("không còn trong danh mục: ngừng hoạt động từ %(day)s (giữ lịch sử)", day=effective.strftime("%d/%m/%Y")),
+                   unit.level)
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------- CSV imports
+
+def import_units_csv(data: bytes, *, dry_run: bool = False, user_id: int | None = None) -> ImportReport:
+    from ..importers.csv_units import parse_units_csv
+
+    try:
+        rows = parse_units_csv(data, tuple(UNIT_LEVELS))
+    except ImportFormatError as exc:
+        raise _format_error(exc) from exc
+    report = ImportReport("units_csv", dry_run)
+    try:
+        existing = {u.code: u for u in db.session.scalars(sa.select(Unit))}
+        seen: set[str] = set()
+        for r in rows:
+            v = r.values
+            if r.problem:
+                report.add(r.row, v.get("code", ""), v.get("name", ""), "skipped", r.problem)
+                continue
+            if v["code"] in seen:
+                report.add(r.row, v["code"], v["name"], "skipped", _("mã %(code)s bị lặp trong tệp", code=v["code"]))
+                continue
+            parent = None
+            if v.get("parent_code"):
+                parent = existing.get(v["parent_code"])
+                if parent is None:
+                    report.add(r.row, v["code"], v["name"], "skipped",
+                               _("không có đơn vị cấp trên mã %(code)s", code=v["parent_code"]))
+                    continue
+                if parent.level >= UNIT_LEVELS[v["kind"]]:
+                    report.add(r.row, v["code"], v["name"], "skipped", _("đơn vị cấp trên phải ở cấp cao hơn"))
+                    continue
+            seen.add(v["code"])
+            fields = {"name": v["name"], "name_en": v.get("name_en") or None, "kind": v["kind"],
+                      "level": UNIT_LEVELS[v["kind"]], "parent": parent, **{k: x for k, x in r.parsed.items()
+                                                                             if x is not None}}
+            unit = existing.get(v["code"])
+            if unit is None:
+                unit = Unit(code=v["code"], **fields)
+                db.session.add(unit)
+                existing[v["code"]] = unit
+                report.add(r.row, v["code"], v["name"], "created", "", UNIT_LEVELS[v["kind"]])
+                continue
+            changed = [k for k, x in fields.items() if getattr(unit, k) != x and not (k == "parent" and parent is None)]
+            for k in changed:
+                setattr(unit, k, fields[k])
+            report.add(r.row, v["code"], v["name"], "updated" if changed else "unchanged",
+                       ", ".join(changed) if changed else _("không có gì thay đổi"), UNIT_LEVELS[v["kind"]])
+        db.session.flush()
+        if dry_run:
+            db.session.rollback()
+            return report
+        audit.record("units.import_csv", "unit", None, after={"counts": report.counts}, actor=_actor(user_id))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def import_clusters_csv(data: bytes, *, dry_run: bool = False, user_id: int | None = None) -> ImportReport:
+    """Cluster membership: creates shared clusters that do not exist and adds members."""
+    from ..importers.csv_units import parse_clusters_csv
+
+    try:
+        rows = parse_clusters_csv(data)
+    except ImportFormatError as exc:
+        raise _format_error(exc) from exc
+    report = ImportReport("clusters_csv", dry_run)
+    try:
+        units = {u.code: u for u in db.session.scalars(sa.select(Unit))}
+        clusters = {c.code: c for c in db.session.scalars(sa.select(Cluster).where(Cluster.campaign_id.is_(None)))}
+        members = {(m.cluster_id, m.unit_id) for m in db.session.scalars(sa.select(ClusterMember))}
+        touched: set[int] = set()
+        for r in rows:
+            v = r.values
+            if r.problem:
+                report.add(r.row, v.get("unit_code", ""), v.get("cluster_code", ""), "skipped", r.problem)
+                continue
+            unit = units.get(v["unit_code"])
+            if unit is None:
+                report.add(r.row, v["unit_code"], v["cluster_code"], "skipped",
+                           _("không có đơn vị mã %(code)s", code=v["unit_code"]))
+                continue
+            cluster = clusters.get(v["cluster_code"])
+            created_cluster = False
+            if cluster is None:
+                cluster = Cluster(code=v["cluster_code"], name=v.get("cluster_name") or v["cluster_code"], kind="cluster")
+                db.session.add(cluster)
+                db.session.flush()
+                clusters[cluster.code] = cluster
+                created_cluster = True
+            touched.add(cluster.id)
+            role = v.get("role", "")
+            if role == "head":
+                cluster.head_unit_id = unit.id
+            elif role == "deputy":
+                cluster.deputy_unit_id = unit.id
+            label = f"{unit.name} → {cluster.name}"
+            if (cluster.id, unit.id) in members:
+                report.add(r.row, unit.code, label, "updated" if role else "unchanged",
+                           _("vai trò: %(role)s", role=role) if role else _("đã là thành viên"))
+                continue
+            db.session.add(ClusterMember(cluster_id=cluster.id, unit_id=unit.id))
+            members.add((cluster.id, unit.id))
+            report.add(r.row, unit.code, label, "created",
+                       _("tạo cụm mới %(code)s", code=cluster.code) if created_cluster else "")
+        db.session.flush()
+        if dry_run:
+            db.session.rollback()
+            return report
+        for cid in touched:
+            _mark_campaigns_stale_for_cluster(cid)
+        audit.record("clusters.import_csv", "cluster", None, after={"counts": report.counts}, actor=_actor(user_id))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
