@@ -51,3 +51,44 @@ def cluster(campaign, code: str, name: str) -> Cluster:
     db.session.add(c)
     db.session.flush()
     return c
+
+
+class SQLCounter:
+    """Counts SQL statements sent to the database (transaction control BEGIN/COMMIT/ROLLBACK,
+    which SQLAlchemy issues around any statement, is listed separately)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+        self.control: list[str] = []
+
+    def _hook(self, conn, cursor, statement, params, context, executemany):
+        target = self.control if statement.strip().upper() in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK") \
+            else self.statements
+        target.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._hook)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._hook)
+
+
+def rows_of(html: str) -> list[dict]:
+    """(code, rank cell text, score text, band text, change text) of the ranked table rows."""
+    import re
+
+    out = []
+    for m in re.finditer(r'<tr data-testid="row-([^"]+)" data-rank="([^"]*)"(?: class="tied")?>(.*?)</tr>', html, re.S):
+        cells = dict(re.findall(r'<td[^>]*data-testid="(rank|score|band|change|interval)">(.*?)</td>', m.group(3), re.S))
+        strip = lambda s: re.sub(r"<[^>]+>", "", s or "").strip()  # noqa: E731
+        out.append({"code": m.group(1), "rank": m.group(2), "tied": 'class="tied"' in m.group(0),
+                    "rank_text": strip(cells.get("rank")), "score": strip(cells.get("score")),
+                    "band": strip(cells.get("band")), "change": strip(cells.get("change")),
+                    "interval": cells.get("interval", "")})
+    return out

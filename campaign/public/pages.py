@@ -63,9 +63,19 @@ def _bands(camp_bands: list[dict], locale: str) -> list[dict]:
 
 
 # ---------------------------------------------------------------- board data (1 SQL per level)
-def board_all(camp: dict, level: str) -> dict:
+def snapshot_key(camp: dict) -> str:
+    """Cache key part of the campaign's current published snapshot: its id (and publish time)."""
     run = camp["runs"][0]
-    return cache.payload(run["id"], f"data:{level}", lambda: lb.board_data(camp, level, None))
+    return f"{run['id']}@{run['published_at']}"
+
+
+def run_rows(camp: dict) -> list[dict]:
+    """All rows of the current run (both levels): the one statement every page derives from."""
+    return cache.payload(snapshot_key(camp), "data:rows", lambda: {"rows": lb.run_rows(camp)})["rows"]
+
+
+def board_all(camp: dict, level: str) -> dict:
+    return cache.payload(snapshot_key(camp), f"data:{level}", lambda: lb.board_data(camp, level, None, run_rows(camp)))
 
 
 def board(camp: dict, level: str, cluster: str | None) -> dict:
@@ -107,7 +117,7 @@ def build_board_page(directory: dict, camp: dict, level: str, cluster: str | Non
 
 
 def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
-    data = lb.unit_data(camp, code)
+    data = lb.unit_data(camp, code, run_rows(camp))
     if data is None:
         return None
     with force_locale(locale):
@@ -130,7 +140,7 @@ def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
 
 
 def build_overview_page(camp: dict, locale: str) -> dict:
-    data = lb.overview_data(camp)
+    data = lb.overview_data(camp, run_rows(camp))
     with force_locale(locale):
         sep = separators(locale)
         bands = _bands(data["bands"], locale)
@@ -179,25 +189,22 @@ def build_empty_page(locale: str) -> dict:
 
 # ---------------------------------------------------------------- cached getters (request path)
 def get_board_page(directory: dict, camp: dict, level: str, cluster: str | None, locale: str) -> dict:
-    run = camp["runs"][0]
-    return cache.payload(run["id"], f"html:board:{level}:{cluster or ''}:{locale}",
+    return cache.payload(snapshot_key(camp), f"html:board:{level}:{cluster or ''}:{locale}",
                          lambda: build_board_page(directory, camp, level, cluster, locale))
 
 
 def get_unit_page(camp: dict, code: str, locale: str) -> dict | None:
-    run = camp["runs"][0]
-    page = cache.payload(run["id"], f"html:unit:{code}:{locale}",
+    page = cache.payload(snapshot_key(camp), f"html:unit:{code}:{locale}",
                          lambda: build_unit_page(camp, code, locale) or {"missing": True})
     return None if page.get("missing") else page
 
 
 def unit_exists(camp: dict, code: str) -> bool:
-    return any(r["code"] == code for level in lb.LEVELS for r in board_all(camp, level)["rows"])
+    return any(r["code"] == code for r in run_rows(camp))
 
 
 def get_overview_page(camp: dict, locale: str) -> dict:
-    run = camp["runs"][0]
-    return cache.payload(run["id"], f"html:overview:{locale}", lambda: build_overview_page(camp, locale))
+    return cache.payload(snapshot_key(camp), f"html:overview:{locale}", lambda: build_overview_page(camp, locale))
 
 
 def api_body(camp: dict, data: dict) -> dict:
@@ -210,8 +217,7 @@ def api_body(camp: dict, data: dict) -> dict:
 
 
 def get_api_leaderboard(camp: dict, level: str, cluster: str | None) -> str:
-    run = camp["runs"][0]
-    return cache.payload(run["id"], f"api:board:{level}:{cluster or ''}",
+    return cache.payload(snapshot_key(camp), f"api:board:{level}:{cluster or ''}",
                          lambda: {"body": json.dumps(api_body(camp, board(camp, level, cluster)),
                                                      ensure_ascii=False, separators=(",", ":"))})["body"]
 
@@ -282,7 +288,6 @@ def build_xlsx(camp: dict, data: dict, locale: str) -> bytes:
 
 
 def get_export(camp: dict, level: str, cluster: str | None, locale: str, fmt: str) -> bytes:
-    run = camp["runs"][0]
 
     def build():
         data = board(camp, level, cluster)
@@ -290,7 +295,7 @@ def get_export(camp: dict, level: str, cluster: str | None, locale: str, fmt: st
             return {"b64": base64.b64encode(build_csv(camp, data, locale).encode("utf-8")).decode()}
         return {"b64": base64.b64encode(build_xlsx(camp, data, locale)).decode()}
 
-    return base64.b64decode(cache.payload(run["id"], f"export:{fmt}:{level}:{cluster or ''}:{locale}", build)["b64"])
+    return base64.b64decode(cache.payload(snapshot_key(camp), f"export:{fmt}:{level}:{cluster or ''}:{locale}", build)["b64"])
 
 
 def warm_all(camp: dict):

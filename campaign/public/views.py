@@ -7,11 +7,13 @@ thin page shell (base.html: language switch, login link) is rendered per request
 from __future__ import annotations
 
 import os
+import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from ..access import PUBLIC, allow
 from ..services import geo
@@ -42,9 +44,40 @@ def _campaign(directory: dict) -> dict | None:
     return camp
 
 
+# The page shell (base.html around a cached fragment) is rendered once per locale with
+# sentinels in place of the per-request values, then filled by a join: anonymous visitors get
+# exactly what render_template would produce (same CSRF token, same language-switch form)
+# without re-running the template. Logged-in users or pending flash messages use the template.
+_SENTINELS = {"title": "@@lb-title-5f0c@@", "content": "@@lb-content-5f0c@@", "csrf": "@@lb-csrf-5f0c@@",
+              "next": "@@lb-next-5f0c@@"}
+_SPLIT = re.compile("(" + "|".join(re.escape(v) for v in _SENTINELS.values()) + ")")
+_NAMES = {v: k for k, v in _SENTINELS.items()}
+_shells: dict[str, list] = {}
+
+
+class _ShellRequest:
+    full_path = _SENTINELS["next"]
+
+
+def _shell(locale: str) -> list:
+    parts = _shells.get(locale)
+    if parts is None:
+        page = {"title": _SENTINELS["title"], "content": Markup(_SENTINELS["content"])}
+        html = render_template("public/page.html", page=page, request=_ShellRequest(),
+                               csrf_token=lambda: _SENTINELS["csrf"])
+        parts = [(_NAMES[chunk], None) if chunk in _NAMES else (None, chunk) for chunk in _SPLIT.split(html)]
+        _shells[locale] = parts
+    return parts
+
+
 def _page(payload: dict, status: int = 200):
-    page = {"title": payload.get("title", ""), "content": Markup(payload.get("content", ""))}
-    return render_template("public/page.html", page=page), status
+    if current_user.is_authenticated or session.get("_flashes"):
+        page = {"title": payload.get("title", ""), "content": Markup(payload.get("content", ""))}
+        return render_template("public/page.html", page=page), status
+    values = {"title": str(escape(payload.get("title", ""))), "content": payload.get("content", ""),
+              "csrf": str(escape(generate_csrf())), "next": str(escape(request.full_path))}
+    body = "".join(values[name] if name else chunk for name, chunk in _shell(_locale()))
+    return Response(body, status=status, mimetype="text/html")
 
 
 def _empty():

@@ -5,7 +5,7 @@ midterm, ``published_at`` set) of campaigns with ``results_public``. A provision
 run is never listed there, so no page, export or API response can reach one.
 
 Builders return plain JSON-able dicts (cached in Redis by leaderboard_cache) and run few,
-set-based statements: directory 1, board 1, unit page 2, overview 2.
+set-based statements: directory 1, all rows of a run 1, unit page +1, overview +1.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def latest_public_board(level: int = 2) -> Board:
     if not directory["campaigns"]:
         return Board(None, None)
     camp = directory["campaigns"][0]
-    data = board_data(camp, LEVEL_NAMES.get(level, "district"), None)
+    data = board_data(camp, LEVEL_NAMES.get(level, "district"), None)  # 1 statement
     return Board(db.session.get(Campaign, camp["id"]), db.session.get(ScoreRun, camp["runs"][0]["id"]), data["rows"])
 
 
@@ -187,12 +187,22 @@ def shape_rows(rows: list[dict], *, in_cluster: bool, show_intervals: bool) -> l
     return rows
 
 
-def board_data(camp: dict, level: str, cluster: str | None, run: dict | None = None) -> dict:
-    """The ranked table of one level (and cluster) of a campaign's published run. ONE statement."""
+def run_rows(camp: dict, run: dict | None = None) -> list[dict]:
+    """Every unit's result (both levels) of the campaign's published run. ONE statement."""
     run = run or camp["runs"][0]
-    level_no = LEVELS.get(level, 2)
-    raw = [_row_dict(r) for r in db.session.execute(
-        _rows_query(run["id"], run["previous_id"]).where(UnitResult.run_id == run["id"], UnitResult.level == level_no))]
+    return [_row_dict(r) for r in db.session.execute(
+        _rows_query(run["id"], run["previous_id"]).where(UnitResult.run_id == run["id"]))]
+
+
+def board_data(camp: dict, level: str, cluster: str | None, rows: list[dict] | None = None,
+               run: dict | None = None) -> dict:
+    """The ranked table of one level (and cluster). No SQL when ``rows`` (run_rows) is given."""
+    run = run or camp["runs"][0]
+    level = level if level in LEVELS else "district"
+    level_no = LEVELS[level]
+    if rows is None:
+        rows = run_rows(camp, run)
+    raw = [dict(r) for r in rows if r["level"] == level_no]
     clusters = {}
     for row in raw:
         if row["cluster"]:
@@ -202,12 +212,12 @@ def board_data(camp: dict, level: str, cluster: str | None, run: dict | None = N
         raw = [r for r in raw if r["cluster"] == cluster]
     else:
         cluster = None
-    rows = shape_rows(raw, in_cluster=cluster is not None, show_intervals=camp["show_intervals"])
+    shaped = shape_rows(raw, in_cluster=cluster is not None, show_intervals=camp["show_intervals"])
     return {"campaign": {k: camp[k] for k in ("id", "slug", "name", "name_en")}, "run": run,
-            "level": level if level in LEVELS else "district", "cluster": cluster,
+            "level": level, "cluster": cluster,
             "clusters": sorted(clusters.values(), key=lambda c: c["code"]),
             "groups": camp["labels"]["groups"], "bands": camp["bands"], "show_intervals": camp["show_intervals"],
-            "rows": rows}
+            "rows": shaped}
 
 
 def api_rows(data: dict) -> list[dict]:
@@ -219,36 +229,24 @@ def api_rows(data: dict) -> list[dict]:
             for r in data["rows"]]
 
 
-# ---------------------------------------------------------------- unit page (2 statements)
-def unit_data(camp: dict, code: str) -> dict | None:
+# ---------------------------------------------------------------- unit page (1 statement + run_rows)
+def unit_data(camp: dict, code: str, rows: list[dict]) -> dict | None:
+    """The unit's page data. ``rows`` is run_rows(camp) (cached); adds ONE statement."""
     run = camp["runs"][0]
-    run_ids = [r["id"] for r in camp["runs"]]
-    explanation = sa.type_coerce(sa.case((sa.and_(Unit.code == code, UnitResult.run_id == run["id"]),
-                                          UnitResult.explanation), else_=sa.null()), JSONType)
-    q = _rows_query(run["id"], run["previous_id"]).add_columns(explanation.label("explanation")).where(
-        sa.or_(UnitResult.run_id == run["id"], sa.and_(Unit.code == code, UnitResult.run_id.in_(run_ids))))
-    current, history, me, explanation_doc = [], {}, None, None
-    for r in db.session.execute(q):
-        if r.code == code:
-            history[r.run_id] = {"total": r.total, "rank": r.rank, "band": r.band}
-        if r.run_id == run["id"]:
-            d = _row_dict(r)
-            current.append(d)
-            if r.code == code:
-                me, explanation_doc = d, r.explanation
+    me = next((r for r in rows if r["code"] == code), None)
     if me is None:
         return None
-    same_level = [r for r in current if r["level"] == me["level"]]
-    shaped = shape_rows([dict(r) for r in same_level], in_cluster=False, show_intervals=camp["show_intervals"])
+    same_level = [dict(r) for r in rows if r["level"] == me["level"]]
+    shaped = shape_rows(same_level, in_cluster=False, show_intervals=camp["show_intervals"])
     me_shaped = next(r for r in shaped if r["code"] == code)
     groups = camp["labels"]["groups"]
-    n = len(same_level) or 1
-    city_avg = {g["code"]: round(sum((r["group_scores"] or {}).get(g["code"], 0) for r in same_level) / n, 2)
+    n = len(shaped) or 1
+    city_avg = {g["code"]: round(sum((r["group_scores"] or {}).get(g["code"], 0) for r in shaped) / n, 2)
                 for g in groups}
-    peers = [r for r in same_level if me["cluster"] and r["cluster"] == me["cluster"]]
+    peers = [r for r in shaped if me["cluster"] and r["cluster"] == me["cluster"]]
     best = max(peers, key=lambda r: r["total"]) if peers else None
-    children = [r for r in current if r["parent_code"] == code]
-    child_rows = shape_rows([dict(r) for r in children], in_cluster=False, show_intervals=False)
+    children = shape_rows([dict(r) for r in rows if r["parent_code"] == code], in_cluster=False, show_intervals=False)
+    history, explanation_doc, material = _unit_history_and_material(camp, code)
     criteria = []
     for item in (explanation_doc or {}).get("indicators") or []:
         label = camp["labels"]["criteria"].get(item.get("code"), {})
@@ -257,44 +255,64 @@ def unit_data(camp: dict, code: str) -> dict | None:
                          "points": item.get("points"), "max_points": item.get("max_points")})
     hist = [{"run_id": r["id"], "kind": r["kind"], "label": r["label"], "published_at": r["published_at"],
              **history[r["id"]]} for r in reversed(camp["runs"]) if r["id"] in history]
-    public = _public_material(camp["id"], code)
     return {"campaign": {k: camp[k] for k in ("id", "slug", "name", "name_en")}, "run": run, "unit": me_shaped,
-            "count": len(same_level), "groups": groups, "bands": camp["bands"], "show_intervals": camp["show_intervals"],
-            "city_avg": city_avg, "city_avg_total": round(sum(r["total"] for r in same_level) / n, 2),
+            "count": len(shaped), "groups": groups, "bands": camp["bands"], "show_intervals": camp["show_intervals"],
+            "city_avg": city_avg, "city_avg_total": round(sum(r["total"] for r in shaped) / n, 2),
             "cluster_best": best and {"code": best["code"], "name": best["name"], "name_en": best["name_en"],
                                       "total": best["total"], "group_scores": best["group_scores"]},
-            "criteria": criteria, "children": child_rows, "history": hist, **public}
+            "criteria": criteria, "children": children, "history": hist, **material}
 
 
-def _public_material(campaign_id: int, code: str) -> dict:
-    """Public evidence files and public judges' comments of the unit's entry. ONE statement."""
-    unit_entry = (sa.select(Entry.id).join(Unit, Unit.id == Entry.unit_id)
-                  .where(Entry.campaign_id == campaign_id, Unit.code == code).scalar_subquery())
+def _unit_history_and_material(camp: dict, code: str) -> tuple[dict, dict | None, dict]:
+    """ONE statement (UNION ALL): the unit's results in every published run of the campaign (with
+    the current run's explanation), its public evidence files and the judges' public comments."""
+    run_ids = [r["id"] for r in camp["runs"]]
+    current = camp["runs"][0]["id"]
+    unit_id = sa.select(Unit.id).where(Unit.code == code).scalar_subquery()
+    unit_entry = (sa.select(Entry.id).where(Entry.campaign_id == camp["id"], Entry.unit_id == unit_id)
+                  .scalar_subquery())
+    null_text, null_int = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)
+    null_float, null_json = sa.cast(sa.null(), sa.Float), sa.cast(sa.null(), JSONType)
+    history = (sa.select(sa.literal("run").label("kind"), UnitResult.run_id.label("id"), null_text.label("text"),
+                         null_text.label("indicator"), UnitResult.total.label("total"), UnitResult.rank.label("rank"),
+                         UnitResult.band.label("band"),
+                         sa.case((UnitResult.run_id == current, UnitResult.explanation), else_=null_json)
+                         .label("explanation"))
+               .where(UnitResult.unit_id == unit_id, UnitResult.run_id.in_(run_ids)))
     files = (sa.select(sa.literal("file").label("kind"), EvidenceFile.id.label("id"),
-                       EvidenceFile.original_name.label("text"), EvidenceFile.mime.label("extra"),
-                       IndicatorNode.code.label("indicator"), EvidenceFile.uploaded_at.label("at"))
+                       EvidenceFile.original_name.label("text"), IndicatorNode.code.label("indicator"),
+                       null_float.label("total"), null_int.label("rank"), null_text.label("band"),
+                       null_json.label("explanation"))
              .outerjoin(IndicatorNode, IndicatorNode.id == EvidenceFile.indicator_id)
              .where(EvidenceFile.entry_id == unit_entry, EvidenceFile.is_public.is_(True),
                     EvidenceFile.status == "accepted", EvidenceFile.deleted_at.is_(None)))
     comments = (sa.select(sa.literal("comment").label("kind"), JudgeScore.id.label("id"),
-                          JudgeScore.comment.label("text"), sa.literal("").label("extra"),
-                          IndicatorNode.code.label("indicator"), JudgeScore.updated_at.label("at"))
+                          JudgeScore.comment.label("text"), IndicatorNode.code.label("indicator"),
+                          null_float.label("total"), null_int.label("rank"), null_text.label("band"),
+                          null_json.label("explanation"))
                 .join(Assignment, Assignment.id == JudgeScore.assignment_id)
                 .join(IndicatorNode, IndicatorNode.id == JudgeScore.indicator_id)
                 .where(Assignment.entry_id == unit_entry, Assignment.status == "submitted",
                        JudgeScore.comment_public.is_(True), JudgeScore.comment != ""))
-    out = {"evidence": [], "comments": []}
-    for r in db.session.execute(sa.union_all(files, comments).order_by(sa.text("indicator"), sa.text("id"))):
-        item = {"id": r.id, "text": r.text, "indicator": r.indicator}
-        out["evidence" if r.kind == "file" else "comments"].append(item)
-    return out
+    union = sa.union_all(history, files, comments).subquery()
+    stmt = sa.select(union.c.kind, union.c.id, union.c.text, union.c.indicator, union.c.total, union.c.rank,
+                     union.c.band, sa.type_coerce(union.c.explanation, JSONType).label("explanation"))
+    hist, explanation, material = {}, None, {"evidence": [], "comments": []}
+    for r in db.session.execute(stmt):
+        if r.kind == "run":
+            hist[r.id] = {"total": r.total, "rank": r.rank, "band": r.band}
+            if r.id == current:
+                explanation = r.explanation
+        else:
+            material["evidence" if r.kind == "file" else "comments"].append(
+                {"id": r.id, "text": r.text, "indicator": r.indicator})
+    for items in material.values():
+        items.sort(key=lambda x: (x["indicator"] or "", x["id"]))
+    return hist, explanation, material
 
 
-# ---------------------------------------------------------------- overview (2 statements)
-def overview_data(camp: dict) -> dict:
-    run = camp["runs"][0]
-    rows = [_row_dict(r) for r in db.session.execute(
-        _rows_query(run["id"], run["previous_id"]).where(UnitResult.run_id == run["id"]))]
+# ---------------------------------------------------------------- overview (1 statement + run_rows)
+def overview_data(camp: dict, rows: list[dict]) -> dict:
     participants = (sa.select(sa.func.count()).select_from(CampaignUnit)
                     .where(CampaignUnit.campaign_id == camp["id"]).scalar_subquery())
     submitted = (sa.select(sa.func.count()).select_from(Entry)
@@ -302,7 +320,7 @@ def overview_data(camp: dict) -> dict:
     layer = sa.type_coerce(sa.select(MapLayer.geojson).where(MapLayer.active.is_(True))
                            .order_by(MapLayer.id.desc()).limit(1).scalar_subquery(), JSONType)
     counts = db.session.execute(sa.select(participants.label("p"), submitted.label("s"), layer.label("g"))).one()
-    return {"campaign": {k: camp[k] for k in ("id", "slug", "name", "name_en")}, "run": run,
+    return {"campaign": {k: camp[k] for k in ("id", "slug", "name", "name_en")}, "run": camp["runs"][0],
             "groups": camp["labels"]["groups"], "bands": camp["bands"], "rows": rows,
             "participants": counts.p, "submitted": counts.s, "geojson": counts.g}
 

@@ -111,7 +111,14 @@ def current_gen() -> str | None:
     except redis.RedisError as exc:
         _down(exc)
         return None
-    return raw.decode() if raw else "0"
+    if raw is None:  # first use, or Redis lost its data (FLUSHALL, restart): start a generation
+        try:
+            r.set(GEN_KEY, uuid.uuid4().hex, nx=True)
+            raw = r.get(GEN_KEY)
+        except redis.RedisError as exc:
+            _down(exc)
+            return None
+    return raw.decode()
 
 
 def directory() -> dict:
@@ -137,7 +144,7 @@ def directory() -> dict:
     return d
 
 
-def payload(snapshot_id: int, name: str, build: Callable[[], Any]) -> Any:
+def payload(snapshot_id: int | str, name: str, build: Callable[[], Any]) -> Any:
     """A JSON-able payload of a snapshot: local layer, then Redis, then ``build()`` once."""
     gen = _local.gen if _local.gen is not None else "db"
     key = PREFIX + f"p:{gen}:{snapshot_id}:{name}"
