@@ -56,3 +56,10 @@ def admin_client(client, factory, username: str = "chief"):
     factory.user("admin", username=username)
     client.login(username)
     return client
+
+
+@pytest.fixture
+def request_ctx(app):
+    """Services translate their messages, which needs a request context (as in a view or command)."""
+    with app.test_request_context():
+        yield

@@ -20,6 +20,20 @@ def _print_report(report) -> None:
                f"skipped {c['skipped']}, deactivated {c['deactivated']}")
 
 
+def _in_request(f):
+    """Services translate their messages (the locale comes from the request): give them one."""
+    import functools
+
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        from flask import current_app
+
+        with current_app.test_request_context():
+            return f(*args, **kwargs)
+
+    return run
+
+
 def register(app: Flask) -> None:
     @app.cli.command("import-units")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -28,6 +42,7 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Show what would change without saving.")
     @click.option("--effective", type=click.DateTime(["%Y-%m-%d"]), default=None,
                   help="Date from which vanished units are inactive (default: today).")
+    @_in_request
     def import_units(path: Path, fmt: str | None, dry_run: bool, effective: datetime | None):
         """Import units from a GSO list (.xls/.xlsx) or a CSV; reports every row."""
         from ..services import units
@@ -49,6 +64,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("import-framework")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @_in_request
     def import_framework(path: Path):
         """Import a framework file (YAML or JSON, format thidua-framework/1) as a new version."""
         from ..services import framework_io
@@ -67,6 +83,7 @@ def register(app: Flask) -> None:
     @click.option("--format", "fmt", type=click.Choice(["yaml", "json", "xlsx"]), default="yaml")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Output file (default: stdout for yaml/json).")
+    @_in_request
     def export_framework(code: str, number: int | None, fmt: str, output: Path | None):
         """Export a stored framework (or a shipped template) as YAML, JSON or the blank XLSX table."""
         import sqlalchemy as sa
@@ -109,6 +126,7 @@ def register(app: Flask) -> None:
                   help="Participating level (2 = districts, 3 = communes); repeatable.")
     @click.option("--unit-kind", "kinds", multiple=True, help="Participating unit kind (e.g. ward); repeatable.")
     @click.option("--unit", "codes", multiple=True, help="Participating unit code; repeatable.")
+    @_in_request
     def create_campaign(framework: str, name: str, name_en: str | None, kind: str, start, end, deadline,
                         levels, kinds, codes):
         """Create a draft campaign from a framework file (or a template code such as ntm-2016)."""
@@ -142,6 +160,7 @@ def register(app: Flask) -> None:
     @app.cli.command("list-campaigns")
     @click.option("--all", "show_all", is_flag=True, help="Include archived campaigns.")
     @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @_in_request
     def list_campaigns(show_all: bool, as_json: bool):
         """List campaigns with status, participants and entries."""
         from ..services import campaigns

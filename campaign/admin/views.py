@@ -91,6 +91,8 @@ def _campaign_form(form: CampaignForm, creating: bool, campaign=None) -> Campaig
             for v in framework_io.framework_versions(row["framework"].id):
                 versions.append((str(v.id), f"{row['framework'].code} v{v.version} – {row['framework'].name}"))
         form.framework_version_id.choices = [("", _("— chọn —"))] + versions
+    else:  # the framework is changed on its own page, not here
+        form.template_code.validate_choice = form.framework_version_id.validate_choice = False
     return form
 
 
@@ -114,11 +116,14 @@ def campaign_new():
         if request.args.get("template"):
             form.template_code.data = request.args["template"]
         form.levels.data = ["2"]
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if request.method == "POST" and not form.template_code.data and not form.framework_version_id.data:
+        form.template_code.errors = list(form.template_code.errors) + [
+            _("Hãy chọn một bộ tiêu chí mẫu hoặc một bộ tiêu chí đã có.")]
+        valid = False
+    if valid:
         data = form.to_data()
-        if not data["template_code"] and not data["framework_version_id"]:
-            form.template_code.errors = [_("Hãy chọn một bộ tiêu chí mẫu hoặc một bộ tiêu chí đã có.")]
-        else:
+        if True:
             try:
                 c = svc.create_campaign(data, user_id=current_user.id)
             except svc.ValidationFailed as exc:

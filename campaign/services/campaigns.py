@@ -196,11 +196,12 @@ def validate_settings(settings: dict, scale: float, group_codes: set[str] | None
     return errors
 
 
-def _check_basics(data: dict) -> dict[str, str]:
+def _check_basics(data: dict, partial: bool = False) -> dict[str, str]:
+    """Field errors of the basic fields; ``partial`` checks only the fields present."""
     errors = {}
-    if not (data.get("name") or "").strip():
+    if (not partial or "name" in data) and not (data.get("name") or "").strip():
         errors["name"] = _("Tên phong trào là bắt buộc.")
-    if data.get("kind") not in KINDS:
+    if (not partial or "kind" in data) and data.get("kind", "regular") not in KINDS:
         errors["kind"] = _("Loại phong trào không hợp lệ.")
     ps, pe = data.get("period_start"), data.get("period_end")
     if ps and pe and pe < ps:
@@ -347,7 +348,7 @@ def update_campaign(campaign_id: int, data: dict, user_id: int | None = None) ->
     c = get_campaign(campaign_id)
     if c.status == "closed":
         raise Conflict(_("Phong trào đã kết thúc: không thể sửa. Hãy nhân bản để tổ chức đợt mới."))
-    errors = _check_basics(data)
+    errors = _check_basics(data, partial=True)
     scale = c.framework_version.scale if c.framework_version else 100
     settings = dict(c.settings or {})
     settings.update(data.get("settings") or {})

@@ -1,0 +1,228 @@
+"""Campaign set-up in the browser: create from a template, validation, participants, clone, archive,
+deadline extensions and the framework editor's versioning rule."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import AuditLog, Campaign, CampaignUnit, Cluster, ClusterMember, DeadlineExtension, FrameworkVersion
+from campaign.services import campaigns as svc
+from campaign.services import framework_io
+from campaign.services.errors import Conflict, DomainError
+from tests.admin_helpers import admin_client, ready_campaign, request_ctx  # noqa: F401
+
+
+def _form(**over) -> dict:
+    data = {
+        "name": "Năm Dân vận chính quyền 2018", "name_en": "Mass Mobilization Year 2018", "kind": "thematic",
+        "description": "Thi đua cấp huyện", "period_start": "2018-01-01", "period_end": "2018-12-31",
+        "submission_deadline": "2030-11-30T17:00", "appraisal_deadline": "2030-12-20T17:00",
+        "results_public": "y", "template_code": "mass-mobilization-2018", "levels": ["2"],
+        "judges_per_entry": "3", "aggregation": "trimmed_mean", "trim_min_judges": "3",
+        "tie_breaks": "group:I\nfewer_penalty", "award_quota_pct": "20", "top_per_cluster": "1",
+        "rollup_kind": "none",
+        "bands-0-code": "xuat_sac", "bands-0-label_vi": "Xuất sắc", "bands-0-min_total": "900", "bands-0-floor_pct": "85",
+        "bands-1-code": "tot", "bands-1-label_vi": "Tốt", "bands-1-min_total": "800", "bands-1-floor_pct": "80",
+        "bands-2-code": "hoan_thanh", "bands-2-label_vi": "Hoàn thành", "bands-2-min_total": "700", "bands-2-floor_pct": "70",
+        "bands-3-code": "khong", "bands-3-label_vi": "Không hoàn thành", "bands-3-min_total": "0",
+    }
+    data.update(over)
+    return data
+
+
+def _districts(factory, n=3):
+    city = factory.unit("city", code="01", name="Thành phố Hà Nội")
+    ds = [factory.unit("urban_district", parent=city) for _ in range(n)]
+    wards = [factory.unit("ward", parent=ds[0]) for _ in range(2)]
+    return city, ds, wards
+
+
+def test_create_from_template_in_browser(client, factory):
+    admin_client(client, factory)
+    _city, ds, wards = _districts(factory)
+    r = client.submit("/admin/campaigns/new", _form())
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    c = db.session.scalar(sa.select(Campaign))
+    assert (c.status, c.kind, c.name_en) == ("draft", "thematic", "Mass Mobilization Year 2018")
+    assert c.framework_version.framework.code == "mass-mobilization-2018" and c.framework_version.scale == 950
+    assert c.submission_deadline == datetime(2030, 11, 30, 10, 0)  # 17:00 Hà Nội = 10:00 UTC
+    assert c.settings["tie_breaks"] == ["group:I", "fewer_penalty"]
+    assert [b["min_total"] for b in c.settings["bands"]] == [900, 800, 700, 0]
+    assert c.settings["bands"][0]["floor_pct"] == 85 and c.settings["award_quota_pct"] == 20
+    members = set(db.session.scalars(sa.select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == c.id)))
+    assert members == {d.id for d in ds}  # level 2 only, wards not included
+    assert db.session.scalar(sa.select(AuditLog.action).where(AuditLog.campaign_id == c.id)) == "campaign.create"
+
+
+def test_invalid_form_keeps_input_and_marks_fields(client, factory):
+    admin_client(client, factory)
+    r = client.submit("/admin/campaigns/new", _form(name="", period_end="2017-01-01", template_code="",
+                                                      **{"bands-1-min_total": "900"}))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert 'data-testid="error-name"' in html and 'data-testid="error-template_code"' in html
+    assert "Mass Mobilization Year 2018" in html  # nothing typed is lost
+    r = client.submit("/admin/campaigns/new", _form(period_end="2017-01-01", **{"bands-1-min_total": "900"}))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Ngày kết thúc phải sau ngày bắt đầu" in html
+    assert "cùng điểm tối thiểu" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 0
+
+
+def test_unknown_unit_codes_are_refused(client, factory):
+    admin_client(client, factory)
+    r = client.submit("/admin/campaigns/new", _form(levels=[], unit_codes="404\n405"))
+    assert r.status_code == 400 and "404, 405" in r.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_participants_by_kind_cluster_and_code_with_ranking_cluster(factory):
+    _city, ds, wards = _districts(factory)
+    rural = factory.unit("rural_district")
+    cluster = Cluster(code="CUM-A", name="Cụm A")
+    db.session.add(cluster)
+    db.session.flush()
+    db.session.add_all([ClusterMember(cluster_id=cluster.id, unit_id=ds[1].id),
+                        ClusterMember(cluster_id=cluster.id, unit_id=rural.id)])
+    db.session.commit()
+    c = svc.create_campaign({"name": "Thử", "kind": "regular", "template_code": "ntm-2016",
+                             "participants": {"kinds": ["ward"], "cluster_ids": [cluster.id], "unit_codes": [ds[2].code]},
+                             "ranking_cluster_ids": [cluster.id]})
+    rows = dict(db.session.execute(sa.select(CampaignUnit.unit_id, CampaignUnit.cluster_id)
+                                   .where(CampaignUnit.campaign_id == c.id)).all())
+    assert rows == {wards[0].id: None, wards[1].id: None, ds[1].id: cluster.id, rural.id: cluster.id, ds[2].id: None}
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_inactive_units_are_not_selected(factory):
+    from datetime import date
+
+    _city, ds, _w = _districts(factory)
+    ds[0].valid_to = date(2020, 1, 1)
+    db.session.commit()
+    assert {u.id for u in svc.resolve_participants({"levels": [2]})} == {ds[1].id, ds[2].id}
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_cannot_remove_participant_with_entry(factory):
+    c, units = ready_campaign(factory, status="open")
+    c.settings = {**svc.default_settings(), "participants": {"unit_codes": [u.code for u in units]}}
+    factory.entry(c, units[0])
+    db.session.commit()
+    with pytest.raises(Conflict, match=units[0].name):
+        svc.update_campaign(c.id, {"participants": {"unit_codes": [units[1].code]}})
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_settings_change_marks_results_stale(factory):
+    c, units = ready_campaign(factory, status="open")
+    c.settings = svc.default_settings()
+    db.session.commit()
+    before = c.inputs_version
+    svc.update_campaign(c.id, {"settings": {"aggregation": "median"}})
+    assert db.session.get(Campaign, c.id).inputs_version == before + 1
+    svc.update_campaign(c.id, {"description": "chỉ sửa mô tả"})
+    assert db.session.get(Campaign, c.id).inputs_version == before + 1
+
+
+def test_edit_in_browser_prefills_and_saves(client, factory):
+    admin_client(client, factory)
+    _city, ds, _w = _districts(factory)
+    client.submit("/admin/campaigns/new", _form())
+    c = db.session.scalar(sa.select(Campaign))
+    html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
+    assert 'value="Năm Dân vận chính quyền 2018"' in html and 'value="2030-11-30T17:00"' in html
+    r = client.submit(f"/admin/campaigns/{c.id}/edit", _form(name="Năm Dân vận 2018 (sửa)", blind="y",
+                                                             levels=[], unit_codes=ds[0].code))
+    assert r.status_code == 302
+    db.session.expire_all()
+    c = db.session.get(Campaign, c.id)
+    assert c.name == "Năm Dân vận 2018 (sửa)" and c.settings["blind"] is True
+    assert [cu.unit_id for cu in c.participants] == [ds[0].id]
+
+
+def test_clone_and_archive_in_browser(client, factory):
+    admin_client(client, factory)
+    c, units = ready_campaign(factory, status="closed", name="Phong trào 2017")
+    c.settings = {**svc.default_settings(), "participants": {"unit_codes": [u.code for u in units]}}
+    db.session.commit()
+    page = f"/admin/campaigns/{c.id}"
+    r = client.submit(f"/admin/campaigns/{c.id}/clone", {}, page=page)
+    assert r.status_code == 303
+    clone = db.session.scalar(sa.select(Campaign).where(Campaign.cloned_from_id == c.id))
+    assert clone.status == "draft" and clone.framework_version_id == c.framework_version_id
+    assert clone.submission_deadline is None and "bản sao" in clone.name
+    assert {cu.unit_id for cu in clone.participants} == {u.id for u in units}
+    r = client.submit(f"/admin/campaigns/{c.id}/archive", {"archived": "1"}, page=page)
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).archived_at is not None
+    assert f'campaign-row-{c.id}"' not in client.get("/admin/campaigns").get_data(as_text=True)
+    assert f'campaign-row-{c.id}"' in client.get("/admin/campaigns?archived=1").get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_only_draft_or_closed_can_be_archived(factory):
+    c, _ = ready_campaign(factory, status="open")
+    with pytest.raises(Conflict, match="nháp hoặc đã kết thúc"):
+        svc.archive_campaign(c.id)
+
+
+def test_deadline_extension_per_unit_with_reason(client, factory):
+    admin_client(client, factory)
+    c, units = ready_campaign(factory, status="open")
+    page = f"/admin/campaigns/{c.id}"
+    r = client.submit(f"/admin/campaigns/{c.id}/extensions", {"unit_id": str(units[0].id), "new_deadline": "2099-01-05T17:00",
+                                                              "reason": ""}, page=page)
+    assert r.status_code == 303 and db.session.scalar(sa.select(sa.func.count()).select_from(DeadlineExtension)) == 0
+    client.submit(f"/admin/campaigns/{c.id}/extensions", {"unit_id": str(units[0].id), "new_deadline": "2099-01-05T17:00",
+                                                          "reason": "Mất điện, thiếu số liệu"}, page=page)
+    ext = db.session.scalar(sa.select(DeadlineExtension))
+    assert ext.unit_id == units[0].id and ext.reason == "Mất điện, thiếu số liệu"
+    assert ext.new_deadline == datetime(2099, 1, 5, 10, 0)
+    assert svc.effective_deadline(c, units[0].id) == ext.new_deadline
+    assert svc.effective_deadline(c, units[1].id) == c.submission_deadline
+    assert "Mất điện" in client.get(page).get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_extension_must_be_later_than_campaign_deadline(factory):
+    c, units = ready_campaign(factory, status="open")
+    with pytest.raises(DomainError, match="sau hạn nộp chung"):
+        svc.extend_deadline(c.id, units[0].id, c.submission_deadline, "lý do")
+
+
+def test_framework_edit_makes_new_version_then_is_refused_once_entries_exist(client, factory):
+    admin_client(client, factory)
+    c, units = ready_campaign(factory, status="open")
+    page = f"/admin/campaigns/{c.id}/framework"
+    old_version = c.framework_version_id
+    text = client.get(page).get_data(as_text=True)
+    assert 'data-testid="framework-form"' in text
+    with client.application.test_request_context():
+        doc = framework_io.loads(framework_io.dumps(db.session.get(FrameworkVersion, old_version).document))
+    doc["groups"][0]["children"][0]["max_points"] = 20
+    doc["groups"][0]["children"][0]["name"]["vi"] = "Tỷ lệ người tham gia BHYT"
+    import yaml
+
+    r = client.submit(page, {"document": yaml.safe_dump(doc, allow_unicode=True)})
+    assert r.status_code == 303
+    db.session.expire_all()
+    c = db.session.get(Campaign, c.id)
+    assert c.framework_version_id != old_version and c.framework_version.version == 2
+    assert db.session.get(FrameworkVersion, old_version).document["groups"][0]["children"][0]["name"]["vi"] == "Tỷ lệ BHYT"
+    # a broken edit is refused with the validator's messages, nothing saved
+    doc["groups"][0]["children"][0]["rule"] = {"kind": "linear", "floor": 90, "target": 85}
+    r = client.submit(page, {"document": yaml.safe_dump(doc, allow_unicode=True)})
+    assert r.status_code == 400 and "floor &lt; target" in r.get_data(as_text=True)
+    # once an entry exists the edit is refused with an explanation
+    factory.entry(c, units[0])
+    db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-testid="framework-locked"' in html and 'data-testid="framework-form"' not in html
+    with client.application.test_request_context():
+        with pytest.raises(Conflict, match="nhân bản"):
+            svc.replace_framework(c.id, db.session.get(FrameworkVersion, old_version).document)
+    assert db.session.get(Campaign, c.id).framework_version.version == 2

@@ -1,0 +1,171 @@
+"""Campaign lifecycle: allowed transitions, refused ones with clear messages, history and audit."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import AuditLog, Campaign, CampaignUnit, StatusChange
+from campaign.models.base import utcnow
+from campaign.services import lifecycle
+from campaign.services.errors import Conflict
+from tests.admin_helpers import admin_client, ready_campaign, request_ctx  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("request_ctx")
+
+
+def test_draft_opens_when_ready_and_is_recorded(factory):
+    c, _ = ready_campaign(factory)
+    admin = factory.user("admin")
+    lifecycle.transition(c.id, "open", user_id=admin.id, note="Phát động")
+    assert db.session.get(Campaign, c.id).status == "open"
+    change = db.session.scalar(sa.select(StatusChange).where(StatusChange.campaign_id == c.id))
+    assert (change.from_status, change.to_status, change.by_id, change.note) == ("draft", "open", admin.id, "Phát động")
+    log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "campaign.status"))
+    assert log.before == {"status": "draft"} and log.after == {"status": "open"} and log.actor_id == admin.id
+
+
+@pytest.mark.parametrize("missing, expected", [
+    ("framework", "Chưa chọn bộ tiêu chí"),
+    ("participants", "Chưa có đơn vị tham gia"),
+    ("deadline", "Chưa đặt hạn nộp bài"),
+    ("past_deadline", "Hạn nộp bài đã qua"),
+    ("period", "Chưa đặt thời gian thực hiện"),
+])
+def test_cannot_open_without_framework_participants_deadline(factory, missing, expected):
+    c, _ = ready_campaign(factory)
+    if missing == "framework":
+        c.framework_version_id = None
+    elif missing == "participants":
+        db.session.execute(sa.delete(CampaignUnit).where(CampaignUnit.campaign_id == c.id))
+    elif missing == "deadline":
+        c.submission_deadline = None
+    elif missing == "past_deadline":
+        c.submission_deadline = utcnow() - timedelta(hours=1)
+    else:
+        c.period_start = None
+    db.session.commit()
+    with pytest.raises(Conflict) as exc:
+        lifecycle.transition(c.id, "open")
+    assert expected in exc.value.message
+    assert db.session.get(Campaign, c.id).status == "draft"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StatusChange)) == 0
+
+
+def test_all_missing_conditions_listed_together(factory):
+    c = factory.campaign(status="draft", submission_deadline=None)
+    c.framework_version_id = None
+    db.session.commit()
+    with pytest.raises(Conflict) as exc:
+        lifecycle.transition(c.id, "open")
+    for text in ("bộ tiêu chí", "đơn vị tham gia", "hạn nộp"):
+        assert text in exc.value.message
+
+
+def test_skipping_steps_is_refused(factory):
+    c, _ = ready_campaign(factory)
+    for target in ("appraisal", "published", "closed"):
+        with pytest.raises(Conflict, match="Không thể chuyển từ"):
+            lifecycle.transition(c.id, target)
+
+
+def test_appraisal_before_deadline_needs_explicit_early_close(factory):
+    c, _ = ready_campaign(factory, status="open")
+    with pytest.raises(Conflict, match="Hạn nộp bài chưa hết"):
+        lifecycle.transition(c.id, "appraisal")
+    lifecycle.transition(c.id, "appraisal", force=True)
+    assert db.session.get(Campaign, c.id).status == "appraisal"
+    assert "sớm" in db.session.scalar(sa.select(StatusChange.note))
+
+
+def test_back_to_draft_only_without_entries(factory):
+    c, units = ready_campaign(factory, status="open")
+    factory.entry(c, units[0])
+    db.session.commit()
+    with pytest.raises(Conflict, match="1 bài dự thi"):
+        lifecycle.transition(c.id, "draft")
+    c2, _ = ready_campaign(factory, status="open")
+    lifecycle.transition(c2.id, "draft")
+    assert db.session.get(Campaign, c2.id).status == "draft"
+
+
+def test_cannot_publish_while_stale(factory):
+    c, _ = ready_campaign(factory, status="appraisal", submission_deadline=utcnow() - timedelta(days=1))
+    c.inputs_version, c.computed_version = 3, 2
+    db.session.commit()
+    with pytest.raises(Conflict, match="chưa cập nhật"):
+        lifecycle.transition(c.id, "published")
+    assert db.session.get(Campaign, c.id).status == "appraisal"
+
+
+def test_published_closes_and_closed_is_final(factory):
+    c, _ = ready_campaign(factory, status="published")
+    lifecycle.transition(c.id, "closed")
+    assert db.session.get(Campaign, c.id).status == "closed"
+    for target in ("open", "draft", "published"):
+        with pytest.raises(Conflict):
+            lifecycle.transition(c.id, target)
+
+
+def test_same_status_is_idempotent(factory):
+    c, _ = ready_campaign(factory, status="open")
+    lifecycle.transition(c.id, "open")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StatusChange)) == 0
+
+
+def test_archived_campaign_cannot_move(factory):
+    c, _ = ready_campaign(factory)
+    c.archived_at = utcnow()
+    db.session.commit()
+    with pytest.raises(Conflict, match="lưu trữ"):
+        lifecycle.transition(c.id, "open")
+
+
+def test_midterm_only_while_running(factory):
+    c, _ = ready_campaign(factory)
+    with pytest.raises(Conflict, match="sơ kết"):
+        lifecycle.midterm_review(c.id)
+    c2, _ = ready_campaign(factory, status="open")
+    c2.inputs_version = 1
+    db.session.commit()
+    with pytest.raises(Conflict, match="chưa cập nhật"):
+        lifecycle.midterm_review(c2.id)
+
+
+def test_full_lifecycle_in_browser(client, factory):
+    admin_client(client, factory)
+    c, _ = ready_campaign(factory)
+    page = f"/admin/campaigns/{c.id}"
+    r = client.submit(f"/admin/campaigns/{c.id}/status", {"to": "open", "note": "Phát động"}, page=page)
+    assert r.status_code == 303
+    assert db.session.get(Campaign, c.id).status == "open"
+    r = client.submit(f"/admin/campaigns/{c.id}/status", {"to": "appraisal"}, page=page)
+    assert "Hạn nộp bài chưa hết" in client.get(r.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).status == "open"
+    client.submit(f"/admin/campaigns/{c.id}/status", {"to": "appraisal", "force": "y"}, page=page)
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).status == "appraisal"
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-testid="status-history"' in html and "Phát động" in html
+
+
+def test_publish_freezes_a_snapshot_and_midterm_is_its_own_result(factory):
+    from campaign.models import ScoreRun
+
+    recompute = pytest.importorskip("campaign.services.recompute")
+    c, units = ready_campaign(factory, status="open")
+    factory.entry(c, units[0])
+    db.session.commit()
+    recompute.recompute_provisional(c.id, force=True)
+    lifecycle.midterm_review(c.id, label="Sơ kết 6 tháng")
+    assert db.session.get(Campaign, c.id).status == "open"
+    lifecycle.transition(c.id, "appraisal", force=True)
+    recompute.recompute_provisional(c.id, force=True)
+    lifecycle.transition(c.id, "published")
+    runs = db.session.execute(sa.select(ScoreRun.kind, ScoreRun.label).where(
+        ScoreRun.campaign_id == c.id, ScoreRun.published_at.is_not(None)).order_by(ScoreRun.id)).all()
+    assert [r.kind for r in runs] == ["midterm", "snapshot"] and runs[0].label == "Sơ kết 6 tháng"
+    assert db.session.get(Campaign, c.id).status == "published"

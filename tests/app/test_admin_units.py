@@ -1,0 +1,173 @@
+"""Units and clusters: GSO import (real file), re-import, dry run, broken files, CSVs, editing."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import AuditLog, Cluster, ClusterMember, Unit
+from campaign.services import units as svc
+from campaign.services.errors import DomainError
+from tests.admin_helpers import SMALL_GSO, admin_client, gso_bytes, gso_xlsx, request_ctx  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("request_ctx")
+
+
+def _count(level=None, active_only=False):
+    q = sa.select(sa.func.count()).select_from(Unit)
+    if level:
+        q = q.where(Unit.level == level)
+    if active_only:
+        q = q.where(Unit.valid_to.is_(None))
+    return db.session.scalar(q)
+
+
+def test_real_gso_file_imports_30_districts_and_584_communes(app):
+    report = svc.import_gso(gso_bytes(), "gso_hanoi_units_2017-10.xls")
+    assert report.counts == {"created": 1 + 30 + 584, "updated": 0, "unchanged": 0, "skipped": 0, "deactivated": 0}
+    assert (_count(1), _count(2), _count(3)) == (1, 30, 584)
+    kinds = dict(db.session.execute(sa.select(Unit.kind, sa.func.count()).group_by(Unit.kind)).all())
+    assert kinds == {"city": 1, "urban_district": 12, "rural_district": 17, "town": 1,
+                     "ward": 177, "commune": 386, "township": 21}
+    truc_bach = db.session.scalar(sa.select(Unit).where(Unit.code == "00004"))
+    assert truc_bach.name == "Phường Trúc Bạch" and truc_bach.parent.name == "Quận Ba Đình"
+    assert truc_bach.parent.parent.code == "01"
+    # a second import of the same file changes nothing
+    again = svc.import_gso(gso_bytes(), "gso_hanoi_units_2017-10.xls")
+    assert again.counts["unchanged"] == 615 and again.counts["created"] == 0 and again.counts["deactivated"] == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)
+                             .where(AuditLog.action == "units.import_gso")) == 2
+
+
+def test_dry_run_reports_but_writes_nothing(app):
+    report = svc.import_gso(gso_xlsx(SMALL_GSO), "small.xlsx", dry_run=True)
+    assert report.dry_run and report.counts["created"] == 1 + 3 + 5
+    assert _count() == 0
+
+
+def test_reimport_updates_names_adds_and_deactivates_without_deleting(app):
+    svc.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx", effective=date(2017, 10, 15))
+    newer = [r[:] for r in SMALL_GSO if r[5] != "00004"]           # Trúc Bạch vanished (merged)
+    newer[0][4] = "Phường Phúc Xá Mới"                                 # renamed
+    newer.append(["Thành phố Hà Nội", "01", "Quận Ba Đình", "001", "Phường Mới", "00010", "Phường", ""])  # new
+    report = svc.import_gso(gso_xlsx(newer), "v2.xlsx", effective=date(2020, 2, 11))
+    by_code = {line.code: line for line in report.lines}
+    assert by_code["00001"].action == "updated" and "Phúc Xá Mới" in by_code["00001"].reason
+    assert by_code["00010"].action == "created"
+    assert by_code["00004"].action == "deactivated" and by_code["00004"].row is None
+    assert by_code["04933"].action == "unchanged"
+    gone = db.session.scalar(sa.select(Unit).where(Unit.code == "00004"))
+    assert gone is not None and gone.valid_to == date(2020, 2, 11)   # kept, inactive
+    assert _count() == 1 + 3 + 6 and _count(active_only=True) == 1 + 3 + 5
+    # it comes back in a later list: active again
+    svc.import_gso(gso_xlsx(SMALL_GSO), "v3.xlsx")
+    assert db.session.scalar(sa.select(Unit.valid_to).where(Unit.code == "00004")) is None
+
+
+def test_bad_rows_are_skipped_with_reasons(app):
+    rows = SMALL_GSO + [["Thành phố Hà Nội", "01", "Quận Ba Đình", "001", "", "00099", "Phường", ""],
+                        SMALL_GSO[0]]
+    report = svc.import_gso(gso_xlsx(rows), "x.xlsx")
+    skipped = [line for line in report.lines if line.action == "skipped"]
+    assert [(s.row, s.code) for s in skipped] == [(7, "00099"), (8, "00001")]
+    assert "tên" in skipped[0].reason and "lặp" in skipped[1].reason
+
+
+@pytest.mark.parametrize("data, filename", [
+    (b"", "empty.xls"),
+    (b"PK\x03\x04garbage", "broken.xlsx"),
+    (None, "wrong-columns.xlsx"),
+])
+def test_malformed_file_changes_nothing(app, data, filename):
+    svc.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx")
+    before = db.session.execute(sa.select(Unit.code, Unit.name, Unit.valid_to).order_by(Unit.code)).all()
+    if data is None:
+        data = gso_xlsx([["Hà Nội", "01"]], header=["Tỉnh", "Mã"])
+    with pytest.raises(DomainError) as exc:
+        svc.import_gso(data, filename)
+    assert "không có thay đổi nào được lưu" in exc.value.message
+    assert db.session.execute(sa.select(Unit.code, Unit.name, Unit.valid_to).order_by(Unit.code)).all() == before
+
+
+def test_import_page_dry_run_then_save(client, factory):
+    admin_client(client, factory)
+    r = client.submit("/admin/units/import", {"kind": "gso", "dry_run": "y",
+                                              "file": (io.BytesIO(gso_xlsx(SMALL_GSO)), "dm.xlsx")},
+                      content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-testid="import-report"' in html and "Phường Trúc Bạch" in html
+    assert _count(3) == 0
+    r = client.submit("/admin/units/import", {"kind": "gso", "file": (io.BytesIO(gso_xlsx(SMALL_GSO)), "dm.xlsx")},
+                      content_type="multipart/form-data")
+    assert r.status_code == 200 and _count(3) == 5
+
+
+def test_import_page_shows_clear_error_for_wrong_columns(client, factory):
+    admin_client(client, factory)
+    bad = gso_xlsx([["x"]], header=["Tên đơn vị"])
+    r = client.submit("/admin/units/import", {"kind": "gso", "file": (io.BytesIO(bad), "bad.xlsx")},
+                      content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert "Thiếu cột bắt buộc" in r.get_data(as_text=True)
+
+
+def test_units_csv_import_and_cluster_membership(app):
+    svc.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx")
+    report = svc.import_units_csv(("code,name,name_en,kind,parent_code\n"
+                                   "SO-NV,Sở Nội vụ,Department of Home Affairs,agency,01\n"
+                                   "001,Quận Ba Đình,Ba Dinh District,urban_district,01\n"
+                                   "X9,Xã Ma,,commune,999\n").encode())
+    assert [line.action for line in report.lines] == ["created", "updated", "skipped"]
+    assert "999" in report.lines[2].reason
+    assert db.session.scalar(sa.select(Unit.name_en).where(Unit.code == "001")) == "Ba Dinh District"
+
+    report = svc.import_clusters_csv(("cluster_code,cluster_name,unit_code,role\n"
+                                      "CUM-1,Cụm số 1,001,head\nCUM-1,Cụm số 1,016,deputy\n"
+                                      "CUM-1,Cụm số 1,404,\n").encode())
+    assert [line.action for line in report.lines] == ["created", "created", "skipped"]
+    cluster = db.session.scalar(sa.select(Cluster).where(Cluster.code == "CUM-1"))
+    members = set(db.session.scalars(sa.select(Unit.code).join(ClusterMember, ClusterMember.unit_id == Unit.id)
+                                     .where(ClusterMember.cluster_id == cluster.id)))
+    assert members == {"001", "016"}
+    assert db.session.get(Unit, cluster.head_unit_id).code == "001"
+
+
+def test_edit_unit_and_mark_inactive_in_browser(client, factory):
+    admin_client(client, factory)
+    district = factory.unit("urban_district", code="001", name="Quận Ba Đình")
+    ward = factory.unit("ward", parent=district, code="00004", name="Phường Trúc Bạch")
+    r = client.submit(f"/admin/units/{ward.id}/edit", {"code": "00004", "name": "Phường Trúc Bạch (mới)",
+                                                        "kind": "ward", "parent_id": str(district.id)})
+    assert r.status_code == 303
+    r = client.submit(f"/admin/units/{ward.id}/inactive", {"valid_to": "2020-02-11", "reason": "Sáp nhập"},
+                      page=f"/admin/units/{ward.id}/edit")
+    assert r.status_code == 303
+    db.session.expire_all()
+    ward = db.session.get(Unit, ward.id)
+    assert ward.name == "Phường Trúc Bạch (mới)" and ward.valid_to == date(2020, 2, 11)
+    assert "ngừng hoạt động từ" in client.get("/admin/units").get_data(as_text=True)
+
+
+def test_unit_form_keeps_input_on_duplicate_code(client, factory):
+    admin_client(client, factory)
+    factory.unit("urban_district", code="001", name="Quận Ba Đình")
+    r = client.submit("/admin/units/new", {"code": "001", "name": "Quận Trùng Mã", "kind": "urban_district"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "đã được dùng" in html and 'value="Quận Trùng Mã"' in html
+
+
+def test_cluster_edit_in_browser(client, factory):
+    admin_client(client, factory)
+    a, b = factory.unit("urban_district"), factory.unit("rural_district")
+    r = client.submit("/admin/clusters/new", {"code": "CUM-9", "name": "Cụm 9", "kind": "cluster",
+                                              "member_ids": [str(a.id), str(b.id)], "head_unit_id": str(a.id)})
+    assert r.status_code == 303
+    cluster = db.session.scalar(sa.select(Cluster).where(Cluster.code == "CUM-9"))
+    assert {m.unit_id for m in cluster.members} == {a.id, b.id} and cluster.head_unit_id == a.id
+    # head must be a member
+    r = client.submit(f"/admin/clusters/{cluster.id}/edit", {"code": "CUM-9", "name": "Cụm 9", "kind": "cluster",
+                                                             "member_ids": [str(b.id)], "head_unit_id": str(a.id)})
+    assert r.status_code == 400 and "thành viên" in r.get_data(as_text=True)
