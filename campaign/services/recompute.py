@@ -212,6 +212,25 @@ def _raw_value(node, value_num, value_text, is_na_flag):
     return value_num if value_num is not None else value_text
 
 
+def _fetch(stmt) -> list[tuple]:
+    """Run a Core select through the raw DBAPI cursor: plain tuples, no Row objects (fast).
+
+    Parameters are integers/booleans chosen by this module, so literal binding is safe.
+    """
+    conn = db.session.connection()
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        t = time.perf_counter()
+        cur.execute(sql)
+        out = cur.fetchall()
+        if os.environ.get("THIDUA_RECOMPUTE_TRACE"):
+            print(f"  sql {time.perf_counter() - t:.3f}s rows={len(out)} {sql[:90]!r}")
+        return out
+    finally:
+        cur.close()
+
+
 def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inputs:
     """Read every input of a campaign's result with a handful of set-based queries."""
     c = db.session.get(Campaign, campaign_id)
@@ -283,11 +302,11 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             judged_agg[i, j] = engine_aggregate(pts, method, trim_min)
             judged_min[i, j], judged_max[i, j], judged_n[i, j] = min(pts), max(pts), len(pts)
     else:
-        agg = db.session.execute(
+        agg = _fetch(
             sa.select(submitted.c.eid, JudgeScore.indicator_id, sa.func.count(), sa.func.sum(JudgeScore.points),
                       sa.func.min(JudgeScore.points), sa.func.max(JudgeScore.points))
             .join(submitted, submitted.c.aid == JudgeScore.assignment_id)
-            .group_by(submitted.c.eid, JudgeScore.indicator_id)).all()
+            .group_by(submitted.c.eid, JudgeScore.indicator_id))
         if agg:
             a = np.array(agg, dtype=float)
             keep = np.isin(a[:, 0].astype(np.int64), ent_sorted) & (a[:, 1].astype(np.int64) < len(col_lookup))
@@ -309,35 +328,46 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
     row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
     in_row = sa.literal(False) if not row_ids else IndicatorValue.indicator_id.in_(row_ids)
 
-    # (1) the bulk: Σ stored rule points per (entry, parent node) over plain indicators.
-    sums = db.session.execute(
-        sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id, sa.func.sum(IndicatorValue.points))
+    # ONE scan of the campaign's values: Σ stored rule points per (entry, parent node) for
+    # plain indicators, per (entry, indicator) for row-read ones (key = −indicator id), and a
+    # count of rows that need Python (not applicable, or saved without points).
+    ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+    key = sa.case((in_row, -IndicatorValue.indicator_id), else_=IndicatorNode.parent_id) if row_ids \
+        else IndicatorNode.parent_id
+    sums = _fetch(
+        sa.select(IndicatorValue.entry_id, key, sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
+                  sa.func.sum(sa.case((ok, 0), else_=1)))
         .join(Entry, Entry.id == IndicatorValue.entry_id)
         .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
-        .where(Entry.campaign_id == campaign_id, IndicatorValue.is_na.is_(False),
-               IndicatorValue.points.is_not(None), sa.not_(in_row))
-        .group_by(IndicatorValue.entry_id, IndicatorNode.parent_id)).all()
+        .where(Entry.campaign_id == campaign_id)
+        .group_by(IndicatorValue.entry_id, key))
     node_sums: dict[str, np.ndarray] = {}
+    nodes = info.fw.indicators()
+    row_points = np.zeros((n, nind))
+    special_entries: list[int] = []
     if sums:
-        s = np.array([(e, p if p is not None else -1, v) for e, p, v in sums], dtype=float)
+        s = np.array(sums, dtype=float)
+        s = s[np.isin(s[:, 0].astype(np.int64), ent_sorted)]
         rows = rows_for(s[:, 0].astype(np.int64))
-        for pid in np.unique(s[:, 1]).astype(np.int64):
+        keys = s[:, 1].astype(np.int64)
+        neg = keys < 0
+        ncol = col_lookup[np.clip(-keys[neg], 0, len(col_lookup) - 1)]
+        row_points[rows[neg][ncol >= 0], ncol[ncol >= 0]] = s[neg, 2][ncol >= 0]
+        for pid in np.unique(keys[~neg]):
             code = info.node_code.get(int(pid))
             if code is None:
                 continue
-            m = s[:, 1] == pid
+            m = keys == pid
             arr = node_sums.setdefault(code, np.zeros(n))
             np.add.at(arr, rows[m], s[m, 2])
-
-    # (2) rows: row-read indicators, "not applicable", and values saved without points.
-    nodes = info.fw.indicators()
-    row_points = np.zeros((n, nind))
-    special = db.session.execute(
-        sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
-                  IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
-        .join(Entry, Entry.id == IndicatorValue.entry_id)
-        .where(Entry.campaign_id == campaign_id,
-               sa.or_(in_row, IndicatorValue.is_na.is_(True), IndicatorValue.points.is_(None)))).all()
+        special_entries = sorted(set(s[s[:, 3] > 0, 0].astype(np.int64).tolist()))
+    special = []
+    for k in range(0, len(special_entries), 500):
+        special += _fetch(
+            sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
+                      IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
+            .where(IndicatorValue.entry_id.in_(special_entries[k:k + 500]),
+                   sa.or_(IndicatorValue.is_na.is_(True), IndicatorValue.points.is_(None))))
     extra_sums: list[tuple[int, int, float]] = []
     for eid, iid, pts, is_na_flag, vnum, vtext in special:
         j = info.col_of.get(iid)
@@ -345,8 +375,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
         if j is None or i is None:
             continue
         node = nodes[j]
-        if is_na_flag or pts is None:
-            pts = indicator_points(node, _raw_value(node, vnum, vtext, is_na_flag)).points
+        pts = indicator_points(node, _raw_value(node, vnum, vtext, bool(is_na_flag))).points
         if j in row_cols:
             row_points[i, j] = float(pts)
         else:
@@ -522,16 +551,24 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
         caps.setdefault(i, []).append("SCALE")
     for i in np.nonzero(total != parts["raw_total"])[0].tolist():
         caps.setdefault(i, []).append("TOTAL")
-    sources = {i: {} for i in range(n)}
-    judged_rows, judged_cols = np.nonzero(~np.isnan(inp.judged_agg))
+    # Judges' detail per indicator is served by explain() from the entry's rows; the stored
+    # explanation keeps how many indicators were judged and, when normalised (only known to
+    # this run), each normalised aggregate.
+    has_judges = ~np.isnan(inp.judged_agg)
+    n_judged = has_judges.sum(axis=1).tolist()
     codes = comp.codes
-    for i, j in zip(judged_rows.tolist(), judged_cols.tolist()):
-        d = {"agg": float(inp.judged_agg[i, j]), "points": float(pts[i, j]), "n": int(inp.judged_n[i, j]),
-             "min": float(inp.judged_min[i, j]), "max": float(inp.judged_max[i, j])}
-        if inp.judge_points:
-            d["judges"] = [[str(jid), p] for jid, p in sorted(inp.judge_points.get((i, j), []), key=str)]
-        sources[i][codes[j]] = d
+    sources: dict[int, dict] = {}
+    if settings.get("normalise") or settings.get("aggregation") == "median":
+        for i, j in zip(*[x.tolist() for x in np.nonzero(has_judges)]):
+            sources.setdefault(i, {})[codes[j]] = {
+                "agg": float(inp.judged_agg[i, j]), "points": float(pts[i, j]), "n": int(inp.judged_n[i, j]),
+                "judges": [[str(jid), p] for jid, p in sorted(inp.judge_points.get((i, j), []), key=str)]}
     threshold = settings.get("disagreement_threshold")
+    if threshold is not None:
+        spread = np.where(has_judges, inp.judged_max - inp.judged_min, 0.0)
+        flagged_rows = (spread > float(threshold)).any(axis=1).tolist()
+    else:
+        flagged_rows = [False] * n
 
     # Council overrides: exact per-entry path.
     override_expl: dict[int, dict] = {}
@@ -621,9 +658,7 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
     for i in range(n):
         ra, rc = rank_all[i], rank_cl[i]
         gs = {g: group_cols[g][i] for g in groups}
-        judged_i = sources[i]
-        flagged = bool(threshold is not None and any(d["max"] - d["min"] > float(threshold)
-                                                     for d in judged_i.values()))
+        flagged = flagged_rows[i]
         expl = {
             "v": 1, "entry": inp.entry_ids[i] is not None,
             "total": totals[i], "own_total": own_totals[i],
@@ -631,7 +666,8 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
             "groups": gs, "caps_applied": caps.get(i, []),
             "aggregation": {"method": method, "normalise": bool(settings.get("normalise")),
                             "trim_min_judges": settings.get("trim_min_judges", 3)},
-            "judged": judged_i,
+            "judged_indicators": n_judged[i],
+            "judged": sources.get(i),
             "overrides": override_expl.get(i),
             "rollup": rollups.get(i),
             "rank": {"rank": ra.rank, "tied": ra.tied, "decided_by": ra.decided_by,
@@ -688,11 +724,15 @@ def recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
             force = force or run is None
             inp = load_inputs(campaign_id)
             db.session.rollback()  # end the read transaction before the long part
+        t_read = time.perf_counter()
         _set_progress(campaign_id, 0.5, "computing")
         _test_delay()
+        t_delay = time.perf_counter()
         result = compute(inp, on_progress=lambda f, p: _set_progress(campaign_id, f, p))
+        t_compute = time.perf_counter()
         _set_progress(campaign_id, 0.9, "writing")
         status = _write_provisional(inp, result.rows, force=force)
+        t_write = time.perf_counter()
     except sa.exc.OperationalError as exc:
         db.session.rollback()
         _clear_progress(campaign_id)
@@ -703,7 +743,9 @@ def recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
         raise
     _clear_progress(campaign_id)
     return {"campaign_id": campaign_id, "status": status, "version": inp.inputs_version,
-            "units": len(result.rows), "digest": inp.digest, "seconds": round(time.perf_counter() - t0, 4)}
+            "units": len(result.rows), "digest": inp.digest, "seconds": round(time.perf_counter() - t0, 4),
+            "phases": {"read": round(t_read - t0, 4), "compute": round(t_compute - t_delay, 4),
+                       "write": round(t_write - t_compute, 4)}}
 
 
 def _write_provisional(inp: Inputs, rows: list[dict], *, force: bool) -> str:
@@ -728,7 +770,7 @@ def _write_provisional(inp: Inputs, rows: list[dict], *, force: bool) -> str:
     if run.inputs_digest != inp.digest or run.status != "done":
         db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id))
         if rows:
-            db.session.execute(sa.insert(UnitResult), [{"run_id": run.id, **r} for r in rows])
+            db.session.execute(UnitResult.__table__.insert(), [{"run_id": run.id, **r} for r in rows])
         status = "written"
     run.status = "done"
     run.inputs_version = v
@@ -905,7 +947,7 @@ def explain(run_id: int, unit_id: int) -> dict:
         sa.select(Override.target, Override.points).where(Override.entry_id == row.entry_id,
                                                           Override.active.is_(True))
         .order_by(Override.id)).all()}
-    stored_judged = (row.explanation or {}).get("judged") or {}
+    stored_judged = (row.explanation or {}).get("judged") or {}  # normalised / median aggregates
     for code, d in stored_judged.items():  # normalised aggregates are only known to the run
         judged[code] = d["agg"]
     es = score_entry(info.fw, values, judged, overrides)

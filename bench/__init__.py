@@ -1,0 +1,1 @@
+"""Benchmarks (python -m bench.recompute, python -m bench.freshness)."""

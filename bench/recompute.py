@@ -1,0 +1,305 @@
+"""Benchmark: full provisional recompute vs a bare SQL GROUP BY over the same value rows.
+
+    python -m bench.recompute [--units 10000] [--indicators 80] [--judged 20] [--judges 3]
+                              [--database-url postgresql+psycopg://…/db] [--repeat 3]
+
+Generates a synthetic campaign (districts with communes, clusters, every value with its
+stored rule points, 3 judges' submitted scores on the judged indicators) in a temporary
+SQLite file (or the given database, which must be empty/disposable), then times in the same
+run (a) ``campaign.services.recompute.recompute_provisional`` — the exact code the Celery
+worker runs — and (b) ``SELECT entry_id, SUM(points) … GROUP BY entry_id`` over the same
+value rows. Prints, as its last line:
+
+    recompute: units=… indicators=… recompute_s=… baseline_sql_s=… ratio=… peak_rss_mb=…
+
+Times are the median of ``--repeat`` runs (the recompute is forced each time, so rows are
+really rewritten: the digest check is bypassed by changing one value between runs).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import sqlalchemy as sa
+
+
+def framework_doc(n_ind: int, n_judged: int) -> dict:
+    """n_ind indicators in 8 groups of 2 criteria; n_judged of them judged; 10 points each."""
+    n_groups = 8
+    per_group = n_ind // n_groups
+    kinds = ["linear", "target", "banded", "yes_no", "count"]
+    groups, k = [], 0
+    judged_every = max(1, n_ind // max(n_judged, 1))
+    judged_left = n_judged
+    for g in range(n_groups):
+        crit = []
+        for c in range(2):
+            inds = []
+            for i in range(per_group // 2 if c == 0 else per_group - per_group // 2):
+                code = f"{g + 1}.{c + 1}.{i + 1}"
+                if judged_left and k % judged_every == 0:
+                    judged_left -= 1
+                    node = {"code": code, "name": {"vi": code}, "max_points": 10, "value_type": "choice",
+                            "choices": [{"code": "a", "label": {"vi": "A"}}, {"code": "b", "label": {"vi": "B"}}],
+                            "rule": {"kind": "judged", "levels": [{"code": "a", "points": 10, "descriptor": {"vi": "A"}},
+                                                                  {"code": "b", "points": 6, "descriptor": {"vi": "B"}}]}}
+                else:
+                    kind = kinds[k % len(kinds)]
+                    rule = {"linear": {"kind": "linear", "floor": 20, "target": 90},
+                            "target": {"kind": "target", "target": 50},
+                            "banded": {"kind": "banded", "bands": [{"from": 0, "points": 2}, {"from": 40, "points": 6},
+                                                                   {"from": 80, "points": 10}]},
+                            "yes_no": {"kind": "yes_no"},
+                            "count": {"kind": "count", "per_item": 1.5}}[kind]
+                    vt = {"linear": "percentage", "target": "number", "banded": "number", "yes_no": "yes_no",
+                          "count": "count"}[kind]
+                    node = {"code": code, "name": {"vi": code}, "max_points": 10, "value_type": vt, "rule": rule}
+                inds.append(node)
+                k += 1
+            mp = 10 * len(inds)
+            crit.append({"code": f"{g + 1}.{c + 1}", "name": {"vi": f"{g + 1}.{c + 1}"}, "max_points": mp,
+                         "cap": mp * 0.9, "children": inds})
+        gmax = sum(c["max_points"] for c in crit)
+        groups.append({"code": f"G{g + 1}", "name": {"vi": f"Nhóm {g + 1}"}, "kind": "regular",
+                       "max_points": gmax, "children": crit})
+    scale = sum(g["max_points"] for g in groups)
+    return {"format": "thidua-framework/1", "code": f"bench-{n_ind}", "scale": scale,
+            "name": {"vi": "Khung đo hiệu năng"}, "groups": groups}
+
+
+def generate(app, n_units: int, n_ind: int, n_judged: int, n_judges: int, seed: int = 1) -> int:
+    """Bulk-insert the synthetic campaign with executemany; return the campaign id."""
+    from campaign.extensions import db
+    from campaign.models import (Assignment, Campaign, CampaignUnit, Cluster, Entry, IndicatorValue,
+                                 JudgeScore, Unit, User)
+    from campaign.services.frameworks import install_version
+    from scoring.framework import parse_framework
+    from scoring.vector import compile_rules, points_matrix
+
+    rng = np.random.default_rng(seed)
+    doc = framework_doc(n_ind, n_judged)
+    with app.app_context():
+        version = install_version(doc)
+        n_districts = max(1, n_units // 100)
+        settings = {"aggregation": "mean", "rollup": {"kind": "mean"},
+                    "tie_breaks": ["group:G1", "fewer_penalty", "earlier_submission"],
+                    "bands": [{"code": "xuat_sac", "min_total": scale_of(doc) * 0.8},
+                              {"code": "tot", "min_total": scale_of(doc) * 0.6}],
+                    "award_quota_pct": 20, "top_per_cluster": 1}
+        c = Campaign(slug="bench", name="Bench", status="open", framework_version_id=version.id, settings=settings)
+        db.session.add(c)
+        db.session.flush()
+        clusters = []
+        for i in range(10):
+            cl = Cluster(code=f"C{i}", name=f"Cụm {i}", campaign_id=c.id)
+            db.session.add(cl)
+            clusters.append(cl)
+        judges = [User(username=f"judge{i}", role="judge", password_hash="x") for i in range(n_judges)]
+        db.session.add_all(judges)
+        db.session.flush()
+        cid, vid = c.id, version.id
+        cluster_ids = [cl.id for cl in clusters]
+        judge_ids = [j.id for j in judges]
+        db.session.commit()
+
+        conn = db.session.connection()
+        base = 1_000_000
+        units, parents = [], []
+        for i in range(n_units):
+            uid = base + i
+            if i < n_districts:
+                units.append({"id": uid, "code": f"B{i:06d}", "name": f"Quận {i}", "kind": "urban_district",
+                              "level": 2, "parent_id": None, "population": int(rng.integers(50_000, 400_000)),
+                              "is_demo": True})
+            else:
+                parent = base + (i % n_districts)
+                units.append({"id": uid, "code": f"B{i:06d}", "name": f"Xã {i}", "kind": "commune", "level": 3,
+                              "parent_id": parent, "population": int(rng.integers(3_000, 40_000)), "is_demo": True})
+        conn.execute(sa.insert(Unit), units)
+        conn.execute(sa.insert(CampaignUnit), [{"campaign_id": cid, "unit_id": u["id"],
+                                                "cluster_id": cluster_ids[k % len(cluster_ids)]}
+                                               for k, u in enumerate(units)])
+        from campaign.models.base import utcnow
+        now = utcnow()
+        conn.execute(sa.insert(Entry), [{"id": base + k, "campaign_id": cid, "unit_id": u["id"],
+                                         "framework_version_id": vid, "status": "submitted",
+                                         "blind_code": f"X{k:07d}", "first_submitted_at": now,
+                                         "submitted_at": now, "narrative": "", "lock_version": 1}
+                                        for k, u in enumerate(units)])
+        fw = parse_framework(doc)
+        comp = compile_rules(fw)
+        ind_ids = dict(db.session.execute(sa.text(
+            "SELECT code, id FROM indicator_node WHERE framework_version_id = :v"), {"v": vid}).all())
+        vals = rng.uniform(0, 100, size=(n_units, len(comp.codes))).round(2)
+        judged_cols = [j for j, r in enumerate(comp.rules) if r.kind == "judged"]
+        for j, r in enumerate(comp.rules):
+            if r.kind == "yes_no":
+                vals[:, j] = (vals[:, j] > 30).astype(float)
+            elif r.kind == "count":
+                vals[:, j] = np.floor(vals[:, j] / 10)
+            elif r.kind == "judged":
+                vals[:, j] = np.where(vals[:, j] > 50, 10.0, 6.0)
+        pts = points_matrix(comp, vals)
+        entries = np.arange(base, base + n_units)
+        # Entry-major order, as the entry form saves one unit's values together.
+        iids = [ind_ids[code] for code in comp.codes]
+        judged_set = set(judged_cols)
+        text_of = np.where(vals == 10.0, "a", "b")
+        raw = conn.connection.dbapi_connection
+        qm = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        cur = raw.cursor()
+        ins_v = (f"INSERT INTO indicator_value (entry_id, indicator_id, value_num, value_text, is_na, points, "
+                 f"explanation, updated_at) VALUES ({', '.join([qm] * 8)})")
+        vl, pl, tl = vals.tolist(), pts.tolist(), text_of.tolist()
+        batch = []
+        for k in range(n_units):
+            eid = int(entries[k])
+            vk, pk, tk = vl[k], pl[k], tl[k]
+            for j in range(len(iids)):
+                if j in judged_set:
+                    batch.append((eid, iids[j], None, tk[j], False, pk[j], "", now))
+                else:
+                    batch.append((eid, iids[j], vk[j], None, False, pk[j], "", now))
+            if len(batch) >= 100_000:
+                cur.executemany(ins_v, batch)
+                batch = []
+        if batch:
+            cur.executemany(ins_v, batch)
+        batch = None
+        assignments = []
+        aid = base
+        for k in range(n_units):
+            for jid in judge_ids:
+                assignments.append((aid, int(entries[k]), jid, "submitted", now))
+                aid += 1
+        cur.executemany(f"INSERT INTO assignment (id, entry_id, judge_id, status, assigned_at) "
+                        f"VALUES ({', '.join([qm] * 5)})", assignments)
+        judged_ids = [ind_ids[comp.codes[j]] for j in judged_cols]
+        jp = (rng.integers(0, 21, size=(len(assignments), len(judged_ids))) / 2.0).tolist()
+        ins_s = (f"INSERT INTO judge_score (assignment_id, indicator_id, points, comment, comment_public, updated_at) "
+                 f"VALUES ({', '.join([qm] * 6)})")
+        scores = []
+        for a_i, a in enumerate(assignments):
+            row = jp[a_i]
+            for t, iid in enumerate(judged_ids):
+                scores.append((a[0], iid, row[t], "", False, now))
+            if len(scores) >= 100_000:
+                cur.executemany(ins_s, scores)
+                scores = []
+        if scores:
+            cur.executemany(ins_s, scores)
+        cur.close()
+        db.session.commit()
+        return cid
+
+
+def scale_of(doc: dict) -> float:
+    return float(doc["scale"])
+
+
+def baseline(app, cid: int) -> float:
+    from campaign.extensions import db
+
+    with app.app_context():
+        t0 = time.perf_counter()
+        rows = db.session.execute(sa.text(
+            "SELECT v.entry_id, SUM(v.points) FROM indicator_value v JOIN entry e ON e.id = v.entry_id "
+            "WHERE e.campaign_id = :c GROUP BY v.entry_id"), {"c": cid}).all()
+        dt = time.perf_counter() - t0
+        db.session.rollback()
+        assert rows
+        return dt
+
+
+def touch_one_value(app, cid: int, k: int) -> None:
+    """Change one value's points (and mark stale) so the next recompute really rewrites rows."""
+    from campaign.extensions import db
+
+    with app.app_context():
+        db.session.execute(sa.text(
+            "UPDATE indicator_value SET points = :p WHERE id = (SELECT MIN(v.id) FROM indicator_value v "
+            "JOIN entry e ON e.id = v.entry_id WHERE e.campaign_id = :c)"), {"p": float(k % 3), "c": cid})
+        db.session.execute(sa.text("UPDATE campaign SET inputs_version = inputs_version + 1 WHERE id = :c"),
+                           {"c": cid})
+        db.session.commit()
+
+
+def make_app(database_url: str):
+    from campaign import create_app
+    from campaign.extensions import db
+    from config import TestingConfig
+
+    redis = os.environ.get("THIDUA_REDIS_URL", "redis://127.0.0.1:1/0")  # progress writes fail fast if absent
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=redis,
+                     CELERY={**TestingConfig.CELERY, "broker_url": redis, "result_backend": redis})
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--units", type=int, default=10_000)
+    p.add_argument("--indicators", type=int, default=80)
+    p.add_argument("--judged", type=int, default=20)
+    p.add_argument("--judges", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--database-url", default=None, help="a disposable database (default: temp SQLite file)")
+    args = p.parse_args(argv)
+
+    tmp = None
+    url = args.database_url
+    if not url:
+        tmp = tempfile.mkdtemp(prefix="thidua-bench-")
+        url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite')}"
+    app = make_app(url)
+    t0 = time.perf_counter()
+    cid = generate(app, args.units, args.indicators, args.judged, args.judges)
+    print(f"generated {args.units} units × {args.indicators} indicators "
+          f"({args.judged} judged × {args.judges} judges) in {time.perf_counter() - t0:.1f} s", flush=True)
+    from campaign.extensions import db
+    from campaign.services import recompute
+
+    if url.startswith("postgresql"):
+        with app.app_context():
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+    # warm up: framework cache, page cache, first provisional run
+    with app.app_context():
+        recompute.recompute_provisional(cid, force=True)
+    baseline(app, cid)
+    rec, base = [], []
+    for k in range(args.repeat):
+        touch_one_value(app, cid, k)
+        with app.app_context():
+            t = time.perf_counter()
+            res = recompute.recompute_provisional(cid)
+            rec.append(time.perf_counter() - t)
+            assert res["status"] == "written", res
+        base.append(baseline(app, cid))
+        print(f"  run {k + 1}: recompute {rec[-1]:.3f} s, baseline GROUP BY {base[-1]:.3f} s", flush=True)
+    with app.app_context():
+        n_rows = db.session.execute(sa.text(
+            "SELECT COUNT(*) FROM unit_result r JOIN score_run s ON s.id = r.run_id "
+            "WHERE s.campaign_id = :c AND s.kind = 'provisional'"), {"c": cid}).scalar()
+        db.session.remove()
+        db.engine.dispose()
+    assert n_rows == args.units, n_rows
+    r, b = statistics.median(rec), statistics.median(base)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if tmp:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"recompute: units={args.units} indicators={args.indicators} recompute_s={r:.3f} "
+          f"baseline_sql_s={b:.3f} ratio={r / b:.2f} peak_rss_mb={rss:.0f}")
+
+
+if __name__ == "__main__":
+    main()
