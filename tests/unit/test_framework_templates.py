@@ -99,3 +99,73 @@ def test_every_rule_kind_and_direction_used_somewhere():
     assert {"target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty"} <= kinds
     assert {("target", "higher"), ("target", "lower"), ("linear", "higher"), ("linear", "lower")} <= dirs
     assert na and capped_count and described_levels
+
+
+# --------------------------------------------------------------------------- rule validation, kind by kind
+
+def _doc(rule: dict, kind: str = "regular", value_type: str | None = None, max_points: float = 10) -> dict:
+    leaf = {"code": "A.1", "name": {"vi": "Chỉ tiêu", "en": "Indicator"}, "max_points": max_points, "rule": rule}
+    if value_type:
+        leaf["value_type"] = value_type
+    return {"format": "thidua-framework/1", "code": "t", "name": {"vi": "Thử", "en": "Test"}, "scale": 100,
+            "groups": [{"code": "A", "name": {"vi": "Nhóm", "en": "Group"}, "kind": kind, "max_points": max_points,
+                        "children": [leaf]}]}
+
+
+GOOD = [
+    ({"kind": "target", "target": 85, "direction": "higher"}, "regular", "percentage"),
+    ({"kind": "target", "target": 6, "direction": "lower"}, "regular", "percentage"),
+    ({"kind": "linear", "floor": 50, "target": 85, "direction": "higher"}, "regular", "percentage"),
+    ({"kind": "linear", "floor": 20, "target": 13.9, "direction": "lower"}, "regular", "percentage"),
+    ({"kind": "banded", "bands": [{"from": 50, "points": 4}, {"from": 70, "points": 10}]}, "regular", "percentage"),
+    ({"kind": "yes_no", "yes_points": 10, "no_points": 2}, "regular", "yes_no"),
+    ({"kind": "count", "per_item": 2, "cap": 6}, "regular", "count"),
+    ({"kind": "judged", "levels": [{"code": "tot", "points": 10, "descriptor": {"vi": "Tốt", "en": "Good"}},
+                                   {"code": "dat", "points": 5}]}, "regular", "text"),
+    ({"kind": "bonus", "per_item": 5}, "bonus", "count"),
+    ({"kind": "penalty", "per_item": 8}, "penalty", "count"),
+    ({"kind": "manual"}, "regular", "number"),
+]
+
+BROKEN = [
+    ({"kind": "target", "direction": "higher"}, "regular", None, "numeric 'target'"),
+    ({"kind": "target", "target": 5, "direction": "up"}, "regular", None, "direction"),
+    ({"kind": "linear", "floor": 90, "target": 85, "direction": "higher"}, "regular", None, "floor < target"),
+    ({"kind": "linear", "floor": 10, "target": 20, "direction": "lower"}, "regular", None, "floor > target"),
+    ({"kind": "linear", "floor": 5, "target": 5}, "regular", None, "floor equals target"),
+    ({"kind": "banded", "bands": [{"from": 70, "points": 4}, {"from": 50, "points": 8}]}, "regular", None, "ascending"),
+    ({"kind": "banded", "bands": [{"from": 70, "points": 40}]}, "regular", None, "outside [0, max_points]"),
+    ({"kind": "banded", "bands": []}, "regular", None, "non-empty 'bands'"),
+    ({"kind": "yes_no", "yes_points": 20}, "regular", None, "yes_points"),
+    ({"kind": "count", "per_item": 0}, "regular", None, "per_item"),
+    ({"kind": "count", "per_item": 1, "cap": -1}, "regular", None, "'cap'"),
+    ({"kind": "judged", "levels": []}, "regular", None, "non-empty 'levels'"),
+    ({"kind": "judged", "levels": [{"code": "a", "points": 1}, {"code": "a", "points": 2}]}, "regular", None, "duplicate level"),
+    ({"kind": "judged", "levels": [{"code": "a", "points": 99}]}, "regular", None, "outside [0, max_points]"),
+    ({"kind": "bonus", "per_item": 5}, "regular", None, "bonus rule outside a bonus group"),
+    ({"kind": "penalty", "per_item": 8}, "regular", None, "penalty rule outside a penalty group"),
+    ({"kind": "yes_no"}, "penalty", None, "only contain penalty rules"),
+    ({"kind": "penalty", "per_item": -1}, "penalty", None, "per_item"),
+    ({"kind": "magic"}, "regular", None, "unknown rule kind"),
+    ({"kind": "linear", "floor": 1, "target": 2}, "regular", "yes_no", "incompatible"),
+]
+
+
+@pytest.mark.parametrize("rule, kind, value_type", GOOD, ids=[f"{r['kind']}-{i}" for i, (r, _k, _v) in enumerate(GOOD)])
+def test_every_rule_kind_valid(rule, kind, value_type):
+    assert validate_framework(_doc(rule, kind, value_type)) == []
+
+
+@pytest.mark.parametrize("rule, kind, value_type, message", BROKEN,
+                         ids=[f"{r['kind']}-{i}" for i, (r, _k, _v, _m) in enumerate(BROKEN)])
+def test_every_rule_kind_broken_is_reported(rule, kind, value_type, message):
+    errors = validate_framework(_doc(rule, kind, value_type))
+    assert any(message in e for e in errors), errors
+    assert all(e.startswith("A.1") for e in errors)  # the message names the indicator
+
+
+def test_na_allowed_and_cap_round_trip_through_dump():
+    doc = _doc({"kind": "yes_no"}, "regular", "yes_no")
+    doc["groups"][0]["children"][0]["na_allowed"] = True
+    doc["groups"][0]["cap"] = 8
+    assert dump_framework(parse_framework(doc)) == doc
