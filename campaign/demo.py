@@ -92,10 +92,11 @@ def load() -> str:
     ntm = _campaign("ntm-2016.yaml", "nong-thon-moi-2018", "published", now,
                     name=("Xây dựng nông thôn mới năm 2018", "Building new-style rural areas 2018"),
                     kind="regular", deadline=now - timedelta(days=30),
-                    settings_extra={"rollup": {"kind": "combined", "own_weight": 0.0, "communes_weight": 1.0,
-                                               "communes": {"kind": "mean"}}, "judges_per_entry": 0})
+                    settings_extra={"rollup": {"kind": "mean"}, "judges_per_entry": 0})
     rural_communes = [u for u in communes if u.kind == "commune"]
-    _participate(ntm, rural_communes, {})
+    # Districts take part through their communes: their score is the communes' mean (roll-up).
+    rural_districts = [d for d in districts.values() if any(c.parent is d for c in rural_communes)]
+    _participate(ntm, rural_communes + rural_districts, clusters)
     campaigns.append((ntm, rural_communes, "submitted"))
 
     codes = _campaign("codes-of-conduct-2018.yaml", "quy-tac-ung-xu-2018", "open", now,
@@ -127,7 +128,8 @@ def load() -> str:
 
     from .services import recompute
 
-    for campaign, _units_, _mode in campaigns:
+    # The mass-mobilisation table is published last, so it is the public page's default.
+    for campaign, _units_, _mode in sorted(campaigns, key=lambda c: c[0].slug == "nam-dan-van-2018"):
         recompute.recompute_provisional(campaign.id)
         if campaign.status == "published":
             recompute.publish(campaign.id, user_id=users["admin"].id, kind="snapshot",
