@@ -7,6 +7,7 @@ inflation. Object-level checks live in the services.
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file,
@@ -76,11 +77,16 @@ def clarify(entry_id: int):
 @allow("judge")
 def evidence(file_id: int):
     f, name = svc.evidence_for_judge(current_user.id, file_id)
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], f.storage_name)
+    path = os.path.join(current_app.config["UPLOAD_FOLDER"], os.path.basename(f.storage_name))
     if not os.path.isfile(path):
         abort(404)
     inline = f.mime == "application/pdf" or f.mime.startswith("image/")
-    return send_file(path, mimetype=f.mime, download_name=name, as_attachment=not inline)
+    resp = send_file(path, mimetype=f.mime, download_name=name, as_attachment=not inline, max_age=0)
+    if inline:
+        resp.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
+    resp.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 @bp.route("/conflicts", methods=["GET", "POST"])

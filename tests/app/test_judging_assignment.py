@@ -125,3 +125,32 @@ def test_judge_cannot_reach_admin_pages(client, factory):
     client.login("gk")
     assert client.get(f"/judging/admin/campaigns/{campaign.id}/panel").status_code == 403
     assert client.get(f"/judging/admin/campaigns/{campaign.id}/council").status_code == 403
+
+
+def test_dry_run_reports_infeasible_entries_clearly(client, factory):
+    factory.user("admin", username="boss")
+    campaign, districts, entries = district_campaign(factory, n_entries=2, settings={"judges_per_entry": 2})
+    # both judges work for district 0: nobody may judge it; district 1 gets both
+    judges = [factory.user("judge", username=f"gk{i}", unit=districts[0]) for i in range(2)]
+    add_panel(campaign, judges)
+    db.session.commit()
+    client.login("boss")
+    body = client.get(f"/judging/admin/campaigns/{campaign.id}/assignments?preview=1").get_data(as_text=True)
+    assert body.count('data-testid="shortfall"') == 1
+    assert "Quận Thử 00" in body and "chỉ có 0 giám khảo không xung đột, cần 2" in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+
+
+def test_assign_judges_command(app, factory):
+    campaign, districts, entries = district_campaign(factory, n_entries=4)
+    judges = [factory.user("judge", username=f"gk{i}") for i in range(3)]
+    add_panel(campaign, judges)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["assign-judges", campaign.slug, "--dry-run"])
+    assert out.exit_code == 0 and "would create 12 assignments" in out.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+    out = runner.invoke(args=["assign-judges", campaign.slug])
+    assert out.exit_code == 0 and "created 12 assignments" in out.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 12

@@ -198,3 +198,19 @@ def test_not_blind_shows_unit_name_and_file_name(client, factory):
     client.login("gk")
     body = client.get(f"/judging/entries/{entries[0].id}").get_data(as_text=True)
     assert "Quận Thử 00" in body and "bao-cao.pdf" in body
+
+
+def test_not_blind_download_keeps_vietnamese_file_name(client, factory, app):
+    import os
+    campaign, districts, entries, judge, a = _setup(factory)
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+    with open(os.path.join(app.config["UPLOAD_FOLDER"], "f1.pdf"), "wb") as fh:
+        fh.write(b"%PDF-1.4 x")
+    f = EvidenceFile(entry_id=entries[0].id, sha256="2" * 64, size=10, mime="application/pdf",
+                     original_name="Báo cáo Quận.pdf", storage_name="f1.pdf")
+    db.session.add(f)
+    db.session.commit()
+    client.login("gk")
+    resp = client.get(f"/judging/evidence/{f.id}")
+    assert resp.status_code == 200 and resp.data == b"%PDF-1.4 x"
+    assert "B%C3%A1o%20c%C3%A1o" in resp.headers["Content-Disposition"]

@@ -1,0 +1,31 @@
+"""``flask assign-judges`` — automatic judge assignment from the command line."""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from ..extensions import db
+from ..models import Campaign
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("assign-judges")
+    @click.argument("campaign_slug")
+    @click.option("--dry-run", is_flag=True, help="Show the plan without saving it.")
+    def assign_judges(campaign_slug: str, dry_run: bool):
+        """Give each submitted entry of CAMPAIGN_SLUG its judges (balanced, no conflicts)."""
+        from ..services import assignment
+
+        campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == campaign_slug))
+        if campaign is None:
+            raise click.UsageError(f"no campaign with slug {campaign_slug!r}")
+        plan = assignment.propose(campaign.id) if dry_run else assignment.apply_auto(campaign.id)
+        click.echo(f"{'would create' if dry_run else 'created'} {len(plan.new)} assignments, "
+                   f"{plan.k} judges per entry")
+        for judge_id, load in sorted(plan.loads.items()):
+            click.echo(f"  judge {judge_id}: {load} entries")
+        for s in plan.shortfalls:
+            click.echo(f"  entry {s.entry_id}: {s.got}/{s.needed} judges ({s.reason}, {s.eligible} eligible)")
+        if plan.shortfalls:
+            raise SystemExit(1)
