@@ -1,0 +1,69 @@
+"""Browser: the public leaderboard renders its Plotly chart with no request leaving 127.0.0.1."""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from campaign.services import leaderboard_cache as cache
+from tests.public_helpers import BANDS, publish
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
+    pytest.mark.skipif(not (ROOT / "static" / "vendor" / "plotly.min.js").exists(),
+                       reason="plotly.js not vendored: run `make install` (scripts/vendor_assets.py)"),
+]
+
+
+@pytest.fixture
+def live_server(app):
+    from werkzeug.serving import make_server
+
+    cache.reset_local()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    cache.reset_local()
+
+
+def test_leaderboard_chart_renders_offline(factory, live_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    units = [factory.unit(code=code, name=name) for code, name in
+             (("001", "Quận Ba Đình"), ("002", "Quận Hoàn Kiếm"), ("003", "Quận Tây Hồ"))]
+    camp = factory.campaign(units=units, slug="demo", settings={"bands": BANDS})
+    publish(camp, [(units[1], 92, 1, {"I": 52, "II": 40}), (units[0], 80, 2, {"I": 50, "II": 30}),
+                   (units[2], 80, 2, {"I": 45, "II": 35})])
+
+    hosts, failures = set(), []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            page.on("request", lambda req: hosts.add(urlsplit(req.url).hostname))
+            page.on("pageerror", lambda exc: failures.append(str(exc)))
+            page.goto(f"{live_server}/leaderboard", wait_until="load")
+            page.wait_for_selector(".js-plotly-plot", timeout=20_000)
+            bars = page.locator('[data-testid="board-chart"] .barlayer .point path')
+            bars.first.wait_for(timeout=10_000)
+            assert bars.count() >= 6  # 3 units × 2 criteria groups, stacked
+            assert page.locator('[data-testid="leaderboard-table"] tbody tr').count() == 3
+            # the band threshold lines are drawn (one shape per band)
+            assert page.locator('[data-testid="board-chart"] .shapelayer path').count() == 3
+            # the table fits a phone: no horizontal scroll of the whole page
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        finally:
+            browser.close()
+    assert failures == []
+    assert hosts == {"127.0.0.1"}, hosts

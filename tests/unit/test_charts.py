@@ -1,0 +1,74 @@
+"""Pure Plotly figure builders: plain data in, JSON-able figure dict out."""
+from __future__ import annotations
+
+import json
+
+from campaign import charts
+from campaign.services.geo import APPROX_CENTROIDS, validate_geojson
+
+ROWS = [{"code": "002", "name": "Quận Hoàn Kiếm", "total": 91, "group_scores": {"I": 51, "II": 40}},
+        {"code": "001", "name": "<b>Ba Đình</b>", "total": 80, "group_scores": {"I": 50, "II": 30}}]
+GROUPS = [{"code": "I", "name": "Nhóm I"}, {"code": "II", "name": "Nhóm II"}]
+BANDS = [{"code": "xuat_sac", "label": "Xuất sắc", "min_total": 90}, {"code": "tot", "label": "Tốt", "min_total": 75}]
+
+
+def test_leaderboard_bars_stacked_by_group_with_band_lines():
+    fig = charts.leaderboard_bars(ROWS, GROUPS, BANDS, score_label="Điểm")
+    json.dumps(fig)  # JSON-able
+    assert [t["name"] for t in fig["data"]] == ["Nhóm I", "Nhóm II"]
+    assert all(t["orientation"] == "h" for t in fig["data"])
+    assert fig["data"][0]["x"] == [51, 50] and fig["data"][1]["x"] == [40, 30]
+    assert fig["layout"]["barmode"] == "relative" and fig["layout"]["yaxis"]["autorange"] == "reversed"
+    assert [s["x0"] for s in fig["layout"]["shapes"]] == [90, 75]
+    assert [a["text"] for a in fig["layout"]["annotations"]] == ["Xuất sắc ≥ 90", "Tốt ≥ 75"]
+    # names are entity-escaped for Plotly's HTML-like text
+    assert fig["layout"]["yaxis"]["ticktext"] == ["Quận Hoàn Kiếm", "&lt;b&gt;Ba Đình&lt;/b&gt;"]
+    assert "template" not in fig["layout"]
+
+
+def test_points_outside_known_groups_get_their_own_segment():
+    rows = [{"code": "1", "name": "A", "total": 50, "group_scores": {"I": 45}}]
+    fig = charts.leaderboard_bars(rows, [{"code": "I", "name": "I"}], [], score_label="Điểm")
+    assert fig["data"][-1]["x"] == [5]
+
+
+def test_chart_is_capped_to_top_n():
+    rows = [{"code": str(i), "name": str(i), "total": 100 - i, "group_scores": {"I": 100 - i}} for i in range(100)]
+    fig = charts.leaderboard_bars(rows, [{"code": "I", "name": "I"}], [], score_label="Điểm", max_bars=60)
+    assert len(fig["data"][0]["y"]) == 60
+
+
+def test_centroid_map_sizes_by_score_without_a_base_map():
+    pts = [{"code": "001", "name": "Ba Đình", "lat": 21.0, "lon": 105.8, "total": 90},
+           {"code": "271", "name": "Ba Vì", "lat": 21.1, "lon": 105.4, "total": 60}]
+    fig = charts.centroid_map(pts, score_label="Điểm")
+    sizes = fig["data"][0]["marker"]["size"]
+    assert sizes[0] > sizes[1]
+    assert fig["data"][0]["type"] == "scatter"  # no geo/mapbox trace: nothing fetched from the network
+
+
+def test_number_format_follows_locale():
+    assert charts._fmt(1234.5, ",.") == "1.234,5"
+    assert charts._fmt(1234.5, ".,") == "1,234.5"
+
+
+def test_approximate_centroids_cover_the_30_districts():
+    assert len(APPROX_CENTROIDS) == 30
+    assert all(20.5 < lat < 21.4 and 105.2 < lon < 106.1 for lat, lon in APPROX_CENTROIDS.values())
+
+
+def test_geojson_validation(app):
+    with app.test_request_context("/"):
+        _check_geojson()
+
+
+def _check_geojson():
+    ok = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"ma": "001", "x": "drop"},
+          "geometry": {"type": "Polygon", "coordinates": [[[105.8, 21.0], [105.9, 21.0], [105.9, 21.1], [105.8, 21.0]]]}}]}
+    doc, errors = validate_geojson(json.dumps(ok).encode(), {"001"})
+    assert errors == [] and doc["features"][0]["properties"] == {"code": "001", "name": ""}
+    dup = {"type": "FeatureCollection", "features": ok["features"] * 2}
+    assert len(validate_geojson(json.dumps(dup).encode(), {"001"})[1]) == 1
+    line = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "001"},
+            "geometry": {"type": "LineString", "coordinates": [[105.8, 21.0], [105.9, 21.0]]}}]}
+    assert validate_geojson(json.dumps(line).encode(), {"001"})[1]
