@@ -1,0 +1,80 @@
+"""Exporting a campaign's results (provisional or a published run) as CSV or XLSX."""
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Campaign, Cluster, ScoreRun, Unit, UnitResult
+from .errors import DomainError, NotFound
+from .recompute import provisional_run
+
+FORMATS = ("csv", "xlsx")
+
+
+def _run(campaign_id: int, run_id: int | None) -> ScoreRun:
+    if run_id is None:
+        run = provisional_run(campaign_id)
+    else:
+        run = db.session.get(ScoreRun, run_id)
+        if run is not None and run.campaign_id != campaign_id:
+            run = None
+    if run is None:
+        raise NotFound(_("Chưa có kết quả để xuất."))
+    return run
+
+
+def table(campaign_id: int, run_id: int | None = None) -> tuple[ScoreRun, list[str], list[list]]:
+    """(run, header, rows) ordered by level then rank; group scores as extra columns."""
+    run = _run(campaign_id, run_id)
+    rows = db.session.execute(
+        sa.select(UnitResult, Unit.code, Unit.name, Cluster.code)
+        .join(Unit, Unit.id == UnitResult.unit_id)
+        .outerjoin(Cluster, Cluster.id == UnitResult.cluster_id)
+        .where(UnitResult.run_id == run.id)
+        .order_by(UnitResult.level, UnitResult.rank, Unit.code)).all()
+    groups: list[str] = []
+    for r, *_rest in rows:
+        for g in (r.group_scores or {}):
+            if g not in groups:
+                groups.append(g)
+    header = [_("Cấp"), _("Hạng"), _("Hạng trong cụm"), _("Đồng hạng"), _("Mã đơn vị"), _("Tên đơn vị"),
+              _("Cụm"), _("Tổng điểm"), _("Điểm riêng"), _("Điểm tự chấm"), _("Xếp loại"), _("Đề nghị khen"),
+              *[_("Nhóm %(code)s", code=g) for g in groups]]
+    out = []
+    for r, code, name, cluster in rows:
+        out.append([r.level, r.rank, r.rank_in_cluster, "x" if r.tied else "", code, name, cluster or "",
+                    r.total, r.own_total, r.self_total, r.band or "", r.award or "",
+                    *[(r.group_scores or {}).get(g) for g in groups]])
+    return run, header, out
+
+
+def export(campaign_id: int, fmt: str = "csv", run_id: int | None = None) -> tuple[bytes, str, str]:
+    """(content, filename, mimetype)."""
+    if fmt not in FORMATS:
+        raise DomainError(_("Định dạng xuất không hợp lệ."))
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(_("Không tìm thấy phong trào."))
+    run, header, rows = table(campaign_id, run_id)
+    base = f"ket-qua-{campaign.slug}-{run.kind}-{run.id}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        w.writerows([["" if v is None else v for v in row] for row in rows])
+        return ("\ufeff" + buf.getvalue()).encode("utf-8"), base + ".csv", "text/csv; charset=utf-8"
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Kết quả"))
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return (buf.getvalue(), base + ".xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
