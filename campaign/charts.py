@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -31,6 +32,17 @@ def to_json(fig: dict | go.Figure) -> str:
     if isinstance(fig, go.Figure):
         fig = fig.to_plotly_json()
     return json.dumps(fig, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
+                   "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_RE = re.compile("[<>&'\u2028\u2029]")
+
+
+def script_json(fig: dict) -> str:
+    """Compact JSON safe inside ``<script type="application/json">`` (like Jinja's ``tojson``:
+    ``<``, ``>``, ``&``, ``'`` and line separators escaped), without ASCII-escaping Vietnamese."""
+    return _SCRIPT_RE.sub(lambda m: _SCRIPT_ESCAPES[m.group(0)], to_json(fig))
 
 
 def _default(obj):

@@ -15,6 +15,7 @@ import json
 
 from flask import render_template
 from flask_babel import force_locale, gettext as _
+from markupsafe import Markup
 
 from .. import charts
 from ..services import leaderboard as lb
@@ -95,10 +96,14 @@ def valid_cluster(camp: dict, level: str, cluster: str | None) -> str | None:
 
 
 # ---------------------------------------------------------------- HTML fragments
+def _script_json(fig: dict) -> Markup:
+    return Markup(charts.script_json(fig))
+
+
 def _render(template: str, locale: str, **ctx) -> dict:
     with force_locale(locale):
         content = render_template(template, locale=locale, band_label=band_label, loc_name=loc_name,
-                                  published_at=lb.published_at, **ctx)
+                                  published_at=lb.published_at, script_json=_script_json, **ctx)
         return {"title": ctx.get("title_text", ""), "content": content}
 
 

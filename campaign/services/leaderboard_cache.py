@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -54,6 +55,9 @@ LOCAL_MAX_ITEMS = 512
 LOCK_MS = 15_000
 WAIT_SECONDS = 5.0
 BREAKER_SECONDS = 2.0
+CHANNEL = PREFIX + "invalidate"
+TRUST_SECONDS = 2.0  # with a live listener, the local generation is re-checked at least this often
+ACK_WAIT_SECONDS = 1.0
 
 _RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"""
 
@@ -68,11 +72,69 @@ class _Local:
         self.directory_at = 0.0
         self.items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self.down_until = 0.0
+        # pub/sub: the listener thread bumps ``signals`` on every invalidation message; a
+        # request may skip the Redis GET only while ``validated == signals`` (no message since
+        # the last check), the listener is connected, and the last check is < TRUST_SECONDS old.
+        self.signals = 0
+        self.validated = -1
+        self.checked_at = 0.0
+        self.listener: _Listener | None = None
 
     def clear(self) -> None:
         with self.lock:
             self.gen, self.directory, self.directory_at = None, None, 0.0
             self.items.clear()
+            self.validated = -1
+
+
+class _Listener(threading.Thread):
+    """Per-process subscriber to CHANNEL: marks the local layer for re-validation and acks."""
+
+    def __init__(self, url: str):
+        super().__init__(name="thidua-lb-invalidate", daemon=True)
+        self.url = url
+        self.pid = os.getpid()
+        self.connected = False
+        self.stopped = False
+
+    def run(self) -> None:
+        while not self.stopped:
+            try:
+                client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=None,
+                                              health_check_interval=0)
+                pubsub = client.pubsub(ignore_subscribe_messages=False)
+                pubsub.subscribe(CHANNEL)
+                for message in pubsub.listen():
+                    if message["type"] == "subscribe":
+                        _local.signals += 1  # anything published while we were away: re-check
+                        self.connected = True
+                    elif message["type"] == "message":
+                        _local.signals += 1
+                        try:
+                            client.incr(PREFIX + "ack:" + message["data"].decode(), 1)
+                            client.expire(PREFIX + "ack:" + message["data"].decode(), 60)
+                        except redis.RedisError:
+                            pass
+            except Exception:  # noqa: BLE001 - reconnect; meanwhile requests check Redis every time
+                pass
+            self.connected = False
+            _local.signals += 1
+            time.sleep(1.0)
+
+
+def _ensure_listener() -> bool:
+    """Start (lazily, in each forked worker) the invalidation listener; True when it is live."""
+    if not current_app.config.get("LEADERBOARD_PUBSUB", True):
+        return False
+    listener = _local.listener
+    url = current_app.config["REDIS_URL"]
+    if listener is None or listener.pid != os.getpid() or listener.url != url or not listener.is_alive():
+        if listener is not None:
+            listener.stopped = True
+        listener = _local.listener = _Listener(url)
+        listener.start()
+        return False
+    return listener.connected
 
 
 _local = _Local()
@@ -102,10 +164,20 @@ def _source(kind: str) -> None:
 
 # ---------------------------------------------------------------- generation / directory
 def current_gen() -> str | None:
-    """The generation token the current request validated against (None when Redis is down)."""
+    """The current generation token (None when Redis is down).
+
+    One Redis GET, skipped while the process's invalidation listener is connected and has
+    received no message since this process last read the token (and that read is recent).
+    """
     r = _client()
     if r is None:
         return None
+    now = time.monotonic()
+    live = _ensure_listener()
+    seen = _local.signals
+    if (live and _local.gen is not None and _local.validated == seen
+            and now - _local.checked_at < TRUST_SECONDS):
+        return _local.gen
     try:
         raw = r.get(GEN_KEY)
     except redis.RedisError as exc:
@@ -118,6 +190,7 @@ def current_gen() -> str | None:
         except redis.RedisError as exc:
             _down(exc)
             return None
+    _local.validated, _local.checked_at = seen, now
     return raw.decode()
 
 
@@ -222,6 +295,14 @@ def invalidate() -> str | None:
     try:
         r = get_redis()
         r.set(GEN_KEY, gen)
+        receivers = r.publish(CHANNEL, gen)
+        # Wait until every subscribed worker has processed the message, so that when the
+        # publish task returns no worker can still trust its old local generation.
+        deadline = time.monotonic() + ACK_WAIT_SECONDS
+        while receivers and time.monotonic() < deadline:
+            if int(r.get(PREFIX + "ack:" + gen) or 0) >= receivers:
+                break
+            time.sleep(0.002)
     except redis.RedisError as exc:
         _down(exc)
         return None

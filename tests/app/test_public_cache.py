@@ -61,18 +61,60 @@ def _codes(client, url="/leaderboard?campaign=c"):
     return [(r["code"], r["rank"]) for r in rows_of(client.get(url).get_data(as_text=True))]
 
 
-def test_new_publish_shows_at_once_even_in_a_worker_with_a_warm_local_layer(client, published, app):
+def _wait_listener():
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if cache._local.listener is not None and cache._local.listener.connected:
+            return
+        time.sleep(0.01)
+    raise AssertionError("invalidation listener did not connect")
+
+
+def _stale_copy():
+    loc = cache._local
+    return (loc.gen, loc.directory, loc.directory_at, copy.copy(loc.items), loc.validated, loc.checked_at)
+
+
+def _restore(state):
+    loc = cache._local
+    (loc.gen, loc.directory, loc.directory_at, loc.items, loc.validated, loc.checked_at) = state
+
+
+@pytest.mark.parametrize("pubsub", [True, False], ids=["pubsub-listener", "gen-check-every-request"])
+def test_new_publish_shows_at_once_even_in_a_worker_with_a_warm_local_layer(client, published, app, pubsub):
+    app.config["LEADERBOARD_PUBSUB"] = pubsub
+    assert _codes(client) == [("001", "1"), ("002", "2")]
+    if pubsub:
+        _wait_listener()
     assert _codes(client) == [("001", "1"), ("002", "2")]
     assert client.get("/api/v1/campaigns/c/leaderboard").get_json()["snapshot_id"] == published["run"].id
-    # Simulate ANOTHER worker: keep this process's warm local layer as it is now ...
-    stale = (cache._local.gen, cache._local.directory, cache._local.directory_at, copy.copy(cache._local.items))
+    # Simulate ANOTHER worker: keep this process's warm local layer exactly as it is now ...
+    stale = _stale_copy()
     new = publish(published["camp"], [(published["b"], 95, 1, {"I": 95}), (published["a"], 80, 2, {"I": 80})],
                   previous=published["run"])
     lb.warm_cache(new.id)  # what the publish task calls after its commit
-    (cache._local.gen, cache._local.directory, cache._local.directory_at, cache._local.items) = stale
-    # ... its very next request sees the new generation in Redis and serves the new snapshot
+    _restore(stale)
+    # ... its very next request serves the new snapshot (the listener has acknowledged the message
+    # before warm_cache returned; without the listener, the generation is read on every request)
     assert _codes(client) == [("002", "1"), ("001", "2")]
     assert client.get("/api/v1/campaigns/c/leaderboard").get_json()["snapshot_id"] == new.id
+
+
+def test_with_a_live_listener_a_cached_get_makes_no_redis_round_trip(client, published, app, monkeypatch):
+    from campaign.redis_client import get_redis
+
+    client.get("/leaderboard")
+    _wait_listener()
+    for _ in range(2):
+        client.get("/leaderboard")
+        client.get("/api/v1/campaigns/c/leaderboard")
+    r = get_redis()
+    calls = []
+    real = r.execute_command
+    monkeypatch.setattr(r, "execute_command", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    assert client.get("/leaderboard").status_code == 200
+    assert client.get("/api/v1/campaigns/c/leaderboard").status_code == 200
+    assert calls == []
 
 
 def test_publish_without_warm_cache_is_still_seen_at_once(client, published):
@@ -230,7 +272,9 @@ def test_redis_down_pages_are_built_from_the_database(tmp_path, redis_server):
         app._drop_test_db()
 
 
-def test_redis_lost_data_starts_a_new_generation(client, published, redis_url):
+def test_redis_lost_data_starts_a_new_generation(client, published, redis_url, app):
+    # (with the pub/sub listener the token is re-read within TRUST_SECONDS; check the path itself)
+    app.config["LEADERBOARD_PUBSUB"] = False
     assert _codes(client) == [("001", "1"), ("002", "2")]
     redis_lib.Redis.from_url(redis_url).flushdb()  # e.g. a Redis restart without persistence
     assert _codes(client) == [("001", "1"), ("002", "2")]

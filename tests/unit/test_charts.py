@@ -72,3 +72,10 @@ def _check_geojson():
     line = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "001"},
             "geometry": {"type": "LineString", "coordinates": [[105.8, 21.0], [105.9, 21.0]]}}]}
     assert validate_geojson(json.dumps(line).encode(), {"001"})[1]
+
+
+def test_script_json_is_safe_inside_a_script_element():
+    out = charts.script_json({"name": "</script><script>alert('x')</script> & Đình\u2028"})
+    assert "<" not in out and ">" not in out and "'" not in out and "&" not in out and "\u2028" not in out
+    assert "Đình" in out  # Vietnamese kept as UTF-8 (compact)
+    assert json.loads(out) == {"name": "</script><script>alert('x')</script> & Đình\u2028"}
