@@ -225,10 +225,20 @@ def _fetch(stmt) -> list[tuple]:
         cur.execute(sql)
         out = cur.fetchall()
         if os.environ.get("THIDUA_RECOMPUTE_TRACE"):
-            print(f"  sql {time.perf_counter() - t:.3f}s rows={len(out)} {sql[:90]!r}")
+            print(f"  sql {time.perf_counter() - t:.3f}s rows={len(out)} {sql if os.environ['THIDUA_RECOMPUTE_TRACE'] == 'full' else sql[:90]!r}")
         return out
     finally:
         cur.close()
+
+
+def _as_array(rows: list[tuple], ncols: int) -> np.ndarray:
+    """Fetched numeric tuples as a float matrix (np.fromiter: ~3× faster than np.array)."""
+    from itertools import chain
+
+    try:
+        return np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * ncols).reshape(-1, ncols)
+    except TypeError:  # a NULL somewhere
+        return np.array([[np.nan if x is None else x for x in r] for r in rows], dtype=float)
 
 
 def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inputs:
@@ -308,7 +318,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             .join(submitted, submitted.c.aid == JudgeScore.assignment_id)
             .group_by(submitted.c.eid, JudgeScore.indicator_id))
         if agg:
-            a = np.array(agg, dtype=float)
+            a = _as_array(agg, 6)
             keep = np.isin(a[:, 0].astype(np.int64), ent_sorted) & (a[:, 1].astype(np.int64) < len(col_lookup))
             a = a[keep]
             cols = col_lookup[a[:, 1].astype(np.int64)]
@@ -346,7 +356,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
     row_points = np.zeros((n, nind))
     special_entries: list[int] = []
     if sums:
-        s = np.array(sums, dtype=float)
+        s = _as_array(sums, 4)
         s = s[np.isin(s[:, 0].astype(np.int64), ent_sorted)]
         rows = rows_for(s[:, 0].astype(np.int64))
         keys = s[:, 1].astype(np.int64)
