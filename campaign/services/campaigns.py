@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from scoring.aggregate import METHODS as AGGREGATIONS
 
 from ..extensions import db
+from ..templating import N_
 from ..models import (
     UNIT_LEVELS, Campaign, CampaignUnit, Cluster, ClusterMember, DeadlineExtension, Entry, StatusChange, Unit,
 )
@@ -418,8 +419,8 @@ def archive_campaign(campaign_id: int, archived: bool = True, user_id: int | Non
     return c
 
 
-STATUS_LABELS = {"draft": "Nháp", "open": "Đang nhận bài", "appraisal": "Đang thẩm định",
-                 "published": "Đã công bố kết quả", "closed": "Đã kết thúc"}
+STATUS_LABELS = {"draft": N_("Nháp"), "open": N_("Đang nhận bài"), "appraisal": N_("Đang thẩm định"),
+                 "published": N_("Đã công bố kết quả"), "closed": N_("Đã kết thúc")}
 
 
 def status_label(status: str) -> str:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..templating import N_
 from ..models import Campaign, CampaignUnit, StatusChange
 from ..models.base import utcnow
 from . import audit
@@ -27,12 +28,12 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "closed": (),
 }
 ACTION_LABELS = {
-    ("draft", "open"): "Mở nhận bài",
-    ("open", "appraisal"): "Đóng nhận bài, chuyển thẩm định",
-    ("open", "draft"): "Trả về nháp",
-    ("appraisal", "published"): "Công bố kết quả",
-    ("appraisal", "open"): "Mở lại nhận bài",
-    ("published", "closed"): "Kết thúc phong trào",
+    ("draft", "open"): N_("Mở nhận bài"),
+    ("open", "appraisal"): N_("Đóng nhận bài, chuyển thẩm định"),
+    ("open", "draft"): N_("Trả về nháp"),
+    ("appraisal", "published"): N_("Công bố kết quả"),
+    ("appraisal", "open"): N_("Mở lại nhận bài"),
+    ("published", "closed"): N_("Kết thúc phong trào"),
 }
 
 

@@ -14,14 +14,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..templating import N_
 from ..importers import ImportFormatError
 from ..models import UNIT_LEVELS, Cluster, ClusterMember, Unit
 from . import audit
 from .errors import Conflict, DomainError, NotFound
 
 UNIT_KIND_LABELS = {
-    "city": "Thành phố", "urban_district": "Quận", "rural_district": "Huyện", "town": "Thị xã",
-    "ward": "Phường", "commune": "Xã", "township": "Thị trấn", "agency": "Cơ quan", "mass_org": "Đoàn thể",
+    "city": N_("Thành phố"), "urban_district": N_("Quận"), "rural_district": N_("Huyện"), "town": N_("Thị xã"),
+    "ward": N_("Phường"), "commune": N_("Xã"), "township": N_("Thị trấn"), "agency": N_("Cơ quan"), "mass_org": N_("Đoàn thể"),
 }
 
 
