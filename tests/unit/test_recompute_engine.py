@@ -150,3 +150,31 @@ def test_staleness_bookkeeping_and_lost_race(app, factory, monkeypatch):
     camp = db.session.get(Campaign, cid)
     assert camp.computed_version == v + 1 and not camp.is_stale and camp.stale_since is None
     assert len(before) == len(list(db.session.scalars(sa.select(UnitResult.id))))
+
+
+def test_partial_rewrite_after_a_change_equals_a_clean_recompute(app, factory):
+    from campaign.models import Entry
+    from campaign.services.freshness import mark_stale
+    from tests.results_helpers import save_values
+
+    c, doc, data = random_campaign(factory, random.Random(77), n_units=20)
+    recompute.recompute_provisional(c.id)
+    ids_before = {r.unit_id: r.id for r in db.session.scalars(sa.select(UnitResult))}
+    statuses = []
+    for k, eid in enumerate(list(data)[:3]):
+        save_values(db.session.get(Entry, eid), doc, {"I.2": 12.0 if k % 2 else 0.0, "I.4": 11.0 if k % 2 else 1.0})
+        mark_stale(c.id)
+        db.session.commit()
+        statuses.append(recompute.recompute_provisional(c.id)["status"])
+    assert "written" in statuses
+    got = [(r.id, r.unit_id, r.total, r.rank, r.rank_in_cluster, r.band, r.group_scores, r.explanation)
+           for r in db.session.scalars(sa.select(UnitResult).order_by(UnitResult.unit_id))]
+    assert {row[1]: row[0] for row in got} == ids_before  # rows updated in place, not replaced
+    recompute._LAST_ROWS.clear()
+    db.session.execute(sa.delete(UnitResult))
+    db.session.execute(sa.delete(ScoreRun))
+    db.session.commit()
+    recompute.recompute_provisional(c.id, force=True)
+    clean = [(r.unit_id, r.total, r.rank, r.rank_in_cluster, r.band, r.group_scores, r.explanation)
+             for r in db.session.scalars(sa.select(UnitResult).order_by(UnitResult.unit_id))]
+    assert [row[1:] for row in got] == clean
