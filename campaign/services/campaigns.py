@@ -310,6 +310,13 @@ def _framework_version_for(data: dict, user_id):
     return None
 
 
+def _same_bands(a, b) -> bool:
+    def key(bands):
+        return [(x.get("code"), float(x.get("min_total") or 0), x.get("floor_pct")) for x in bands or []]
+
+    return key(a) == key(b)
+
+
 def create_campaign(data: dict, user_id: int | None = None) -> Campaign:
     """Create a draft campaign. ``data``: basic fields, ``template_code`` or ``framework_version_id``,
     ``settings`` (merged over the defaults), ``participants`` rule, ``ranking_cluster_ids``."""
@@ -318,6 +325,9 @@ def create_campaign(data: dict, user_id: int | None = None) -> Campaign:
     scale = version.scale if version else 100
     settings = default_settings(scale)
     settings.update(data.get("settings") or {})
+    if scale != 100 and _same_bands(settings.get("bands"), default_settings(100)["bands"]):
+        # the form showed the 100-point example: put it on the framework's scale
+        settings["bands"] = default_settings(scale)["bands"]
     group_codes = {g["code"] for g in version.document["groups"]} if version else None
     errors.update(validate_settings(settings, scale, group_codes))
     rule = data.get("participants") or settings.get("participants") or {}

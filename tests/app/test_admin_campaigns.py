@@ -226,3 +226,10 @@ def test_framework_edit_makes_new_version_then_is_refused_once_entries_exist(cli
         with pytest.raises(Conflict, match="nhân bản"):
             svc.replace_framework(c.id, db.session.get(FrameworkVersion, old_version).document)
     assert db.session.get(Campaign, c.id).framework_version.version == 2
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_default_bands_follow_the_framework_scale(factory):
+    c = svc.create_campaign({"name": "Năm Dân vận", "kind": "thematic", "template_code": "mass-mobilization-2018",
+                             "settings": {"bands": svc.default_settings(100)["bands"]}})
+    assert [b["min_total"] for b in c.settings["bands"]] == [855, 760, 665, 0]  # 90/80/70% of 950

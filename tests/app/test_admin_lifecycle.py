@@ -169,3 +169,22 @@ def test_publish_freezes_a_snapshot_and_midterm_is_its_own_result(factory):
         ScoreRun.campaign_id == c.id, ScoreRun.published_at.is_not(None)).order_by(ScoreRun.id)).all()
     assert [r.kind for r in runs] == ["midterm", "snapshot"] and runs[0].label == "Sơ kết 6 tháng"
     assert db.session.get(Campaign, c.id).status == "published"
+
+
+def test_transition_buttons_post_exactly_what_the_page_renders(client, factory):
+    """Submit the rendered form as a browser would (all its inputs), not a hand-made payload."""
+    import re
+
+    admin_client(client, factory)
+    c, _ = ready_campaign(factory)
+    html = client.get(f"/admin/campaigns/{c.id}").get_data(as_text=True)
+    form = next(f for f in re.findall(r"<form[^>]*>.*?</form>", html, re.S) if 'data-testid="move-open"' in f)
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)
+    data: dict[str, list[str]] = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(value)
+    assert data["to"] == ["open"]  # exactly one target, no empty duplicate
+    r = client.post(f"/admin/campaigns/{c.id}/status", data=data)
+    assert r.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).status == "open"
