@@ -158,11 +158,12 @@ def preview(entry_id: int):
 
 # ---------------------------------------------------------------- expired session / CSRF: keep the data
 
-def _stash(entry_id: int, formdata: MultiDict) -> str | None:
+def _stash(entry_id: int, formdata: MultiDict, owner_id: int | None) -> str | None:
     token = secrets.token_urlsafe(16)
     items = [(k, v) for k, v in formdata.items(multi=True) if k != "csrf_token"]
     try:
-        get_redis().set(_STASH.format(token), json.dumps({"entry_id": entry_id, "items": items}), ex=_STASH_TTL)
+        get_redis().set(_STASH.format(token), json.dumps({"entry_id": entry_id, "owner": owner_id, "items": items}),
+                        ex=_STASH_TTL)
     except Exception:  # noqa: BLE001 - Redis down: fall back to the plain error page
         return None
     return token
@@ -176,25 +177,34 @@ def _load_stash(token: str, entry_id: int) -> MultiDict | None:
     if not raw:
         return None
     data = json.loads(raw)
-    if data.get("entry_id") != entry_id:
+    if data.get("entry_id") != entry_id or data.get("owner") not in (None, current_user.id):
         return None
     return MultiDict([tuple(i) for i in data["items"]])
 
 
 @bp.errorhandler(CSRFError)
 def csrf_failed(_e):
+    """An expired session or form: nothing is saved, but what was typed is kept.
+
+    The post is stashed server-side under a random token and the page (a 400, since the
+    request itself is refused) offers to reopen the form with the data, after logging in
+    again when the session is gone. Restoring only pre-fills the form: the user still
+    reviews and saves it, so a forged post cannot change an entry by itself.
+    """
     entry_id = (request.view_args or {}).get("entry_id")
+    restore_url = login_url = None
     if request.endpoint == "unit.edit_entry" and request.method == "POST" and entry_id:
-        token = _stash(entry_id, request.form)
+        owner = current_user.id if current_user.is_authenticated else None
+        token = _stash(entry_id, request.form, owner)
         if token:
-            target = url_for("unit.edit_entry", entry_id=entry_id, restore=token)
+            restore_url = url_for("unit.edit_entry", entry_id=entry_id, restore=token)
             if not current_user.is_authenticated:
-                return redirect(url_for("auth.login", next=target), code=303)
-            return redirect(target, code=303)
+                login_url = url_for("auth.login", next=restore_url)
     msg = _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng gửi lại.")
     if request.accept_mimetypes.best == "application/json" or request.endpoint == "unit.preview":
         return jsonify({"error": "csrf", "message": msg}), 400
-    return render_template("errors/error.html", status=400, title=_("Biểu mẫu hết hạn"), message=msg), 400
+    return render_template("unit/session_expired.html", message=msg, restore_url=restore_url,
+                           login_url=login_url), 400
 
 
 # ---------------------------------------------------------------- files

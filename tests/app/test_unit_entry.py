@@ -243,8 +243,12 @@ def test_draft_kept_after_csrf_failure(client, world):
     data = payload({"A.2": "777", "B.2": "Văn bản dài"}, lock=1)
     data["csrf_token"] = "expired-token"
     resp = client.post(f"/unit/entries/{entry_id}", data=data)
-    assert resp.status_code == 303 and "restore=" in resp.headers["Location"]
-    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert resp.status_code == 400  # refused: nothing saved
+    assert _values(entry_id) == {}
+    import re
+
+    restore = re.search(r'href="([^"]*restore=[^"]*)" data-testid="restore"', resp.get_data(as_text=True)).group(1)
+    html = client.get(restore.replace("&amp;", "&")).get_data(as_text=True)
     assert 'data-testid="restored"' in html
     assert field_value(html, "A.2") == "777" and field_value(html, "B.2") == "Văn bản dài"
 
@@ -260,9 +264,12 @@ def test_draft_kept_after_session_expiry_and_relogin(app, client, world):
     data = payload({"A.2": "4321"}, lock=1)
     data["csrf_token"] = "token-of-the-old-session"
     resp = expired.post(f"/unit/entries/{entry_id}", data=data)
-    assert resp.status_code == 303 and "/login" in resp.headers["Location"]
-    login_page = resp.headers["Location"]
+    assert resp.status_code == 400
+    import re
+    from html import unescape
     from urllib.parse import parse_qs, urlsplit
+
+    login_page = unescape(re.search(r'href="([^"]*)" data-testid="relogin-restore"', resp.get_data(as_text=True)).group(1))
 
     target = parse_qs(urlsplit(login_page).query)["next"][0]
     token = expired.csrf(login_page)
