@@ -71,6 +71,6 @@ def import_values(campaign_id: int):
 @allow("admin")
 def clarify(entry_id: int):
     codes = [c for c in request.form.get("codes", "").replace(";", ",").split(",") if c.strip()]
-    entry = entries_svc.request_clarification(entry_id, current_user, codes, request.form.get("message", ""))
+    entries_svc.request_clarification(entry_id, current_user, codes, request.form.get("message", ""))
     flash(_("Đã gửi yêu cầu giải trình cho đơn vị."), "success")
     return redirect(request.referrer or url_for("reporting.index"), code=303)

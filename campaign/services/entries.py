@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from scoring.entry import check_values, score_entry
 from scoring.framework import Framework, Node, parse_framework
-from scoring.rules import NA, indicator_points, is_missing, to_bool, to_number
+from scoring.rules import NA, is_missing, to_bool, to_number
 
 from ..extensions import db
 from ..models import (

@@ -265,3 +265,25 @@ def shared_hashes(campaign_id: int) -> list[dict]:
         item = out.setdefault(sha, {"sha256": sha, "uses": []})
         item["uses"].append({"file_id": fid, "name": name, "unit": uname, "unit_code": ucode})
     return list(out.values())
+
+
+def sweep_orphans(older_than_seconds: float = 24 * 3600, now: float | None = None) -> list[str]:
+    """Delete files under UPLOAD_FOLDER that no row references (a crash between rename and
+    commit, or a refused request) and leftover temporary files, once older than the grace period."""
+    import time
+
+    folder = current_app.config["UPLOAD_FOLDER"]
+    now = now if now is not None else time.time()
+    referenced = set(db.session.scalars(sa.select(EvidenceFile.storage_name).distinct()))
+    removed = []
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name in referenced or not os.path.isfile(path):
+            continue
+        if not (name.startswith(".upload-") or "." in name and len(name.split(".", 1)[0]) == 64):
+            continue  # not ours
+        if now - os.path.getmtime(path) < older_than_seconds:
+            continue
+        os.unlink(path)
+        removed.append(name)
+    return removed

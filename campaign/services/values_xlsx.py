@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scoring.rules import is_missing, to_bool
+from scoring.rules import to_bool
 
 from ..extensions import db
 from ..models import Campaign, CampaignUnit, Entry, Unit, User
@@ -350,4 +350,4 @@ def import_path(campaign_slug: str, path: str, user: User | None) -> ImportRepor
 
 
 __all__ = ["entry_workbook", "campaign_workbook", "import_for_entry", "import_for_campaign", "import_path",
-           "ImportReport", "Malformed", "is_missing"]
+           "ImportReport", "Malformed"]

@@ -10,6 +10,8 @@ from ..models import User
 
 
 def register(app: Flask) -> None:
+    _register_sweep(app)
+
     @app.cli.command("import-values")
     @click.argument("campaign_slug")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -37,3 +39,16 @@ def register(app: Flask) -> None:
                 line += f"\t{r.reason}"
             click.echo(line)
         click.echo(f"accepted={report.accepted} refused={report.refused} unchanged={report.unchanged}")
+
+
+def _register_sweep(app: Flask) -> None:
+    @app.cli.command("sweep-uploads")
+    @click.option("--hours", default=24.0, show_default=True, help="Grace period before an orphan is deleted.")
+    def sweep_uploads(hours: float):
+        """Delete evidence files no database row references (older than --hours)."""
+        from ..services.evidence import sweep_orphans
+
+        removed = sweep_orphans(hours * 3600)
+        for name in removed:
+            click.echo(f"removed {name}")
+        click.echo(f"{len(removed)} orphan file(s) removed")

@@ -211,3 +211,44 @@ def test_same_file_used_by_two_units_is_flagged_to_the_commission(app, client, w
     assert f'data-testid="shared-{sha[:12]}"' in html
     assert "cua-toi.pdf" in html and "chep-lai.pdf" in html
     assert hashlib.sha256(PNG).hexdigest()[:12] not in html
+
+
+def test_failed_commit_leaves_no_row_and_the_orphan_is_swept(app, client, world, monkeypatch):
+    """Crash between the file rename and the DB commit: no row appears; the sweeper removes the file."""
+    import time
+
+    from campaign.services import evidence
+
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+
+    def boom(*_a, **_k):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(evidence, "mark_stale", boom)  # fails after the file is written, before commit
+    with pytest.raises(RuntimeError):
+        app.config["PROPAGATE_EXCEPTIONS"] = True
+        _upload(client, entry_id, "A.1", PDF, "a.pdf")
+    db.session.rollback()
+    assert _files() == []
+    name = hashlib.sha256(PDF).hexdigest() + ".pdf"
+    assert _stored_names(app) == [name]  # an orphan file, never a row without its file
+    # a fresh orphan is kept during the grace period, an old one is removed
+    assert evidence.sweep_orphans(3600) == []
+    assert evidence.sweep_orphans(3600, now=time.time() + 7200) == [name]
+    assert _stored_names(app) == []
+
+
+def test_sweeper_keeps_referenced_files(app, client, world):
+    import time
+
+    from campaign.services import evidence
+
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    _upload(client, entry_id, "A.1", PDF, "a.pdf")
+    open(os.path.join(app.config["UPLOAD_FOLDER"], "notes.txt"), "w").close()  # not ours: untouched
+    result = app.test_cli_runner().invoke(args=["sweep-uploads", "--hours", "0"])
+    assert "0 orphan file(s) removed" in result.output
+    assert evidence.sweep_orphans(0, now=time.time() + 10) == []
+    assert sorted(_stored_names(app)) == sorted([hashlib.sha256(PDF).hexdigest() + ".pdf", "notes.txt"])
