@@ -10,12 +10,15 @@ Design (why it is never stale past a publish, and cheap):
   one statement, ``leaderboard.load_directory``), stored as ``thidua:lb:state:{gen}``.
 * ``thidua:lb:gen`` is a random token replaced on every publish / unpublish / public-flag or
   map change (``invalidate()``; also fired automatically by a SQLAlchemy after-commit hook).
-  Each request does ONE Redis GET of that token: if it equals the worker's, the worker's
-  in-process directory and payloads are current; otherwise the worker drops its local layer and
-  re-reads the directory from Redis. So a publish is visible on the very next request in every
-  worker, and a hit costs one tiny round trip instead of fetching and decoding the payload.
-  (A short TTL + pub/sub was rejected: a TTL alone is stale up to the TTL, and pub/sub needs a
-  listener thread per sync worker and still races a request arriving before the message.)
+  A worker whose token differs from Redis's drops its local layer and re-reads the directory.
+* Checking the token costs one Redis round trip; to avoid it on every hit, each worker runs a
+  small pub/sub listener thread. ``invalidate()`` sets the new token, PUBLISHes it, and WAITS
+  until every subscribed worker has acknowledged (INCR of an ack key), up to 1 s. A worker may
+  skip the GET only while its listener is connected, has received nothing since the worker's
+  last GET, and that GET is < TRUST_SECONDS old. So when the publish task returns, every
+  worker either has seen the message (and checks Redis on its next request) or is not trusted
+  (listener down → GET on every request). Set ``LEADERBOARD_PUBSUB = False`` to always GET.
+  (A TTL alone was rejected: stale up to the TTL; pub/sub without acks still races.)
 * A miss (Redis or local) rebuilds once under a Redis lock ``SET NX PX`` (single flight):
   other workers poll for the value instead of building it; ``thidua:lb:builds`` counts builds.
 * Redis down (or timing out): a 2-second circuit breaker skips Redis; the directory is read
