@@ -83,16 +83,19 @@ class FrameworkInfo:
     group_floors: dict  # top-level group code -> floor_pct
 
 
-_FW_CACHE: dict[int, FrameworkInfo] = {}
+# (database url, version id, document digest) -> parsed and compiled framework.
+_FW_CACHE: dict[tuple, FrameworkInfo] = {}
 
 
 def framework_info(version_id: int) -> FrameworkInfo:
-    info = _FW_CACHE.get(version_id)
+    digest = db.session.scalar(sa.select(FrameworkVersion.digest).where(FrameworkVersion.id == version_id))
+    if digest is None:
+        raise NotFound(_("Không tìm thấy bảng chấm điểm."))
+    key = (str(db.engine.url), version_id, digest)
+    info = _FW_CACHE.get(key)
     if info is not None:
         return info
     version = db.session.get(FrameworkVersion, version_id)
-    if version is None:
-        raise NotFound(_("Không tìm thấy bảng chấm điểm."))
     fw = parse_framework(version.document)
     compiled = compile_rules(fw)
     rows = db.session.execute(sa.select(IndicatorNode.id, IndicatorNode.code, IndicatorNode.parent_id)
@@ -109,7 +112,7 @@ def framework_info(version_id: int) -> FrameworkInfo:
         group_max={g.code: g.max_points for g in fw.groups},
         group_floors={g.code: g.floor_pct for g in fw.groups if g.floor_pct is not None},
     )
-    _FW_CACHE[version_id] = info
+    _FW_CACHE[key] = info
     return info
 
 
