@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..access import ANY_USER, PUBLIC, allow
-from ..extensions import db, login_manager
+from ..extensions import csrf, db, login_manager
 from ..models import User
 from ..models.base import utcnow
 from ..services import audit
@@ -82,7 +82,10 @@ def logout():
 
 @bp.route("/lang/<code>", methods=["POST"])
 @allow(PUBLIC)
+@csrf.exempt
 def set_language(code: str):
+    """Only a display preference, so no CSRF token: public pages then need no session
+    cookie at all, which keeps them cacheable and fast for anonymous visitors."""
     if code in ("vi", "en"):
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next")))

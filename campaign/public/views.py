@@ -6,15 +6,13 @@ thin page shell (base.html: language switch, login link) is rendered per request
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, send_file,
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
                    session, url_for)
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
-from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 
 from ..access import PUBLIC, allow
@@ -48,10 +46,10 @@ def _campaign(directory: dict) -> dict | None:
 
 # The page shell (base.html around a cached fragment) is rendered once per locale with
 # sentinels in place of the per-request values, then filled by a join: anonymous visitors get
-# exactly what render_template would produce (same CSRF token, same language-switch form)
-# without re-running the template. Logged-in users or pending flash messages use the template.
-_SENTINELS = {"title": "@@lb-title-5f0c@@", "content": "@@lb-content-5f0c@@", "csrf": "@@lb-csrf-5f0c@@",
-              "next": "@@lb-next-5f0c@@"}
+# exactly what render_template would produce (same language-switch form) without re-running
+# the template, and no session cookie (the anonymous page needs no CSRF token). Logged-in users
+# or pending flash messages use the template.
+_SENTINELS = {"title": "@@lb-title-5f0c@@", "content": "@@lb-content-5f0c@@", "next": "@@lb-next-5f0c@@"}
 _SPLIT = re.compile("(" + "|".join(re.escape(v) for v in _SENTINELS.values()) + ")")
 _NAMES = {v: k for k, v in _SENTINELS.items()}
 _shells: dict[str, list] = {}
@@ -65,29 +63,10 @@ def _shell(locale: str) -> list:
     parts = _shells.get(locale)
     if parts is None:
         page = {"title": _SENTINELS["title"], "content": Markup(_SENTINELS["content"])}
-        html = render_template("public/page.html", page=page, request=_ShellRequest(),
-                               csrf_token=lambda: _SENTINELS["csrf"])
+        html = render_template("public/page.html", page=page, request=_ShellRequest())
         parts = [(_NAMES[chunk], None) if chunk in _NAMES else (None, chunk) for chunk in _SPLIT.split(html)]
         _shells[locale] = parts
     return parts
-
-
-_csrf_serializers: dict[tuple, URLSafeTimedSerializer] = {}
-
-
-def _csrf_token() -> str:
-    """flask_wtf.csrf.generate_csrf with its serializer built once per process (same token format,
-    same session key, validated by Flask-WTF as usual); 3-4x cheaper on a first visit."""
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    if field not in g:
-        ser = _csrf_serializers.get((secret, field))
-        if ser is None:
-            ser = _csrf_serializers[(secret, field)] = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
-        if not isinstance(session.get(field), str):
-            session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
-        setattr(g, field, ser.dumps(session[field]))
-    return g.get(field)
 
 
 def _page(payload: dict, status: int = 200):
@@ -95,7 +74,7 @@ def _page(payload: dict, status: int = 200):
         page = {"title": payload.get("title", ""), "content": Markup(payload.get("content", ""))}
         return render_template("public/page.html", page=page), status
     values = {"title": str(escape(payload.get("title", ""))), "content": payload.get("content", ""),
-              "csrf": str(escape(_csrf_token())), "next": str(escape(request.full_path))}
+              "next": str(escape(request.full_path))}
     body = "".join(values[name] if name else chunk for name, chunk in _shell(_locale()))
     return Response(body, status=status, mimetype="text/html")
 

@@ -46,7 +46,7 @@ def test_login_logout_and_audit(client, factory):
     assert ok.status_code == 302
     actions = db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)).all()
     assert actions == ["auth.login_failed", "auth.login"]
-    token = client.csrf("/leaderboard")
+    token = client.csrf("/login")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     # after logout a protected page redirects to login again
     user.session_version += 0
@@ -105,8 +105,7 @@ def test_undeclared_route_is_refused(app, client):
 def test_language_switch_and_default_vietnamese(client):
     html = client.get("/leaderboard").get_data(as_text=True)
     assert 'lang="vi"' in html and "Bảng xếp hạng" in html
-    token = client.csrf("/leaderboard")
-    client.post("/lang/en", data={"csrf_token": token, "next": "/leaderboard"})
+    client.post("/lang/en", data={"next": "/leaderboard"})
     html = client.get("/leaderboard").get_data(as_text=True)
     assert 'lang="en"' in html and "Leaderboard" in html
 
@@ -152,3 +151,10 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
     with pytest.raises(RuntimeError, match="THIDUA_SECRET_KEY"):
         create_app(NoSecret)
+
+
+def test_public_page_sets_no_session_cookie(client):
+    """Anonymous visitors get no session: nothing to sign per request, nothing to track."""
+    resp = client.get("/leaderboard")
+    assert resp.status_code == 200
+    assert "Set-Cookie" not in resp.headers
