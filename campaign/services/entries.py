@@ -192,8 +192,15 @@ def can_view_entry(entry: Entry, user: User) -> bool:
     if user.role == "officer":
         return user.unit_id is not None and entry.unit_id == user.unit_id
     if user.role == "judge":
-        return db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(
+        # Only an assigned, unconflicted judge, and never in blind mode: there judges go through
+        # the judging pages, which show entry codes and rename files instead of unit names.
+        from . import conflicts
+        from .judging import is_blind
+
+        assigned = db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(
             Assignment.entry_id == entry.id, Assignment.judge_id == user.id)) > 0
+        return (assigned and not is_blind(entry.campaign)
+                and not conflicts.conflict_reasons(user.id, entry.id))
     return False
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import Assignment, EvidenceFile
+from campaign.models import Assignment, Entry, EvidenceFile
 from tests.unit_helpers import (GOOD, HTML, PDF, PNG, World, docx_bytes, error_box, field_value, open_entry,
                                 plain_zip_bytes, save)
 
@@ -252,3 +252,28 @@ def test_sweeper_keeps_referenced_files(app, client, world):
     assert "0 orphan file(s) removed" in result.output
     assert evidence.sweep_orphans(0, now=time.time() + 10) == []
     assert sorted(_stored_names(app)) == sorted([hashlib.sha256(PDF).hexdigest() + ".pdf", "notes.txt"])
+
+
+def test_judge_cannot_bypass_blind_mode_or_conflicts_through_unit_downloads(app, client, factory, world):
+    """Judges of a blind campaign, or conflicted ones, must use the judging pages (renamed files)."""
+    from tests.conftest import Client
+
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    _upload(client, entry_id, "A.1", PDF, "bao-cao-phuong.pdf")
+    [row] = _files(entry_id)
+    judge = factory.user("judge", username="gk-blind")
+    db.session.add(Assignment(entry_id=entry_id, judge_id=judge.id))
+    world.campaign.settings = {**(world.campaign.settings or {}), "blind": True}
+    db.session.commit()
+    j = Client(app.test_client())
+    j.login("gk-blind")
+    resp = j.get(f"/unit/files/{row.id}")
+    assert resp.status_code == 404
+    assert "bao-cao-phuong" not in resp.get_data(as_text=True)
+    assert j.get(f"/unit/entries/{entry_id}/versions").status_code == 404
+    # not blind, but the judge works for the entry's own unit: a conflict of interest
+    world.campaign.settings = {**world.campaign.settings, "blind": False}
+    judge.unit_id = db.session.get(Entry, entry_id).unit_id
+    db.session.commit()
+    assert j.get(f"/unit/files/{row.id}").status_code == 404
