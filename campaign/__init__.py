@@ -88,7 +88,8 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+    # Only a logged-in session can carry a user preference; anonymous requests skip the user load.
+    if "_user_id" in session and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     # Vietnamese unless the user picked English: officials expect it whatever the browser says.
     return "vi"

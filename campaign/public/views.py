@@ -70,7 +70,8 @@ def _shell(locale: str) -> list:
 
 
 def _page(payload: dict, status: int = 200):
-    if current_user.is_authenticated or session.get("_flashes"):
+    # "_user_id" first: anonymous requests then never load a user (Flask-Login) at all.
+    if ("_user_id" in session and current_user.is_authenticated) or session.get("_flashes"):
         page = {"title": payload.get("title", ""), "content": Markup(payload.get("content", ""))}
         return render_template("public/page.html", page=page), status
     values = {"title": str(escape(payload.get("title", ""))), "content": payload.get("content", ""),
