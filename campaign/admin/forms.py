@@ -89,6 +89,8 @@ class CampaignForm(FlaskForm):
     normalise = BooleanField(_l("Chuẩn hóa điểm giám khảo (z-score)"))
     blind = BooleanField(_l("Chấm ẩn danh (giám khảo không thấy tên đơn vị)"))
     coi_same_cluster = BooleanField(_l("Giám khảo không chấm đơn vị cùng cụm"))
+    forbid_reciprocal = BooleanField(_l("Cấm hai đơn vị cùng cụm chấm chéo lẫn nhau"))
+    show_intervals = BooleanField(_l("Công bố khoảng điểm và đánh dấu các đơn vị ngang nhau về thống kê"))
     disagreement_threshold = FloatField(_l("Ngưỡng chênh lệch điểm giữa giám khảo"), validators=[Optional(), NumberRange(min=0)])
     tie_breaks = TextAreaField(_l("Thứ tự phân hạng khi bằng điểm (mỗi dòng một tiêu chí)"), validators=[Optional()])
     award_quota_pct = FloatField(_l("Tỷ lệ tối đa ở mức cao nhất trong mỗi cụm (%)"), default=20,
@@ -120,6 +122,7 @@ class CampaignForm(FlaskForm):
             "judges_per_entry": self.judges_per_entry.data, "aggregation": self.aggregation.data,
             "trim_min_judges": self.trim_min_judges.data or 3, "normalise": bool(self.normalise.data),
             "blind": bool(self.blind.data), "coi_same_cluster": bool(self.coi_same_cluster.data),
+            "forbid_reciprocal": bool(self.forbid_reciprocal.data), "show_intervals": bool(self.show_intervals.data),
             "disagreement_threshold": self.disagreement_threshold.data,
             "tie_breaks": [t.strip() for t in (self.tie_breaks.data or "").splitlines() if t.strip()],
             "award_quota_pct": self.award_quota_pct.data, "top_per_cluster": self.top_per_cluster.data,
@@ -159,7 +162,7 @@ class CampaignForm(FlaskForm):
 
     def load_settings(self, s: dict) -> None:
         for f in ("judges_per_entry", "aggregation", "trim_min_judges", "normalise", "blind", "coi_same_cluster",
-                  "disagreement_threshold", "award_quota_pct", "top_per_cluster"):
+                  "forbid_reciprocal", "show_intervals", "disagreement_threshold", "award_quota_pct", "top_per_cluster"):
             if f in s:
                 getattr(self, f).data = s[f]
         self.tie_breaks.data = "\n".join(s.get("tie_breaks") or [])

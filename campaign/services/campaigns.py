@@ -42,6 +42,7 @@ DEFAULT_BANDS = [
      "label": {"vi": "Không hoàn thành nhiệm vụ", "en": "Not completed"}},
 ]
 SCORE_SETTINGS = ("judges_per_entry", "aggregation", "trim_min_judges", "normalise", "blind", "coi_same_cluster",
+                  "forbid_reciprocal", "show_intervals",
                   "tie_breaks", "bands", "award_quota_pct", "top_per_cluster", "rollup", "disagreement_threshold")
 
 
@@ -50,7 +51,7 @@ def default_settings(scale: float = 100) -> dict:
     return {
         "judges_per_entry": 3, "aggregation": "trimmed_mean", "trim_min_judges": 3, "normalise": False,
         "disagreement_threshold": round(scale * 0.1, 2), "blind": False, "coi_same_cluster": False,
-        "tie_breaks": ["fewer_penalty", "earlier_submission"],
+        "forbid_reciprocal": False, "tie_breaks": ["fewer_penalty", "earlier_submission"],
         "bands": [{**b, "min_total": b["min_total"] * f} for b in DEFAULT_BANDS],
         "award_quota_pct": 20, "top_per_cluster": 1, "show_intervals": True,
         "participants": {"levels": [], "kinds": [], "cluster_ids": [], "unit_codes": []},

@@ -233,3 +233,19 @@ def test_default_bands_follow_the_framework_scale(factory):
     c = svc.create_campaign({"name": "Năm Dân vận", "kind": "thematic", "template_code": "mass-mobilization-2018",
                              "settings": {"bands": svc.default_settings(100)["bands"]}})
     assert [b["min_total"] for b in c.settings["bands"]] == [855, 760, 665, 0]  # 90/80/70% of 950
+
+
+def test_conflict_and_interval_options_are_editable(client, factory):
+    """The judging engineer's forbid_reciprocal and the leaderboard's show_intervals reach settings."""
+    admin_client(client, factory)
+    _districts(factory)
+    client.submit("/admin/campaigns/new", _form())
+    c = db.session.scalar(sa.select(Campaign))
+    assert c.settings["forbid_reciprocal"] is False
+    r = client.submit(f"/admin/campaigns/{c.id}/edit", _form(forbid_reciprocal="y", show_intervals="y"))
+    assert r.status_code == 302
+    db.session.expire_all()
+    c = db.session.get(Campaign, c.id)
+    assert c.settings["forbid_reciprocal"] is True and c.settings["show_intervals"] is True
+    html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
+    assert 'id="forbid_reciprocal" name="forbid_reciprocal" type="checkbox" value="y"' in html and "checked" in html
