@@ -133,3 +133,54 @@ def propose_awards(ranked_by_cluster: dict[Hashable, list[Ranked]], bands: dict[
                     f"rank {r.rank} of {len(ranked)} in cluster {cluster}, band {top_band}, "
                     f"quota {limit} ({quota_pct:g}%)"))
     return awards
+
+
+def rank_arrays(scores, tiebreaks=None, groups=None):
+    """Vectorised :func:`rank` for many units at once (numpy), ranking within each group.
+
+    ``scores``: (n,) floats; ``tiebreaks``: (n, k) floats (higher is better) or None;
+    ``groups``: (n,) integer group codes (None = one group). Unit identity is the row index,
+    which is also the last sort key (as ``unit_id`` is in :func:`rank`).
+
+    Returns ``(rank, tied, decided_by)`` arrays indexed like the input: competition rank
+    within the group, whether another unit of the group has the same score and tie-breaks,
+    and the index of the deepest tie-break that separated the unit from an equal-score
+    neighbour (−1 for None) — exactly what :func:`rank` gives per group.
+    """
+    import numpy as np
+
+    s_in = np.asarray(scores, dtype=float)
+    n = s_in.shape[0]
+    tb_in = np.zeros((n, 0)) if tiebreaks is None else np.asarray(tiebreaks, dtype=float)
+    if tb_in.ndim != 2:
+        tb_in = tb_in.reshape(n, -1) if n else np.zeros((0, 0))
+    g_in = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    k = tb_in.shape[1]
+    keys = [np.arange(n)] + [-tb_in[:, c] for c in range(k - 1, -1, -1)] + [-s_in, g_in]
+    order = np.lexsort(keys)  # primary key last: group, −score, −tie-breaks…, row
+    s, tb, g = s_in[order], tb_in[order], g_in[order]
+    pos = np.arange(n)
+    same_grp = g[1:] == g[:-1]
+    same_score = same_grp & (s[1:] == s[:-1])
+    tb_neq = tb[1:] != tb[:-1]
+    any_neq = tb_neq.any(axis=1) if k else np.zeros(max(n - 1, 0), dtype=bool)
+    same_key = same_score & ~any_neq
+    grp_start = np.maximum.accumulate(np.where(np.r_[True, ~same_grp], pos, 0)) if n else pos
+    key_start = np.maximum.accumulate(np.where(np.r_[True, ~same_key], pos, 0)) if n else pos
+    rank_sorted = key_start - grp_start + 1
+    tied_sorted = np.r_[same_key, False] | np.r_[False, same_key] if n else np.zeros(0, dtype=bool)
+    first = np.where(any_neq, tb_neq.argmax(axis=1) if k else 0, -1)
+    d_pair = np.where(same_score, first, -1)
+    deep_sorted = np.maximum(np.r_[-1, d_pair], np.r_[d_pair, -1]) if n else np.zeros(0, dtype=np.int64)
+    rank_out = np.empty(n, dtype=np.int64)
+    tied_out = np.empty(n, dtype=bool)
+    deep_out = np.empty(n, dtype=np.int64)
+    rank_out[order], tied_out[order], deep_out[order] = rank_sorted, tied_sorted, deep_sorted
+    return rank_out, tied_out, deep_out
+
+
+def tie_break_name(names: Sequence[str], i: int) -> str | None:
+    """The name :func:`rank` reports for tie-break index ``i`` (None for −1)."""
+    if i < 0:
+        return None
+    return names[i] if i < len(names) else f"tiebreak[{i}]"

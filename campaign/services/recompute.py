@@ -42,7 +42,7 @@ from scoring.aggregate import zscore_normalise
 from scoring.entry import score_entry
 from scoring.framework import Framework as EngineFramework
 from scoring.framework import parse_framework
-from scoring.ranking import Band, RankItem, classify, propose_awards, rank
+from scoring.ranking import Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
 from scoring.rollup import CommuneResult, rollup
 from scoring.rules import NA, clamp_points, indicator_points, na_points
 from scoring.vector import CompiledRules, compile_rules
@@ -517,20 +517,20 @@ def _override_score(inp: Inputs, i: int, pts: np.ndarray):
     return score_entry(info.fw, values, judged, inp.overrides[i])
 
 
-def _tie_values(names: list[str], i: int, node_pts: dict, parts: dict, inp: Inputs) -> tuple:
-    out = []
+def _tie_matrix(names: list[str], node_pts: dict, parts: dict, inp: Inputs, n: int) -> np.ndarray:
+    """Tie-break values per unit (columns in ``names`` order; higher is better)."""
+    cols = []
     for name in names:
         if name.startswith("group:"):
             arr = node_pts.get(name.split(":", 1)[1])
-            out.append(float(arr[i]) if arr is not None else 0.0)
+            cols.append(np.asarray(arr, dtype=float) if arr is not None else np.zeros(n))
         elif name == "fewer_penalty":
-            out.append(float(parts["penalty"][i]))
+            cols.append(np.asarray(parts["penalty"], dtype=float))
         elif name == "earlier_submission":
-            ts = inp.first_submitted[i]
-            out.append(-ts if ts is not None else -math.inf)
+            cols.append(np.array([-ts if ts is not None else -math.inf for ts in inp.first_submitted], dtype=float))
         else:
-            out.append(0.0)
-    return tuple(out)
+            cols.append(np.zeros(n))
+    return np.column_stack(cols) if cols else np.zeros((n, 0))
 
 
 def compute(inp: Inputs, on_progress=None) -> Computation:
@@ -630,24 +630,21 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
     tie_names = list(settings.get("tie_breaks") or [])
     bands = [Band(b["code"], float(b["min_total"]), b.get("floor_pct")) for b in settings.get("bands") or []]
     top_band = max(bands, key=lambda b: b.min_total).code if bands else None
-    items_by_level: dict[int, list[RankItem]] = {}
-    for i in range(n):
-        items_by_level.setdefault(inp.levels[i], []).append(
-            RankItem(i, round(totals[i], 4), _tie_values(tie_names, i, node_pts, parts, inp)))
-    rank_all: dict[int, Any] = {}
-    rank_cl: dict[int, Any] = {}
+    # Vectorised competition ranking (scoring.ranking.rank_arrays == scoring.ranking.rank per group).
+    scores = [round(t, 4) for t in totals]
+    tb_mat = _tie_matrix(tie_names, node_pts, parts, inp, n)
+    level_code: dict = {}
+    cl_code: dict = {}
+    lvl_g = [level_code.setdefault(lvl, len(level_code)) for lvl in inp.levels]
+    cl_g = [cl_code.setdefault((lvl, cl), len(cl_code)) for lvl, cl in zip(inp.levels, inp.clusters)]
+    rk_a, tied_a, deep_a = (x.tolist() for x in rank_arrays(scores, tb_mat, lvl_g))
+    rk_c, tied_c, deep_c = (x.tolist() for x in rank_arrays(scores, tb_mat, cl_g))
+    names_of = {d: tie_break_name(tie_names, d) for d in set(deep_a) | set(deep_c)}
+    rank_all = [Ranked(i, rk_a[i], scores[i], tied_a[i], names_of[deep_a[i]]) for i in range(n)]
+    rank_cl = [Ranked(i, rk_c[i], scores[i], tied_c[i], names_of[deep_c[i]]) for i in range(n)]
     by_cluster: dict[tuple, list] = {}
-    for lvl, items in items_by_level.items():
-        for r in rank(items, tie_names):
-            rank_all[r.unit_id] = r
-        clusters: dict = {}
-        for it in items:
-            clusters.setdefault(inp.clusters[it.unit_id], []).append(it)
-        for cl, its in clusters.items():
-            ranked = rank(its, tie_names)
-            by_cluster[(lvl, cl)] = ranked
-            for r in ranked:
-                rank_cl[r.unit_id] = r
+    for i in range(n):
+        by_cluster.setdefault((inp.levels[i], inp.clusters[i]), []).append(rank_cl[i])
     band_of: dict[int, str | None] = {}
     for i in range(n):
         if bands:
