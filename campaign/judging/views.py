@@ -60,8 +60,11 @@ def score(entry_id: int):
         view = svc.entry_view(current_user.id, entry_id)
         flash(_("Chưa lưu: hãy sửa các lỗi được đánh dấu."), "danger")
         return render_template("judging/entry.html", v=view, form=request.form, errors=result.errors), 400
-    flash(_("Đã nộp điểm.") if submit else _("Đã lưu nháp."), "success")
-    return redirect(url_for(".entry", entry_id=entry_id) if not submit else url_for(".dashboard"))
+    if result.notice:
+        flash(result.notice, "warning")
+    else:
+        flash(_("Đã nộp điểm.") if result.submitted else _("Đã lưu nháp."), "success")
+    return redirect(url_for(".dashboard") if result.submitted else url_for(".entry", entry_id=entry_id))
 
 
 @bp.route("/entries/<int:entry_id>/clarify", methods=["POST"])

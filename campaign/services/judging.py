@@ -318,6 +318,7 @@ class SaveResult:
     ok: bool
     errors: dict[str, str] = field(default_factory=dict)
     submitted: bool = False
+    notice: str | None = None  # why a submit was kept as a draft
 
 
 def save_scores(judge_id: int, entry_id: int, form: dict, *, submit: bool) -> SaveResult:
@@ -335,8 +336,11 @@ def save_scores(judge_id: int, entry_id: int, form: dict, *, submit: bool) -> Sa
         raise DomainError(_("Phong trào không ở giai đoạn chấm điểm."))
     if entry.status not in SCORABLE_ENTRY:
         raise DomainError(_("Hồ sơ chưa được đơn vị nộp."))
+    notice = None
     if submit and entry.status == "clarification_requested":
-        raise DomainError(_("Hồ sơ đang chờ đơn vị giải trình; chưa thể nộp điểm."))
+        # Keep what the judge typed: save it as a draft and say why it was not submitted.
+        submit = False
+        notice = _("Hồ sơ đang chờ đơn vị giải trình: điểm đã được lưu nháp, chưa nộp.")
     fw = framework_of(campaign)
     nodes = {n.code: n for n in db.session.scalars(
         sa.select(IndicatorNode).where(IndicatorNode.framework_version_id == entry.framework_version_id))}
@@ -399,7 +403,7 @@ def save_scores(judge_id: int, entry_id: int, form: dict, *, submit: bool) -> Sa
             entry.status = "appraised"
     mark_stale(campaign.id)
     db.session.commit()
-    return SaveResult(True, submitted=submit)
+    return SaveResult(True, submitted=submit, notice=notice)
 
 
 def request_clarification(judge_id: int, entry_id: int, codes: list[str], message: str) -> ClarificationRequest:

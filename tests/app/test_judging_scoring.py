@@ -144,9 +144,13 @@ def test_clarification_request(client, factory):
     req = db.session.scalar(sa.select(ClarificationRequest))
     assert req.indicator_codes == ["I.1", "I.3"] and req.requested_by_id == judge.id
     assert db.session.get(Entry, entries[0].id).status == "clarification_requested"
-    # while waiting, the judge may keep a draft but not submit
+    # while waiting, a submit is kept as a draft (nothing typed is lost) and the judge is told why
     resp = client.submit(url + "/score", {"action": "submit", "points-II.1": "40"}, page=url)
-    assert resp.status_code == 400 and "chờ đơn vị giải trình" in resp.get_data(as_text=True)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(url)
+    assert "chờ đơn vị giải trình" in client.get(url).get_data(as_text=True)
+    a = db.session.get(Assignment, a.id)
+    assert a.status != "submitted"
+    assert [s.points for s in a.scores if s.points == 40] == [40]
     # unknown codes are refused
     assert client.submit(url + "/clarify", {"codes": ["Z.9"], "message": "?"}, page=url).status_code == 400
 
