@@ -222,9 +222,12 @@ def touch_one_value(app, cid: int, k: int) -> None:
     from campaign.extensions import db
 
     with app.app_context():
+        # a value of an indicator nobody judges (judges' scores replace a judged indicator's points)
         db.session.execute(sa.text(
             "UPDATE indicator_value SET points = :p WHERE id = (SELECT MIN(v.id) FROM indicator_value v "
-            "JOIN entry e ON e.id = v.entry_id WHERE e.campaign_id = :c)"), {"p": float(k % 3), "c": cid})
+            "JOIN entry e ON e.id = v.entry_id WHERE e.campaign_id = :c AND v.indicator_id NOT IN "
+            "(SELECT s.indicator_id FROM judge_score s WHERE s.assignment_id = "
+            "(SELECT MIN(a.id) FROM assignment a WHERE a.entry_id = v.entry_id)))"), {"p": float(k % 3), "c": cid})
         db.session.execute(sa.text("UPDATE campaign SET inputs_version = inputs_version + 1 WHERE id = :c"),
                            {"c": cid})
         db.session.commit()

@@ -336,44 +336,59 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             judged_agg[rows, cols] = np.round(val, 4)
             judged_min[rows, cols], judged_max[rows, cols], judged_n[rows, cols] = lo, hi, cnt
 
-    # Columns read row by row: judged/manual rules, plus any indicator that has judges' scores.
-    row_cols = set(info.row_cols) | set(np.nonzero(judged_n.any(axis=0))[0].tolist())
+    # Columns whose points may come from judges: those with any submitted judge's score. Their
+    # stored rule points are only needed where an entry has no judges' score on them (rare);
+    # every other stored point is summed per (entry, parent node) in SQL.
+    row_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
     row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
-    in_row = sa.literal(False) if not row_ids else IndicatorValue.indicator_id.in_(row_ids)
+    in_row = IndicatorValue.indicator_id.in_(row_ids) if row_ids else sa.literal(False)
 
-    # ONE scan of the campaign's values: Σ stored rule points per (entry, parent node) for
-    # plain indicators, per (entry, indicator) for row-read ones (key = −indicator id), and a
-    # count of rows that need Python (not applicable, or saved without points).
+    # ONE scan of the campaign's values, grouped by (entry, parent node): Σ stored rule points of
+    # the other indicators, how many row-read values it holds, and how many rows need Python
+    # (not applicable, or saved without points).
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
-    key = sa.case((in_row, -IndicatorValue.indicator_id), else_=IndicatorNode.parent_id) if row_ids \
-        else IndicatorNode.parent_id
     sums = _fetch(
-        sa.select(IndicatorValue.entry_id, key, sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
-                  sa.func.sum(sa.case((ok, 0), else_=1)))
+        sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id,
+                  sa.func.sum(sa.case((sa.and_(ok, sa.not_(in_row)), IndicatorValue.points), else_=0.0)),
+                  sa.func.sum(sa.case((ok, 0), else_=1)),
+                  sa.func.sum(sa.case((sa.and_(ok, in_row), 1), else_=0)))
         .join(Entry, Entry.id == IndicatorValue.entry_id)
         .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
         .where(Entry.campaign_id == campaign_id)
-        .group_by(IndicatorValue.entry_id, key))
+        .group_by(IndicatorValue.entry_id, IndicatorNode.parent_id))
     node_sums: dict[str, np.ndarray] = {}
     nodes = info.fw.indicators()
     row_points = np.zeros((n, nind))
     special_entries: list[int] = []
+    fallback_entries: list[int] = []
     if sums:
-        s = _as_array(sums, 4)
+        s = _as_array(sums, 5)
         s = s[np.isin(s[:, 0].astype(np.int64), ent_sorted)]
         rows = rows_for(s[:, 0].astype(np.int64))
         keys = s[:, 1].astype(np.int64)
-        neg = keys < 0
-        ncol = col_lookup[np.clip(-keys[neg], 0, len(col_lookup) - 1)]
-        row_points[rows[neg][ncol >= 0], ncol[ncol >= 0]] = s[neg, 2][ncol >= 0]
-        for pid in np.unique(keys[~neg]):
+        # row-read columns without a judge's score, per (entry, parent)
+        no_judges = (judged_n == 0)
+        for pid in np.unique(keys):
             code = info.node_code.get(int(pid))
             if code is None:
                 continue
             m = keys == pid
             arr = node_sums.setdefault(code, np.zeros(n))
             np.add.at(arr, rows[m], s[m, 2])
+            cols = [j for j in row_cols if info.parent_code[j] == code]
+            if cols:
+                missing = no_judges[:, cols].any(axis=1)
+                need = (s[m, 4] > 0) & missing[rows[m]]
+                fallback_entries += s[m, 0][need].astype(np.int64).tolist()
         special_entries = sorted(set(s[s[:, 3] > 0, 0].astype(np.int64).tolist()))
+    fallback_entries = sorted(set(fallback_entries))
+    for k in range(0, len(fallback_entries), 500):
+        fb = _fetch(sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points)
+                    .where(IndicatorValue.entry_id.in_(fallback_entries[k:k + 500]), in_row, ok))
+        for eid, iid, pts_db in fb:
+            j, i = info.col_of.get(iid), row_of_entry.get(eid)
+            if j is not None and i is not None:
+                row_points[i, j] = float(pts_db)
     special = []
     for k in range(0, len(special_entries), 500):
         special += _fetch(
