@@ -40,7 +40,9 @@ class FrameworkVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     framework_id: Mapped[int] = mapped_column(sa.ForeignKey("framework.id"))
     version: Mapped[int] = mapped_column(default=1)
-    document: Mapped[dict] = mapped_column(JSONType)
+    # Plain JSON, not JSONB: PostgreSQL's JSONB reorders keys, and an exported framework must
+    # come back exactly as it was imported (round trip byte for byte).
+    document: Mapped[dict] = mapped_column(sa.JSON)
     digest: Mapped[str] = mapped_column(sa.String(64))  # sha256 of the canonical JSON
     scale: Mapped[float] = mapped_column(sa.Float, default=100)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

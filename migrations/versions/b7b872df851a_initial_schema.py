@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ac6fd86cd7b0
+Revision ID: b7b872df851a
 Revises: 
-Create Date: 2026-11-26 05:58:33.005691
+Create Date: 2026-11-26 07:18:06.419662
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'ac6fd86cd7b0'
+revision = 'b7b872df851a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -90,7 +90,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('framework_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('document', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('document', sa.JSON(), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('scale', sa.Float(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
