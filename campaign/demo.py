@@ -29,6 +29,7 @@ from .models import (
 )
 from .models.base import utcnow
 from .services import audit
+from .services.campaigns import default_settings
 from .services.frameworks import install_version
 from .services.values import to_columns
 
@@ -48,28 +49,10 @@ DEMO_CLUSTERS = (
      ("016", "017", "018", "020", "250", "278", "279", "280", "281", "282")),
 )
 
-BANDS = [
-    {"code": "xuat_sac", "min_total": 90, "floor_pct": 85, "label": {"vi": "Xuất sắc", "en": "Excellent"}},
-    {"code": "tot", "min_total": 80, "floor_pct": 80, "label": {"vi": "Tốt", "en": "Good"}},
-    {"code": "hoan_thanh", "min_total": 70, "floor_pct": 70, "label": {"vi": "Hoàn thành", "en": "Completed"}},
-    {"code": "khong_hoan_thanh", "min_total": 0, "floor_pct": None,
-     "label": {"vi": "Không hoàn thành", "en": "Not completed"}},
-]
-
-
-def _scaled_bands(scale: float) -> list[dict]:
-    factor = scale / 100.0
-    return [{**b, "min_total": b["min_total"] * factor} for b in BANDS]
-
-
 def _settings(scale: float, **extra: Any) -> dict:
-    settings = {
-        "judges_per_entry": 3, "aggregation": "trimmed_mean", "trim_min_judges": 3, "normalise": False,
-        "disagreement_threshold": round(scale * 0.1, 2), "blind": False, "coi_same_cluster": False,
-        "tie_breaks": ["group:I", "fewer_penalty", "earlier_submission"],
-        "bands": _scaled_bands(scale), "award_quota_pct": 20, "top_per_cluster": 1,
-        "show_intervals": True,
-    }
+    """The platform's defaults (as a new campaign gets them), with the demo's tie-break chain."""
+    settings = default_settings(scale)
+    settings.update(tie_breaks=["group:I", "fewer_penalty", "earlier_submission"], forbid_reciprocal=False)
     settings.update(extra)
     return settings
 
