@@ -296,7 +296,11 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
     for nid, j in info.col_of.items():
         col_lookup[nid] = j
 
-    if method == "median" or normalise:
+    sql_agg = not (method == "median" or normalise)
+    need_minmax = (method == "trimmed_mean" or bool(settings.get("show_intervals"))
+                   or settings.get("disagreement_threshold") is not None)
+    agg = None
+    if not sql_agg:
         # Row by row over the judged scores only (median / z-scores are not plain SQL).
         raw = db.session.execute(
             sa.select(submitted.c.eid, JudgeScore.indicator_id, submitted.c.jid, JudgeScore.points)
@@ -315,58 +319,78 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             judged_agg[i, j] = engine_aggregate(pts, method, trim_min)
             judged_min[i, j], judged_max[i, j], judged_n[i, j] = min(pts), max(pts), len(pts)
     else:
+        # Σ / count (and min / max when something needs them) per (entry, indicator), in SQL.
+        # (Running it on a second connection in parallel with the value scan was measured
+        # slower on this 2-core machine with SQLite: both queries slowed down ~2×.)
         agg = _fetch(
             sa.select(submitted.c.eid, JudgeScore.indicator_id, sa.func.count(), sa.func.sum(JudgeScore.points),
-                      sa.func.min(JudgeScore.points), sa.func.max(JudgeScore.points))
+                      *((sa.func.min(JudgeScore.points), sa.func.max(JudgeScore.points)) if need_minmax else ()))
             .join(submitted, submitted.c.aid == JudgeScore.assignment_id)
             .group_by(submitted.c.eid, JudgeScore.indicator_id))
-        if agg:
-            a = _as_array(agg, 6)
-            keep = np.isin(a[:, 0].astype(np.int64), ent_sorted) & (a[:, 1].astype(np.int64) < len(col_lookup))
-            a = a[keep]
-            cols = col_lookup[a[:, 1].astype(np.int64)]
-            a, cols = a[cols >= 0], cols[cols >= 0]
-            rows = rows_for(a[:, 0].astype(np.int64))
-            cnt, tot, lo, hi = a[:, 2], a[:, 3], a[:, 4], a[:, 5]
-            if method == "trimmed_mean":
-                trim = cnt >= max(trim_min, 3)
-                val = np.where(trim, (tot - lo - hi) / np.where(trim, cnt - 2, 1), tot / cnt)
-            else:
-                val = tot / cnt
-            judged_agg[rows, cols] = np.round(val, 4)
-            judged_min[rows, cols], judged_max[rows, cols], judged_n[rows, cols] = lo, hi, cnt
 
-    # Columns whose points may come from judges: those with any submitted judge's score. Their
-    # stored rule points are only needed where an entry has no judges' score on them (rare);
-    # every other stored point is summed per (entry, parent node) in SQL.
-    row_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
-    row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
-    in_row = IndicatorValue.indicator_id.in_(row_ids) if row_ids else sa.literal(False)
-
-    # ONE scan of the campaign's values, grouped by (entry, parent node): Σ stored rule points of
-    # the other indicators, how many row-read values it holds, and how many rows need Python
-    # (not applicable, or saved without points).
+    # Columns whose points may come from judges (judged/manual rules, and any column with a
+    # judge's score) are left out of the per-node sums; their stored rule points are read
+    # only where an entry has no judges' score on them. Every other stored point is summed
+    # per (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts
+    # the row-read values and the rows that need Python (not applicable / saved without points).
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
-    sums = _fetch(
-        sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id,
-                  sa.func.sum(sa.case((sa.and_(ok, sa.not_(in_row)), IndicatorValue.points), else_=0.0)),
-                  sa.func.sum(sa.case((ok, 0), else_=1)),
-                  sa.func.sum(sa.case((sa.and_(ok, in_row), 1), else_=0)))
-        .join(Entry, Entry.id == IndicatorValue.entry_id)
-        .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
-        .where(Entry.campaign_id == campaign_id)
-        .group_by(IndicatorValue.entry_id, IndicatorNode.parent_id))
+
+    def value_sums(cols: set) -> list[tuple]:
+        ids = [info.ind_ids[j] for j in sorted(cols)]
+        in_row = IndicatorValue.indicator_id.in_(ids) if ids else sa.literal(False)
+        return _fetch(
+            sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id,
+                      sa.func.sum(sa.case((sa.and_(ok, sa.not_(in_row)), IndicatorValue.points), else_=0.0)),
+                      sa.func.sum(sa.case((ok, 0), else_=1)),
+                      sa.func.sum(sa.case((sa.and_(ok, in_row), 1), else_=0)))
+            .join(Entry, Entry.id == IndicatorValue.entry_id)
+            .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
+            .where(Entry.campaign_id == campaign_id)
+            .group_by(IndicatorValue.entry_id, IndicatorNode.parent_id))
+
+    if agg:
+        a = _as_array(agg, 6 if need_minmax else 4)
+        keep = np.isin(a[:, 0].astype(np.int64), ent_sorted) & (a[:, 1].astype(np.int64) < len(col_lookup))
+        a = a[keep]
+        cols = col_lookup[a[:, 1].astype(np.int64)]
+        a, cols = a[cols >= 0], cols[cols >= 0]
+        rows = rows_for(a[:, 0].astype(np.int64))
+        cnt, tot = a[:, 2], a[:, 3]
+        if method == "trimmed_mean":
+            lo, hi = a[:, 4], a[:, 5]
+            trim = cnt >= max(trim_min, 3)
+            val = np.where(trim, (tot - lo - hi) / np.where(trim, cnt - 2, 1), tot / cnt)
+        else:
+            val = tot / cnt
+        judged_agg[rows, cols] = np.round(val, 4)
+        judged_n[rows, cols] = cnt
+        if need_minmax:
+            judged_min[rows, cols], judged_max[rows, cols] = a[:, 4], a[:, 5]
+    row_cols = set(info.row_cols) | set(np.nonzero(judged_n.any(axis=0))[0].tolist())
+    sums = value_sums(row_cols)
+    judged_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
+
     node_sums: dict[str, np.ndarray] = {}
     nodes = info.fw.indicators()
     row_points = np.zeros((n, nind))
     special_entries: list[int] = []
     fallback_entries: list[int] = []
+    # Row-read columns nobody judged in this campaign (e.g. manual points): read them per column.
+    unjudged = sorted(row_cols - judged_cols)
+    if unjudged:
+        for eid, iid, pts_db in _fetch(
+                sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points)
+                .join(Entry, Entry.id == IndicatorValue.entry_id)
+                .where(Entry.campaign_id == campaign_id, ok,
+                       IndicatorValue.indicator_id.in_([info.ind_ids[j] for j in unjudged]))):
+            j, i = info.col_of.get(iid), row_of_entry.get(eid)
+            if j is not None and i is not None:
+                row_points[i, j] = float(pts_db)
     if sums:
         s = _as_array(sums, 5)
         s = s[np.isin(s[:, 0].astype(np.int64), ent_sorted)]
         rows = rows_for(s[:, 0].astype(np.int64))
         keys = s[:, 1].astype(np.int64)
-        # row-read columns without a judge's score, per (entry, parent)
         no_judges = (judged_n == 0)
         for pid in np.unique(keys):
             code = info.node_code.get(int(pid))
@@ -375,16 +399,19 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             m = keys == pid
             arr = node_sums.setdefault(code, np.zeros(n))
             np.add.at(arr, rows[m], s[m, 2])
-            cols = [j for j in row_cols if info.parent_code[j] == code]
+            # judged columns under this node that some entries' judges left unscored
+            cols = [j for j in judged_cols if info.parent_code[j] == code]
             if cols:
                 missing = no_judges[:, cols].any(axis=1)
                 need = (s[m, 4] > 0) & missing[rows[m]]
                 fallback_entries += s[m, 0][need].astype(np.int64).tolist()
         special_entries = sorted(set(s[s[:, 3] > 0, 0].astype(np.int64).tolist()))
     fallback_entries = sorted(set(fallback_entries))
+    row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
     for k in range(0, len(fallback_entries), 500):
         fb = _fetch(sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points)
-                    .where(IndicatorValue.entry_id.in_(fallback_entries[k:k + 500]), in_row, ok))
+                    .where(IndicatorValue.entry_id.in_(fallback_entries[k:k + 500]),
+                           IndicatorValue.indicator_id.in_(row_ids), ok))
         for eid, iid, pts_db in fb:
             j, i = info.col_of.get(iid), row_of_entry.get(eid)
             if j is not None and i is not None:
@@ -661,10 +688,11 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
     for i in range(n):
         by_cluster.setdefault((inp.levels[i], inp.clusters[i]), []).append(rank_cl[i])
     band_of: dict[int, str | None] = {}
+    floors = any(b.floor_pct is not None for b in bands)  # group percentages only matter for floors
     for i in range(n):
         if bands:
             pcts = {g: round(group_cols[g][i] / info.group_max[g] * 100.0, 4)
-                    for g, k in comp.groups if k == "regular" and info.group_max[g] > 0}
+                    for g, k in comp.groups if k == "regular" and info.group_max[g] > 0} if floors else {}
             band_of[i] = classify(totals[i], pcts, bands, info.group_floors)
         else:
             band_of[i] = None
