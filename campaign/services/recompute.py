@@ -332,7 +332,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
     # judge's score) are left out of the per-node sums; their stored rule points are read
     # only where an entry has no judges' score on them. Every other stored point is summed
     # per (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts
-    # the row-read values and the rows that need Python (not applicable / saved without points).
+    # the rows that need Python (not applicable / saved without points).
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
 
     def value_sums(cols: set) -> list[tuple]:
@@ -341,8 +341,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
         return _fetch(
             sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id,
                       sa.func.sum(sa.case((sa.and_(ok, sa.not_(in_row)), IndicatorValue.points), else_=0.0)),
-                      sa.func.sum(sa.case((ok, 0), else_=1)),
-                      sa.func.sum(sa.case((sa.and_(ok, in_row), 1), else_=0)))
+                      sa.func.sum(sa.case((ok, 0), else_=1)))
             .join(Entry, Entry.id == IndicatorValue.entry_id)
             .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
             .where(Entry.campaign_id == campaign_id)
@@ -387,7 +386,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             if j is not None and i is not None:
                 row_points[i, j] = float(pts_db)
     if sums:
-        s = _as_array(sums, 5)
+        s = _as_array(sums, 4)
         s = s[np.isin(s[:, 0].astype(np.int64), ent_sorted)]
         rows = rows_for(s[:, 0].astype(np.int64))
         keys = s[:, 1].astype(np.int64)
@@ -403,7 +402,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             cols = [j for j in judged_cols if info.parent_code[j] == code]
             if cols:
                 missing = no_judges[:, cols].any(axis=1)
-                need = (s[m, 4] > 0) & missing[rows[m]]
+                need = missing[rows[m]]  # (whether it stored a value there is checked by the read)
                 fallback_entries += s[m, 0][need].astype(np.int64).tolist()
         special_entries = sorted(set(s[s[:, 3] > 0, 0].astype(np.int64).tolist()))
     fallback_entries = sorted(set(fallback_entries))
