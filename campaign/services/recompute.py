@@ -329,22 +329,22 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             .group_by(submitted.c.eid, JudgeScore.indicator_id))
 
     # Columns whose points may come from judges (judged/manual rules, and any column with a
-    # judge's score) are left out of the per-node sums; their stored rule points are read
-    # only where an entry has no judges' score on them. Every other stored point is summed
-    # per (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts
-    # the rows that need Python (not applicable / saved without points).
+    # judge's score) are left out of the per-node sums; their stored values are read only
+    # where an entry has no judges' score on them. Every other stored point is summed per
+    # (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts the
+    # rows that need Python (not applicable / saved without points).
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
 
     def value_sums(cols: set) -> list[tuple]:
         ids = [info.ind_ids[j] for j in sorted(cols)]
-        in_row = IndicatorValue.indicator_id.in_(ids) if ids else sa.literal(False)
         return _fetch(
             sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id,
-                      sa.func.sum(sa.case((sa.and_(ok, sa.not_(in_row)), IndicatorValue.points), else_=0.0)),
+                      sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
                       sa.func.sum(sa.case((ok, 0), else_=1)))
             .join(Entry, Entry.id == IndicatorValue.entry_id)
             .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
-            .where(Entry.campaign_id == campaign_id)
+            .where(Entry.campaign_id == campaign_id,
+                   *((IndicatorValue.indicator_id.not_in(ids),) if ids else ()))
             .group_by(IndicatorValue.entry_id, IndicatorNode.parent_id))
 
     if agg:
@@ -373,24 +373,12 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
     nodes = info.fw.indicators()
     row_points = np.zeros((n, nind))
     special_entries: list[int] = []
-    fallback_entries: list[int] = []
     # Row-read columns nobody judged in this campaign (e.g. manual points): read them per column.
-    unjudged = sorted(row_cols - judged_cols)
-    if unjudged:
-        for eid, iid, pts_db in _fetch(
-                sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points)
-                .join(Entry, Entry.id == IndicatorValue.entry_id)
-                .where(Entry.campaign_id == campaign_id, ok,
-                       IndicatorValue.indicator_id.in_([info.ind_ids[j] for j in unjudged]))):
-            j, i = info.col_of.get(iid), row_of_entry.get(eid)
-            if j is not None and i is not None:
-                row_points[i, j] = float(pts_db)
     if sums:
         s = _as_array(sums, 4)
         s = s[np.isin(s[:, 0].astype(np.int64), ent_sorted)]
         rows = rows_for(s[:, 0].astype(np.int64))
         keys = s[:, 1].astype(np.int64)
-        no_judges = (judged_n == 0)
         for pid in np.unique(keys):
             code = info.node_code.get(int(pid))
             if code is None:
@@ -398,23 +386,35 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             m = keys == pid
             arr = node_sums.setdefault(code, np.zeros(n))
             np.add.at(arr, rows[m], s[m, 2])
-            # judged columns under this node that some entries' judges left unscored
-            cols = [j for j in judged_cols if info.parent_code[j] == code]
-            if cols:
-                missing = no_judges[:, cols].any(axis=1)
-                need = missing[rows[m]]  # (whether it stored a value there is checked by the read)
-                fallback_entries += s[m, 0][need].astype(np.int64).tolist()
         special_entries = sorted(set(s[s[:, 3] > 0, 0].astype(np.int64).tolist()))
-    fallback_entries = sorted(set(fallback_entries))
-    row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
-    for k in range(0, len(fallback_entries), 500):
-        fb = _fetch(sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points)
-                    .where(IndicatorValue.entry_id.in_(fallback_entries[k:k + 500]),
-                           IndicatorValue.indicator_id.in_(row_ids), ok))
-        for eid, iid, pts_db in fb:
+    def read_row_values(*where) -> None:
+        """Stored values of row-read columns (rule points; Python for n/a or point-less rows)."""
+        for eid, iid, pts_db, is_na_flag, vnum, vtext in _fetch(
+                sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
+                          IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
+                .where(*where)):
             j, i = info.col_of.get(iid), row_of_entry.get(eid)
-            if j is not None and i is not None:
-                row_points[i, j] = float(pts_db)
+            if j is None or i is None:
+                continue
+            if is_na_flag or pts_db is None:
+                node = nodes[j]
+                pts_db = indicator_points(node, _raw_value(node, vnum, vtext, bool(is_na_flag))).points
+            row_points[i, j] = float(pts_db)
+
+    # Row-read columns nobody judged in this campaign (e.g. manual points): read per column.
+    unjudged = [info.ind_ids[j] for j in sorted(row_cols - judged_cols)]
+    if unjudged:
+        read_row_values(IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id)),
+                        IndicatorValue.indicator_id.in_(unjudged))
+    # Entries that some judged column's judges left unscored: read their row-read values.
+    jc = sorted(judged_cols)
+    if jc:
+        lacking = np.nonzero((judged_n[:, jc] == 0).any(axis=1) & (ent_arr >= 0))[0]
+        fallback_entries = sorted(int(ent_arr[i]) for i in lacking)
+        row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
+        for k in range(0, len(fallback_entries), 500):
+            read_row_values(IndicatorValue.entry_id.in_(fallback_entries[k:k + 500]),
+                            IndicatorValue.indicator_id.in_(row_ids))
     special = []
     for k in range(0, len(special_entries), 500):
         special += _fetch(
