@@ -70,11 +70,30 @@ def _typed(node, value) -> str:
     return str(int(value)) if isinstance(value, (int, float)) else str(value)
 
 
+def _fill_entry(page, fw, evidence: Path, rng: random.Random) -> None:
+    """Fill every indicator as an officer would: selects, typed numbers, evidence files."""
+    from campaign.demo import demo_value
+
+    for node in fw.indicators():
+        field = page.locator(f'[data-testid="value-{node.code}"]')
+        if field.count() == 0:
+            continue
+        tag = field.evaluate("el => el.tagName")
+        if tag == "SELECT":
+            options = field.locator("option").evaluate_all("os => os.map(o => o.value).filter(Boolean)")
+            field.select_option("yes" if "yes" in options else options[-1])
+        else:
+            value = demo_value(node, 0.9, rng)
+            if value is None or node.value_type in ("text", "date", "file_only"):
+                value = "Đã triển khai đầy đủ (thử nghiệm)" if node.value_type != "date" else "30/06/2018"
+            field.fill(_typed(node, value))
+        if node.evidence.get("required"):
+            page.set_input_files(f'[data-testid="file-{node.code}"]', str(evidence))
+
+
 def test_officer_judge_admin_story(tmp_path, demo_server):
     sync_api = pytest.importorskip("playwright.sync_api")
     from scoring.framework import parse_framework
-
-    from campaign.demo import demo_value
 
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == "quy-tac-ung-xu-2018"))
     fw = parse_framework(campaign.framework_version.document)
@@ -93,21 +112,7 @@ def test_officer_judge_admin_story(tmp_path, demo_server):
             assert "Đơn vị của tôi" in page.content()
             page.goto(f"{demo_server}/unit/campaigns/{campaign.id}/entry")
             page.wait_for_selector('[data-testid="entry-form"]')
-            for node in fw.indicators():
-                field = page.locator(f'[data-testid="value-{node.code}"]')
-                if field.count() == 0:
-                    continue
-                tag = field.evaluate("el => el.tagName")
-                if tag == "SELECT":
-                    options = field.locator("option").evaluate_all("os => os.map(o => o.value).filter(Boolean)")
-                    field.select_option("yes" if "yes" in options else options[-1])
-                else:
-                    value = demo_value(node, 0.9, rng)
-                    if value is None or node.value_type in ("text", "date", "file_only"):
-                        value = "Đã triển khai đầy đủ (thử nghiệm)" if node.value_type != "date" else "30/06/2018"
-                    field.fill(_typed(node, value))
-                if node.evidence.get("required"):
-                    page.set_input_files(f'[data-testid="file-{node.code}"]', str(evidence))
+            _fill_entry(page, fw, evidence, rng)
             page.click('[data-testid="save"]')
             page.wait_for_load_state("load")
             page.click('[data-testid="submit"]')
@@ -160,3 +165,60 @@ def test_officer_judge_admin_story(tmp_path, demo_server):
     assert entry.status == "submitted" and entry.submitted_at is not None
     assert db.session.scalar(sa.select(Assignment.status).where(
         Assignment.judge_id == judge.id, Assignment.entry_id == entry_id)) == "submitted"
+
+
+@pytest.fixture
+def live_server(app):
+    from werkzeug.serving import make_server
+
+    from campaign.sqlite import set_read_only
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", set_read_only
+    server.shutdown()
+    thread.join(5)
+    set_read_only(False)
+
+
+def test_commune_officer_submits_the_43_indicator_new_rural_form(tmp_path, factory, live_server):
+    """Issue 4's check: a commune fills the 19-criteria NTM table (43 indicators, 26 with evidence)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import yaml
+    from scoring.framework import parse_framework
+
+    base, set_read_only = live_server
+    doc = yaml.safe_load((Path(__file__).resolve().parents[2] / "campaign/frameworks/ntm-2016.yaml").read_text())
+    district = factory.unit("rural_district", code="271", name="Huyện Ba Vì")
+    commune = factory.unit("commune", parent=district, code="09619", name="Xã Tản Lĩnh")
+    campaign = factory.campaign(doc=doc, units=[commune], slug="ntm-2019")
+    factory.user("officer", unit=commune, username="tanlinh")
+    db.session.commit()
+    set_read_only(True)
+    fw = parse_framework(doc)
+    evidence = tmp_path / "biên bản thẩm định.pdf"
+    evidence.write_bytes(PDF)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(f"{base}/login")
+            page.fill("#username", "tanlinh")
+            page.fill("#password", "password-123")
+            page.click('[data-testid="login-submit"]')
+            page.wait_for_load_state("load")
+            started = time.monotonic()
+            page.goto(f"{base}/unit/campaigns/{campaign.id}/entry")
+            _fill_entry(page, fw, evidence, random.Random(3))
+            page.click('[data-testid="submit"]')
+            page.wait_for_load_state("load")
+            assert page.locator('[data-testid="locked"]').count() == 1, page.locator(".field-error").all_inner_texts()
+            print(f"43-indicator NTM form with {sum(1 for n in fw.indicators() if n.evidence.get('required'))} "
+                  f"files submitted in {time.monotonic() - started:.1f} s of browser time")
+        finally:
+            browser.close()
+    db.session.rollback()
+    entry = db.session.scalar(sa.select(Entry).where(Entry.campaign_id == campaign.id))
+    assert entry.status == "submitted"
+    assert len(entry.values) == len(fw.indicators())
