@@ -681,11 +681,9 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
     rk_a, tied_a, deep_a = (x.tolist() for x in rank_arrays(scores, tb_mat, lvl_g))
     rk_c, tied_c, deep_c = (x.tolist() for x in rank_arrays(scores, tb_mat, cl_g))
     names_of = {d: tie_break_name(tie_names, d) for d in set(deep_a) | set(deep_c)}
-    rank_all = [Ranked(i, rk_a[i], scores[i], tied_a[i], names_of[deep_a[i]]) for i in range(n)]
-    rank_cl = [Ranked(i, rk_c[i], scores[i], tied_c[i], names_of[deep_c[i]]) for i in range(n)]
-    by_cluster: dict[tuple, list] = {}
+    by_cluster: dict[tuple, list[int]] = {}
     for i in range(n):
-        by_cluster.setdefault((inp.levels[i], inp.clusters[i]), []).append(rank_cl[i])
+        by_cluster.setdefault((inp.levels[i], inp.clusters[i]), []).append(i)
     band_of: dict[int, str | None] = {}
     floors = any(b.floor_pct is not None for b in bands)  # group percentages only matter for floors
     for i in range(n):
@@ -698,7 +696,12 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
     award_of: dict[int, Any] = {}
     quota = settings.get("award_quota_pct")
     if top_band and quota is not None:
-        for (lvl, cl), ranked in by_cluster.items():
+        # propose_awards looks at the cluster's size and at its top-band units only: the others
+        # are one shared placeholder (unit None has no band), which spares 10,000 objects.
+        filler = Ranked(None, 0, 0.0)
+        for (lvl, cl), members in by_cluster.items():
+            ranked = [Ranked(i, rk_c[i], scores[i], tied_c[i], names_of[deep_c[i]]) if band_of[i] == top_band
+                      else filler for i in members]
             for a in propose_awards({cl: ranked}, band_of, top_band, float(quota),
                                     int(settings.get("top_per_cluster", 1) or 1)):
                 award_of[a.unit_id] = a
@@ -708,7 +711,6 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
     method = settings.get("aggregation", "mean")
     rows = []
     for i in range(n):
-        ra, rc = rank_all[i], rank_cl[i]
         gs = {g: group_cols[g][i] for g in groups}
         flagged = flagged_rows[i]
         expl = {
@@ -722,9 +724,9 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
             "judged": sources.get(i),
             "overrides": override_expl.get(i),
             "rollup": rollups.get(i),
-            "rank": {"rank": ra.rank, "tied": ra.tied, "decided_by": ra.decided_by,
-                     "rank_in_cluster": rc.rank, "tied_in_cluster": rc.tied,
-                     "decided_by_in_cluster": rc.decided_by, "tie_breaks": tie_names},
+            "rank": {"rank": rk_a[i], "tied": tied_a[i], "decided_by": names_of[deep_a[i]],
+                     "rank_in_cluster": rk_c[i], "tied_in_cluster": tied_c[i],
+                     "decided_by_in_cluster": names_of[deep_c[i]], "tie_breaks": tie_names},
             "band": band_of[i],
             "award": (award_of[i].reason if i in award_of else None),
         }
@@ -733,7 +735,7 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
         rows.append({
             "unit_id": int(inp.unit_ids[i]), "entry_id": inp.entry_ids[i], "level": inp.levels[i],
             "cluster_id": inp.clusters[i], "total": totals[i], "own_total": own_totals[i],
-            "self_total": inp.self_totals[i], "rank": ra.rank, "rank_in_cluster": rc.rank, "tied": ra.tied,
+            "self_total": inp.self_totals[i], "rank": rk_a[i], "rank_in_cluster": rk_c[i], "tied": tied_a[i],
             "band": band_of[i], "award": award_of[i].kind if i in award_of else None,
             "group_scores": gs,
             "interval_low": float(low[i]) if low is not None else None,
