@@ -84,4 +84,7 @@ def role_label(role: str) -> str:
 def register_context(app: Flask) -> None:
     from . import __version__
 
-    app.jinja_env.globals.update(nav_items=nav_items, role_label=role_label, app_version=__version__)
+    from .labels import award_label, band_label
+
+    app.jinja_env.globals.update(nav_items=nav_items, role_label=role_label, app_version=__version__,
+                                 band_label=band_label, award_label=award_label)

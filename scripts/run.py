@@ -20,8 +20,8 @@ RUN_DIR = INSTANCE_DIR / "run"
 DEMO_LOGINS = [
     ("admin", "admin", "Quản trị / commission staff"),
     ("officer-badinh", "officer", "Cán bộ Quận Ba Đình (district officer)"),
-    ("officer-phucxa", "officer", "Cán bộ Phường Phúc Xá (ward officer)"),
-    ("judge1", "judge", "Giám khảo / judge"),
+    ("officer-ward", "officer", "Cán bộ một phường (demo) của Ba Đình (ward officer)"),
+    ("judge1", "judge", "Giám khảo / judge (also judge2 … judge6)"),
     ("viewer", "viewer", "Người xem / viewer"),
 ]
 

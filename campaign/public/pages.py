@@ -21,31 +21,14 @@ from .. import charts
 from ..services import leaderboard as lb
 from ..services import leaderboard_cache as cache
 from ..services.geo import centroid, polygons
-from ..templating import N_
+from ..labels import band_label
 
 LOCALES = ("vi", "en")
-BAND_LABELS = {"xuat_sac": N_("Xuất sắc"), "excellent": N_("Xuất sắc"), "tot": N_("Tốt"), "good": N_("Tốt"),
-               "hoan_thanh": N_("Hoàn thành"), "completed": N_("Hoàn thành"),
-               "khong_hoan_thanh": N_("Không hoàn thành"), "not_completed": N_("Không hoàn thành")}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def separators(locale: str) -> str:
     return ".," if locale == "en" else ",."
-
-
-def band_label(band: dict | str | None, locale: str) -> str:
-    if band is None:
-        return ""
-    if isinstance(band, str):
-        band = {"code": band}
-    name = band.get("name")
-    if isinstance(name, dict) and (name.get(locale) or name.get("vi")):
-        return name.get(locale) or name.get("vi")
-    if isinstance(name, str) and name:
-        return name
-    label = BAND_LABELS.get(band["code"])
-    return _(label) if label else band["code"]
 
 
 def loc_name(item: dict, locale: str) -> str:

@@ -1,0 +1,34 @@
+"""Display labels for result codes (bands, awards), shared by every page that shows results."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from .templating import N_
+
+BAND_LABELS = {"xuat_sac": N_("Xuất sắc"), "excellent": N_("Xuất sắc"), "tot": N_("Tốt"), "good": N_("Tốt"),
+               "hoan_thanh": N_("Hoàn thành"), "completed": N_("Hoàn thành"),
+               "khong_hoan_thanh": N_("Không hoàn thành"), "not_completed": N_("Không hoàn thành")}
+AWARD_LABELS = {"cluster_leader": N_("Dẫn đầu cụm"), "top_band": N_("Đề nghị khen (mức cao nhất)")}
+
+
+def band_label(band: dict | str | None, locale: str, bands: list[dict] | None = None) -> str:
+    """The campaign's own label for a band (``label``/``name`` {vi, en}), else a known default."""
+    if band is None:
+        return ""
+    if isinstance(band, str):
+        band = next((b for b in bands or () if b.get("code") == band), {"code": band})
+    for key in ("label", "name"):
+        name = band.get(key)
+        if isinstance(name, dict) and (name.get(locale) or name.get("vi")):
+            return name.get(locale) or name.get("vi")
+        if isinstance(name, str) and name:
+            return name
+    label = BAND_LABELS.get(band["code"])
+    return _(label) if label else band["code"]
+
+
+def award_label(code: str | None) -> str:
+    if not code:
+        return ""
+    label = AWARD_LABELS.get(code)
+    return _(label) if label else code
