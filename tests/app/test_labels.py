@@ -6,6 +6,11 @@ BANDS = [{"code": "xuat_sac", "min_total": 90, "label": {"vi": "Hoàn thành xu�
 
 
 def test_band_label_prefers_the_campaigns_label(app):
+    with app.test_request_context():
+        _check_bands()
+
+
+def _check_bands():
     assert band_label("xuat_sac", "vi", BANDS) == "Hoàn thành xuất sắc nhiệm vụ"
     assert band_label("xuat_sac", "en", BANDS) == "Excellent"
     # no label in the campaign: a known code gets the platform's default, an unknown one its code
@@ -15,5 +20,6 @@ def test_band_label_prefers_the_campaigns_label(app):
 
 
 def test_award_labels(app):
-    assert award_label("cluster_leader") == "Dẫn đầu cụm"
-    assert award_label(None) == ""
+    with app.test_request_context():
+        assert award_label("cluster_leader") == "Dẫn đầu cụm"
+        assert award_label(None) == ""
