@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PLOTLY := static/vendor/plotly.min.js
 
-.PHONY: run test install install-dev bench bench-recompute bench-leaderboard lint translations clean
+.PHONY: run test install install-dev bench bench-recompute bench-freshness bench-leaderboard translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,11 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: bench-recompute bench-leaderboard
+bench: bench-recompute bench-freshness bench-leaderboard
 bench-recompute: install-dev
 	$(BIN)/python -m bench.recompute
+bench-freshness: install-dev
+	$(BIN)/python -m bench.freshness
 bench-leaderboard: install-dev
 	$(BIN)/python -m bench.leaderboard
 
