@@ -308,11 +308,15 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inpu
             sa.select(submitted.c.eid, JudgeScore.indicator_id, submitted.c.jid, JudgeScore.points)
             .join(submitted, submitted.c.aid == JudgeScore.assignment_id)).all()
         if normalise:
-            mp = info.compiled.max_points
+            # Penalty points are deductions (≤ 0): z-scores are for the judges' marks only, so
+            # penalties keep their raw value (as the council page does).
+            mp, rules = info.compiled.max_points, info.compiled.rules
+            rows = [r for r in raw if r[1] in info.col_of and r[0] in row_of_entry]
+            penalty = [r for r in rows if rules[info.col_of[r[1]]].kind == "penalty"]
             scores = [EngineJudgeScore(jid, (eid, iid), float(p), float(mp[info.col_of[iid]]))
-                      for eid, iid, jid, p in raw if iid in info.col_of and eid in row_of_entry]
+                      for eid, iid, jid, p in rows if rules[info.col_of[iid]].kind != "penalty"]
             normed = zscore_normalise(scores)
-            raw = [(s.item_id[0], s.item_id[1], s.judge_id, s.points) for s in normed]
+            raw = [(s.item_id[0], s.item_id[1], s.judge_id, s.points) for s in normed] + penalty
         for eid, iid, jid, p in raw:
             if iid in info.col_of and eid in row_of_entry:
                 judge_points.setdefault((row_of_entry[eid], info.col_of[iid]), []).append((jid, float(p)))

@@ -178,3 +178,21 @@ def test_partial_rewrite_after_a_change_equals_a_clean_recompute(app, factory):
     clean = [(r.unit_id, r.total, r.rank, r.rank_in_cluster, r.band, r.group_scores, r.explanation)
              for r in db.session.scalars(sa.select(UnitResult).order_by(UnitResult.unit_id))]
     assert [row[1:] for row in got] == clean
+
+
+def test_normalisation_leaves_judges_penalty_deductions_alone(app, factory):
+    """z-scores map marks into [0, max]; a judged penalty of −4 must stay −4 (as on the council page)."""
+    from tests.results_helpers import judge, rich_framework, save_values
+
+    u = factory.unit()
+    doc = rich_framework("fw-norm-pen")
+    c = factory.campaign(doc=doc, units=[u], settings={"normalise": True, "aggregation": "mean"})
+    e = factory.entry(c, u)
+    save_values(e, doc, {"I.1": 90.0, "II.2": "good", "II.3": 4.0, "P.1": 0.0})
+    j1, j2 = factory.user("judge"), factory.user("judge")
+    judge(e, j1, {"II.2": 20.0, "II.3": 8.0, "P.1": -4.0})
+    judge(e, j2, {"II.2": 15.0, "II.3": 9.0, "P.1": -4.0})
+    db.session.commit()
+    recompute.recompute_provisional(c.id)
+    r = db.session.scalar(sa.select(UnitResult))
+    assert r.group_scores["P"] == -4.0
