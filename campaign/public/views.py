@@ -53,6 +53,11 @@ _SENTINELS = {"title": "@@lb-title-5f0c@@", "content": "@@lb-content-5f0c@@", "n
 _SPLIT = re.compile("(" + "|".join(re.escape(v) for v in _SENTINELS.values()) + ")")
 _NAMES = {v: k for k, v in _SENTINELS.items()}
 _shells: dict[str, list] = {}
+# Final page bytes per (locale, URL, status), tied to the payload object they were built from:
+# the payload is replaced whenever a publish or invalidation makes a new one, so a body can
+# never outlive its data.
+_bodies: dict[tuple, tuple[dict, bytes]] = {}
+_BODIES_MAX = 512
 
 
 class _ShellRequest:
@@ -74,10 +79,17 @@ def _page(payload: dict, status: int = 200):
     if ("_user_id" in session and current_user.is_authenticated) or session.get("_flashes"):
         page = {"title": payload.get("title", ""), "content": Markup(payload.get("content", ""))}
         return render_template("public/page.html", page=page), status
-    values = {"title": str(escape(payload.get("title", ""))), "content": payload.get("content", ""),
-              "next": str(escape(request.full_path))}
-    body = "".join(values[name] if name else chunk for name, chunk in _shell(_locale()))
-    return Response(body, status=status, mimetype="text/html")
+    locale, full_path = _locale(), request.full_path
+    key = (locale, full_path, status)
+    hit = _bodies.get(key)
+    if hit is None or hit[0] is not payload:  # a new payload object = a new snapshot/generation
+        values = {"title": str(escape(payload.get("title", ""))), "content": payload.get("content", ""),
+                  "next": str(escape(full_path))}
+        body = "".join(values[name] if name else chunk for name, chunk in _shell(locale)).encode()
+        if len(_bodies) >= _BODIES_MAX:
+            _bodies.clear()  # bounded: odd query strings cannot grow it without limit
+        hit = _bodies[key] = (payload, body)
+    return Response(hit[1], status=status, mimetype="text/html")
 
 
 def _empty():

@@ -297,3 +297,15 @@ def test_plotly_served_fingerprinted_long_cached_and_gzipped(client, published):
     assert gzip.decompress(body) == (ROOT / "static" / "vendor" / "plotly.min.js").read_bytes()
     plain = client.get(src)
     assert "Content-Encoding" not in plain.headers and plain.get_data()[:2] != b"\x1f\x8b"
+
+
+def test_final_page_bytes_are_bounded_and_follow_the_payload(client, published, monkeypatch):
+    from campaign.public import views
+
+    monkeypatch.setattr(views, "_BODIES_MAX", 4)
+    views._bodies.clear()
+    for n in range(10):  # odd query strings cannot grow the body cache past its bound
+        assert client.get(f"/leaderboard?x={n}").status_code == 200
+    assert 0 < len(views._bodies) <= 4
+    first = client.get("/leaderboard").get_data()
+    assert client.get("/leaderboard").get_data() == first  # served from the cached bytes
