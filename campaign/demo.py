@@ -31,7 +31,7 @@ from .models.base import utcnow
 from .services import audit
 from .services.campaigns import default_settings
 from .services.frameworks import install_version
-from .services.values import to_columns
+from .services.entries import value_columns
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 SEED = 2018
@@ -302,9 +302,12 @@ def _entries(campaign: Campaign, fw, units: list[Unit], rng: random.Random, mode
             inflation = rng.choice([0, 0, 0, 0.1, 0.2]) * (1 - strength)
             self_points = min(node.max_points, round(points * (1 + inflation), 2)) if points >= 0 else points
             self_total += self_points
+            na = value is NA
+            raw = "NA" if na else ("yes" if value is True else "no" if value is False else str(value))
+            num, text = value_columns(node, {"raw": raw, "na": na})
             value_rows.append({"entry_id": entry.id, "indicator_id": nodes[node.code], "points": points,
                                "self_points": self_points, "explanation": "", "updated_at": now,
-                               **to_columns(node, value)})
+                               "raw": raw, "is_na": na, "value_num": num, "value_text": text})
         entry.self_total = round(self_total, 2)
         if status == "submitted":
             db.session.add(EntryVersion(entry_id=entry.id, number=1, kind="submit", created_at=submitted,

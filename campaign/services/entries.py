@@ -345,7 +345,8 @@ class StaleForm(Conflict):
     """The entry changed since the form was loaded (another tab or colleague)."""
 
 
-def _value_columns(node: Node, item: dict) -> tuple[float | None, str | None]:
+def value_columns(node: Node, item: dict) -> tuple[float | None, str | None]:
+    """(value_num, value_text) for a posted {raw, na}: numbers and yes/no (1/0) in value_num, the rest as text."""
     if item.get("na") or is_missing(item.get("raw")):
         return None, None
     raw = item["raw"].strip()
@@ -437,7 +438,7 @@ def _write_rows(entry: Entry, fw: Framework, merged: dict[str, dict], changed: l
         if iv is None:
             iv = IndicatorValue(entry_id=entry.id, indicator_id=node_row.id)
             db.session.add(iv)
-        num, text = _value_columns(node, item)
+        num, text = value_columns(node, item)
         iv.raw = item["raw"] or None
         iv.is_na = item["na"]
         iv.explanation = item["explanation"]
