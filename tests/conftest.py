@@ -105,10 +105,14 @@ def redis_url(redis_server):
 
 @pytest.fixture
 def app(tmp_path, redis_url):
+    from campaign.services import leaderboard_cache
+
+    leaderboard_cache.reset_local()  # each test starts with an empty per-process page cache
     app = make_app(tmp_path, redis_url)
     ctx = app.app_context()
     ctx.push()
     yield app
+    leaderboard_cache.reset_local()
     db.session.remove()
     db.engine.dispose()
     ctx.pop()

