@@ -46,11 +46,13 @@ def test_login_logout_and_audit(client, factory):
     assert ok.status_code == 302
     actions = db.session.scalars(sa.select(AuditLog.action).order_by(AuditLog.id)).all()
     assert actions == ["auth.login_failed", "auth.login"]
+    assert 'data-testid="whoami"' in client.get("/login").get_data(as_text=True)
     token = client.csrf("/login")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
-    # after logout a protected page redirects to login again
-    user.session_version += 0
-    assert client.get("/leaderboard").status_code == 200
+    # after logout the session no longer carries the user
+    html = client.get("/login").get_data(as_text=True)
+    assert 'data-testid="whoami"' not in html and 'data-testid="login-link"' in html
+    assert user.last_login_at is not None
 
 
 def test_login_without_csrf_token_is_refused(client, factory):
