@@ -19,7 +19,7 @@ from .entries import (
     IndicatorValue,
 )
 from .judging import Assignment, ConflictDeclaration, JudgeScore, Override, PanelMember
-from .results import RUN_KINDS, MapLayer, ScoreRun, UnitResult
+from .results import RUN_KINDS, EntryNodeScore, MapLayer, ScoreRun, UnitResult
 from .units import UNIT_LEVELS, Cluster, ClusterMember, Unit
 from .users import ROLES, User
 
@@ -27,7 +27,7 @@ __all__ = [
     "AuditLog", "AuditLogImmutable", "CAMPAIGN_STATUSES", "Campaign", "CampaignUnit",
     "DeadlineExtension", "Framework", "FrameworkVersion", "IndicatorNode", "StatusChange",
     "ENTRY_STATUSES", "ClarificationRequest", "Entry", "EntryVersion", "EvidenceFile",
-    "IndicatorValue", "Assignment", "ConflictDeclaration", "JudgeScore", "Override",
+    "IndicatorValue", "EntryNodeScore", "Assignment", "ConflictDeclaration", "JudgeScore", "Override",
     "PanelMember", "RUN_KINDS", "MapLayer", "ScoreRun", "UnitResult", "UNIT_LEVELS",
     "Cluster", "ClusterMember", "Unit", "ROLES", "User",
 ]

@@ -106,6 +106,9 @@ class Campaign(db.Model):
     inputs_version: Mapped[int] = mapped_column(default=0)
     computed_version: Mapped[int] = mapped_column(default=0)
     stale_since: Mapped[datetime | None]
+    # The per-(entry, node) subtotals (EntryNodeScore) need a campaign-wide rebuild: set by
+    # changes that are not tied to a few entries (settings, framework), cleared by a full recompute.
+    ledger_stale: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 

@@ -12,6 +12,31 @@ from .base import JSONType, utcnow
 RUN_KINDS = ("provisional", "snapshot", "midterm", "whatif")
 
 
+class EntryNodeScore(db.Model):
+    """An entry's points summed per framework node (over that node's own indicators).
+
+    The recompute's input ledger: each indicator's effective points (the judges' aggregate
+    where judges scored it, else the rule's points) clamped, summed per parent node, plus
+    what intervals and disagreement flags need. Rows of an entry are rewritten in the same
+    transaction as any change to that entry's values or judges' scores
+    (:func:`campaign.services.ledger.refresh_entries`), so a recompute reads ~16 rows per
+    entry instead of every value and every judge's score.
+    """
+
+    __tablename__ = "entry_node_score"
+    # SQLite: rows clustered by primary key, so a campaign's rows are one contiguous range scan.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("entry.id"), primary_key=True)
+    node_id: Mapped[int] = mapped_column(sa.ForeignKey("indicator_node.id"), primary_key=True)
+    points: Mapped[float] = mapped_column(sa.Float)
+    points_low: Mapped[float] = mapped_column(sa.Float)  # judges' lowest marks (score intervals)
+    points_high: Mapped[float] = mapped_column(sa.Float)  # judges' highest marks
+    judged: Mapped[int] = mapped_column(default=0)  # indicators scored by judges
+    spread: Mapped[float] = mapped_column(sa.Float, default=0.0)  # widest judges' disagreement
+
+
 class ScoreRun(db.Model):
     """A computed result set. Snapshots (published) are immutable once written."""
 

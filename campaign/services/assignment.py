@@ -381,7 +381,7 @@ def unassign(assignment_id: int, reason: str, actor=None) -> None:
                          "scores": {s.indicator_id: s.points for s in row.scores}},
                  reason=(reason or "").strip() or None, actor=actor)
     if had_scores and row.status == "submitted":
-        mark_stale(campaign_id)
+        mark_stale(campaign_id, entries=[row.entry_id])
     db.session.delete(row)
     db.session.commit()
 

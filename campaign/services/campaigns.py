@@ -30,6 +30,7 @@ from ..models.base import utcnow
 from . import audit
 from .errors import Conflict, DomainError, NotFound
 from .freshness import mark_stale
+from .ledger import LEDGER_SETTINGS
 
 KINDS = ("regular", "thematic")
 ROLLUP_KINDS = ("none", "mean", "weighted_mean", "share_meeting", "combined")
@@ -394,7 +395,10 @@ def update_campaign(campaign_id: int, data: dict, user_id: int | None = None) ->
     audit.record("campaign.update", "campaign", c.id, before=before, after=_snapshot(c), campaign_id=c.id,
                  actor=_actor(user_id))
     if score_changed:
-        mark_stale(c.id)
+        # Only the judges' aggregation changes the ledger's per-entry points; ranking
+        # settings and participants re-rank the same subtotals.
+        ledger_changed = any((before["settings"] or {}).get(k) != settings.get(k) for k in LEDGER_SETTINGS)
+        mark_stale(c.id, entries=None if ledger_changed else ())
     db.session.commit()
     return c
 

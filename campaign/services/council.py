@@ -214,7 +214,7 @@ def set_override(entry_id: int, target: str, points, reason: str, actor) -> Over
     audit.record("council.override", "score_override", row.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
                  before={"target": target, "points": previous[-1].points if previous else None},
                  after={"target": target, "points": row.points}, reason=reason, actor=actor)
-    mark_stale(entry.campaign_id)
+    mark_stale(entry.campaign_id, entries=())  # overrides are read apart from the ledger
     db.session.commit()
     return row
 
@@ -232,7 +232,7 @@ def revoke_override(override_id: int, reason: str, actor) -> None:
     audit.record("council.override_revoked", "score_override", row.id, campaign_id=entry.campaign_id,
                  unit_id=entry.unit_id, before={"target": row.target, "points": row.points}, after=None,
                  reason=reason.strip(), actor=actor)
-    mark_stale(entry.campaign_id)
+    mark_stale(entry.campaign_id, entries=())  # overrides are read apart from the ledger
     db.session.commit()
 
 

@@ -418,7 +418,7 @@ def save_entry_values(entry: Entry, user: User, posted: dict[str, dict], lock_ve
         audit.record("entry.save_values", "entry", entry.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
                      before={c: stored.get(c) for c in changed}, after={c: merged[c] for c in changed},
                      reason=source)
-        mark_stale(entry.campaign_id)
+        mark_stale(entry.campaign_id, entries=[entry.id])
     if commit:
         db.session.commit()
     db.session.refresh(entry)
@@ -510,7 +510,7 @@ def submit(entry_id: int, user: User, *, now: datetime | None = None) -> tuple[E
             .values(resolved_at=now))
     audit.record("entry.resubmit" if resubmit else "entry.submit", "entry", entry.id,
                  campaign_id=entry.campaign_id, unit_id=entry.unit_id, after={"version": number})
-    mark_stale(entry.campaign_id)
+    mark_stale(entry.campaign_id, entries=[entry.id])
     db.session.commit()
     return entry, True
 

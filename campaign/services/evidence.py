@@ -196,7 +196,7 @@ def upload(entry_id: int, user: User, code: str, file_storage) -> EvidenceFile:
     db.session.flush()
     audit.record("evidence.upload", "evidence_file", row.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
                  after={"indicator": code, "sha256": stored.sha256, "size": stored.size, "name": row.original_name})
-    mark_stale(entry.campaign_id)
+    mark_stale(entry.campaign_id, entries=[entry.id])
     db.session.commit()
     return row
 
@@ -215,7 +215,7 @@ def delete(file_id: int, user: User) -> EvidenceFile:
     row.deleted_at = utcnow()
     audit.record("evidence.delete", "evidence_file", row.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
                  before={"sha256": row.sha256, "name": row.original_name})
-    mark_stale(entry.campaign_id)
+    mark_stale(entry.campaign_id, entries=[entry.id])
     db.session.commit()
     return row
 

@@ -6,10 +6,17 @@ if Redis or the worker is down; the enqueue happens only after the commit succee
 (a task must never read data that was rolled back), and bursts are coalesced with a short
 Redis key so many quick edits cause one recompute. The periodic sweep re-enqueues any
 campaign still stale, which covers a lost message or a crash between commit and enqueue.
+
+A change tied to a few entries names them (``entries=[…]``): just before the commit their
+rows in the recompute's ledger (:mod:`.ledger`) are rewritten in the same transaction, so
+the worker reads per-node subtotals instead of every value. A change that names no entries
+(settings, framework, participants) marks the whole ledger for a rebuild — the safe default.
+``entries=()`` says no entry's points changed (clusters, bands, council overrides).
 """
 from __future__ import annotations
 
 import logging
+from typing import Iterable
 
 import sqlalchemy as sa
 from flask import current_app
@@ -25,18 +32,25 @@ log = logging.getLogger(__name__)
 _PENDING_KEY = "thidua:recompute-pending:{}"
 
 
-def mark_stale(campaign_id: int) -> None:
-    """Bump the campaign's inputs version now; enqueue a recompute after commit."""
-    db.session.execute(
-        sa.update(Campaign)
-        .where(Campaign.id == campaign_id)
-        .values(
-            inputs_version=Campaign.inputs_version + 1,
-            stale_since=sa.func.coalesce(Campaign.stale_since, utcnow()),
-        )
-    )
-    pending = db.session.info.setdefault("thidua_recompute", set())
-    pending.add(campaign_id)
+def mark_stale(campaign_id: int, entries: Iterable[int] | None = None) -> None:
+    """Bump the campaign's inputs version now; refresh the ledger at commit; enqueue after it."""
+    values = {"inputs_version": Campaign.inputs_version + 1,
+              "stale_since": sa.func.coalesce(Campaign.stale_since, utcnow())}
+    if entries is None:
+        values["ledger_stale"] = True
+    db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(**values))
+    db.session.info.setdefault("thidua_recompute", set()).add(campaign_id)
+    if entries:
+        db.session.info.setdefault("thidua_ledger", {}).setdefault(campaign_id, set()).update(entries)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_ledger_before_commit(session: Session) -> None:
+    from .ledger import refresh_entries
+
+    pending = session.info.pop("thidua_ledger", None)
+    for campaign_id, entry_ids in sorted((pending or {}).items()):
+        refresh_entries(campaign_id, entry_ids)
 
 
 @event.listens_for(Session, "after_commit")
@@ -49,6 +63,7 @@ def _enqueue_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_on_rollback(session: Session) -> None:
     session.info.pop("thidua_recompute", None)
+    session.info.pop("thidua_ledger", None)
 
 
 def enqueue_recompute(campaign_id: int, *, coalesce: bool = True) -> bool:

@@ -401,7 +401,7 @@ def save_scores(judge_id: int, entry_id: int, form: dict, *, submit: bool) -> Sa
             Assignment.entry_id == entry.id, Assignment.status != "submitted"))
         if pending == 0 and entry.status in ("submitted", "resubmitted"):
             entry.status = "appraised"
-    mark_stale(campaign.id)
+    mark_stale(campaign.id, entries=[entry.id])
     db.session.commit()
     return SaveResult(True, submitted=submit, notice=notice)
 
@@ -449,7 +449,7 @@ def reopen(assignment_id: int, reason: str, actor=None) -> Assignment:
         entry.status = "submitted"
     audit.record("judging.reopen", "assignment", a.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
                  before={"status": "submitted"}, after={"status": "draft"}, reason=a.reopened_reason, actor=actor)
-    mark_stale(entry.campaign_id)
+    mark_stale(entry.campaign_id, entries=[entry.id])
     db.session.commit()
     return a
 

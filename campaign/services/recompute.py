@@ -1,11 +1,19 @@
 """Provisional results, published snapshots and what-if previews of a campaign.
 
-A full recompute is set-based (``docs``: performance-reliability §4): SQL sums each unit's
-stored rule points per parent node (``GROUP BY entry, parent``) and aggregates submitted
-judges' scores per (entry, indicator); numpy then walks the framework tree (caps, scale,
-bonus/penalty) for all units at once, mirroring :func:`scoring.entry.score_entry` (and
-:mod:`scoring.vector`). Only the rare entries with council overrides go through
-``score_entry`` one by one. Roll-up, ranking, bands and awards use :mod:`scoring`.
+Inputs come from one of two readers (performance-reliability §4):
+
+* the **ledger** (:mod:`.ledger`): each entry's points already summed per framework node,
+  kept current by the changes themselves — one range scan of ~16 rows per entry;
+* the **raw tables**, set-based: SQL sums each entry's stored rule points per parent node
+  (``GROUP BY entry, parent``) and aggregates submitted judges' scores per (entry,
+  indicator); used when the ledger awaits a rebuild (settings or framework changes, bulk
+  loads, first run), for forced recomputes, normalised judging and what-if previews. It
+  then rewrites the ledger.
+
+Both give the same per-node subtotals; numpy then walks the framework tree (caps, scale,
+bonus/penalty) for all units at once, mirroring :func:`scoring.entry.score_entry`. Only the
+rare entries with council overrides go through ``score_entry`` one by one. Roll-up,
+ranking, bands and awards use :mod:`scoring`.
 
 Freshness protocol (``Campaign.inputs_version`` / ``computed_version``):
 
@@ -13,7 +21,8 @@ Freshness protocol (``Campaign.inputs_version`` / ``computed_version``):
 2. compute in memory;
 3. in ONE write transaction: ``UPDATE campaign SET computed_version = v … WHERE
    computed_version < v`` — if no row matches, a newer (or equal) result is already in
-   place and this run discards itself — then replace the provisional run's rows.
+   place and this run discards itself — then replace the provisional run's rows (and the
+   ledger, when read from raw tables and nothing changed since ``v``).
    ``stale_since`` is cleared only if ``inputs_version`` still equals ``v``; otherwise the
    campaign stays stale and the sweep / the pending task recomputes again.
 
@@ -42,25 +51,23 @@ from scoring.aggregate import JudgeScore as EngineJudgeScore
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.aggregate import zscore_normalise
 from scoring.entry import score_entry
-from scoring.framework import Framework as EngineFramework
-from scoring.framework import parse_framework
 from scoring.ranking import Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
 from scoring.rollup import CommuneResult, rollup
-from scoring.rules import NA, clamp_points, indicator_points, na_points
-from scoring.vector import CompiledRules, compile_rules
 
 from ..extensions import db
-from ..models import (Assignment, Campaign, CampaignUnit, Entry, FrameworkVersion, IndicatorNode,
-                      IndicatorValue, JudgeScore, Override, ScoreRun, Unit, UnitResult)
+from ..models import (Assignment, Campaign, CampaignUnit, Entry, IndicatorNode, IndicatorValue, JudgeScore,
+                      Override, ScoreRun, Unit, UnitResult)
 from ..models.base import utcnow
 from ..sqlite import read_only_transactions
-from . import audit
+from . import audit, ledger
 from .errors import Conflict, DomainError, NotFound
+from .fastsql import as_matrix, fetch
+from .framework_cache import FrameworkInfo, framework_info
+from .ledger import Subtotals, raw_value, rule_points
 
 log = logging.getLogger(__name__)
 
 PROGRESS_KEY = "thidua:recompute-progress:{}"
-ROW_KINDS = ("judged", "manual")  # indicators whose points may come from judges: read row by row
 AGGREGATIONS = ("mean", "median", "trimmed_mean")
 
 
@@ -68,54 +75,353 @@ class RetryableError(Exception):
     """A transient failure (database locked, connection lost): the task retries."""
 
 
-# --------------------------------------------------------------------------- framework cache
+# --------------------------------------------------------------------------- inputs
 
-@dataclass(frozen=True)
-class FrameworkInfo:
-    version_id: int
-    digest: str
-    fw: EngineFramework
-    compiled: CompiledRules
-    ind_ids: tuple[int, ...]  # IndicatorNode.id per compiled column
-    col_of: dict  # IndicatorNode.id -> column
-    node_code: dict  # IndicatorNode.id -> code (all nodes)
-    parent_code: dict  # indicator column -> parent node code
-    row_cols: frozenset  # columns read row by row (judged / manual rules)
-    group_max: dict  # top-level group code -> max_points
-    group_floors: dict  # top-level group code -> floor_pct
+@dataclass
+class Inputs:
+    campaign_id: int
+    inputs_version: int
+    status: str
+    settings: dict
+    info: FrameworkInfo
+    unit_ids: np.ndarray
+    entry_ids: list  # per unit, None without entry
+    levels: list
+    parents: list
+    populations: list
+    clusters: list
+    unit_codes: list
+    self_totals: list
+    first_submitted: list  # epoch seconds or None
+    sub: Subtotals  # units × nodes holding indicators
+    overrides: dict  # row -> {target: points}
+    override_reasons: dict  # row -> {target: reason}
+    sources: dict = field(default_factory=dict)  # row -> {code: normalised judges' detail}
+    from_raw: bool = False  # read from the raw tables (the ledger may be rewritten from it)
+    digest: str = ""
 
 
-# (database url, version id, document digest) -> parsed and compiled framework.
-_FW_CACHE: dict[tuple, FrameworkInfo] = {}
+def _settings(campaign: Campaign, override: dict | None) -> dict:
+    s = dict(campaign.settings or {})
+    if override:
+        s.update(override)
+    return s
 
 
-def framework_info(version_id: int) -> FrameworkInfo:
-    digest = db.session.scalar(sa.select(FrameworkVersion.digest).where(FrameworkVersion.id == version_id))
-    if digest is None:
-        raise NotFound(_("Không tìm thấy bảng chấm điểm."))
-    key = (str(db.engine.url), version_id, digest)
-    info = _FW_CACHE.get(key)
-    if info is not None:
-        return info
-    version = db.session.get(FrameworkVersion, version_id)
-    fw = parse_framework(version.document)
-    compiled = compile_rules(fw)
-    rows = db.session.execute(sa.select(IndicatorNode.id, IndicatorNode.code, IndicatorNode.parent_id)
-                              .where(IndicatorNode.framework_version_id == version_id)).all()
-    by_code = {code: nid for nid, code, _p in rows}
-    node_code = {nid: code for nid, code, _p in rows}
-    parent_of = {code: node_code.get(p) for _n, code, p in rows}
-    ind_ids = tuple(by_code[c] for c in compiled.codes)
-    info = FrameworkInfo(
-        version_id=version_id, digest=version.digest, fw=fw, compiled=compiled, ind_ids=ind_ids,
-        col_of={nid: j for j, nid in enumerate(ind_ids)}, node_code=node_code,
-        parent_code={j: parent_of[c] for j, c in enumerate(compiled.codes)},
-        row_cols=frozenset(j for j, r in enumerate(compiled.rules) if r.kind in ROW_KINDS),
-        group_max={g.code: g.max_points for g in fw.groups},
-        group_floors={g.code: g.floor_pct for g in fw.groups if g.floor_pct is not None},
-    )
-    _FW_CACHE[key] = info
-    return info
+def _epoch(dt) -> float | None:
+    return None if dt is None else dt.timestamp()
+
+
+def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from_raw: bool = True) -> Inputs:
+    """Read every input of a campaign's result with a handful of set-based queries.
+
+    ``from_raw=False`` reads the ledger instead of values and judges' scores; it is only
+    valid when the campaign's ledger is current and the settings allow it.
+    """
+    c = db.session.get(Campaign, campaign_id)
+    if c is None:
+        raise NotFound(_("Không tìm thấy phong trào."))
+    if c.framework_version_id is None:
+        raise DomainError(_("Phong trào chưa có bảng chấm điểm."))
+    inputs_version = c.inputs_version
+    settings = _settings(c, settings_override)
+    if settings.get("aggregation", "mean") not in AGGREGATIONS:
+        raise DomainError(_("Phương pháp tổng hợp điểm giám khảo không hợp lệ."))
+    info = framework_info(c.framework_version_id)
+
+    parts = db.session.execute(
+        sa.select(CampaignUnit.unit_id, CampaignUnit.cluster_id, Unit.level, Unit.parent_id,
+                  Unit.population, Unit.code, Entry.id, Entry.self_total, Entry.first_submitted_at)
+        .join(Unit, Unit.id == CampaignUnit.unit_id)
+        .outerjoin(Entry, sa.and_(Entry.campaign_id == CampaignUnit.campaign_id,
+                                  Entry.unit_id == CampaignUnit.unit_id))
+        .where(CampaignUnit.campaign_id == campaign_id)
+        .order_by(CampaignUnit.unit_id)).all()
+    n = len(parts)
+    entry_ids = [p[6] for p in parts]
+    ent_arr = np.array([e if e is not None else -1 for e in entry_ids], dtype=np.int64)
+
+    def rows_for(entry_col: np.ndarray) -> np.ndarray:
+        """Unit row of each entry id (-1 for entries not among the participants)."""
+        return ledger.index_of(ent_arr, entry_col)
+
+    if from_raw:
+        sub, sources = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for)
+    else:
+        sub, sources = ledger.read(campaign_id, info, n, rows_for), {}
+
+    row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
+    overrides: dict[int, dict] = {}
+    reasons: dict[int, dict] = {}
+    for eid, target, pts, reason in db.session.execute(
+            sa.select(Override.entry_id, Override.target, Override.points, Override.reason)
+            .join(Entry, Entry.id == Override.entry_id)
+            .where(Entry.campaign_id == campaign_id, Override.active.is_(True))
+            .order_by(Override.id)).all():
+        if eid in row_of_entry:
+            overrides.setdefault(row_of_entry[eid], {})[target] = float(pts)
+            reasons.setdefault(row_of_entry[eid], {})[target] = reason
+
+    inp = Inputs(
+        campaign_id=campaign_id, inputs_version=inputs_version, status=c.status, settings=settings, info=info,
+        unit_ids=np.array([p[0] for p in parts], dtype=np.int64), entry_ids=entry_ids,
+        levels=[p[2] for p in parts], parents=[p[3] for p in parts], populations=[p[4] for p in parts],
+        clusters=[p[1] for p in parts], unit_codes=[p[5] for p in parts], self_totals=[p[7] for p in parts],
+        first_submitted=[_epoch(p[8]) for p in parts], sub=sub, overrides=overrides, override_reasons=reasons,
+        sources=sources, from_raw=from_raw)
+    inp.digest = _digest(inp)
+    return inp
+
+
+def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, entry_ids: list,
+              ent_arr: np.ndarray, rows_for) -> tuple[Subtotals, dict]:
+    """Per-node subtotals from values and judges' scores (set-based), and normalised detail."""
+    nind = len(info.compiled.codes)
+    row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
+    method = settings.get("aggregation", "mean")
+    normalise = bool(settings.get("normalise"))
+    trim_min = int(settings.get("trim_min_judges", 3) or 3)
+
+    judged_agg = np.full((n, nind), np.nan)
+    judged_min = np.full((n, nind), np.nan)
+    judged_max = np.full((n, nind), np.nan)
+    judged_n = np.zeros((n, nind))
+    judge_points: dict = {}
+    submitted = (sa.select(Assignment.id.label("aid"), Assignment.entry_id.label("eid"),
+                           Assignment.judge_id.label("jid"))
+                 .join(Entry, Entry.id == Assignment.entry_id)
+                 .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted")
+                 .subquery())
+    ind_keys = np.array(info.ind_ids, dtype=np.int64)
+
+    if method == "median" or normalise:
+        # Row by row over the judged scores only (median / z-scores are not plain SQL).
+        raw = db.session.execute(
+            sa.select(submitted.c.eid, JudgeScore.indicator_id, submitted.c.jid, JudgeScore.points)
+            .join(submitted, submitted.c.aid == JudgeScore.assignment_id)).all()
+        if normalise:
+            # Penalty points are deductions (≤ 0): z-scores are for the judges' marks only, so
+            # penalties keep their raw value (as the council page does).
+            mp, rules = info.compiled.max_points, info.compiled.rules
+            rows = [r for r in raw if r[1] in info.col_of and r[0] in row_of_entry]
+            penalty = [r for r in rows if rules[info.col_of[r[1]]].kind == "penalty"]
+            scores = [EngineJudgeScore(jid, (eid, iid), float(p), float(mp[info.col_of[iid]]))
+                      for eid, iid, jid, p in rows if rules[info.col_of[iid]].kind != "penalty"]
+            normed = zscore_normalise(scores)
+            raw = [(s.item_id[0], s.item_id[1], s.judge_id, s.points) for s in normed] + penalty
+        for eid, iid, jid, p in raw:
+            if iid in info.col_of and eid in row_of_entry:
+                judge_points.setdefault((row_of_entry[eid], info.col_of[iid]), []).append((jid, float(p)))
+        for (i, j), lst in judge_points.items():
+            pts = [p for _j, p in lst]
+            judged_agg[i, j] = engine_aggregate(pts, method, trim_min)
+            judged_min[i, j], judged_max[i, j], judged_n[i, j] = min(pts), max(pts), len(pts)
+    else:
+        # Σ / count / min / max per (entry, indicator), in SQL. (Running it on a second
+        # connection in parallel with the value scan was measured slower on this 2-core
+        # machine with SQLite: both queries slowed down ~2×.)
+        agg = fetch(
+            sa.select(submitted.c.eid, JudgeScore.indicator_id, sa.func.count(), sa.func.sum(JudgeScore.points),
+                      sa.func.min(JudgeScore.points), sa.func.max(JudgeScore.points))
+            .join(submitted, submitted.c.aid == JudgeScore.assignment_id)
+            .group_by(submitted.c.eid, JudgeScore.indicator_id))
+        if agg:
+            a = as_matrix(agg, 6)
+            rows, cols = rows_for(a[:, 0].astype(np.int64)), ledger.index_of(ind_keys, a[:, 1].astype(np.int64))
+            keep = (rows >= 0) & (cols >= 0)
+            a, rows, cols = a[keep], rows[keep], cols[keep]
+            cnt, tot, lo, hi = a[:, 2], a[:, 3], a[:, 4], a[:, 5]
+            if method == "trimmed_mean":
+                trim = cnt >= max(trim_min, 3)
+                val = np.where(trim, (tot - lo - hi) / np.where(trim, cnt - 2, 1), tot / cnt)
+            else:
+                val = tot / cnt
+            judged_agg[rows, cols] = np.round(val, 4)
+            judged_n[rows, cols] = cnt
+            judged_min[rows, cols], judged_max[rows, cols] = lo, hi
+
+    # Columns whose points may come from judges (judged/manual rules, and any column with a
+    # judge's score) are left out of the per-node sums; their stored values are read only
+    # where an entry has no judges' score on them. Every other stored point is summed per
+    # (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts the
+    # rows that need Python (not applicable / saved without points).
+    judged_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
+    row_cols = set(info.row_cols) | judged_cols
+    ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+    excluded = [info.ind_ids[j] for j in sorted(row_cols)]
+    sums = fetch(
+        sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id,
+                  sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
+                  sa.func.sum(sa.case((ok, 0), else_=1)))
+        .join(Entry, Entry.id == IndicatorValue.entry_id)
+        .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
+        .where(Entry.campaign_id == campaign_id,
+               *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
+        .group_by(IndicatorValue.entry_id, IndicatorNode.parent_id))
+
+    k = len(info.leaf_parents)
+    base = np.zeros((n, k))
+    row_points = np.zeros((n, nind))
+    nodes = info.fw.indicators()
+    special_entries: list[int] = []
+    if sums:
+        s = as_matrix(sums, 4)
+        rows = rows_for(s[:, 0].astype(np.int64))
+        cols = ledger.index_of(np.array(info.leaf_parent_ids, dtype=np.int64), s[:, 1].astype(np.int64))
+        keep = (rows >= 0) & (cols >= 0)
+        np.add.at(base, (rows[keep], cols[keep]), s[keep, 2])
+        special_entries = sorted(set(s[keep & (s[:, 3] > 0), 0].astype(np.int64).tolist()))
+
+    def read_row_values(*where) -> None:
+        """Stored values of row-read columns (rule points; Python for n/a or point-less rows)."""
+        for eid, iid, pts_db, is_na_flag, vnum, vtext in fetch(
+                sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
+                          IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
+                .where(*where)):
+            j, i = info.col_of.get(iid), row_of_entry.get(eid)
+            if j is not None and i is not None:
+                row_points[i, j] = rule_points(nodes[j], pts_db, is_na_flag, vnum, vtext)
+
+    # Row-read columns nobody judged in this campaign (e.g. manual points): read per column.
+    unjudged = [info.ind_ids[j] for j in sorted(row_cols - judged_cols)]
+    if unjudged:
+        read_row_values(IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id)),
+                        IndicatorValue.indicator_id.in_(unjudged))
+    # Entries that some judged column's judges left unscored: read their row-read values.
+    jc = sorted(judged_cols)
+    if jc:
+        lacking = np.nonzero((judged_n[:, jc] == 0).any(axis=1) & (ent_arr >= 0))[0]
+        fallback_entries = sorted(int(ent_arr[i]) for i in lacking)
+        row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
+        for start in range(0, len(fallback_entries), ledger.CHUNK):
+            read_row_values(IndicatorValue.entry_id.in_(fallback_entries[start:start + ledger.CHUNK]),
+                            IndicatorValue.indicator_id.in_(row_ids))
+    # Values summed in SQL that need Python (not applicable / stored without points).
+    for start in range(0, len(special_entries), ledger.CHUNK):
+        for eid, iid, pts, is_na_flag, vnum, vtext in fetch(
+                sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
+                          IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
+                .where(IndicatorValue.entry_id.in_(special_entries[start:start + ledger.CHUNK]),
+                       sa.or_(IndicatorValue.is_na.is_(True), IndicatorValue.points.is_(None)))):
+            j, i = info.col_of.get(iid), row_of_entry.get(eid)
+            if j is None or i is None:
+                continue
+            pts = rule_points(nodes[j], pts, is_na_flag, vnum, vtext)
+            if j in row_cols:
+                row_points[i, j] = pts
+            else:
+                base[i, info.col_parent[j]] += pts
+
+    judged = ~np.isnan(judged_agg)
+    eff = _leaf_points(info, row_points, judged_agg)
+    sub = ledger.subtotals(info, base, eff, _leaf_points(info, row_points, judged_min),
+                           _leaf_points(info, row_points, judged_max), judged,
+                           np.where(judged, judged_max - judged_min, 0.0))
+    sources: dict[int, dict] = {}
+    if normalise:  # normalised aggregates are only known to this run: keep them for explanations
+        codes = info.compiled.codes
+        for i, j in zip(*[x.tolist() for x in np.nonzero(judged)]):
+            sources.setdefault(i, {})[codes[j]] = {
+                "agg": float(judged_agg[i, j]), "points": float(eff[i, j]), "n": int(judged_n[i, j]),
+                "judges": [[str(jid), p] for jid, p in sorted(judge_points.get((i, j), []), key=str)]}
+    return sub, sources
+
+
+def _leaf_points(info: FrameworkInfo, row_points: np.ndarray, judged: np.ndarray) -> np.ndarray:
+    """Row-read columns' points: judges' figure (clamped) where present, else the rule's."""
+    pts = row_points.copy()
+    comp = info.compiled
+    for j in np.nonzero(~np.isnan(judged).all(axis=0))[0]:
+        mp = float(comp.max_points[j])
+        lo, hi = (-mp, 0.0) if comp.rules[j].kind == "penalty" else (0.0, mp)
+        col = judged[:, j]
+        has = ~np.isnan(col)
+        pts[has, j] = _clamp_round(col[has], lo, hi)
+    return pts
+
+
+def _digest(inp: Inputs) -> str:
+    h = hashlib.sha256()
+    h.update(inp.info.digest.encode())
+    h.update(json.dumps(inp.settings, sort_keys=True, default=str).encode())
+    h.update(json.dumps([inp.unit_ids.tolist(), inp.entry_ids, inp.levels, inp.parents, inp.populations,
+                         inp.clusters, inp.self_totals, inp.first_submitted], default=str).encode())
+    for arr in inp.sub.arrays():
+        h.update(np.ascontiguousarray(arr).tobytes())
+    h.update(json.dumps(sorted((k, sorted(v.items())) for k, v in inp.overrides.items())).encode())
+    h.update(json.dumps(sorted(inp.sources.items()), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- computing
+
+def _clamp_round(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.clip(np.round(np.clip(x, lo, hi), 4), lo, hi)
+
+
+def tree_totals(info: FrameworkInfo, sums: np.ndarray) -> tuple[np.ndarray, dict, dict]:
+    """Totals and every node's capped points for all units (same order/rounding as score_entry).
+
+    ``sums`` holds, per unit, the points of each node's own indicators (ledger columns).
+    """
+    comp = info.compiled
+    n = sums.shape[0]
+    k_of = {code: k for k, code in enumerate(info.leaf_parents)}
+    node_pts: dict[str, np.ndarray] = {}
+    node_raw: dict[str, np.ndarray] = {}
+    for node in comp.nodes:
+        acc = sums[:, k_of[node.code]].copy() if node.code in k_of else np.zeros(n)
+        for typ, ref in node.children:
+            if typ == "n":
+                acc = acc + node_pts[ref]
+        raw = np.round(acc, 4)
+        lo, hi = (-node.cap, 0.0) if node.kind == "penalty" else (0.0, node.cap)
+        node_raw[node.code] = raw
+        node_pts[node.code] = _clamp_round(raw, lo, hi)
+    totals_by_kind = {k: np.zeros(n) for k in ("regular", "bonus", "penalty")}
+    for code, kind in comp.groups:
+        totals_by_kind[kind] = totals_by_kind[kind] + node_pts[code]
+    regular = _clamp_round(np.round(totals_by_kind["regular"], 4), -np.inf, comp.scale)
+    bonus, penalty = np.round(totals_by_kind["bonus"], 4), np.round(totals_by_kind["penalty"], 4)
+    raw_total = np.round(regular + bonus + penalty, 4)
+    total = _clamp_round(raw_total, 0.0, comp.scale + comp.bonus_cap_total)
+    parts = {"regular": regular, "bonus": bonus, "penalty": penalty, "raw_total": raw_total,
+             "regular_raw": np.round(totals_by_kind["regular"], 4)}
+    return total, node_pts, {"node_raw": node_raw, **parts}
+
+
+@dataclass
+class Computation:
+    inputs: Inputs
+    rows: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _override_score(inp: Inputs, i: int):
+    """Exact score_entry for an entry with council overrides (rare; read its rows directly)."""
+    info = inp.info
+    eid = inp.entry_ids[i]
+    nodes = info.fw.indicators()
+    values: dict[str, Any] = {}
+    judged: dict[str, float] = {}
+    for iid, pts_db, is_na_flag, vnum, vtext in db.session.execute(
+            sa.select(IndicatorValue.indicator_id, IndicatorValue.points, IndicatorValue.is_na,
+                      IndicatorValue.value_num, IndicatorValue.value_text)
+            .where(IndicatorValue.entry_id == eid)).all():
+        j = info.col_of.get(iid)
+        if j is None:
+            continue
+        node = nodes[j]
+        values[node.code] = raw_value(node, vnum, vtext, is_na_flag)
+        if not is_na_flag and pts_db is not None:
+            judged[node.code] = float(pts_db)  # stored rule points (already clamped) stand as given
+    if inp.sources.get(i):  # normalised: the aggregates this run computed
+        judged.update({code: d["agg"] for code, d in inp.sources[i].items()})
+    else:
+        cols = ledger.entry_columns(info, inp.settings, [eid])
+        for j in np.nonzero(cols.judged[0])[0].tolist():
+            judged[nodes[j].code] = float(cols.agg[0, j])
+    return score_entry(info.fw, values, judged, inp.overrides[i])
 
 
 # --------------------------------------------------------------------------- progress (Redis)
@@ -164,406 +470,6 @@ def progress(campaign_id: int) -> dict:
 
 
 # --------------------------------------------------------------------------- inputs
-
-@dataclass
-class Inputs:
-    campaign_id: int
-    inputs_version: int
-    status: str
-    settings: dict
-    info: FrameworkInfo
-    unit_ids: np.ndarray
-    entry_ids: list  # per unit, None without entry
-    levels: list
-    parents: list
-    populations: list
-    clusters: list
-    unit_codes: list
-    self_totals: list
-    first_submitted: list  # epoch seconds or None
-    node_sums: dict  # node code -> array (sum of stored rule points of non-row leaves)
-    row_points: np.ndarray  # units × indicators, row-read columns (rule points)
-    judged_agg: np.ndarray  # units × indicators, NaN where no submitted judge score
-    judged_min: np.ndarray
-    judged_max: np.ndarray
-    judged_n: np.ndarray
-    judge_points: dict  # (row, col) -> list[(judge_id, points)] (only kept when needed)
-    overrides: dict  # row -> {target: points}
-    override_reasons: dict  # row -> {target: reason}
-    digest: str = ""
-
-
-def _settings(campaign: Campaign, override: dict | None) -> dict:
-    s = dict(campaign.settings or {})
-    if override:
-        s.update(override)
-    return s
-
-
-def _epoch(dt) -> float | None:
-    return None if dt is None else dt.timestamp()
-
-
-def _raw_value(node, value_num, value_text, is_na_flag):
-    """The value score_entry expects, from a stored IndicatorValue row."""
-    if is_na_flag:
-        return NA
-    if node.rule.kind == "judged":
-        return value_text
-    if node.rule.kind == "yes_no":
-        if value_num is not None:
-            return bool(value_num)
-        return value_text
-    return value_num if value_num is not None else value_text
-
-
-def _fetch(stmt) -> list[tuple]:
-    """Run a Core select through the raw DBAPI cursor: plain tuples, no Row objects (fast).
-
-    Parameters are integers/booleans chosen by this module, so literal binding is safe.
-    """
-    conn = db.session.connection()
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    cur = conn.connection.dbapi_connection.cursor()
-    try:
-        t = time.perf_counter()
-        cur.execute(sql)
-        out = cur.fetchall()
-        if os.environ.get("THIDUA_RECOMPUTE_TRACE"):
-            print(f"  sql {time.perf_counter() - t:.3f}s rows={len(out)} {sql if os.environ['THIDUA_RECOMPUTE_TRACE'] == 'full' else sql[:90]!r}")
-        return out
-    finally:
-        cur.close()
-
-
-def _as_array(rows: list[tuple], ncols: int) -> np.ndarray:
-    """Fetched numeric tuples as a float matrix (np.fromiter: ~3× faster than np.array)."""
-    from itertools import chain
-
-    try:
-        return np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * ncols).reshape(-1, ncols)
-    except TypeError:  # a NULL somewhere
-        return np.array([[np.nan if x is None else x for x in r] for r in rows], dtype=float)
-
-
-def load_inputs(campaign_id: int, settings_override: dict | None = None) -> Inputs:
-    """Read every input of a campaign's result with a handful of set-based queries."""
-    c = db.session.get(Campaign, campaign_id)
-    if c is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
-    if c.framework_version_id is None:
-        raise DomainError(_("Phong trào chưa có bảng chấm điểm."))
-    inputs_version = c.inputs_version
-    settings = _settings(c, settings_override)
-    info = framework_info(c.framework_version_id)
-    nind = len(info.compiled.codes)
-
-    parts = db.session.execute(
-        sa.select(CampaignUnit.unit_id, CampaignUnit.cluster_id, Unit.level, Unit.parent_id,
-                  Unit.population, Unit.code, Entry.id, Entry.self_total, Entry.first_submitted_at)
-        .join(Unit, Unit.id == CampaignUnit.unit_id)
-        .outerjoin(Entry, sa.and_(Entry.campaign_id == CampaignUnit.campaign_id,
-                                  Entry.unit_id == CampaignUnit.unit_id))
-        .where(CampaignUnit.campaign_id == campaign_id)
-        .order_by(CampaignUnit.unit_id)).all()
-    n = len(parts)
-    unit_ids = np.array([p[0] for p in parts], dtype=np.int64)
-    entry_ids = [p[6] for p in parts]
-    row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
-    ent_arr = np.array([e if e is not None else -1 for e in entry_ids], dtype=np.int64)
-    ent_order = np.argsort(ent_arr)
-    ent_sorted = ent_arr[ent_order]
-
-    def rows_for(entry_col: np.ndarray) -> np.ndarray:
-        pos = np.searchsorted(ent_sorted, entry_col)
-        return ent_order[pos]
-
-    method = settings.get("aggregation", "mean")
-    if method not in AGGREGATIONS:
-        raise DomainError(_("Phương pháp tổng hợp điểm giám khảo không hợp lệ."))
-    normalise = bool(settings.get("normalise"))
-    trim_min = int(settings.get("trim_min_judges", 3) or 3)
-
-    judged_agg = np.full((n, nind), np.nan)
-    judged_min = np.full((n, nind), np.nan)
-    judged_max = np.full((n, nind), np.nan)
-    judged_n = np.zeros((n, nind))
-    judge_points: dict = {}
-    submitted = (sa.select(Assignment.id.label("aid"), Assignment.entry_id.label("eid"),
-                           Assignment.judge_id.label("jid"))
-                 .join(Entry, Entry.id == Assignment.entry_id)
-                 .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted")
-                 .subquery())
-    col_lookup = np.full(max(info.col_of) + 1 if info.col_of else 1, -1, dtype=np.int64)
-    for nid, j in info.col_of.items():
-        col_lookup[nid] = j
-
-    sql_agg = not (method == "median" or normalise)
-    need_minmax = (method == "trimmed_mean" or bool(settings.get("show_intervals"))
-                   or settings.get("disagreement_threshold") is not None)
-    agg = None
-    if not sql_agg:
-        # Row by row over the judged scores only (median / z-scores are not plain SQL).
-        raw = db.session.execute(
-            sa.select(submitted.c.eid, JudgeScore.indicator_id, submitted.c.jid, JudgeScore.points)
-            .join(submitted, submitted.c.aid == JudgeScore.assignment_id)).all()
-        if normalise:
-            # Penalty points are deductions (≤ 0): z-scores are for the judges' marks only, so
-            # penalties keep their raw value (as the council page does).
-            mp, rules = info.compiled.max_points, info.compiled.rules
-            rows = [r for r in raw if r[1] in info.col_of and r[0] in row_of_entry]
-            penalty = [r for r in rows if rules[info.col_of[r[1]]].kind == "penalty"]
-            scores = [EngineJudgeScore(jid, (eid, iid), float(p), float(mp[info.col_of[iid]]))
-                      for eid, iid, jid, p in rows if rules[info.col_of[iid]].kind != "penalty"]
-            normed = zscore_normalise(scores)
-            raw = [(s.item_id[0], s.item_id[1], s.judge_id, s.points) for s in normed] + penalty
-        for eid, iid, jid, p in raw:
-            if iid in info.col_of and eid in row_of_entry:
-                judge_points.setdefault((row_of_entry[eid], info.col_of[iid]), []).append((jid, float(p)))
-        for (i, j), lst in judge_points.items():
-            pts = [p for _j, p in lst]
-            judged_agg[i, j] = engine_aggregate(pts, method, trim_min)
-            judged_min[i, j], judged_max[i, j], judged_n[i, j] = min(pts), max(pts), len(pts)
-    else:
-        # Σ / count (and min / max when something needs them) per (entry, indicator), in SQL.
-        # (Running it on a second connection in parallel with the value scan was measured
-        # slower on this 2-core machine with SQLite: both queries slowed down ~2×.)
-        agg = _fetch(
-            sa.select(submitted.c.eid, JudgeScore.indicator_id, sa.func.count(), sa.func.sum(JudgeScore.points),
-                      *((sa.func.min(JudgeScore.points), sa.func.max(JudgeScore.points)) if need_minmax else ()))
-            .join(submitted, submitted.c.aid == JudgeScore.assignment_id)
-            .group_by(submitted.c.eid, JudgeScore.indicator_id))
-
-    # Columns whose points may come from judges (judged/manual rules, and any column with a
-    # judge's score) are left out of the per-node sums; their stored values are read only
-    # where an entry has no judges' score on them. Every other stored point is summed per
-    # (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts the
-    # rows that need Python (not applicable / saved without points).
-    ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
-
-    def value_sums(cols: set) -> list[tuple]:
-        ids = [info.ind_ids[j] for j in sorted(cols)]
-        return _fetch(
-            sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id,
-                      sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
-                      sa.func.sum(sa.case((ok, 0), else_=1)))
-            .join(Entry, Entry.id == IndicatorValue.entry_id)
-            .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
-            .where(Entry.campaign_id == campaign_id,
-                   *((IndicatorValue.indicator_id.not_in(ids),) if ids else ()))
-            .group_by(IndicatorValue.entry_id, IndicatorNode.parent_id))
-
-    if agg:
-        a = _as_array(agg, 6 if need_minmax else 4)
-        keep = np.isin(a[:, 0].astype(np.int64), ent_sorted) & (a[:, 1].astype(np.int64) < len(col_lookup))
-        a = a[keep]
-        cols = col_lookup[a[:, 1].astype(np.int64)]
-        a, cols = a[cols >= 0], cols[cols >= 0]
-        rows = rows_for(a[:, 0].astype(np.int64))
-        cnt, tot = a[:, 2], a[:, 3]
-        if method == "trimmed_mean":
-            lo, hi = a[:, 4], a[:, 5]
-            trim = cnt >= max(trim_min, 3)
-            val = np.where(trim, (tot - lo - hi) / np.where(trim, cnt - 2, 1), tot / cnt)
-        else:
-            val = tot / cnt
-        judged_agg[rows, cols] = np.round(val, 4)
-        judged_n[rows, cols] = cnt
-        if need_minmax:
-            judged_min[rows, cols], judged_max[rows, cols] = a[:, 4], a[:, 5]
-    row_cols = set(info.row_cols) | set(np.nonzero(judged_n.any(axis=0))[0].tolist())
-    sums = value_sums(row_cols)
-    judged_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
-
-    node_sums: dict[str, np.ndarray] = {}
-    nodes = info.fw.indicators()
-    row_points = np.zeros((n, nind))
-    special_entries: list[int] = []
-    # Row-read columns nobody judged in this campaign (e.g. manual points): read them per column.
-    if sums:
-        s = _as_array(sums, 4)
-        s = s[np.isin(s[:, 0].astype(np.int64), ent_sorted)]
-        rows = rows_for(s[:, 0].astype(np.int64))
-        keys = s[:, 1].astype(np.int64)
-        for pid in np.unique(keys):
-            code = info.node_code.get(int(pid))
-            if code is None:
-                continue
-            m = keys == pid
-            arr = node_sums.setdefault(code, np.zeros(n))
-            np.add.at(arr, rows[m], s[m, 2])
-        special_entries = sorted(set(s[s[:, 3] > 0, 0].astype(np.int64).tolist()))
-    def read_row_values(*where) -> None:
-        """Stored values of row-read columns (rule points; Python for n/a or point-less rows)."""
-        for eid, iid, pts_db, is_na_flag, vnum, vtext in _fetch(
-                sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
-                          IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
-                .where(*where)):
-            j, i = info.col_of.get(iid), row_of_entry.get(eid)
-            if j is None or i is None:
-                continue
-            if is_na_flag or pts_db is None:
-                node = nodes[j]
-                pts_db = indicator_points(node, _raw_value(node, vnum, vtext, bool(is_na_flag))).points
-            row_points[i, j] = float(pts_db)
-
-    # Row-read columns nobody judged in this campaign (e.g. manual points): read per column.
-    unjudged = [info.ind_ids[j] for j in sorted(row_cols - judged_cols)]
-    if unjudged:
-        read_row_values(IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id)),
-                        IndicatorValue.indicator_id.in_(unjudged))
-    # Entries that some judged column's judges left unscored: read their row-read values.
-    jc = sorted(judged_cols)
-    if jc:
-        lacking = np.nonzero((judged_n[:, jc] == 0).any(axis=1) & (ent_arr >= 0))[0]
-        fallback_entries = sorted(int(ent_arr[i]) for i in lacking)
-        row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
-        for k in range(0, len(fallback_entries), 500):
-            read_row_values(IndicatorValue.entry_id.in_(fallback_entries[k:k + 500]),
-                            IndicatorValue.indicator_id.in_(row_ids))
-    special = []
-    for k in range(0, len(special_entries), 500):
-        special += _fetch(
-            sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
-                      IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
-            .where(IndicatorValue.entry_id.in_(special_entries[k:k + 500]),
-                   sa.or_(IndicatorValue.is_na.is_(True), IndicatorValue.points.is_(None))))
-    extra_sums: list[tuple[int, int, float]] = []
-    for eid, iid, pts, is_na_flag, vnum, vtext in special:
-        j = info.col_of.get(iid)
-        i = row_of_entry.get(eid)
-        if j is None or i is None:
-            continue
-        node = nodes[j]
-        pts = indicator_points(node, _raw_value(node, vnum, vtext, bool(is_na_flag))).points
-        if j in row_cols:
-            row_points[i, j] = float(pts)
-        else:
-            extra_sums.append((i, j, float(pts)))
-    for i, j, p in extra_sums:
-        arr = node_sums.setdefault(info.parent_code[j], np.zeros(n))
-        arr[i] += p
-    for arr in node_sums.values():
-        np.round(arr, 4, out=arr)
-
-    overrides: dict[int, dict] = {}
-    reasons: dict[int, dict] = {}
-    for eid, target, pts, reason in db.session.execute(
-            sa.select(Override.entry_id, Override.target, Override.points, Override.reason)
-            .join(Entry, Entry.id == Override.entry_id)
-            .where(Entry.campaign_id == campaign_id, Override.active.is_(True))
-            .order_by(Override.id)).all():
-        if eid in row_of_entry:
-            overrides.setdefault(row_of_entry[eid], {})[target] = float(pts)
-            reasons.setdefault(row_of_entry[eid], {})[target] = reason
-
-    inp = Inputs(
-        campaign_id=campaign_id, inputs_version=inputs_version, status=c.status, settings=settings, info=info,
-        unit_ids=unit_ids, entry_ids=entry_ids, levels=[p[2] for p in parts], parents=[p[3] for p in parts],
-        populations=[p[4] for p in parts], clusters=[p[1] for p in parts], unit_codes=[p[5] for p in parts],
-        self_totals=[p[7] for p in parts], first_submitted=[_epoch(p[8]) for p in parts],
-        node_sums=node_sums, row_points=row_points, judged_agg=judged_agg, judged_min=judged_min,
-        judged_max=judged_max, judged_n=judged_n, judge_points=judge_points, overrides=overrides,
-        override_reasons=reasons)
-    inp.digest = _digest(inp)
-    return inp
-
-
-def _digest(inp: Inputs) -> str:
-    h = hashlib.sha256()
-    h.update(inp.info.digest.encode())
-    h.update(json.dumps(inp.settings, sort_keys=True, default=str).encode())
-    h.update(json.dumps([inp.unit_ids.tolist(), inp.entry_ids, inp.levels, inp.parents, inp.populations,
-                         inp.clusters, inp.self_totals, inp.first_submitted], default=str).encode())
-    for code in sorted(inp.node_sums):
-        h.update(code.encode())
-        h.update(np.ascontiguousarray(inp.node_sums[code]).tobytes())
-    for arr in (inp.row_points, inp.judged_agg, inp.judged_min, inp.judged_max, inp.judged_n):
-        h.update(np.ascontiguousarray(arr).tobytes())
-    h.update(json.dumps(sorted((k, sorted(v.items())) for k, v in inp.overrides.items())).encode())
-    return h.hexdigest()
-
-
-# --------------------------------------------------------------------------- computing
-
-def _clamp_round(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    return np.clip(np.round(np.clip(x, lo, hi), 4), lo, hi)
-
-
-def leaf_points(inp: Inputs, judged: np.ndarray | None = None) -> np.ndarray:
-    """Points of row-read columns: judges' aggregate (clamped) where present, else the rule's."""
-    judged = inp.judged_agg if judged is None else judged
-    pts = inp.row_points.copy()
-    comp = inp.info.compiled
-    for j in np.nonzero(~np.isnan(judged).all(axis=0))[0]:
-        mp = float(comp.max_points[j])
-        lo, hi = (-mp, 0.0) if comp.rules[j].kind == "penalty" else (0.0, mp)
-        col = judged[:, j]
-        has = ~np.isnan(col)
-        pts[has, j] = _clamp_round(col[has], lo, hi)
-    return pts
-
-
-def tree_totals(inp: Inputs, pts: np.ndarray) -> tuple[np.ndarray, dict, dict]:
-    """Totals and every node's capped points for all units (same order/rounding as score_entry)."""
-    comp = inp.info.compiled
-    n = pts.shape[0]
-    node_pts: dict[str, np.ndarray] = {}
-    node_raw: dict[str, np.ndarray] = {}
-    for node in comp.nodes:
-        acc = inp.node_sums.get(node.code, np.zeros(n)).copy()
-        for typ, ref in node.children:
-            if typ == "i":
-                acc = acc + pts[:, ref]  # zero outside row-read columns (those are in node_sums)
-            else:
-                acc = acc + node_pts[ref]
-        raw = np.round(acc, 4)
-        lo, hi = (-node.cap, 0.0) if node.kind == "penalty" else (0.0, node.cap)
-        node_raw[node.code] = raw
-        node_pts[node.code] = _clamp_round(raw, lo, hi)
-    sums = {k: np.zeros(n) for k in ("regular", "bonus", "penalty")}
-    for code, kind in comp.groups:
-        sums[kind] = sums[kind] + node_pts[code]
-    regular = _clamp_round(np.round(sums["regular"], 4), -np.inf, comp.scale)
-    bonus, penalty = np.round(sums["bonus"], 4), np.round(sums["penalty"], 4)
-    raw_total = np.round(regular + bonus + penalty, 4)
-    total = _clamp_round(raw_total, 0.0, comp.scale + comp.bonus_cap_total)
-    parts = {"regular": regular, "bonus": bonus, "penalty": penalty, "raw_total": raw_total,
-             "regular_raw": np.round(sums["regular"], 4)}
-    return total, node_pts, {"node_raw": node_raw, **parts}
-
-
-@dataclass
-class Computation:
-    inputs: Inputs
-    rows: list[dict] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-def _override_score(inp: Inputs, i: int, pts: np.ndarray):
-    """Exact score_entry for an entry with council overrides (rare; read its values directly)."""
-    info = inp.info
-    eid = inp.entry_ids[i]
-    nodes = info.fw.indicators()
-    values: dict[str, Any] = {}
-    judged: dict[str, float] = {}
-    for iid, pts_db, is_na_flag, vnum, vtext in db.session.execute(
-            sa.select(IndicatorValue.indicator_id, IndicatorValue.points, IndicatorValue.is_na,
-                      IndicatorValue.value_num, IndicatorValue.value_text)
-            .where(IndicatorValue.entry_id == eid)).all():
-        j = info.col_of.get(iid)
-        if j is None:
-            continue
-        node = nodes[j]
-        values[node.code] = _raw_value(node, vnum, vtext, is_na_flag)
-        if not is_na_flag and pts_db is not None:
-            judged[node.code] = float(pts_db)  # stored rule points (already clamped) stand as given
-    for j in range(len(nodes)):
-        if not math.isnan(inp.judged_agg[i, j]):
-            judged[nodes[j].code] = float(inp.judged_agg[i, j])
-    return score_entry(info.fw, values, judged, inp.overrides[i])
-
-
 def _tie_matrix(names: list[str], node_pts: dict, parts: dict, inp: Inputs, n: int) -> np.ndarray:
     """Tie-break values per unit (columns in ``names`` order; higher is better)."""
     cols = []
@@ -586,16 +492,16 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
     info, settings = inp.info, inp.settings
     comp = info.compiled
     n = len(inp.unit_ids)
-    pts = leaf_points(inp)
+    sub = inp.sub
     weights = settings.get("weights") or {}
-    total, node_pts, parts = tree_totals(inp, pts)
+    total, node_pts, parts = tree_totals(info, sub.points)
     if on_progress:
         on_progress(0.6, "totals")
 
     low = high = None
-    if settings.get("show_intervals") and inp.judged_n.any():
-        low, _np, _p = tree_totals(inp, leaf_points(inp, inp.judged_min))
-        high, _np, _p = tree_totals(inp, leaf_points(inp, inp.judged_max))
+    if settings.get("show_intervals") and sub.judged.any():
+        low, _np, _p = tree_totals(info, sub.low)
+        high, _np, _p = tree_totals(info, sub.high)
 
     # Per-unit figures (plain Python lists: the loops below are over units, not ORM objects).
     groups = [g for g, _k in comp.groups]
@@ -614,26 +520,17 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
     # Judges' detail per indicator is served by explain() from the entry's rows; the stored
     # explanation keeps how many indicators were judged and, when normalised (only known to
     # this run), each normalised aggregate.
-    has_judges = ~np.isnan(inp.judged_agg)
-    n_judged = has_judges.sum(axis=1).tolist()
-    codes = comp.codes
-    sources: dict[int, dict] = {}
-    if settings.get("normalise") or settings.get("aggregation") == "median":
-        for i, j in zip(*[x.tolist() for x in np.nonzero(has_judges)]):
-            sources.setdefault(i, {})[codes[j]] = {
-                "agg": float(inp.judged_agg[i, j]), "points": float(pts[i, j]), "n": int(inp.judged_n[i, j]),
-                "judges": [[str(jid), p] for jid, p in sorted(inp.judge_points.get((i, j), []), key=str)]}
+    n_judged = sub.judged.sum(axis=1).astype(int).tolist()
     threshold = settings.get("disagreement_threshold")
     if threshold is not None:
-        spread = np.where(has_judges, inp.judged_max - inp.judged_min, 0.0)
-        flagged_rows = (spread > float(threshold)).any(axis=1).tolist()
+        flagged_rows = (sub.spread > float(threshold)).any(axis=1).tolist()
     else:
         flagged_rows = [False] * n
 
     # Council overrides: exact per-entry path.
     override_expl: dict[int, dict] = {}
     for i in inp.overrides:
-        es = _override_score(inp, i, pts)
+        es = _override_score(inp, i)
         totals[i] = es.total
         regular[i], bonus[i], penalty[i] = es.regular_total, es.bonus_total, es.penalty_total
         for g in groups:
@@ -727,7 +624,7 @@ def compute(inp: Inputs, on_progress=None) -> Computation:
             "aggregation": {"method": method, "normalise": bool(settings.get("normalise")),
                             "trim_min_judges": settings.get("trim_min_judges", 3)},
             "judged_indicators": n_judged[i],
-            "judged": sources.get(i),
+            "judged": inp.sources.get(i),
             "overrides": override_expl.get(i),
             "rollup": rollups.get(i),
             "rank": {"rank": rk_a[i], "tied": tied_a[i], "decided_by": names_of[deep_a[i]],
@@ -799,8 +696,9 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
                 db.session.rollback()
                 _clear_progress(campaign_id)
                 return {"campaign_id": campaign_id, "status": "fresh", "version": c.computed_version}
+            from_raw = force or c.ledger_stale or not ledger.usable(c.settings or {})
             force = force or run is None
-            inp = load_inputs(campaign_id)
+            inp = load_inputs(campaign_id, from_raw=from_raw)
             same = run is not None and run.status == "done" and run.inputs_digest == inp.digest
             db.session.rollback()  # end the read transaction before the long part
         t_read = time.perf_counter()
@@ -824,7 +722,8 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
         raise
     _clear_progress(campaign_id)
     return {"campaign_id": campaign_id, "status": status, "version": inp.inputs_version,
-            "units": len(result.rows) if result.rows is not None else None, "digest": inp.digest, "seconds": round(time.perf_counter() - t0, 4),
+            "units": len(result.rows) if result.rows is not None else None, "digest": inp.digest,
+            "inputs": "raw" if inp.from_raw else "ledger", "seconds": round(time.perf_counter() - t0, 4),
             "phases": {"read": round(t_read - t0, 4), "compute": round(t_compute - t_delay, 4),
                        "write": round(t_write - t_compute, 4)}}
 
@@ -847,6 +746,13 @@ def _write_provisional(inp: Inputs, rows: list[dict], *, force: bool) -> str:
     if claimed.rowcount == 0:
         db.session.rollback()
         return "discarded"
+    if inp.from_raw and ledger.usable(inp.settings):
+        # Rebuild the ledger from what was read, unless a change landed since (its entries'
+        # rows would be overwritten with older figures): then the flag stays and a later
+        # full recompute rebuilds it.
+        current = db.session.scalar(sa.select(Campaign.inputs_version).where(Campaign.id == cid))
+        if current == v:
+            ledger.replace_all(cid, inp.info, inp.entry_ids, inp.sub)
     now = utcnow()
     run = provisional_run(cid)
     if run is None:
@@ -1043,7 +949,7 @@ def explain(run_id: int, unit_id: int) -> dict:
             .where(IndicatorValue.entry_id == row.entry_id)).all():
         j = info.col_of.get(iid)
         if j is not None:
-            values[nodes[j].code] = _raw_value(nodes[j], vnum, vtext, is_na_flag)
+            values[nodes[j].code] = raw_value(nodes[j], vnum, vtext, is_na_flag)
     judges: dict[str, list] = {}
     for iid, jid, pts in db.session.execute(
             sa.select(JudgeScore.indicator_id, Assignment.judge_id, JudgeScore.points)

@@ -244,7 +244,7 @@ def _mark_campaigns_stale_for_cluster(cluster_id: int) -> None:
     ids = db.session.scalars(sa.select(CampaignUnit.campaign_id).where(CampaignUnit.cluster_id == cluster_id)
                              .distinct()).all()
     for cid in ids:
-        mark_stale(cid)
+        mark_stale(cid, entries=())  # ranking clusters: no entry's points change
 
 
 # --------------------------------------------------------------------------- GSO import

@@ -1,0 +1,81 @@
+"""A framework version parsed, compiled and mapped to its database node ids, once per process.
+
+The recompute and the ledger both turn rows keyed by ``IndicatorNode.id`` into matrix
+columns; parsing the YAML-sized document for every change would dominate a one-entry refresh.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from scoring.framework import Framework as EngineFramework
+from scoring.framework import parse_framework
+from scoring.vector import CompiledRules, compile_rules
+
+from ..extensions import db
+from ..models import FrameworkVersion, IndicatorNode
+from .errors import NotFound
+
+ROW_KINDS = ("judged", "manual")  # indicators whose points may come from judges
+
+
+@dataclass(frozen=True)
+class FrameworkInfo:
+    version_id: int
+    digest: str
+    fw: EngineFramework
+    compiled: CompiledRules
+    ind_ids: tuple[int, ...]  # IndicatorNode.id per compiled column
+    col_of: dict  # IndicatorNode.id -> column
+    node_code: dict  # IndicatorNode.id -> code (all nodes)
+    row_cols: frozenset  # columns whose points judges may give (judged / manual rules)
+    group_max: dict  # top-level group code -> max_points
+    group_floors: dict  # top-level group code -> floor_pct
+    # Ledger layout: the nodes that hold indicators directly, one subtotal column each.
+    leaf_parents: tuple[str, ...]  # node codes, in compiled (post-order) order
+    leaf_parent_ids: tuple[int, ...]  # their IndicatorNode ids
+    col_parent: np.ndarray  # indicator column -> ledger column
+
+    @property
+    def ledger_col_of(self) -> dict:
+        """IndicatorNode.id of a leaf parent -> ledger column."""
+        return {nid: k for k, nid in enumerate(self.leaf_parent_ids)}
+
+
+# (database url, version id, document digest) -> parsed and compiled framework.
+_CACHE: dict[tuple, FrameworkInfo] = {}
+
+
+def framework_info(version_id: int) -> FrameworkInfo:
+    digest = db.session.scalar(sa.select(FrameworkVersion.digest).where(FrameworkVersion.id == version_id))
+    if digest is None:
+        raise NotFound(_("Không tìm thấy bảng chấm điểm."))
+    key = (str(db.engine.url), version_id, digest)
+    info = _CACHE.get(key)
+    if info is not None:
+        return info
+    version = db.session.get(FrameworkVersion, version_id)
+    fw = parse_framework(version.document)
+    compiled = compile_rules(fw)
+    rows = db.session.execute(sa.select(IndicatorNode.id, IndicatorNode.code, IndicatorNode.parent_id)
+                              .where(IndicatorNode.framework_version_id == version_id)).all()
+    by_code = {code: nid for nid, code, _p in rows}
+    node_code = {nid: code for nid, code, _p in rows}
+    parent_of = {code: node_code.get(p) for _n, code, p in rows}
+    ind_ids = tuple(by_code[c] for c in compiled.codes)
+    leaf_parents = tuple(n.code for n in compiled.nodes if any(t == "i" for t, _r in n.children))
+    k_of = {code: k for k, code in enumerate(leaf_parents)}
+    info = FrameworkInfo(
+        version_id=version_id, digest=version.digest, fw=fw, compiled=compiled, ind_ids=ind_ids,
+        col_of={nid: j for j, nid in enumerate(ind_ids)}, node_code=node_code,
+        row_cols=frozenset(j for j, r in enumerate(compiled.rules) if r.kind in ROW_KINDS),
+        group_max={g.code: g.max_points for g in fw.groups},
+        group_floors={g.code: g.floor_pct for g in fw.groups if g.floor_pct is not None},
+        leaf_parents=leaf_parents, leaf_parent_ids=tuple(by_code[c] for c in leaf_parents),
+        col_parent=np.array([k_of[parent_of[c]] for c in compiled.codes], dtype=np.int64),
+    )
+    _CACHE[key] = info
+    return info

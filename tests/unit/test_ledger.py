@@ -1,0 +1,160 @@
+"""The recompute's ledger (per-entry, per-node subtotals) stays equal to a rebuild from raw rows.
+
+Changes tried: values re-saved (incl. not applicable and blanks), a judge's new or changed
+scores, a submitted score reopened to draft, an assignment removed, a council override;
+aggregation by mean, trimmed mean and median; score intervals and disagreement flags on.
+"""
+from __future__ import annotations
+
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, ScoreRun, UnitResult
+from campaign.services import recompute
+from campaign.services import campaigns as campaign_service
+from campaign.services.freshness import mark_stale
+from scoring.framework import parse_framework
+from tests.admin_helpers import request_ctx  # noqa: F401 - fixture
+from tests.results_helpers import judge, override, random_campaign, random_value, save_values
+
+SETTINGS = {"trim_min_judges": 3, "show_intervals": True, "disagreement_threshold": 4,
+            "bands": [{"code": "A", "min_total": 60}, {"code": "B", "min_total": 30}]}
+
+
+def _results() -> list[tuple]:
+    return [(r.unit_id, r.total, r.own_total, r.rank, r.rank_in_cluster, r.tied, r.band, r.group_scores,
+             r.interval_low, r.interval_high, r.flagged, r.explanation)
+            for r in db.session.scalars(sa.select(UnitResult).join(ScoreRun)
+                                        .where(ScoreRun.kind == "provisional").order_by(UnitResult.unit_id))]
+
+
+def _ledger(cid: int) -> list[tuple]:
+    return [tuple(r) for r in db.session.execute(
+        sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, EntryNodeScore.points, EntryNodeScore.points_low,
+                  EntryNodeScore.points_high, EntryNodeScore.judged, EntryNodeScore.spread)
+        .where(EntryNodeScore.campaign_id == cid).order_by(EntryNodeScore.entry_id, EntryNodeScore.node_id))]
+
+
+def _from_scratch(cid: int) -> dict:
+    recompute._LAST_ROWS.clear()
+    db.session.execute(sa.delete(UnitResult))
+    db.session.execute(sa.delete(ScoreRun))
+    db.session.execute(sa.delete(EntryNodeScore))
+    db.session.commit()
+    return recompute.recompute_provisional(cid, force=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("method", ["mean", "trimmed_mean", "median"])
+def test_changes_through_the_ledger_equal_a_rebuild_from_raw_rows(app, factory, seed, method):
+    rng = random.Random(seed * 104729)
+    c, doc, data = random_campaign(factory, rng, n_units=18, judges=4, settings={"aggregation": method, **SETTINGS})
+    cid = c.id
+    first = recompute.recompute_provisional(cid)
+    assert first["inputs"] == "raw"  # a new campaign's ledger is built by its first recompute
+    assert not db.session.get(Campaign, cid).ledger_stale
+    fw = parse_framework(doc)
+    judges = [factory.user("judge") for _ in range(2)]
+    for step in range(8):
+        eid = rng.choice(list(data))
+        entry = db.session.get(Entry, eid)
+        kind = step % 4
+        if kind == 0:
+            picks = rng.sample(fw.indicators(), 4)
+            save_values(entry, doc, {n.code: random_value(n, rng) for n in picks})
+        elif kind == 1:
+            judge(entry, rng.choice(judges), {"II.2": float(rng.choice([0, 9, 14, 20, 25])),
+                                              "II.3": float(rng.randint(0, 12)), "P.1": -4.0})
+        elif kind == 2:
+            a = db.session.scalar(sa.select(Assignment).where(Assignment.entry_id == eid,
+                                                              Assignment.status == "submitted").limit(1))
+            if a is None:
+                judge(entry, rng.choice(judges), {"II.2": 12.0})
+            elif step % 8 == 2:
+                a.status = "draft"  # reopened
+            else:
+                db.session.delete(a)  # unassigned, scores and all
+        else:
+            override(entry, rng.choice(["I.2", "II", "TOTAL"]), float(rng.randint(0, 40)))
+            mark_stale(cid, entries=())
+            db.session.commit()
+            assert recompute.recompute_provisional(cid)["inputs"] == "ledger"
+            continue
+        mark_stale(cid, entries=[eid])
+        db.session.commit()
+        res = recompute.recompute_provisional(cid)
+        assert res["inputs"] == "ledger", res
+    through_ledger, ledger_rows = _results(), _ledger(cid)
+    assert any(r[8] is not None for r in through_ledger)  # intervals were really computed
+    rebuilt = _from_scratch(cid)
+    assert rebuilt["inputs"] == "raw"
+    assert _ledger(cid) == ledger_rows
+    assert _results() == through_ledger
+
+
+def test_a_change_naming_no_entries_rebuilds_the_ledger(app, factory):
+    c, doc, data = random_campaign(factory, random.Random(8), n_units=6)
+    recompute.recompute_provisional(c.id)
+    mark_stale(c.id)  # e.g. the framework changed
+    db.session.commit()
+    assert db.session.get(Campaign, c.id).ledger_stale
+    assert recompute.recompute_provisional(c.id)["inputs"] == "raw"
+    db.session.expire_all()
+    assert not db.session.get(Campaign, c.id).ledger_stale
+
+
+@pytest.mark.usefixtures("request_ctx")
+def test_aggregation_setting_change_rebuilds_ranking_setting_change_does_not(app, factory):
+    c, doc, data = random_campaign(factory, random.Random(9), n_units=6,
+                                   settings={**campaign_service.default_settings(), "aggregation": "mean"})
+    recompute.recompute_provisional(c.id)
+    campaign_service.update_campaign(c.id, {"settings": {"tie_breaks": ["fewer_penalty"]}})
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).is_stale and not db.session.get(Campaign, c.id).ledger_stale
+    assert recompute.recompute_provisional(c.id)["inputs"] == "ledger"
+    campaign_service.update_campaign(c.id, {"settings": {"aggregation": "median"}})
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).ledger_stale
+    assert recompute.recompute_provisional(c.id)["inputs"] == "raw"
+
+
+def test_normalised_judging_always_reads_raw_rows(app, factory):
+    c, doc, data = random_campaign(factory, random.Random(10), n_units=6, settings={"normalise": True})
+    assert recompute.recompute_provisional(c.id)["inputs"] == "raw"
+    assert db.session.get(Campaign, c.id).ledger_stale  # z-scores cannot be kept per entry
+    eid = next(iter(data))
+    judge(db.session.get(Entry, eid), factory.user("judge"), {"II.2": 3.0})
+    mark_stale(c.id, entries=[eid])
+    db.session.commit()
+    assert recompute.recompute_provisional(c.id)["inputs"] == "raw"
+
+
+def test_a_change_during_a_rebuild_keeps_the_ledger_marked_for_rebuild(app, factory, monkeypatch):
+    """A rebuild read before a change must not overwrite the changed entry's fresher rows."""
+    c, doc, data = random_campaign(factory, random.Random(12), n_units=6, overrides=False)
+    cid = c.id
+    mark_stale(cid)
+    db.session.commit()
+    eid = next(iter(data))
+    real_compute = recompute.compute
+
+    def compute_then_change(inp, on_progress=None):
+        out = real_compute(inp, on_progress)
+        save_values(db.session.get(Entry, eid), doc, {"B.1": 0.0 if data[eid][0].get("B.1") else 2.0})
+        mark_stale(cid, entries=[eid])
+        db.session.commit()
+        return out
+
+    monkeypatch.setattr(recompute, "compute", compute_then_change)
+    assert recompute.recompute_provisional(cid)["inputs"] == "raw"
+    monkeypatch.setattr(recompute, "compute", real_compute)
+    db.session.expire_all()
+    assert db.session.get(Campaign, cid).ledger_stale and db.session.get(Campaign, cid).is_stale
+    res = recompute.recompute_provisional(cid)
+    assert res["inputs"] == "raw" and res["status"] == "written"
+    final = _results()
+    assert _from_scratch(cid)["inputs"] == "raw"
+    assert _results() == final
