@@ -59,6 +59,16 @@ class Subtotals:
         return self.points, self.low, self.high, self.judged, self.spread
 
 
+def used_figures(settings: dict) -> tuple[str, ...]:
+    """The Subtotals fields these settings use (the others need not be read or hashed)."""
+    out = ("points", "judged")
+    if settings.get("show_intervals"):
+        out += ("low", "high")
+    if settings.get("disagreement_threshold") is not None:
+        out += ("spread",)
+    return out
+
+
 def usable(settings: dict) -> bool:
     """Whether per-entry rows can be kept current under these settings."""
     return not settings.get("normalise")
@@ -214,22 +224,26 @@ def replace_all(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Sub
     db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(ledger_stale=False))
 
 
-def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for) -> Subtotals:
-    """The campaign's ledger as matrices; ``rows_for`` maps entry ids to unit rows (-1: none)."""
-    k = len(info.leaf_parents)
-    out = Subtotals.zeros(n, k)
-    data = fetch(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, EntryNodeScore.points,
-                           EntryNodeScore.points_low, EntryNodeScore.points_high, EntryNodeScore.judged,
-                           EntryNodeScore.spread)
+_COLUMN_OF = {"points": EntryNodeScore.points, "low": EntryNodeScore.points_low, "high": EntryNodeScore.points_high,
+              "judged": EntryNodeScore.judged, "spread": EntryNodeScore.spread}
+
+
+def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for, figures: tuple[str, ...]) -> Subtotals:
+    """The campaign's ledger as matrices (only ``figures``; the rest stay zero).
+
+    ``rows_for`` maps entry ids to unit rows (-1: not a participant).
+    """
+    out = Subtotals.zeros(n, len(info.leaf_parents))
+    data = fetch(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, *(_COLUMN_OF[f] for f in figures))
                  .where(EntryNodeScore.campaign_id == campaign_id))
     if not data:
         return out
-    a = as_matrix(data, 7)
+    a = as_matrix(data, 2 + len(figures))
     r = rows_for(a[:, 0].astype(np.int64))
     cols = index_of(np.array(info.leaf_parent_ids, dtype=np.int64), a[:, 1].astype(np.int64))
     ok = (r >= 0) & (cols >= 0)
-    for target, src in zip(out.arrays(), range(2, 7)):
-        target[r[ok], cols[ok]] = a[ok, src]
+    for src, name in enumerate(figures, start=2):
+        getattr(out, name)[r[ok], cols[ok]] = a[ok, src]
     return out
 
 

@@ -148,7 +148,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
     if from_raw:
         sub, sources = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for)
     else:
-        sub, sources = ledger.read(campaign_id, info, n, rows_for), {}
+        sub, sources = ledger.read(campaign_id, info, n, rows_for, ledger.used_figures(settings)), {}
 
     row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
     overrides: dict[int, dict] = {}
@@ -346,8 +346,8 @@ def _digest(inp: Inputs) -> str:
     h.update(json.dumps(inp.settings, sort_keys=True, default=str).encode())
     h.update(json.dumps([inp.unit_ids.tolist(), inp.entry_ids, inp.levels, inp.parents, inp.populations,
                          inp.clusters, inp.self_totals, inp.first_submitted], default=str).encode())
-    for arr in inp.sub.arrays():
-        h.update(np.ascontiguousarray(arr).tobytes())
+    for name in ledger.used_figures(inp.settings):  # both readers give these; the rest may be unread
+        h.update(np.ascontiguousarray(getattr(inp.sub, name)).tobytes())
     h.update(json.dumps(sorted((k, sorted(v.items())) for k, v in inp.overrides.items())).encode())
     h.update(json.dumps(sorted(inp.sources.items()), sort_keys=True).encode())
     return h.hexdigest()

@@ -28,9 +28,6 @@ def upgrade():
     sa.Column('points_high', sa.Float(), nullable=False),
     sa.Column('judged', sa.Integer(), nullable=False),
     sa.Column('spread', sa.Float(), nullable=False),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ),
-    sa.ForeignKeyConstraint(['entry_id'], ['entry.id'], ),
-    sa.ForeignKeyConstraint(['node_id'], ['indicator_node.id'], ),
     sa.PrimaryKeyConstraint('campaign_id', 'entry_id', 'node_id'),
     sqlite_with_rowid=False
     )

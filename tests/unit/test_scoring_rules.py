@@ -204,3 +204,21 @@ def test_monotone_rules(rule, a, b, mp):
         assert p_lo >= p_hi   # antitone for direction lower
     else:
         assert p_lo <= p_hi   # monotone for direction higher / counts / ascending bands
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.floats(allow_nan=False), st.floats(-1e6, 1e6),
+                 st.integers(-10**9, 10**9).map(lambda k: k / 20000)))  # exact half-way cases
+def test_round_points_is_bit_identical_to_numpy_round(x):
+    """The scalar rounding must equal the vector path's np.round(…, 4), sign of zero included."""
+    import math
+
+    import numpy as np
+
+    from scoring.rules import round_points
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = float(np.round(x, 4))
+    got = round_points(x)
+    assert got == want or (math.isinf(got) and math.isinf(want))
+    assert math.copysign(1.0, got) == math.copysign(1.0, want)
