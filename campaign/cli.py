@@ -47,6 +47,37 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created {role} {username}")
 
+    @app.cli.command("backup")
+    @click.option("--to", "dest", default=None, help="Directory for backups (default: instance/backups).")
+    def backup_command(dest: str | None):
+        """Back up the database and evidence files (consistent while the platform runs)."""
+        from pathlib import Path
+
+        from .services.backup import BackupError, backup
+
+        root = dest or str(Path(app.instance_path) / "backups")
+        try:
+            path = backup(root)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"backup written to {path}")
+
+    @app.cli.command("restore")
+    @click.argument("backup_dir")
+    @click.option("--yes", is_flag=True, help="Confirm: the current database is replaced.")
+    def restore_command(backup_dir: str, yes: bool):
+        """Replace the database and evidence files with a backup (stop web and workers first)."""
+        from .services.backup import BackupError, restore
+
+        if not yes:
+            raise click.UsageError("restoring replaces the current database; stop the platform and add --yes")
+        try:
+            out = restore(backup_dir)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"restored the {out['database']} backup of {out['created_at']} "
+                   f"({sum(out['row_counts'].values())} rows)")
+
     @app.cli.command("load-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has units already.")
     def load_demo(if_empty: bool):
