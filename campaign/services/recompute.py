@@ -903,7 +903,14 @@ def what_if(campaign_id: int, settings_override: dict) -> dict:
                "award_quota_pct", "top_per_cluster"}
     override = {k: v for k, v in (settings_override or {}).items() if k in allowed}
     with read_only_transactions():
-        inp = load_inputs(campaign_id, override)
+        c = db.session.get(Campaign, campaign_id)
+        if c is None:
+            raise NotFound(_("Không tìm thấy phong trào."))
+        # Ranking-only changes (weights, bands, tie-breaks, roll-up) re-rank the ledger's
+        # subtotals; another aggregation or normalisation needs the judges' raw marks.
+        from_raw = (c.ledger_stale or any(k in override for k in ledger.LEDGER_SETTINGS)
+                    or not ledger.usable({**(c.settings or {}), **override}))
+        inp = load_inputs(campaign_id, override, from_raw=from_raw)
         result = compute(inp)
         current = {u: (r, t) for u, r, t in db.session.execute(
             sa.select(UnitResult.unit_id, UnitResult.rank, UnitResult.total)
@@ -920,7 +927,8 @@ def what_if(campaign_id: int, settings_override: dict) -> dict:
                      "change": None if cur_rank is None else cur_rank - r["rank"]})
     rows.sort(key=lambda x: (x["level"], x["rank"], x["unit_id"]))
     return {"campaign_id": campaign_id, "settings": override, "rows": rows,
-            "moved": sum(1 for x in rows if x["change"]), "digest": inp.digest}
+            "moved": sum(1 for x in rows if x["change"]), "digest": inp.digest,
+            "inputs": "raw" if inp.from_raw else "ledger"}
 
 
 def explain(run_id: int, unit_id: int) -> dict:
