@@ -67,7 +67,10 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = env_int("SESSION_HOURS", 12) * 3600
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
-    LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 10)  # failed logins per account per 5 minutes
+    LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 10)  # failed logins per account per address per 5 minutes
+    LOGIN_IP_LIMIT = env_int("LOGIN_IP_LIMIT", 50)  # failed logins per address (all accounts) per 5 minutes
+    LOGIN_ACCOUNT_LIMIT = env_int("LOGIN_ACCOUNT_LIMIT", 100)  # per account (all addresses) per 15 minutes
+    PROXY_HOPS = env_int("PROXY_HOPS", 0)  # reverse proxies in front setting X-Forwarded-For/-Proto
     RECOMPUTE_COALESCE_SECONDS = float(env("RECOMPUTE_COALESCE_SECONDS", "0.5") or 0.5)
     CELERY = {
         "broker_url": redis_url(),
@@ -117,6 +120,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
     LOGIN_RATE_LIMIT = 5
+    LOGIN_IP_LIMIT = 12
+    LOGIN_ACCOUNT_LIMIT = 8
     RECOMPUTE_COALESCE_SECONDS = 0.0
 
 

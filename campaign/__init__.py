@@ -36,6 +36,11 @@ def create_app(config_object: object | str = "config.DevelopmentConfig", **overr
     app.config.update(overrides)
     _ensure_secret_key(app)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:  # client address and scheme from the reverse proxy's headers (login limits, audit)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))

@@ -155,9 +155,10 @@ class Client:
         assert match, f"no csrf_token on {page}"
         return match.group(1)
 
-    def login(self, username: str, password: str = "password-123"):
+    def login(self, username: str, password: str = "password-123", ip: str | None = None):
         token = self.csrf("/login")
-        return self.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        extra = {"environ_base": {"REMOTE_ADDR": ip}} if ip else {}
+        return self.post("/login", data={"username": username, "password": password, "csrf_token": token}, **extra)
 
     def submit(self, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
         """POST a form with a valid CSRF token taken from ``page`` (default: the same URL)."""

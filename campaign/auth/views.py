@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -44,17 +44,22 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         username = form.username.data.strip()
-        if ratelimit.is_limited(username):
+        client = ratelimit.Client(username, request.remote_addr or "-", ratelimit.is_known_device(
+            request.cookies.get(ratelimit.DEVICE_COOKIE), username))
+        refused_by = ratelimit.limited_by(client)
+        if refused_by:
+            audit.record("auth.login_throttled", "user", username, after={"limit": refused_by})
+            db.session.commit()
             flash(_("Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau ít phút."), "danger")
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None or not user.check_password(form.password.data) or not user.active:
-            ratelimit.note_failure(username)
+            ratelimit.note_failure(client)
             audit.record("auth.login_failed", "user", username)
             db.session.commit()
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
             return render_template("auth/login.html", form=form), 401
-        ratelimit.clear(username)
+        ratelimit.clear(client)
         lang = session.get("lang")
         session.clear()  # a fresh session on login (no fixation)
         if lang:
@@ -64,7 +69,12 @@ def login():
         user.last_login_at = utcnow()
         audit.record("auth.login", "user", user.id, actor=user)
         db.session.commit()
-        return redirect(_safe_next(form.next.data))
+        resp = redirect(_safe_next(form.next.data))
+        # This browser may keep signing in to this account during a spread guessing attack.
+        resp.set_cookie(ratelimit.DEVICE_COOKIE, ratelimit.device_token(username), max_age=ratelimit.DEVICE_MAX_AGE,
+                        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        path=url_for("auth.login"))
+        return resp
     return render_template("auth/login.html", form=form)
 
 
