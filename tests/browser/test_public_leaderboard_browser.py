@@ -9,12 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from campaign.services import leaderboard_cache as cache
+from tests.browser.common import ARGS, CHROMIUM
 from tests.public_helpers import BANDS, publish
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,

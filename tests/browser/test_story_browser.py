@@ -18,10 +18,9 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, Entry, Unit, User
+from tests.browser.common import ARGS, CHROMIUM
+from tests.browser.common import login as _login
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 pytestmark = [
@@ -29,38 +28,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
 ]
-
-
-@pytest.fixture
-def demo_server(app):
-    from werkzeug.serving import make_server
-
-    from campaign.demo import load
-
-    from campaign.sqlite import set_read_only
-
-    load()
-    db.session.commit()
-    # The test thread only reads from here on: deferred transactions, so it never holds the
-    # SQLite write lock the server thread needs.
-    token = set_read_only(True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    set_read_only(False)
-    del token
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", username + "-demo")
-    page.click('[data-testid="login-submit"]')
-    page.wait_for_load_state("load")
-    assert page.locator('[data-testid="whoami"]').count() == 1
 
 
 def _typed(node, value) -> str:
