@@ -24,6 +24,20 @@ def set_read_only(flag: bool) -> contextvars.Token:
 
 
 @contextmanager
+def writing_transactions() -> Iterator[None]:
+    """Inside a safe (GET) request, transactions begun here may write: they start IMMEDIATE.
+
+    The caller ends its read transaction first (rollback/commit), so the write happens in
+    a fresh one that waits its turn for the lock instead of failing with "database is locked".
+    """
+    token = _read_only.set(False)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+@contextmanager
 def read_only_transactions() -> Iterator[None]:
     token = _read_only.set(True)
     try:

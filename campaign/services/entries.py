@@ -35,6 +35,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..sqlite import writing_transactions
 from . import audit
 from .errors import Conflict, DomainError, Forbidden, NotFound
 from .freshness import mark_stale
@@ -230,13 +231,21 @@ def open_entry(campaign_id: int, user: User) -> Entry:
         return entry
     if campaign.status not in OPEN_CAMPAIGN or campaign.framework_version_id is None:
         raise DomainError(_("Phong trào chưa mở nhận hồ sơ."))
-    entry = create_entry(campaign, user.unit_id)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:  # created by another tab a moment ago
-        db.session.rollback()
-        entry = db.session.scalar(sa.select(Entry).where(Entry.campaign_id == campaign_id,
-                                                         Entry.unit_id == user.unit_id))
+    # The first visit (a GET) writes: leave the read snapshot and write in a transaction that
+    # queues for SQLite's lock (a deferred one cannot wait and fails under load).
+    db.session.rollback()
+    with writing_transactions():
+        existing = db.session.scalar(sa.select(Entry).where(Entry.campaign_id == campaign_id,
+                                                            Entry.unit_id == user.unit_id))
+        if existing is not None:  # created by another tab meanwhile
+            return existing
+        entry = create_entry(db.session.get(Campaign, campaign_id), user.unit_id)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # created by another tab a moment ago (PostgreSQL)
+            db.session.rollback()
+            entry = db.session.scalar(sa.select(Entry).where(Entry.campaign_id == campaign_id,
+                                                             Entry.unit_id == user.unit_id))
     return entry
 
 

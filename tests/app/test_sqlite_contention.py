@@ -58,3 +58,55 @@ def test_connection_pragmas(tmp_path, pragma, expected):
     configure_sqlite(engine)
     with engine.connect() as conn:
         assert conn.exec_driver_sql(f"PRAGMA {pragma}").scalar() == expected
+
+
+def test_first_visits_create_entries_while_others_write(app, factory):
+    """A GET that creates the officer's entry must queue for the write lock, not fail.
+
+    Found by ``bench.soak``: 20 officers opening their entries at once got 500s ("database
+    is locked") because the GET's deferred read transaction cannot be upgraded to a write.
+    """
+    import threading
+
+    from campaign.extensions import db
+    from campaign.models import AuditLog, Entry
+    from tests.conftest import Client
+
+    if db.engine.url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite's lock upgrade is the subject")
+    district = factory.unit()
+    wards = [factory.unit("ward", parent=district) for _ in range(12)]
+    c = factory.campaign(units=wards)
+    cid = c.id
+    for k, w in enumerate(wards):
+        factory.user("officer", unit=w, username=f"ward{k}")
+    db.session.commit()
+    clients = [Client(app.test_client()) for _ in wards]
+    for k, cl in enumerate(clients):
+        assert cl.login(f"ward{k}").status_code == 302
+    db.session.commit()  # the test thread holds no transaction (no write lock) from here
+    stop, statuses = threading.Event(), []
+
+    def writer():
+        with app.app_context():
+            while not stop.is_set():
+                db.session.add(AuditLog(action="test.noise", object_type="x"))
+                db.session.commit()
+            db.session.remove()
+
+    def visit(cl):
+        with app.app_context():
+            statuses.append(cl.get(f"/unit/campaigns/{cid}/entry").status_code)
+            db.session.remove()
+
+    noise = threading.Thread(target=writer)
+    noise.start()
+    visitors = [threading.Thread(target=visit, args=(cl,)) for cl in clients]
+    for t in visitors:
+        t.start()
+    for t in visitors:
+        t.join(60)
+    stop.set()
+    noise.join(30)
+    assert statuses == [302] * len(wards)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.campaign_id == cid)) == 12
