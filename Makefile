@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PLOTLY := static/vendor/plotly.min.js
 
-.PHONY: run test install install-dev bench bench-recompute bench-freshness bench-leaderboard translations clean
+.PHONY: run test install install-dev bench bench-recompute bench-freshness bench-leaderboard soak translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench-freshness: install-dev
 	$(BIN)/python -m bench.freshness
 bench-leaderboard: install-dev
 	$(BIN)/python -m bench.leaderboard
+# 200 officers for 10 minutes, then a consistency check (not part of `make bench`: it takes 11 min)
+soak: install-dev
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) static/vendor instance/run
