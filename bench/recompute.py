@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import resource
 import statistics
 import tempfile
@@ -85,8 +84,7 @@ def framework_doc(n_ind: int, n_judged: int) -> dict:
 def generate(app, n_units: int, n_ind: int, n_judged: int, n_judges: int, seed: int = 1) -> int:
     """Bulk-insert the synthetic campaign with executemany; return the campaign id."""
     from campaign.extensions import db
-    from campaign.models import (Assignment, Campaign, CampaignUnit, Cluster, Entry, IndicatorValue,
-                                 JudgeScore, Unit, User)
+    from campaign.models import Campaign, CampaignUnit, Cluster, Entry, Unit, User
     from campaign.services.frameworks import install_version
     from scoring.framework import parse_framework
     from scoring.vector import compile_rules, points_matrix
@@ -119,7 +117,7 @@ def generate(app, n_units: int, n_ind: int, n_judged: int, n_judges: int, seed: 
 
         conn = db.session.connection()
         base = 1_000_000
-        units, parents = [], []
+        units = []
         for i in range(n_units):
             uid = base + i
             if i < n_districts:
@@ -226,7 +224,7 @@ def baseline(app, cid: int) -> float:
         return dt
 
 
-def touch_one_value(app, cid: int, k: int) -> None:
+def touch_one_value(app, cid: int) -> None:
     """Change one value's points the way the entry form does (value + mark_stale for its entry),
     so the next recompute really rewrites rows."""
     from campaign.extensions import db
@@ -239,8 +237,8 @@ def touch_one_value(app, cid: int, k: int) -> None:
             "WHERE e.campaign_id = :c AND v.indicator_id NOT IN (SELECT s.indicator_id FROM judge_score s "
             "WHERE s.assignment_id = (SELECT MIN(a.id) FROM assignment a WHERE a.entry_id = v.entry_id)) "
             "ORDER BY v.id LIMIT 1"), {"c": cid}).one()
-        db.session.execute(sa.text("UPDATE indicator_value SET points = :p WHERE id = :v"),
-                           {"p": float(k % 3), "v": vid})
+        db.session.execute(sa.text("UPDATE indicator_value SET points = CASE WHEN points >= 1 THEN points - 1 "
+                                   "ELSE points + 1 END WHERE id = :v"), {"v": vid})  # always a real change
         mark_stale(cid, entries=[eid])
         db.session.commit()
 
@@ -299,7 +297,7 @@ def main(argv=None) -> None:
     print(f"  forced rebuild from raw rows: {' '.join(f'{x:.3f}' for x in rebuild)} s", flush=True)
     rec, base = [], []
     for k in range(args.repeat):
-        touch_one_value(app, cid, k)
+        touch_one_value(app, cid)
         with app.app_context():
             t = time.perf_counter()
             res = recompute.recompute_provisional(cid)

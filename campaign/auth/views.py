@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 
 from ..access import ANY_USER, PUBLIC, allow
 from ..extensions import csrf, db, login_manager

@@ -325,7 +325,6 @@ def warm(run_id: int | None = None) -> dict:
     Never raises (a publish must not fail because the cache is down); returns what it did.
     """
     from ..public import pages
-    from . import leaderboard as lb
 
     done = {"gen": None, "built": []}
     try:

@@ -121,9 +121,8 @@ def subtotals(info: FrameworkInfo, base: np.ndarray | None, eff: np.ndarray, low
 
 @dataclass
 class EntryColumns:
-    """Per-indicator figures of some entries (rows in ``entry_ids`` order)."""
+    """Per-indicator figures of some entries (rows in the order the entries were given)."""
 
-    entry_ids: list[int]
     eff: np.ndarray
     low: np.ndarray
     high: np.ndarray
@@ -156,7 +155,7 @@ def entry_columns(info: FrameworkInfo, settings: dict, entry_ids: list[int]) -> 
             j = info.col_of.get(iid)
             if j is not None:
                 marks.setdefault((row_of[eid], j), []).append(float(pts))
-    out = EntryColumns(list(entry_ids), rule.copy(), rule.copy(), rule.copy(), np.zeros((m, nind), dtype=bool),
+    out = EntryColumns(rule.copy(), rule.copy(), rule.copy(), np.zeros((m, nind), dtype=bool),
                        np.zeros((m, nind)), np.full((m, nind), np.nan))
     method = settings.get("aggregation", "mean")
     trim_min = int(settings.get("trim_min_judges", 3) or 3)
