@@ -13,49 +13,16 @@ import sqlalchemy as sa
 
 from campaign.devserver import free_port, start_redis
 from campaign.extensions import db
-from campaign.models import Campaign, IndicatorValue, ScoreRun, UnitResult
+from campaign.models import IndicatorValue, ScoreRun, UnitResult
 from campaign.services import recompute
 from campaign.services.freshness import mark_stale
 from tests.conftest import make_app
 from tests.results_helpers import judge, random_campaign, save_values
 
 from .procs import env_for, start_beat, start_worker, wait_until
+from .results import clean_rows, is_fresh, provisional_rows
 
 pytestmark = pytest.mark.celery
-
-
-def _rows(campaign_id: int) -> list[tuple]:
-    # End any transaction first: on SQLite every test-side transaction is BEGIN IMMEDIATE and
-    # would hold the write lock the worker needs (and a reader would keep an old snapshot).
-    db.session.rollback()
-    run = recompute.provisional_run(campaign_id)
-    if run is None:
-        db.session.rollback()
-        return []
-    out = [(r.unit_id, r.entry_id, r.total, r.own_total, r.rank, r.rank_in_cluster, r.tied, r.band,
-             json.dumps(r.group_scores, sort_keys=True), json.dumps(r.explanation, sort_keys=True))
-            for r in db.session.scalars(sa.select(UnitResult).where(UnitResult.run_id == run.id)
-                                        .order_by(UnitResult.unit_id))]
-    db.session.rollback()
-    return out
-
-
-def _clean_rows(campaign_id: int) -> list[tuple]:
-    """What a clean recompute from scratch gives (run deleted, computed again in-process)."""
-    run = recompute.provisional_run(campaign_id)
-    db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id))
-    db.session.execute(sa.delete(ScoreRun).where(ScoreRun.id == run.id))
-    db.session.commit()
-    recompute.recompute_provisional(campaign_id, force=True)
-    return _rows(campaign_id)
-
-
-def _fresh(campaign_id: int) -> bool:
-    db.session.rollback()
-    c = db.session.get(Campaign, campaign_id)
-    fresh = not c.is_stale and c.stale_since is None
-    db.session.rollback()
-    return fresh
 
 
 def _results(**where) -> dict:
@@ -85,20 +52,20 @@ def test_judge_score_change_reaches_provisional_result_through_a_real_worker(app
     judge(entry, judges[1], {"II.3": 0.0})
     mark_stale(c.id)
     db.session.commit()
-    assert wait_until(lambda: _fresh(c.id), 20), "worker did not recompute"
+    assert wait_until(lambda: is_fresh(c.id), 20), "worker did not recompute"
     low = _results()[entry_id]
     judge(entry, judges[0], {"II.3": 10.0})
     judge(entry, judges[1], {"II.3": 10.0})
     mark_stale(c.id)
     db.session.commit()
     t0 = time.monotonic()
-    assert wait_until(lambda: _fresh(c.id), 20), "worker did not recompute"
+    assert wait_until(lambda: is_fresh(c.id), 20), "worker did not recompute"
     elapsed = time.monotonic() - t0
     high = _results()[entry_id]
     # II.3 went from 0 to 10 points; group II is capped at 50, so the total moves by ≤ 10.
     assert 0 < high - low <= 10.0
     assert elapsed < 5
-    assert _rows(c.id) == _clean_rows(c.id)
+    assert provisional_rows(c.id) == clean_rows(c.id)
 
 
 def test_sigkill_worker_mid_recompute_converges_and_keeps_previous_result(app, factory, redis_url, tmp_path):
@@ -106,7 +73,7 @@ def test_sigkill_worker_mid_recompute_converges_and_keeps_previous_result(app, f
     c, doc, data = random_campaign(factory, rng, n_units=20)
     cid = c.id
     recompute.recompute_provisional(cid)
-    previous = _rows(cid)
+    previous = provisional_rows(cid)
     # Change inputs: one unit's values.
     from campaign.models import Entry
 
@@ -126,20 +93,20 @@ def test_sigkill_worker_mid_recompute_converges_and_keeps_previous_result(app, f
         worker.kill()  # SIGKILL of the whole worker (solo pool) in the middle of the recompute
         killed_at = time.monotonic()
         # The previous result is intact and the campaign is still stale.
-        assert _rows(cid) == previous
-        assert not _fresh(cid)
+        assert provisional_rows(cid) == previous
+        assert not is_fresh(cid)
         # Restart (no artificial delay now) with the beat sweep; converge within 60 s.
         env2 = env_for(app, redis_url, tmp_path, THIDUA_TEST_RECOMPUTE_DELAY="0")
         restarted = start_worker(env2, tmp_path, "restarted")
         beat = start_beat(env2, tmp_path)
-        assert wait_until(lambda: _fresh(cid), 60, 0.25), restarted.log.read_text()[-3000:]
+        assert wait_until(lambda: is_fresh(cid), 60, 0.25), restarted.log.read_text()[-3000:]
         converged_after = time.monotonic() - killed_at
-        got = _rows(cid)
+        got = provisional_rows(cid)
         assert got != previous
         beat.stop()
         restarted.stop()
         beat = restarted = None
-        assert got == _clean_rows(cid)
+        assert got == clean_rows(cid)
         print(f"converged {converged_after:.1f} s after SIGKILL")
     finally:
         for p in (worker, restarted, beat):
@@ -174,7 +141,7 @@ def test_redis_down_user_changes_saved_then_sweep_converges(tmp_path, own_redis)
         c, doc, data = random_campaign(factory, random.Random(44), n_units=10)
         cid = c.id
         recompute.recompute_provisional(cid)
-        before = _rows(cid)
+        before = provisional_rows(cid)
         env = env_for(app, url, tmp_path)
         procs.append(start_worker(env, tmp_path, "w1"))
         procs.append(start_beat(env, tmp_path))
@@ -193,18 +160,18 @@ def test_redis_down_user_changes_saved_then_sweep_converges(tmp_path, own_redis)
         db.session.expire_all()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(IndicatorValue)
                                  .where(IndicatorValue.value_num == 6.0)) >= 5
-        assert not _fresh(cid)
-        assert _rows(cid) == before  # nothing recomputed meanwhile
+        assert not is_fresh(cid)
+        assert provisional_rows(cid) == before  # nothing recomputed meanwhile
         # Redis back (empty: every queued message is lost) → the beat sweep re-enqueues.
         own_redis["proc"] = start_redis(own_redis["port"], own_redis["dir"], appendonly=False)
         back = time.monotonic()
-        assert wait_until(lambda: _fresh(cid), 60, 0.25), procs[0].log.read_text()[-3000:]
+        assert wait_until(lambda: is_fresh(cid), 60, 0.25), procs[0].log.read_text()[-3000:]
         assert took < 5, f"saves were slowed down by the dead broker: {took:.1f} s"
         print(f"5 saves with Redis down took {took:.2f} s; converged {time.monotonic() - back:.1f} s after restart")
         for p in procs:
             p.stop()
         procs = []
-        assert _rows(cid) == _clean_rows(cid)
+        assert provisional_rows(cid) == clean_rows(cid)
     finally:
         for p in procs:
             p.kill()
