@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -116,7 +117,11 @@ def parse_number(text: str) -> float:
         return float(text)
     if not isinstance(text, str):
         raise ValueError(f"not a number: {text!r}")
-    s = text.strip()
+    # Full-width digits and separators (some IMEs) become ASCII; digits of other scripts
+    # (Arabic-Indic "٣", …) are refused rather than silently read (Python's float accepts them).
+    s = unicodedata.normalize("NFKC", text).strip()
+    if not s.isascii():
+        raise ValueError(f"not a number: {text!r}")
     sign = 1.0
     if s and s[0] in "+-":
         sign = -1.0 if s[0] == "-" else 1.0

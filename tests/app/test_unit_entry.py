@@ -92,6 +92,13 @@ def test_international_decimal_point_accepted(client, world):
     ("A.3", "2,5", "số nguyên"),                               # count must be whole
     ("B.1", "excellent", "không nằm trong danh sách"),         # choice not in list
     ("A.5", "maybe", "Có hoặc Không"),                         # yes/no
+    ("A.2", "1e9", "không phải là một số"),                    # exponent
+    ("A.2", "NaN", "không phải là một số"),                    # not a finite number
+    ("A.2", "٣", "không phải là một số"),                      # a digit of another script (float() reads it)
+    ("A.2", "12\x0034", "không phải là một số"),              # NUL byte
+    ("A.2", "1\u200b000", "không phải là một số"),            # zero-width space
+    ("A.2", "9" * 5000, "khoảng 0 – 100000"),                  # absurdly long
+    ("A.1", "50%", "không phải là một số"),                    # unit typed in
 ])
 def test_each_validation_rule_shows_message_next_to_field_and_keeps_typed_value(client, world, code, typed, message):
     client.login("canbo")
@@ -320,3 +327,16 @@ def test_mass_assignment_fields_are_ignored(client, world):
 def test_roles_other_than_officer_cannot_use_the_form(client, world):
     client.login("hoidong")
     assert client.get("/unit/").status_code == 403
+
+
+def test_markup_in_a_text_answer_is_kept_as_text_and_never_runs(client, world):
+    """A narrative with HTML/script is a valid answer: stored as typed, shown escaped."""
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    typed = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    assert save(client, entry_id, {**GOOD, "B.2": typed}).status_code == 303
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    db.session.expire_all()
+    assert _values(entry_id)["B.2"].raw == typed
