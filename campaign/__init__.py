@@ -11,6 +11,7 @@ from flask_login import current_user
 from . import access
 from .celery_app import celery_init_app
 from .extensions import babel, csrf, db, login_manager, migrate
+from .clean_input import CleanRequest
 from .sqlite import configure_sqlite, set_read_only
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ def create_app(config_object: object | str = "config.DevelopmentConfig", **overr
     """Build the app: config, extensions, Celery, blueprints, hooks."""
     app = Flask(__name__, static_folder="../static", template_folder="../templates",
                 instance_path=str(_instance_dir()))
+    app.request_class = CleanRequest
     app.config.from_object(config_object)
     app.config.update(overrides)
     _ensure_secret_key(app)
