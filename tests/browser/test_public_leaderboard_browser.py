@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from campaign.services import leaderboard_cache as cache
-from tests.browser.common import ARGS, CHROMIUM
+from tests.browser.common import ARGS, CHROMIUM, serve
 from tests.public_helpers import BANDS, publish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,15 +23,9 @@ pytestmark = [
 
 @pytest.fixture
 def live_server(app):
-    from werkzeug.serving import make_server
-
     cache.reset_local()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serve(app) as base:
+        yield base
     cache.reset_local()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, Entry, Unit, User
-from tests.browser.common import ARGS, CHROMIUM
+from tests.browser.common import ARGS, CHROMIUM, serve
 from tests.browser.common import login as _login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -136,16 +135,10 @@ def test_officer_judge_admin_story(tmp_path, demo_server):
 
 @pytest.fixture
 def live_server(app):
-    from werkzeug.serving import make_server
-
     from campaign.sqlite import set_read_only
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", set_read_only
-    server.shutdown()
-    thread.join(5)
+    with serve(app) as base:
+        yield base, set_read_only
     set_read_only(False)
 
 
