@@ -66,6 +66,8 @@ class Config:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = env_int("SESSION_HOURS", 12) * 3600
+    # Werkzeug method string; scrypt (~0.25 s a hash) is the safe default, only tests lower it.
+    PASSWORD_HASH_METHOD = env("PASSWORD_HASH_METHOD", "scrypt")
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
     LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 10)  # failed logins per account per address per 5 minutes
     LOGIN_IP_LIMIT = env_int("LOGIN_IP_LIMIT", 50)  # failed logins per address (all accounts) per 5 minutes
@@ -123,6 +125,7 @@ class TestingConfig(Config):
     LOGIN_IP_LIMIT = 12
     LOGIN_ACCOUNT_LIMIT = 8
     RECOMPUTE_COALESCE_SECONDS = 0.0
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # cheap: tests create and log in hundreds of users
 
 
 class IntegrationTestConfig(TestingConfig):

@@ -59,8 +59,8 @@ def main(argv=None) -> None:
             db.create_all()
         cid = generate(app, args.units, 80, 20, 3)
         from campaign.models import Assignment, Campaign, JudgeScore, ScoreRun, UnitResult
-        from campaign.services import recompute
-        from campaign.services.freshness import mark_stale
+        from campaign.services.results import recompute
+        from campaign.services.results.freshness import mark_stale
 
         with app.app_context():
             recompute.recompute_provisional(cid, force=True)

@@ -61,7 +61,7 @@ def build_database(app) -> tuple[int, dict]:
     from campaign.hanoi import DISTRICTS
     from campaign.models import Campaign, CampaignUnit, Cluster, ScoreRun, Unit, UnitResult
     from campaign.models.base import utcnow
-    from campaign.services.frameworks import install_version
+    from campaign.services.setup.frameworks import install_version
 
     rng = random.Random(7)
     bands = [{"code": "xuat_sac", "min_total": 90, "floor_pct": 0}, {"code": "tot", "min_total": 75, "floor_pct": 0},
@@ -239,8 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import config
         from campaign import create_app
-        from campaign.services import leaderboard as lb
-        from campaign.services import leaderboard_cache
+        from campaign.services.results import leaderboard as lb
+        from campaign.services.results import leaderboard_cache
 
         app = create_app(config.ProductionConfig, SQLALCHEMY_DATABASE_URI=env["THIDUA_DATABASE_URL"],
                          REDIS_URL=redis_url, SECRET_KEY=env["THIDUA_SECRET_KEY"])

@@ -6,7 +6,7 @@
 Generates a synthetic campaign (districts with communes, clusters, every value with its
 stored rule points, 3 judges' submitted scores on the judged indicators) in a temporary
 SQLite file (or the given database, which must be empty/disposable), then times in the same
-run (a) ``campaign.services.recompute.recompute_provisional`` — the exact code the Celery
+run (a) ``campaign.services.results.recompute.recompute_provisional`` — the exact code the Celery
 worker runs — and (b) ``SELECT entry_id, SUM(points) … GROUP BY entry_id`` over the same
 value rows. Prints, as its last line:
 
@@ -85,7 +85,7 @@ def generate(app, n_units: int, n_ind: int, n_judged: int, n_judges: int, seed: 
     """Bulk-insert the synthetic campaign with executemany; return the campaign id."""
     from campaign.extensions import db
     from campaign.models import Campaign, CampaignUnit, Cluster, Entry, Unit, User
-    from campaign.services.frameworks import install_version
+    from campaign.services.setup.frameworks import install_version
     from scoring.framework import parse_framework
     from scoring.vector import compile_rules, points_matrix
 
@@ -228,7 +228,7 @@ def touch_one_value(app, cid: int) -> None:
     """Change one value's points the way the entry form does (value + mark_stale for its entry),
     so the next recompute really rewrites rows."""
     from campaign.extensions import db
-    from campaign.services.freshness import mark_stale
+    from campaign.services.results.freshness import mark_stale
 
     with app.app_context():
         # a value of an indicator nobody judges (judges' scores replace a judged indicator's points)
@@ -277,7 +277,7 @@ def main(argv=None) -> None:
     print(f"generated {args.units} units × {args.indicators} indicators "
           f"({args.judged} judged × {args.judges} judges) in {time.perf_counter() - t0:.1f} s", flush=True)
     from campaign.extensions import db
-    from campaign.services import recompute
+    from campaign.services.results import recompute
 
     if url.startswith("postgresql"):
         with app.app_context():

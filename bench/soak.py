@@ -60,7 +60,7 @@ def build(url: str, redis_url: str, officers: int) -> int:
     from campaign.extensions import db
     from campaign.models import Campaign, CampaignUnit, Unit, User
     from campaign.models.base import utcnow
-    from campaign.services.frameworks import install_version
+    from campaign.services.setup.frameworks import install_version
 
     app = create_app("config.DevelopmentConfig", SQLALCHEMY_DATABASE_URI=url, REDIS_URL=redis_url)
     with app.app_context():
@@ -198,8 +198,8 @@ def check(url: str, redis_url: str, cid: int, officers: list[Officer]) -> list[s
     from campaign import create_app
     from campaign.extensions import db
     from campaign.models import Campaign, Entry, EntryNodeScore, IndicatorNode, IndicatorValue, UnitResult, User
-    from campaign.services import recompute
-    from campaign.services.entries import framework_of
+    from campaign.services.results import recompute
+    from campaign.services.submissions.entries import framework_of
     from scoring.entry import score_entry
 
     problems = []

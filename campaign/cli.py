@@ -53,7 +53,7 @@ def register(app: Flask) -> None:
         """Back up the database and evidence files (consistent while the platform runs)."""
         from pathlib import Path
 
-        from .services.backup import BackupError, backup
+        from campaign.services.backup import BackupError, backup
 
         root = dest or str(Path(app.instance_path) / "backups")
         try:
@@ -67,7 +67,7 @@ def register(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Confirm: the current database is replaced.")
     def restore_command(backup_dir: str, yes: bool):
         """Replace the database and evidence files with a backup (stop web and workers first)."""
-        from .services.backup import BackupError, restore
+        from campaign.services.backup import BackupError, restore
 
         if not yes:
             raise click.UsageError("restoring replaces the current database; stop the platform and add --yes")

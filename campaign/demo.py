@@ -28,10 +28,10 @@ from .models import (
     Entry, EntryVersion, IndicatorNode, IndicatorValue, JudgeScore, PanelMember, Unit, User,
 )
 from .models.base import utcnow
-from .services import audit
-from .services.campaigns import default_settings
-from .services.frameworks import install_version
-from .services.entries import value_columns
+from campaign.services import audit
+from campaign.services.setup.campaigns import default_settings
+from campaign.services.setup.frameworks import install_version
+from campaign.services.submissions.entries import value_columns
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 SEED = 2018
@@ -109,7 +109,7 @@ def load() -> str:
     audit.record("demo.loaded", "database", None, actor=users["admin"])
     db.session.commit()
 
-    from .services import recompute
+    from campaign.services.results import recompute
 
     # The mass-mobilisation table is published last, so it is the public page's default.
     for campaign, _units_, _mode in sorted(campaigns, key=lambda c: c[0].slug == "nam-dan-van-2018"):

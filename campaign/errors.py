@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from .extensions import db
-from .services.errors import DomainError
+from campaign.services.errors import DomainError
 
 
 def _wants_json() -> bool:

@@ -24,7 +24,7 @@ PUBLISH_TIME_LIMIT = 120
              max_retries=5, default_retry_delay=2, time_limit=RECOMPUTE_TIME_LIMIT,
              soft_time_limit=RECOMPUTE_TIME_LIMIT - 10)
 def recompute_campaign(self, campaign_id: int) -> dict:
-    from .services import recompute
+    from campaign.services.results import recompute
 
     try:
         return recompute.recompute_provisional(campaign_id)
@@ -34,7 +34,7 @@ def recompute_campaign(self, campaign_id: int) -> dict:
 
 @shared_task(name="thidua.sweep_stale", time_limit=60, soft_time_limit=50)
 def sweep_stale() -> list[int]:
-    from .services import recompute
+    from campaign.services.results import recompute
 
     return recompute.sweep_stale()
 
@@ -44,8 +44,8 @@ def sweep_stale() -> list[int]:
              soft_time_limit=PUBLISH_TIME_LIMIT - 10)
 def publish_snapshot(self, campaign_id: int, user_id: int | None = None, kind: str = "snapshot",
                      label: str = "") -> int | None:
-    from .services import recompute
-    from .services.errors import DomainError
+    from campaign.services.results import recompute
+    from campaign.services.errors import DomainError
 
     try:
         return recompute.publish(campaign_id, user_id=user_id, kind=kind, label=label)

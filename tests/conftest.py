@@ -105,7 +105,7 @@ def redis_url(redis_server):
 
 @pytest.fixture
 def app(tmp_path, redis_url):
-    from campaign.services import leaderboard_cache
+    from campaign.services.results import leaderboard_cache
 
     leaderboard_cache.reset_local()  # each test starts with an empty per-process page cache
     app = make_app(tmp_path, redis_url)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from campaign.models import Campaign, CampaignUnit, Entry, Unit, User, UNIT_LEVELS
 from campaign.models.base import utcnow
-from campaign.services.frameworks import install_version
+from campaign.services.setup.frameworks import install_version
 
 PASSWORD = "password-123"
 _seq = itertools.count(1)

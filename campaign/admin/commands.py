@@ -45,8 +45,8 @@ def register(app: Flask) -> None:
     @_in_request
     def import_units(path: Path, fmt: str | None, dry_run: bool, effective: datetime | None):
         """Import units from a GSO list (.xls/.xlsx) or a CSV; reports every row."""
-        from ..services import units
-        from ..services.errors import DomainError
+        from campaign.services.setup import units
+        from campaign.services.errors import DomainError
 
         fmt = fmt or ("gso" if path.suffix.lower() in (".xls", ".xlsx") else "csv")
         data = path.read_bytes()
@@ -67,8 +67,8 @@ def register(app: Flask) -> None:
     @_in_request
     def import_framework(path: Path):
         """Import a framework file (YAML or JSON, format thidua-framework/1) as a new version."""
-        from ..services import framework_io
-        from ..services.errors import DomainError
+        from campaign.services.setup import framework_io
+        from campaign.services.errors import DomainError
 
         try:
             version, created = framework_io.import_framework(path.read_bytes(), path.name)
@@ -90,8 +90,8 @@ def register(app: Flask) -> None:
 
         from ..extensions import db
         from ..models import Framework, FrameworkVersion
-        from ..services import framework_io
-        from ..services.errors import DomainError
+        from campaign.services.setup import framework_io
+        from campaign.services.errors import DomainError
 
         q = sa.select(FrameworkVersion).join(Framework).where(Framework.code == code)
         q = q.where(FrameworkVersion.version == number) if number else q.order_by(FrameworkVersion.version.desc())
@@ -131,8 +131,9 @@ def register(app: Flask) -> None:
                         levels, kinds, codes):
         """Create a draft campaign from a framework file (or a template code such as ntm-2016)."""
         from ..extensions import db
-        from ..services import campaigns, framework_io
-        from ..services.errors import DomainError
+        from campaign.services.setup import campaigns
+        from campaign.services.setup import framework_io
+        from campaign.services.errors import DomainError
         from .forms import local_to_utc
 
         try:
@@ -163,7 +164,7 @@ def register(app: Flask) -> None:
     @_in_request
     def list_campaigns(show_all: bool, as_json: bool):
         """List campaigns with status, participants and entries."""
-        from ..services import campaigns
+        from campaign.services.setup import campaigns
 
         rows = campaigns.list_campaigns(include_archived=show_all)
         if as_json:

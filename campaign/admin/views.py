@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import allow
-from ..services import campaigns as svc
-from ..services import framework_io, lifecycle
-from ..services import units as units_svc
-from ..services.errors import DomainError
+from campaign.services.setup import campaigns as svc
+from campaign.services.setup import framework_io
+from campaign.services.setup import lifecycle
+from campaign.services.setup import units as units_svc
+from campaign.services.errors import DomainError
 from ..templating import N_
 from .forms import (
     CampaignForm, ClusterForm, ExtensionForm, FrameworkEditForm, FrameworkImportForm, ImportForm, InactiveForm,
@@ -320,7 +321,7 @@ def framework_import():
 def framework_detail(framework_id: int):
     versions = framework_io.framework_versions(framework_id)
     if not versions:
-        from ..services.errors import NotFound
+        from campaign.services.errors import NotFound
 
         raise NotFound(_("Không tìm thấy bộ tiêu chí."))
     latest = versions[0]
@@ -364,7 +365,7 @@ def framework_export(version_id: int, fmt: str):
         body, name = framework_io.blank_scoring_table_for_version(version_id, _lang())
         return _download(body, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt not in framework_io.FORMATS:
-        from ..services.errors import NotFound
+        from campaign.services.errors import NotFound
 
         raise NotFound(_("Định dạng xuất không hợp lệ."))
     text, name = framework_io.export_version(version_id, fmt)
@@ -379,7 +380,7 @@ def template_export(code: str, fmt: str):
         return _download(framework_io.blank_scoring_table(doc, _lang()), f"bang-cham-diem-{code}.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt not in framework_io.FORMATS:
-        from ..services.errors import NotFound
+        from campaign.services.errors import NotFound
 
         raise NotFound(_("Định dạng xuất không hợp lệ."))
     return _download(framework_io.dumps(doc, fmt).encode("utf-8"), f"{code}.{fmt}",

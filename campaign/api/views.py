@@ -10,8 +10,8 @@ from flask import Blueprint, Response, abort, request
 
 from ..access import PUBLIC, allow
 from ..public import pages
-from ..services import leaderboard as lb
-from ..services import leaderboard_cache as cache
+from campaign.services.results import leaderboard as lb
+from campaign.services.results import leaderboard_cache as cache
 from .openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -12,7 +12,7 @@ from ..access import ANY_USER, PUBLIC, allow
 from ..extensions import csrf, db, login_manager
 from ..models import User
 from ..models.base import utcnow
-from ..services import audit
+from campaign.services import audit
 from . import ratelimit
 from .forms import LoginForm
 

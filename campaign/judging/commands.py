@@ -15,7 +15,7 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Show the plan without saving it.")
     def assign_judges(campaign_slug: str, dry_run: bool):
         """Give each submitted entry of CAMPAIGN_SLUG its judges (balanced, no conflicts)."""
-        from ..services import assignment
+        from campaign.services.judging import assignment
 
         campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == campaign_slug))
         if campaign is None:

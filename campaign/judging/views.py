@@ -18,11 +18,11 @@ from flask_login import current_user
 from ..access import allow
 from ..extensions import db
 from ..models import Campaign
-from ..services import assignment as assignment_svc
-from ..services import conflicts as conflict_svc
-from ..services import council as council_svc
-from ..services import judging as svc
-from ..services.errors import DomainError
+from campaign.services.judging import assignment as assignment_svc
+from campaign.services.judging import conflicts as conflict_svc
+from campaign.services.judging import council as council_svc
+from campaign.services.judging import workspace as svc
+from campaign.services.errors import DomainError
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
 

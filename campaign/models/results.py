@@ -19,7 +19,7 @@ class EntryNodeScore(db.Model):
     where judges scored it, else the rule's points) clamped, summed per parent node, plus
     what intervals and disagreement flags need. Rows of an entry are rewritten in the same
     transaction as any change to that entry's values or judges' scores
-    (:func:`campaign.services.ledger.refresh_entries`), so a recompute reads ~16 rows per
+    (:func:`campaign.services.results.ledger.refresh_entries`), so a recompute reads ~16 rows per
     entry instead of every value and every judge's score.
     """
 

@@ -18,9 +18,9 @@ from flask_babel import force_locale, gettext as _
 from markupsafe import Markup
 
 from .. import charts
-from ..services import leaderboard as lb
-from ..services import leaderboard_cache as cache
-from ..services.geo import centroid, polygons
+from campaign.services.results import leaderboard as lb
+from campaign.services.results import leaderboard_cache as cache
+from campaign.services.setup.geo import centroid, polygons
 from ..labels import band_label
 
 LOCALES = ("vi", "en")

@@ -16,10 +16,10 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ..access import PUBLIC, allow
-from ..services import geo
-from ..services import leaderboard as lb
-from ..services import leaderboard_cache as cache
-from ..services.errors import DomainError
+from campaign.services.setup import geo
+from campaign.services.results import leaderboard as lb
+from campaign.services.results import leaderboard_cache as cache
+from campaign.services.errors import DomainError
 from . import pages
 
 bp = Blueprint("public", __name__)

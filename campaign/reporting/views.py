@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import allow
-from ..services import entries as entries_svc
-from ..services import evidence as ev
-from ..services import reporting as svc
-from ..services import values_xlsx
-from ..services.errors import DomainError
+from campaign.services.submissions import entries as entries_svc
+from campaign.services.submissions import evidence as ev
+from campaign.services.submissions import reporting as svc
+from campaign.services.submissions import values_xlsx
+from campaign.services.errors import DomainError
 from ..unit.forms import ImportForm
 
 bp = Blueprint("reporting", __name__, url_prefix="/admin/reporting")

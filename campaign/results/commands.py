@@ -24,8 +24,8 @@ def register(app: Flask) -> None:
     @click.option("--enqueue", is_flag=True, help="Send to the worker instead of computing here.")
     def recompute_cmd(campaign: str, enqueue: bool):
         """Recompute a campaign's provisional result (id or slug)."""
-        from ..services import recompute
-        from ..services.freshness import enqueue_recompute
+        from campaign.services.results import recompute
+        from campaign.services.results.freshness import enqueue_recompute
 
         cid = _campaign_id(campaign)
         if enqueue:
@@ -38,7 +38,7 @@ def register(app: Flask) -> None:
     @app.cli.command("recompute-all")
     def recompute_all_cmd():
         """Recompute every non-draft campaign in this process."""
-        from ..services import recompute
+        from campaign.services.results import recompute
 
         for res in recompute.recompute_all():
             click.echo(f"campaign {res['campaign_id']}: {res['status']} units={res.get('units', 0)}")
@@ -50,8 +50,8 @@ def register(app: Flask) -> None:
     @click.option("--user", "username", default=None, help="Record this user as the publisher.")
     def publish_cmd(campaign: str, midterm: bool, label: str, username: str | None):
         """Freeze the current provisional result as a published snapshot."""
-        from ..services import recompute
-        from ..services.errors import DomainError
+        from campaign.services.results import recompute
+        from campaign.services.errors import DomainError
 
         cid = _campaign_id(campaign)
         user_id = None
@@ -76,7 +76,7 @@ def register(app: Flask) -> None:
     @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None)
     def export_cmd(campaign: str, fmt: str, run_id: int | None, output: str | None):
         """Write a campaign's results as CSV or XLSX."""
-        from ..services import results_export
+        from campaign.services.results import export as results_export
 
         from flask import current_app
 

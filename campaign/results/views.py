@@ -13,8 +13,9 @@ from flask_login import current_user
 from ..access import allow
 from ..extensions import db
 from ..models import Campaign, Cluster, ScoreRun, Unit, UnitResult
-from ..services import recompute, results_export
-from ..services.errors import DomainError, NotFound
+from campaign.services.results import recompute
+from campaign.services.results import export as results_export
+from campaign.services.errors import DomainError, NotFound
 from .forms import PublishForm, RecomputeForm, WhatIfForm
 
 bp = Blueprint("results", __name__, url_prefix="/admin/results")
@@ -77,7 +78,7 @@ def recompute_now(campaign_id: int):
     _campaign(campaign_id)
     form = RecomputeForm()
     if form.validate_on_submit():
-        from ..services.freshness import enqueue_recompute
+        from campaign.services.results.freshness import enqueue_recompute
 
         if enqueue_recompute(campaign_id, coalesce=False):
             flash(_("Đã yêu cầu tính lại kết quả tạm tính."), "info")

@@ -6,8 +6,8 @@ from typing import Any
 from flask import g, has_request_context, request
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import AuditLog
+from campaign.extensions import db
+from campaign.models import AuditLog
 
 
 def record(

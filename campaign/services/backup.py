@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from ..extensions import db
+from campaign.extensions import db
 
 MANIFEST = "manifest.json"
 

@@ -9,7 +9,7 @@ from wtforms.validators import Length, Optional
 
 from scoring.framework import Framework, Node
 
-from ..services.entries import label
+from campaign.services.submissions.entries import label
 
 
 def value_name(code: str) -> str:

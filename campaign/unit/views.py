@@ -15,10 +15,10 @@ from ..access import allow
 from ..extensions import db
 from ..models import Campaign
 from ..redis_client import get_redis
-from ..services import entries as svc
-from ..services import evidence as ev
-from ..services import values_xlsx
-from ..services.errors import DomainError
+from campaign.services.submissions import entries as svc
+from campaign.services.submissions import evidence as ev
+from campaign.services.submissions import values_xlsx
+from campaign.services.errors import DomainError
 from .forms import XlsxUploadForm, build_entry_form, files_name, form_data_from_stored, posted_values
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Campaign, CampaignUnit, Cluster, ClusterMember, DeadlineExtension, FrameworkVersion
-from campaign.services import campaigns as svc
-from campaign.services import framework_io
+from campaign.services.setup import campaigns as svc
+from campaign.services.setup import framework_io
 from campaign.services.errors import Conflict, DomainError
 from tests.admin_helpers import admin_client, ready_campaign, request_ctx  # noqa: F401
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignUnit, Unit
-from campaign.services import framework_io
+from campaign.services.setup import framework_io
 from tests.admin_helpers import SMALL_GSO, gso_xlsx
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from campaign.extensions import db
 from campaign.models import Framework, FrameworkVersion, IndicatorNode
-from campaign.services import framework_io
+from campaign.services.setup import framework_io
 from campaign.services.errors import DomainError
 from tests.admin_helpers import admin_client, request_ctx  # noqa: F401
 from tests.factories import small_framework

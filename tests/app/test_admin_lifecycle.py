@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.models import AuditLog, Campaign, CampaignUnit, StatusChange
 from campaign.models.base import utcnow
-from campaign.services import lifecycle
+from campaign.services.setup import lifecycle
 from campaign.services.errors import Conflict
 from tests.admin_helpers import admin_client, ready_campaign, request_ctx  # noqa: F401
 
@@ -155,7 +155,7 @@ def test_full_lifecycle_in_browser(client, factory):
 def test_publish_freezes_a_snapshot_and_midterm_is_its_own_result(factory):
     from campaign.models import ScoreRun
 
-    recompute = pytest.importorskip("campaign.services.recompute")
+    recompute = pytest.importorskip("campaign.services.results.recompute")
     c, units = ready_campaign(factory, status="open")
     factory.entry(c, units[0])
     db.session.commit()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Cluster, ClusterMember, Unit
-from campaign.services import units as svc
+from campaign.services.setup import units as svc
 from campaign.services.errors import DomainError
 from tests.admin_helpers import SMALL_GSO, admin_client, gso_bytes, gso_xlsx, request_ctx  # noqa: F401
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Campaign
-from campaign.services import recompute
+from campaign.services.results import recompute
 from campaign.services.backup import BackupError, backup, restore, row_counts
 from tests.results_helpers import random_campaign
 

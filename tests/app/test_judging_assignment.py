@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, AuditLog, Cluster, ClusterMember, ConflictDeclaration, PanelMember
-from campaign.services import conflicts
+from campaign.services.judging import conflicts
 from tests.judging_helpers import add_panel, district_campaign
 
 

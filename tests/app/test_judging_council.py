@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, AuditLog, Campaign, JudgeScore, Override
-from campaign.services import council
+from campaign.services.judging import council
 from tests.judging_helpers import add_panel, district_campaign, node_ids
 
 

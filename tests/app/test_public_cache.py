@@ -15,8 +15,8 @@ import redis as redis_lib
 from campaign import charts
 from campaign.extensions import db
 from campaign.models import ScoreRun, UnitResult
-from campaign.services import leaderboard as lb
-from campaign.services import leaderboard_cache as cache
+from campaign.services.results import leaderboard as lb
+from campaign.services.results import leaderboard_cache as cache
 from tests.public_helpers import BANDS, SQLCounter, cluster, publish, rows_of
 
 ROOT = Path(__file__).resolve().parents[2]

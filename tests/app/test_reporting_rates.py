@@ -41,7 +41,7 @@ def test_campaign_totals_and_per_district_rates(client, setup):
     html = client.get(f"/admin/reporting/{campaign.id}").get_data(as_text=True)
     assert 'data-testid="expected">5<' in html and 'data-testid="on-time">2<' in html
     assert 'data-testid="late">1<' in html and 'data-testid="missing">2<' in html
-    from campaign.services.reporting import campaign_rates
+    from campaign.services.submissions.reporting import campaign_rates
 
     rows = {r["name"]: r for r in campaign_rates(campaign.id)["districts"]}
     assert (rows["Quận Hoàn Kiếm"]["expected"], rows["Quận Hoàn Kiếm"]["on_time"], rows["Quận Hoàn Kiếm"]["late"],

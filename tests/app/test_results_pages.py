@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Campaign, ScoreRun, UnitResult
-from campaign.services import recompute
-from campaign.services.freshness import mark_stale
+from campaign.services.results import recompute
+from campaign.services.results.freshness import mark_stale
 from tests.results_helpers import judge, rich_framework, save_values
 
 

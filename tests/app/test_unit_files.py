@@ -217,7 +217,7 @@ def test_failed_commit_leaves_no_row_and_the_orphan_is_swept(app, client, world,
     """Crash between the file rename and the DB commit: no row appears; the sweeper removes the file."""
     import time
 
-    from campaign.services import evidence
+    from campaign.services.submissions import evidence
 
     client.login("canbo")
     entry_id = open_entry(client, world)
@@ -242,7 +242,7 @@ def test_failed_commit_leaves_no_row_and_the_orphan_is_swept(app, client, world,
 def test_sweeper_keeps_referenced_files(app, client, world):
     import time
 
-    from campaign.services import evidence
+    from campaign.services.submissions import evidence
 
     client.login("canbo")
     entry_id = open_entry(client, world)

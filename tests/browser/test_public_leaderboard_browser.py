@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from campaign.services import leaderboard_cache as cache
+from campaign.services.results import leaderboard_cache as cache
 from tests.browser.common import ARGS, CHROMIUM, serve
 from tests.public_helpers import BANDS, publish
 

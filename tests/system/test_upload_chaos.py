@@ -51,7 +51,7 @@ def _setup(url: str, redis_url: str, instance: Path) -> int:
     from campaign.extensions import db
     from campaign.models import Campaign, CampaignUnit, Entry, Unit, User
     from campaign.models.base import utcnow
-    from campaign.services.frameworks import install_version
+    from campaign.services.setup.frameworks import install_version
 
     app = create_app("config.DevelopmentConfig", SQLALCHEMY_DATABASE_URI=url, REDIS_URL=redis_url,
                      UPLOAD_FOLDER=str(instance / "uploads"))
@@ -172,7 +172,7 @@ def test_killing_workers_mid_upload_leaves_files_and_rows_consistent(tmp_path, r
     from campaign import create_app
     from campaign.extensions import db
     from campaign.models import EvidenceFile
-    from campaign.services.evidence import sweep_orphans
+    from campaign.services.submissions.evidence import sweep_orphans
 
     folder = tmp_path / "uploads"
     app = create_app("config.DevelopmentConfig", SQLALCHEMY_DATABASE_URI=db_url, REDIS_URL=redis_url,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, ScoreRun, UnitResult
-from campaign.services import recompute
+from campaign.services.results import recompute
 
 
 def provisional_rows(campaign_id: int) -> list[tuple]:

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from campaign.devserver import free_port, start_redis
 from campaign.extensions import db
 from campaign.models import IndicatorValue, ScoreRun, UnitResult
-from campaign.services import recompute
-from campaign.services.freshness import mark_stale
+from campaign.services.results import recompute
+from campaign.services.results.freshness import mark_stale
 from tests.conftest import make_app
 from tests.results_helpers import judge, random_campaign, save_values
 

@@ -22,8 +22,8 @@ import redis
 from campaign.devserver import free_port
 from campaign.extensions import db
 from campaign.models import Entry
-from campaign.services import recompute
-from campaign.services.freshness import mark_stale
+from campaign.services.results import recompute
+from campaign.services.results.freshness import mark_stale
 from tests.results_helpers import random_campaign, save_values
 
 from .procs import ROOT, env_for, start_worker, wait_until

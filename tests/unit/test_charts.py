@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from campaign import charts
-from campaign.services.geo import APPROX_CENTROIDS, validate_geojson
+from campaign.services.setup.geo import APPROX_CENTROIDS, validate_geojson
 
 ROWS = [{"code": "002", "name": "Quận Hoàn Kiếm", "total": 91, "group_scores": {"I": 51, "II": 40}},
         {"code": "001", "name": "<b>Ba Đình</b>", "total": 80, "group_scores": {"I": 50, "II": 30}}]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, ScoreRun, UnitResult
-from campaign.services import recompute
+from campaign.services.results import recompute
 from scoring.aggregate import aggregate
 from scoring.entry import score_entry
 from scoring.framework import parse_framework
@@ -109,7 +109,7 @@ def test_not_stale_and_run_exists_is_a_no_op(app, factory):
 
 
 def test_staleness_bookkeeping_and_lost_race(app, factory, monkeypatch):
-    from campaign.services.freshness import mark_stale
+    from campaign.services.results.freshness import mark_stale
 
     c, doc, data = random_campaign(factory, random.Random(5), n_units=4)
     cid = c.id
@@ -154,7 +154,7 @@ def test_staleness_bookkeeping_and_lost_race(app, factory, monkeypatch):
 
 def test_partial_rewrite_after_a_change_equals_a_clean_recompute(app, factory):
     from campaign.models import Entry
-    from campaign.services.freshness import mark_stale
+    from campaign.services.results.freshness import mark_stale
     from tests.results_helpers import save_values
 
     c, doc, data = random_campaign(factory, random.Random(77), n_units=20)

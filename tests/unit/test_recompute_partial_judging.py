@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import UnitResult
-from campaign.services import recompute
+from campaign.services.results import recompute
 from tests.results_helpers import judge, rich_framework, save_values
 
 VALUES = {"I.1": 90.0, "I.2": 12.0, "I.3": True, "I.4": 7.0, "II.1": 7.0, "II.2": "good", "II.3": 4.0,

@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..models import Entry, EvidenceFile, IndicatorNode, Unit, User
-from ..models.base import utcnow
-from . import audit
-from .entries import EDITABLE, can_view_entry, editable_codes, entry_for_edit, framework_of
-from .errors import DomainError, NotFound
-from .freshness import mark_stale
+from campaign.extensions import db
+from campaign.models import Entry, EvidenceFile, IndicatorNode, Unit, User
+from campaign.models.base import utcnow
+from campaign.services import audit
+from campaign.services.submissions.entries import EDITABLE, can_view_entry, editable_codes, entry_for_edit, framework_of
+from campaign.services.errors import DomainError, NotFound
+from campaign.services.results.freshness import mark_stale
 
 MIME = {
     "pdf": "application/pdf",

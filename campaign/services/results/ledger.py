@@ -31,10 +31,10 @@ import sqlalchemy as sa
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.rules import NA, clamp_round, indicator_points
 
-from ..extensions import db
-from ..models import Assignment, Campaign, Entry, EntryNodeScore, IndicatorValue, JudgeScore
-from .fastsql import as_matrix, fetch, insert_rows
-from .framework_cache import FrameworkInfo, framework_info
+from campaign.extensions import db
+from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, IndicatorValue, JudgeScore
+from campaign.services.results.fastsql import as_matrix, fetch, insert_rows
+from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
 
 # Campaign settings the ledger's rows depend on (a change to one needs a rebuild).
 LEDGER_SETTINGS = ("aggregation", "trim_min_judges", "normalise")

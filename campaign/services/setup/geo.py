@@ -13,10 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..models import MapLayer
-from . import audit
-from .errors import DomainError
+from campaign.extensions import db
+from campaign.models import MapLayer
+from campaign.services import audit
+from campaign.services.errors import DomainError
 
 # GSO code -> (latitude, longitude), approximate centroids of Hà Nội's 30 district-level units.
 APPROX_CENTROIDS: dict[str, tuple[float, float]] = {
@@ -166,7 +166,7 @@ def polygons(feature: dict) -> list[list[list[float]]]:
 
 def store_layer(raw: bytes, name: str, user_id: int | None) -> MapLayer:
     """Validate and store a boundary layer; it replaces the active one. Raises DomainError."""
-    from ..models import Unit
+    from campaign.models import Unit
 
     known = set(db.session.scalars(sa.select(Unit.code).where(Unit.level == 2)))
     doc, errors = validate_geojson(raw, known or None)

@@ -7,10 +7,10 @@ import io
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..models import Campaign, Cluster, ScoreRun, Unit, UnitResult
-from .errors import DomainError, NotFound
-from .recompute import provisional_run
+from campaign.extensions import db
+from campaign.models import Campaign, Cluster, ScoreRun, Unit, UnitResult
+from campaign.services.errors import DomainError, NotFound
+from campaign.services.results.recompute import provisional_run
 
 FORMATS = ("csv", "xlsx")
 

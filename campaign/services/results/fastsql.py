@@ -12,7 +12,7 @@ from itertools import chain
 
 import numpy as np
 
-from ..extensions import db
+from campaign.extensions import db
 
 
 def fetch(stmt) -> list[tuple]:

@@ -264,8 +264,8 @@ def _transfer_path(st: _State, a):
 def _db():
     import sqlalchemy as sa
 
-    from ..extensions import db
-    from ..models import Assignment, Campaign, Entry, PanelMember
+    from campaign.extensions import db
+    from campaign.models import Assignment, Campaign, Entry, PanelMember
 
     return sa, db, Assignment, Campaign, Entry, PanelMember
 
@@ -279,7 +279,7 @@ def judges_per_entry(campaign) -> int:
 
 def propose(campaign_id: int) -> Plan:
     """The plan ``apply_auto`` would save now (dry run): existing assignments are kept."""
-    from . import conflicts
+    from campaign.services.judging import conflicts
 
     sa, db, Assignment, Campaign, Entry, PanelMember = _db()
     campaign = db.session.get(Campaign, campaign_id)
@@ -303,7 +303,7 @@ def propose(campaign_id: int) -> Plan:
 def _campaign(campaign_id: int):
     from flask_babel import gettext as _
 
-    from .errors import NotFound
+    from campaign.services.errors import NotFound
 
     sa, db, Assignment, Campaign, Entry, PanelMember = _db()
     campaign = db.session.get(Campaign, campaign_id)
@@ -314,7 +314,7 @@ def _campaign(campaign_id: int):
 
 def apply_auto(campaign_id: int, actor=None) -> Plan:
     """Compute the plan again (never trust a stale preview) and save its new assignments."""
-    from . import audit
+    from campaign.services import audit
 
     sa, db, Assignment, Campaign, Entry, PanelMember = _db()
     _campaign(campaign_id)
@@ -333,8 +333,10 @@ def assign(campaign_id: int, entry_id: int, judge_id: int, actor=None):
     """Manual assignment by the admin; refuses judges off the panel or in conflict."""
     from flask_babel import gettext as _
 
-    from . import audit, conflicts
-    from .errors import Conflict, DomainError, NotFound
+    from campaign.services import audit
+
+    from campaign.services.judging import conflicts
+    from campaign.services.errors import Conflict, DomainError, NotFound
 
     sa, db, Assignment, Campaign, Entry, PanelMember = _db()
     _campaign(campaign_id)
@@ -364,9 +366,9 @@ def unassign(assignment_id: int, reason: str, actor=None) -> None:
     """Remove an assignment (its scores go with it, so a reason is required)."""
     from flask_babel import gettext as _
 
-    from . import audit
-    from .errors import DomainError, NotFound
-    from .freshness import mark_stale
+    from campaign.services import audit
+    from campaign.services.errors import DomainError, NotFound
+    from campaign.services.results.freshness import mark_stale
 
     sa, db, Assignment, Campaign, Entry, PanelMember = _db()
     row = db.session.get(Assignment, assignment_id)
@@ -390,7 +392,7 @@ def reassign(assignment_id: int, new_judge_id: int, reason: str, actor=None):
     """Move an assignment to another judge (same checks as a manual assignment)."""
     from flask_babel import gettext as _
 
-    from .errors import NotFound
+    from campaign.services.errors import NotFound
 
     sa, db, Assignment, Campaign, Entry, PanelMember = _db()
     row = db.session.get(Assignment, assignment_id)
@@ -398,8 +400,8 @@ def reassign(assignment_id: int, new_judge_id: int, reason: str, actor=None):
         raise NotFound(_("Không tìm thấy phân công."))
     campaign_id, entry_id = row.entry.campaign_id, row.entry_id
     # check the new judge first, so a refused move leaves the old assignment intact
-    from . import conflicts
-    from .errors import Conflict, DomainError
+    from campaign.services.judging import conflicts
+    from campaign.services.errors import Conflict, DomainError
 
     if db.session.get(PanelMember, (campaign_id, new_judge_id)) is None:
         raise DomainError(_("Giám khảo này chưa thuộc hội đồng chấm của phong trào."))

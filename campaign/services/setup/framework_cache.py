@@ -15,9 +15,9 @@ from scoring.framework import Framework as EngineFramework
 from scoring.framework import parse_framework
 from scoring.vector import CompiledRules, compile_rules
 
-from ..extensions import db
-from ..models import FrameworkVersion, IndicatorNode
-from .errors import NotFound
+from campaign.extensions import db
+from campaign.models import FrameworkVersion, IndicatorNode
+from campaign.services.errors import NotFound
 
 ROW_KINDS = ("judged", "manual")  # indicators whose points may come from judges
 

@@ -23,10 +23,10 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..extensions import db
-from ..models import Campaign
-from ..models.base import utcnow
-from ..redis_client import get_redis
+from campaign.extensions import db
+from campaign.models import Campaign
+from campaign.models.base import utcnow
+from campaign.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 _PENDING_KEY = "thidua:recompute-pending:{}"
@@ -46,7 +46,7 @@ def mark_stale(campaign_id: int, entries: Iterable[int] | None = None) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _refresh_ledger_before_commit(session: Session) -> None:
-    from .ledger import refresh_entries
+    from campaign.services.results.ledger import refresh_entries
 
     pending = session.info.pop("thidua_ledger", None)
     for campaign_id, entry_ids in sorted((pending or {}).items()):
@@ -68,7 +68,7 @@ def _forget_on_rollback(session: Session) -> None:
 
 def enqueue_recompute(campaign_id: int, *, coalesce: bool = True) -> bool:
     """Send one recompute; return False when the pipeline is down (the sweep will retry)."""
-    from ..tasks import recompute_campaign
+    from campaign.tasks import recompute_campaign
 
     delay = current_app.config.get("RECOMPUTE_COALESCE_SECONDS", 0.5)
     try:

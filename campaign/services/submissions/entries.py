@@ -18,8 +18,8 @@ from scoring.entry import check_values, score_entry
 from scoring.framework import Framework, Node, parse_framework
 from scoring.rules import NA, is_missing, to_bool, to_number
 
-from ..extensions import db
-from ..models import (
+from campaign.extensions import db
+from campaign.models import (
     Assignment,
     Campaign,
     CampaignUnit,
@@ -34,11 +34,11 @@ from ..models import (
     Unit,
     User,
 )
-from ..models.base import utcnow
-from ..sqlite import writing_transactions
-from . import audit
-from .errors import Conflict, DomainError, Forbidden, NotFound
-from .freshness import mark_stale
+from campaign.models.base import utcnow
+from campaign.sqlite import writing_transactions
+from campaign.services import audit
+from campaign.services.errors import Conflict, DomainError, Forbidden, NotFound
+from campaign.services.results.freshness import mark_stale
 
 EDITABLE = ("draft", "clarification_requested")
 SUBMITTED = ("submitted", "resubmitted", "appraised")
@@ -195,8 +195,8 @@ def can_view_entry(entry: Entry, user: User) -> bool:
     if user.role == "judge":
         # Only an assigned, unconflicted judge, and never in blind mode: there judges go through
         # the judging pages, which show entry codes and rename files instead of unit names.
-        from . import conflicts
-        from .judging import is_blind
+        from campaign.services.judging import conflicts
+        from campaign.services.judging.workspace import is_blind
 
         assigned = db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(
             Assignment.entry_id == entry.id, Assignment.judge_id == user.id)) > 0

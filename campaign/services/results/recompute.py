@@ -54,16 +54,17 @@ from scoring.entry import score_entry
 from scoring.ranking import Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
 from scoring.rollup import CommuneResult, rollup
 
-from ..extensions import db
-from ..models import (Assignment, Campaign, CampaignUnit, Entry, IndicatorNode, IndicatorValue, JudgeScore,
+from campaign.extensions import db
+from campaign.models import (Assignment, Campaign, CampaignUnit, Entry, IndicatorNode, IndicatorValue, JudgeScore,
                       Override, ScoreRun, Unit, UnitResult)
-from ..models.base import utcnow
-from ..sqlite import read_only_transactions
-from . import audit, ledger
-from .errors import Conflict, DomainError, NotFound
-from .fastsql import as_matrix, fetch
-from .framework_cache import FrameworkInfo, framework_info
-from .ledger import Subtotals, raw_value, rule_points
+from campaign.models.base import utcnow
+from campaign.sqlite import read_only_transactions
+from campaign.services import audit
+from campaign.services.results import ledger
+from campaign.services.errors import Conflict, DomainError, NotFound
+from campaign.services.results.fastsql import as_matrix, fetch
+from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
+from campaign.services.results.ledger import Subtotals, raw_value, rule_points
 
 log = logging.getLogger(__name__)
 
@@ -428,7 +429,7 @@ def _override_score(inp: Inputs, i: int):
 
 def _set_progress(campaign_id: int, fraction: float, phase: str) -> None:
     try:
-        from ..redis_client import get_redis
+        from campaign.redis_client import get_redis
 
         get_redis().set(PROGRESS_KEY.format(campaign_id),
                         json.dumps({"progress": round(fraction, 3), "phase": phase, "at": time.time()}),
@@ -439,7 +440,7 @@ def _set_progress(campaign_id: int, fraction: float, phase: str) -> None:
 
 def _clear_progress(campaign_id: int) -> None:
     try:
-        from ..redis_client import get_redis
+        from campaign.redis_client import get_redis
 
         get_redis().delete(PROGRESS_KEY.format(campaign_id))
     except Exception:  # noqa: BLE001
@@ -454,7 +455,7 @@ def progress(campaign_id: int) -> dict:
     run = provisional_run(campaign_id)
     running = None
     try:
-        from ..redis_client import get_redis
+        from campaign.redis_client import get_redis
 
         raw = get_redis().get(PROGRESS_KEY.format(campaign_id))
         running = json.loads(raw) if raw else None
@@ -806,7 +807,7 @@ def _write_provisional(inp: Inputs, rows: list[dict], *, force: bool) -> str:
 
 def sweep_stale() -> list[int]:
     """Re-enqueue every stale campaign (covers lost messages and crashed workers)."""
-    from .freshness import enqueue_recompute
+    from campaign.services.results.freshness import enqueue_recompute
 
     with read_only_transactions():
         ids = list(db.session.scalars(
@@ -856,13 +857,13 @@ def publish(campaign_id: int, user_id: int | None = None, kind: str = "snapshot"
 def _user(user_id):
     if user_id is None:
         return None
-    from ..models import User
+    from campaign.models import User
 
     return db.session.get(User, user_id)
 
 
 def _warm_cache(run_id: int) -> None:
-    from . import leaderboard
+    from campaign.services.results import leaderboard
 
     warm = getattr(leaderboard, "warm_cache", None)
     if warm is None:
@@ -884,7 +885,7 @@ def request_publish(campaign_id: int, user_id: int | None, kind: str = "snapshot
     run = provisional_run(campaign_id)
     if c.is_stale or run is None:
         raise Conflict(_("Kết quả tạm tính chưa cập nhật; hãy chờ tính lại xong rồi công bố."))
-    from ..tasks import publish_snapshot
+    from campaign.tasks import publish_snapshot
 
     try:
         publish_snapshot.apply_async(args=[campaign_id, user_id, kind, label], retry=False)

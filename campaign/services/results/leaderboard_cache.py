@@ -44,7 +44,7 @@ import redis
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 
-from ..redis_client import get_redis
+from campaign.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def current_gen() -> str | None:
 
 def directory() -> dict:
     """The public directory, never stale past a publish. Normally one Redis GET, no SQL."""
-    from . import leaderboard as lb
+    from campaign.services.results import leaderboard as lb
 
     gen = current_gen()
     if gen is None:  # Redis down: the database is the source of truth (one statement)
@@ -324,7 +324,7 @@ def warm(run_id: int | None = None) -> dict:
 
     Never raises (a publish must not fail because the cache is down); returns what it did.
     """
-    from ..public import pages
+    from campaign.public import pages
 
     done = {"gen": None, "built": []}
     try:

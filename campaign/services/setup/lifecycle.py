@@ -12,13 +12,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..templating import N_
-from ..models import Campaign, CampaignUnit, StatusChange
-from ..models.base import utcnow
-from . import audit
-from .campaigns import entry_count, get_campaign, status_label
-from .errors import Conflict, DomainError
+from campaign.extensions import db
+from campaign.templating import N_
+from campaign.models import Campaign, CampaignUnit, StatusChange
+from campaign.models.base import utcnow
+from campaign.services import audit
+from campaign.services.setup.campaigns import entry_count, get_campaign, status_label
+from campaign.services.errors import Conflict, DomainError
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("open",),
@@ -83,7 +83,7 @@ def _record(c: Campaign, frm: str, to: str, note: str, user_id: int | None) -> N
     db.session.add(StatusChange(campaign_id=c.id, from_status=frm, to_status=to, by_id=user_id, note=note or ""))
     actor = None
     if user_id is not None:
-        from ..models import User
+        from campaign.models import User
 
         actor = db.session.get(User, user_id)
     audit.record("campaign.status", "campaign", c.id, before={"status": frm}, after={"status": to},
@@ -128,7 +128,7 @@ def midterm_review(campaign_id: int, *, user_id: int | None = None, label: str =
 def _publish_snapshot(c: Campaign, user_id: int | None, *, kind: str, label: str) -> None:
     """Freeze the provisional result through the results service (it commits its own snapshot)."""
     try:
-        from . import recompute
+        from campaign.services.results import recompute
     except ImportError:  # results pipeline not installed: status only
         return
     publish = getattr(recompute, "publish", None)

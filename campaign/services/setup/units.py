@@ -13,12 +13,12 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..templating import N_
-from ..importers import ImportFormatError
-from ..models import UNIT_LEVELS, Cluster, ClusterMember, Unit
-from . import audit
-from .errors import Conflict, DomainError, NotFound
+from campaign.extensions import db
+from campaign.templating import N_
+from campaign.importers import ImportFormatError
+from campaign.models import UNIT_LEVELS, Cluster, ClusterMember, Unit
+from campaign.services import audit
+from campaign.services.errors import Conflict, DomainError, NotFound
 
 UNIT_KIND_LABELS = {
     "city": N_("Thành phố"), "urban_district": N_("Quận"), "rural_district": N_("Huyện"), "town": N_("Thị xã"),
@@ -168,7 +168,7 @@ def _unit_dict(u: Unit) -> dict:
 def _actor(user_id):
     if user_id is None:
         return None
-    from ..models import User
+    from campaign.models import User
 
     return db.session.get(User, user_id)
 
@@ -238,8 +238,8 @@ def _cluster_dict(c: Cluster) -> dict:
 
 def _mark_campaigns_stale_for_cluster(cluster_id: int) -> None:
     """Ranking uses clusters: campaigns ranking in this cluster get a recompute."""
-    from ..models import CampaignUnit
-    from .freshness import mark_stale
+    from campaign.models import CampaignUnit
+    from campaign.services.results.freshness import mark_stale
 
     ids = db.session.scalars(sa.select(CampaignUnit.campaign_id).where(CampaignUnit.cluster_id == cluster_id)
                              .distinct()).all()
@@ -252,7 +252,7 @@ def _mark_campaigns_stale_for_cluster(cluster_id: int) -> None:
 def import_gso(data: bytes, filename: str, *, dry_run: bool = False, effective: date | None = None,
                user_id: int | None = None) -> ImportReport:
     """Import a GSO unit list: create new units, update names, mark vanished ones inactive."""
-    from ..importers.gso import parse_gso
+    from campaign.importers.gso import parse_gso
 
     try:
         rows = parse_gso(data, filename)
@@ -351,7 +351,7 @@ def _apply_gso(rows, report: ImportReport, effective: date) -> None:
 # --------------------------------------------------------------------------- CSV imports
 
 def import_units_csv(data: bytes, *, dry_run: bool = False, user_id: int | None = None) -> ImportReport:
-    from ..importers.csv_units import parse_units_csv
+    from campaign.importers.csv_units import parse_units_csv
 
     try:
         rows = parse_units_csv(data, tuple(UNIT_LEVELS))
@@ -409,7 +409,7 @@ def import_units_csv(data: bytes, *, dry_run: bool = False, user_id: int | None 
 
 def import_clusters_csv(data: bytes, *, dry_run: bool = False, user_id: int | None = None) -> ImportReport:
     """Cluster membership: creates shared clusters that do not exist and adds members."""
-    from ..importers.csv_units import parse_clusters_csv
+    from campaign.importers.csv_units import parse_clusters_csv
 
     try:
         rows = parse_clusters_csv(data)

@@ -16,13 +16,14 @@ from flask_babel import gettext as _
 from scoring.framework import parse_framework
 from scoring.rules import NA, clamp_points, indicator_points, parse_number
 
-from ..extensions import db
-from ..models import (Assignment, Campaign, ClarificationRequest, ConflictDeclaration, Entry, EvidenceFile,
+from campaign.extensions import db
+from campaign.models import (Assignment, Campaign, ClarificationRequest, ConflictDeclaration, Entry, EvidenceFile,
                       IndicatorNode, IndicatorValue, JudgeScore, PanelMember, Unit, User)
-from ..models.base import utcnow
-from . import audit, conflicts
-from .errors import Conflict, DomainError, Forbidden, NotFound
-from .freshness import mark_stale
+from campaign.models.base import utcnow
+from campaign.services import audit
+from campaign.services.judging import conflicts
+from campaign.services.errors import Conflict, DomainError, Forbidden, NotFound
+from campaign.services.results.freshness import mark_stale
 
 SCORABLE_ENTRY = ("submitted", "resubmitted", "appraised", "clarification_requested")
 SCORING_CAMPAIGN = ("open", "appraisal")
@@ -159,7 +160,7 @@ def remove_panel_member(campaign_id: int, judge_id: int, actor=None) -> None:
 
 def assignment_table(campaign_id: int) -> list[dict]:
     """Admin view: every assignable entry with its judges, their status and live conflicts."""
-    from .assignment import ASSIGNABLE_STATUSES
+    from campaign.services.judging.assignment import ASSIGNABLE_STATUSES
 
     get_campaign(campaign_id)
     info = conflicts.campaign_conflicts(campaign_id)

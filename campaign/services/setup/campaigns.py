@@ -21,16 +21,16 @@ from flask_babel import gettext as _
 
 from scoring.aggregate import METHODS as AGGREGATIONS
 
-from ..extensions import db
-from ..templating import N_
-from ..models import (
+from campaign.extensions import db
+from campaign.templating import N_
+from campaign.models import (
     UNIT_LEVELS, Campaign, CampaignUnit, Cluster, ClusterMember, DeadlineExtension, Entry, StatusChange, Unit,
 )
-from ..models.base import utcnow
-from . import audit
-from .errors import Conflict, DomainError, NotFound
-from .freshness import mark_stale
-from .ledger import LEDGER_SETTINGS
+from campaign.models.base import utcnow
+from campaign.services import audit
+from campaign.services.errors import Conflict, DomainError, NotFound
+from campaign.services.results.freshness import mark_stale
+from campaign.services.results.ledger import LEDGER_SETTINGS
 
 KINDS = ("regular", "thematic")
 ROLLUP_KINDS = ("none", "mean", "weighted_mean", "share_meeting", "combined")
@@ -77,7 +77,7 @@ def _unique_slug(base: str, exclude_id: int | None = None) -> str:
 def _actor(user_id):
     if user_id is None:
         return None
-    from ..models import User
+    from campaign.models import User
 
     return db.session.get(User, user_id)
 
@@ -125,7 +125,7 @@ def participant_summary(campaign_id: int) -> dict:
 
 def status_history(campaign_id: int) -> list[tuple[StatusChange, str | None]]:
     """Status changes, newest first, with the username of who made each."""
-    from ..models import User
+    from campaign.models import User
 
     return [(s, who) for s, who in db.session.execute(
         sa.select(StatusChange, User.username).join(User, User.id == StatusChange.by_id, isouter=True)
@@ -303,7 +303,7 @@ def _snapshot(c: Campaign) -> dict:
 
 def _framework_version_for(data: dict, user_id):
     """Resolve the framework choice of a create form: template code or stored version id."""
-    from . import framework_io
+    from campaign.services.setup import framework_io
 
     if data.get("template_code"):
         return framework_io.install_template(data["template_code"], user_id=user_id)
@@ -489,7 +489,7 @@ def replace_framework(campaign_id: int, doc: dict, user_id: int | None = None):
 
     Refused once any entry exists: its values belong to the version it was started on.
     """
-    from . import framework_io
+    from campaign.services.setup import framework_io
 
     c = get_campaign(campaign_id)
     n = entry_count(campaign_id)

@@ -20,12 +20,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.rules import to_bool
 
-from ..extensions import db
-from ..models import Campaign, CampaignUnit, Entry, Unit, User
-from . import audit
-from .entries import (EDITABLE, create_entry, editable_codes, entry_for_edit, framework_of, issue_message,
+from campaign.extensions import db
+from campaign.models import Campaign, CampaignUnit, Entry, Unit, User
+from campaign.services import audit
+from campaign.services.submissions.entries import (EDITABLE, create_entry, editable_codes, entry_for_edit, framework_of, issue_message,
                       check_values_raw, label, save_entry_values, stored_posted)
-from .errors import DomainError, NotFound
+from campaign.services.errors import DomainError, NotFound
 
 SHEET = "Giá trị"
 HEADER = ("Mã đơn vị", "Tên đơn vị", "Mã chỉ tiêu", "Tên chỉ tiêu", "Loại giá trị", "Điểm tối đa",

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..models import (Assignment, Campaign, CampaignUnit, Cluster, ClusterMember, ConflictDeclaration, Entry,
+from campaign.extensions import db
+from campaign.models import (Assignment, Campaign, CampaignUnit, Cluster, ClusterMember, ConflictDeclaration, Entry,
                       PanelMember, Unit, User)
-from .errors import Forbidden, NotFound
+from campaign.services.errors import Forbidden, NotFound
 
 REASONS = ("own_unit", "parent_unit", "child_unit", "same_cluster", "declared", "reciprocal")
 

@@ -14,11 +14,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..extensions import db
-from ..models import (Campaign, CampaignUnit, Cluster, Entry, EvidenceFile, FrameworkVersion, IndicatorNode,
+from campaign.extensions import db
+from campaign.models import (Campaign, CampaignUnit, Cluster, Entry, EvidenceFile, FrameworkVersion, IndicatorNode,
                       MapLayer, ScoreRun, Unit, UnitResult)
-from ..models.base import JSONType
-from ..models.judging import Assignment, JudgeScore
+from campaign.models.base import JSONType
+from campaign.models.judging import Assignment, JudgeScore
 
 PUBLIC_KINDS = ("snapshot", "midterm")
 LEVELS = {"district": 2, "commune": 3}
@@ -327,6 +327,6 @@ def overview_data(camp: dict, rows: list[dict]) -> dict:
 
 def warm_cache(run_id: int | None = None) -> dict:
     """Called by the publish task after its commit: new cache generation + build the hot pages."""
-    from . import leaderboard_cache
+    from campaign.services.results import leaderboard_cache
 
     return leaderboard_cache.warm(run_id)

@@ -26,13 +26,13 @@ from scoring.aggregate import aggregate, disagreement, judge_stats, zscore_norma
 from scoring.entry import score_entry
 from scoring.rules import round_points
 
-from ..extensions import db
-from ..models import (Assignment, Campaign, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit,
+from campaign.extensions import db
+from campaign.models import (Assignment, Campaign, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit,
                       User)
-from . import audit
-from .errors import DomainError, Forbidden, NotFound
-from .freshness import mark_stale
-from .judging import framework_of, get_campaign, point_range, rule_value
+from campaign.services import audit
+from campaign.services.errors import DomainError, Forbidden, NotFound
+from campaign.services.results.freshness import mark_stale
+from campaign.services.judging.workspace import framework_of, get_campaign, point_range, rule_value
 
 
 @dataclass

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from ..extensions import db
-from ..models import Framework, FrameworkVersion, IndicatorNode
+from campaign.extensions import db
+from campaign.models import Framework, FrameworkVersion, IndicatorNode
 
 
 def canonical_json(doc: dict) -> str:

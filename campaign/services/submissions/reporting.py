@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import Campaign, CampaignUnit, DeadlineExtension, Entry, Unit
-from .errors import NotFound
+from campaign.extensions import db
+from campaign.models import Campaign, CampaignUnit, DeadlineExtension, Entry, Unit
+from campaign.services.errors import NotFound
 
 
 def _status_rows(campaign: Campaign):

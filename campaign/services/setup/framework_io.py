@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 
 from scoring.framework import FrameworkError, dump_framework, parse_framework, validate_framework
 
-from ..extensions import db
-from ..models import Framework, FrameworkVersion
-from . import audit
-from .errors import DomainError, NotFound
-from .frameworks import digest, install_version
+from campaign.extensions import db
+from campaign.models import Framework, FrameworkVersion
+from campaign.services import audit
+from campaign.services.errors import DomainError, NotFound
+from campaign.services.setup.frameworks import digest, install_version
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "frameworks"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "frameworks"
 FORMATS = ("yaml", "json")
 
 
@@ -147,7 +147,7 @@ def framework_versions(framework_id: int) -> list[FrameworkVersion]:
 def _actor(user_id):
     if user_id is None:
         return None
-    from ..models import User
+    from campaign.models import User
 
     return db.session.get(User, user_id)
 

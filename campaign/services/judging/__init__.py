@@ -1,0 +1,1 @@
+"""Appraisal: judge assignment, conflicts of interest, judges' scores, the council."""

@@ -1,0 +1,1 @@
+"""From inputs to published figures: the ledger, recompute, freshness, publishing, caches, exports."""

@@ -1,0 +1,1 @@
+"""Setting a campaign up: campaigns and their lifecycle, frameworks, the unit tree, maps."""

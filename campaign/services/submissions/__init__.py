@@ -1,0 +1,1 @@
+"""What units send: entries and their values, evidence files, workbooks, reporting rates."""
