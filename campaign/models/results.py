@@ -66,7 +66,24 @@ class ScoreRun(db.Model):
     )
 
 
+RESULT_STATUSES = ("ranked", "not_submitted")
+
+
 class UnitResult(db.Model):
+    """One unit's figures in a run.
+
+    ``status`` says whether the unit competes in this run:
+
+    * ``"ranked"``: its entry was submitted (or it is a roll-up district with communes): it has a
+      ``rank``, ``rank_in_cluster`` (None outside every cluster), a ``band`` and maybe an ``award``.
+    * ``"not_submitted"``: no entry, or an entry still a draft ("Chưa nộp"). ``rank``,
+      ``rank_in_cluster``, ``band`` and ``award`` are None and ``tied`` is False. In the
+      provisional run ``total``/``own_total``/``group_scores`` hold the draft's figures (0 without
+      an entry) for the commission's view, to be labelled as a draft; in published runs
+      (snapshot, midterm) ``total`` is 0, ``own_total`` None and ``group_scores`` empty: a draft's
+      score is never published.
+    """
+
     __tablename__ = "unit_result"
     __table_args__ = (
         sa.UniqueConstraint("run_id", "unit_id"),
@@ -85,6 +102,7 @@ class UnitResult(db.Model):
     rank: Mapped[int | None]
     rank_in_cluster: Mapped[int | None]
     tied: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(16), default="ranked", server_default="ranked")  # RESULT_STATUSES
     band: Mapped[str | None] = mapped_column(sa.String(32))
     award: Mapped[str | None] = mapped_column(sa.String(32))
     group_scores: Mapped[dict] = mapped_column(JSONType, default=dict)
