@@ -1,0 +1,99 @@
+"""Why a unit got its band: the band reached and, for every higher band, what was missing.
+
+A band is shown on the public board, unit pages, the API, exports and admin results; a reader
+who sees "882,65" next to "Không hoàn thành nhiệm vụ" while the legend says "Xuất sắc ≥ 855"
+needs the cause at hand (a group under its floor). This module derives that cause from exactly
+the inputs of :func:`scoring.ranking.classify` and asks ``classify`` for the band itself, so the
+explanation can never name a different band than the one the engine gave.
+
+Rules restated (they are ``classify``'s): bands are tried from the highest ``min_total`` down; a
+band is reached when ``total ≥ min_total`` and, if the band has a ``floor_pct``, every top-level
+regular group's percentage of its ``max_points`` is at least its floor — the group's own
+``floor_pct`` when the framework sets one, else the band's.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .ranking import Band, classify
+
+
+@dataclass(frozen=True)
+class FloorMiss:
+    """A group whose percentage of its maximum is under the floor a band requires."""
+
+    group: str
+    pct: float
+    floor: float
+
+
+@dataclass(frozen=True)
+class BandCheck:
+    """One band measured against the unit: its minimum total and the floors it failed."""
+
+    code: str
+    min_total: float
+    floor_pct: float | None
+    total_ok: bool
+    failed_floors: tuple[FloorMiss, ...] = ()
+
+    @property
+    def reached(self) -> bool:
+        return self.total_ok and not self.failed_floors
+
+
+@dataclass(frozen=True)
+class BandReason:
+    """The band ``classify`` gives, the check of that band, and the higher bands missed (highest first)."""
+
+    band: str | None
+    total: float
+    reached: BandCheck | None
+    missed: tuple[BandCheck, ...]
+
+    @property
+    def floor_blocked(self) -> tuple[BandCheck, ...]:
+        """Higher bands whose minimum total was met but a group floor was not (the surprising case)."""
+        return tuple(m for m in self.missed if m.total_ok)
+
+
+def group_percentages(group_points: Mapping[str, float | None],
+                      groups: Iterable[tuple[str, str, float | None]]) -> dict[str, float]:
+    """Each top-level regular group's points as a % of its ``max_points`` (4 decimals), as the recompute feeds classify.
+
+    ``groups``: (code, kind, max_points) of the framework's top-level groups. Bonus and penalty
+    groups, and groups without a positive maximum, have no floor and are left out.
+    """
+    out: dict[str, float] = {}
+    for code, kind, max_points in groups:
+        if kind != "regular" or not max_points or max_points <= 0:
+            continue
+        out[code] = round(float(group_points.get(code) or 0.0) / float(max_points) * 100.0, 4)
+    return out
+
+
+def _check(band: Band, total: float, group_pcts: Mapping[str, float],
+           group_floors: Mapping[str, float]) -> BandCheck:
+    failed: tuple[FloorMiss, ...] = ()
+    if band.floor_pct is not None:
+        failed = tuple(FloorMiss(g, pct, float(group_floors.get(g, band.floor_pct)))
+                       for g, pct in group_pcts.items() if pct < group_floors.get(g, band.floor_pct))
+    return BandCheck(band.code, band.min_total, band.floor_pct, total >= band.min_total, failed)
+
+
+def explain(total: float, group_pcts: Mapping[str, float], bands: Sequence[Band],
+            group_floors: Mapping[str, float] | None = None) -> BandReason:
+    """The band of ``total``/``group_pcts`` (from :func:`classify`) with every higher band's shortfall."""
+    floors = dict(group_floors or {})
+    code = classify(total, dict(group_pcts), bands, floors)
+    ordered = sorted(bands, key=lambda b: b.min_total, reverse=True)  # classify's order (stable)
+    missed: list[BandCheck] = []
+    reached: BandCheck | None = None
+    for band in ordered:
+        check = _check(band, total, group_pcts, floors)
+        if code is not None and band.code == code and check.reached:
+            reached = check
+            break
+        missed.append(check)
+    return BandReason(code, total, reached, tuple(missed))
