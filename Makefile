@@ -2,9 +2,9 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-PLOTLY := static/vendor/plotly.min.js
+PLOTLY := static/vendor/plotly-basic.min.js
 
-.PHONY: run test install install-dev bench bench-recompute bench-freshness bench-leaderboard soak translations clean
+.PHONY: run test install install-dev bench bench-recompute bench-freshness bench-leaderboard bench-pageweight soak translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# plotly.js comes from the plotly wheel: served from static/, never from a CDN.
+# plotly.js partial bundles come from the npm registry (pinned, integrity-checked): served from static/, never a CDN.
 $(PLOTLY): $(VENV)/.installed
 	$(BIN)/python scripts/vendor_assets.py
 
@@ -34,13 +34,15 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: bench-recompute bench-freshness bench-leaderboard
+bench: bench-recompute bench-freshness bench-leaderboard bench-pageweight
 bench-recompute: install-dev
 	$(BIN)/python -m bench.recompute
 bench-freshness: install-dev
 	$(BIN)/python -m bench.freshness
 bench-leaderboard: install-dev
 	$(BIN)/python -m bench.leaderboard
+bench-pageweight: install-dev
+	$(BIN)/python -m bench.pageweight
 # 200 officers for 10 minutes, then a consistency check (not part of `make bench`: it takes 11 min)
 soak: install-dev
 	$(BIN)/python -m bench.soak

@@ -6,7 +6,7 @@ Builds a temporary SQLite database with a published snapshot (and the previous o
 "change" column is real) of Hà Nội's 30 districts and ~580 generated communes, starts its own
 redis-server (campaign.devserver.start_redis) and the app under gunicorn with the shipped
 gunicorn.conf.py (ProductionConfig), warms the cache as the publish task does
-(``leaderboard.warm_cache``), then drives, on loopback, with wrk (``-t2 -c64 --latency``; a
+(``leaderboard_cache.warm``), then drives, on loopback, with wrk (``-t2 -c64 --latency``; a
 small threaded Python generator if wrk is missing) the three URLs in the same run:
 
     /leaderboard  (HTML, district level)   /api/v1/campaigns/<slug>/leaderboard   /ping
@@ -35,6 +35,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,8 +47,7 @@ SLUG = "bench-leaderboard"
 
 def framework_doc() -> dict:
     groups = []
-    for g, (code, name, pts) in enumerate((("I", "Kinh tế", 40), ("II", "Văn hoá – xã hội", 35),
-                                           ("III", "Quốc phòng – an ninh", 25))):
+    for code, name, pts in (("I", "Kinh tế", 40), ("II", "Văn hoá – xã hội", 35), ("III", "Quốc phòng – an ninh", 25)):
         groups.append({"code": code, "name": {"vi": name, "en": f"Group {code}"}, "kind": "regular", "max_points": pts,
                        "children": [{"code": f"{code}.1", "name": {"vi": f"Tiêu chí {code}.1", "en": f"Criterion {code}.1"},
                                      "max_points": pts, "value_type": "number", "min": 0, "max": pts,
@@ -92,7 +93,8 @@ def build_database(app) -> tuple[int, dict]:
             for j in range(d.wards + d.communes + d.townships):
                 n += 1
                 kind = "ward" if j < d.wards else ("commune" if j < d.wards + d.communes else "township")
-                child = Unit(code=f"{unit.code}{j + 1:03d}", name=f"{'Phường' if kind == 'ward' else 'Xã'} {unit.name.split(' ', 1)[1]} {j + 1}",
+                prefix = "Phường" if kind == "ward" else "Xã"
+                child = Unit(code=f"{unit.code}{j + 1:03d}", name=f"{prefix} {unit.name.split(' ', 1)[1]} {j + 1}",
                              kind=kind, level=3, parent_id=unit.id, is_demo=True)
                 db.session.add(child)
                 communes.append((child, cl))
@@ -204,15 +206,13 @@ def run_python_load(url: str, duration: int, connections: int, cookie: str | Non
             "p50_ms": lat[len(lat) // 2] * 1000 if lat else float("nan"), "non2xx": errors[0], "socket_errors": ""}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    args = parser.parse_args(argv)
+@contextmanager
+def served_board(workers: int | None = None, keep: bool = False) -> Iterator[dict]:
+    """The published demo-like board under gunicorn (ProductionConfig) with its own Redis, cache warmed.
 
+    Yields ``{"base", "run_id", "counts", "app", "env", "builds_before"}``; stops everything after.
+    Shared by this benchmark and ``bench.pageweight``.
+    """
     sys.path.insert(0, str(ROOT))
     import socket
 
@@ -227,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, THIDUA_CONFIG="config.ProductionConfig", THIDUA_SECRET_KEY="bench-" + os.urandom(16).hex(),
                THIDUA_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite'}", THIDUA_REDIS_URL=redis_url,
                THIDUA_INSTANCE_DIR=str(tmp / "instance"), THIDUA_UPLOAD_FOLDER=str(tmp / "uploads"))
-    if args.workers:
-        env["WEB_CONCURRENCY"] = str(args.workers)
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
     for key in ("THIDUA_CONFIG", "THIDUA_SECRET_KEY", "THIDUA_DATABASE_URL", "THIDUA_REDIS_URL",
                 "THIDUA_INSTANCE_DIR", "THIDUA_UPLOAD_FOLDER"):
         os.environ[key] = env[key]
@@ -239,7 +239,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import config
         from campaign import create_app
-        from campaign.services.results import leaderboard as lb
         from campaign.services.results import leaderboard_cache
 
         app = create_app(config.ProductionConfig, SQLALCHEMY_DATABASE_URI=env["THIDUA_DATABASE_URL"],
@@ -250,16 +249,48 @@ def main(argv: list[str] | None = None) -> int:
               f"({time.perf_counter() - t0:.1f} s)", flush=True)
         with app.app_context():
             t0 = time.perf_counter()
-            warmed = lb.warm_cache(run_id)
+            warmed = leaderboard_cache.warm(run_id)
             print(f"warm_cache: {len(warmed['built'])} payload groups in {time.perf_counter() - t0:.2f} s", flush=True)
             builds_before = leaderboard_cache.builds()
 
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        web = subprocess.Popen([gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{web_port}", "wsgi:app"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "gunicorn.log", "wb"),
-                               start_new_session=True)
+        with open(tmp / "gunicorn.log", "wb") as log:  # the child keeps its own descriptor
+            web = subprocess.Popen([gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{web_port}",
+                                    "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
+                                   start_new_session=True)
         wait_for_port(web_port, timeout=30)
-        base = f"http://127.0.0.1:{web_port}"
+        yield {"base": f"http://127.0.0.1:{web_port}", "run_id": run_id, "counts": counts, "app": app, "env": env,
+               "builds_before": builds_before}
+    finally:
+        if web is not None and web.poll() is None:
+            web.send_signal(signal.SIGTERM)
+            try:
+                web.wait(15)
+            except subprocess.TimeoutExpired:
+                web.kill()
+        redis_proc.terminate()
+        try:
+            redis_proc.wait(5)
+        except subprocess.TimeoutExpired:
+            redis_proc.kill()
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args(argv)
+
+    with served_board(args.workers, args.keep) as served:
+        base, run_id, counts, app, env = (served[k] for k in ("base", "run_id", "counts", "app", "env"))
+        from campaign.services.results import leaderboard_cache
+
+        builds_before = served["builds_before"]
         urls = {"html": f"{base}/leaderboard", "json": f"{base}/api/v1/campaigns/{SLUG}/leaderboard?level=district",
                 "trivial": f"{base}/ping"}
         # correctness + warm-up of every worker's in-process layer
@@ -269,9 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         body = json.loads(urllib.request.urlopen(urls["json"]).read())
         assert "Quận Ba Đình" in html and 'js-plotly' in html, "leaderboard page is not the expected page"
         assert body["snapshot_id"] == run_id and len(body["rows"]) == counts["districts"], body.keys()
-        gz = urllib.request.urlopen(urllib.request.Request(f"{base}/static/vendor/plotly.min.js",
+        gz = urllib.request.urlopen(urllib.request.Request(f"{base}/static/vendor/plotly-basic.min.js",
                                                            headers={"Accept-Encoding": "gzip"}))
-        print(f"plotly.min.js: Content-Encoding={gz.headers.get('Content-Encoding')} "
+        print(f"plotly-basic.min.js: Content-Encoding={gz.headers.get('Content-Encoding')} "
               f"bytes={len(gz.read())}", flush=True)
         tool = "wrk" if os.path.exists(WRK) else "python"
         drive = run_wrk if tool == "wrk" else run_python_load
@@ -300,20 +331,6 @@ def main(argv: list[str] | None = None) -> int:
               f"html_ratio={med['html'] / med['trivial']:.2f} json_ratio={med['json'] / med['trivial']:.2f} "
               f"p99_ms={max(p99['html'], p99['json']):.1f}", flush=True)
         return 0
-    finally:
-        if web is not None and web.poll() is None:
-            web.send_signal(signal.SIGTERM)
-            try:
-                web.wait(15)
-            except subprocess.TimeoutExpired:
-                web.kill()
-        redis_proc.terminate()
-        try:
-            redis_proc.wait(5)
-        except subprocess.TimeoutExpired:
-            redis_proc.kill()
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

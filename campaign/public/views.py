@@ -171,20 +171,25 @@ def admin_map():
 
 
 @bp.before_app_request
-def _gzip_static():
-    """Serve a pre-compressed ``.gz`` sibling of a static file to clients that accept gzip."""
-    if request.endpoint != "static" or "gzip" not in request.headers.get("Accept-Encoding", ""):
+def _precompressed_static():
+    """Serve a pre-compressed ``.br`` (preferred) or ``.gz`` sibling of a static file to clients that accept it."""
+    accepted = request.headers.get("Accept-Encoding", "") if request.endpoint == "static" else ""
+    encodings = [(enc, ext) for enc, ext in (("br", ".br"), ("gzip", ".gz")) if enc in accepted]
+    if not encodings:
         return None
     filename = (request.view_args or {}).get("filename", "")
     static = current_app.static_folder
     path = os.path.realpath(os.path.join(static, filename))
-    gz = path + ".gz"
-    if not path.startswith(os.path.realpath(static) + os.sep) or not os.path.isfile(gz):
+    if not path.startswith(os.path.realpath(static) + os.sep):
         return None
+    found = next(((enc, path + ext) for enc, ext in encodings if os.path.isfile(path + ext)), None)
+    if found is None:
+        return None
+    encoding, packed = found
     mimetype = "text/javascript" if filename.endswith(".js") else None
-    resp = send_file(gz, mimetype=mimetype or "application/octet-stream", conditional=True,
+    resp = send_file(packed, mimetype=mimetype or "application/octet-stream", conditional=True,
                      etag=True, max_age=31536000 if request.args.get("v") else None)
-    resp.headers["Content-Encoding"] = "gzip"
+    resp.headers["Content-Encoding"] = encoding
     resp.headers["Vary"] = "Accept-Encoding"
     if request.args.get("v"):
         resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"

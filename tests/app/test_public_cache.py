@@ -85,7 +85,7 @@ def test_new_publish_shows_at_once_even_in_a_worker_with_a_warm_local_layer(clie
     stale = _stale_copy()
     new = publish(published["camp"], [(published["b"], 95, 1, {"I": 95}), (published["a"], 80, 2, {"I": 80})],
                   previous=published["run"])
-    lb.warm_cache(new.id)  # what the publish task calls after its commit
+    cache.warm(new.id)  # what the publish task calls after its commit
     _restore(stale)
     # ... its very next request serves the new snapshot (the listener has acknowledged the message
     # before warm_cache returned; without the listener, the generation is read on every request)
@@ -146,7 +146,7 @@ def test_unpublished_or_provisional_results_never_leak(client, published, factor
 
 def test_cache_miss_rebuilds_once_under_the_lock(app, published, monkeypatch):
     """16 concurrent requests on a cold cache: each payload is built exactly once."""
-    lb.warm_cache(published["run"].id)
+    cache.warm(published["run"].id)
     cache.invalidate()
     cache.reset_local()
     calls = []
@@ -203,7 +203,7 @@ def test_shared_single_flight_directly(app):
 
 
 def test_warm_cache_builds_pages_so_first_visits_build_nothing(client, published):
-    done = lb.warm_cache(published["run"].id)
+    done = cache.warm(published["run"].id)
     assert "board:district:" in done["built"] and "overview" in done["built"]
     cache.reset_local()  # a fresh worker: its local layer is empty but Redis is warm
     before = cache.builds()
@@ -244,7 +244,7 @@ def test_redis_down_pages_are_built_from_the_database(tmp_path, redis_server):
             a, b = f.unit(code="001", name="Quận Ba Đình"), f.unit(code="002", name="Quận Hoàn Kiếm")
             camp = f.campaign(units=[a, b], slug="c", settings={"bands": BANDS})
             first = publish(camp, [(a, 80, 1, {"I": 80}), (b, 70, 2, {"I": 70})])
-            assert lb.warm_cache(first.id)["gen"] is None  # the publish does not fail either
+            assert cache.warm(first.id)["gen"] is None  # the publish does not fail either
             c = app.test_client()
             for url in ("/leaderboard", "/leaderboard/unit/001?campaign=c", "/leaderboard/overview",
                         "/api/v1/campaigns/c/leaderboard", "/leaderboard.csv"):
@@ -274,22 +274,24 @@ def test_redis_lost_data_starts_a_new_generation(client, published, redis_url, a
     assert redis_lib.Redis.from_url(redis_url).get(cache.GEN_KEY) is not None
 
 
-def test_plotly_served_fingerprinted_long_cached_and_gzipped(client, published):
-    if not (ROOT / "static" / "vendor" / "plotly.min.js.gz").exists():
-        pytest.skip("static/vendor/plotly.min.js not vendored: run `make install` or scripts/vendor_assets.py")
+def test_plotly_partial_bundle_served_fingerprinted_long_cached_and_compressed(client, published):
+    import brotli
+
     html = client.get("/leaderboard").get_data(as_text=True)
-    src = re.search(r'<script defer src="(/static/vendor/plotly\.min\.js\?v=[0-9a-f]{12})"', html).group(1)
-    assert "cdn" not in html.lower()
+    src = re.search(r'<script defer src="(/static/vendor/plotly-basic\.min\.js\?v=[0-9a-f]{12})"', html).group(1)
+    assert "cdn" not in html.lower() and "plotly.min.js" not in html  # never the 4.8 MB full bundle
+    original = (ROOT / "static" / "vendor" / "plotly-basic.min.js").read_bytes()
     resp = client.get(src, headers={"Accept-Encoding": "gzip, deflate, br"})
     assert resp.status_code == 200
-    assert resp.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in resp.headers["Vary"]
+    assert resp.headers["Content-Encoding"] == "br" and "Accept-Encoding" in resp.headers["Vary"]
     assert "max-age=31536000" in resp.headers["Cache-Control"] and "immutable" in resp.headers["Cache-Control"]
     assert resp.headers["Content-Type"].startswith("text/javascript")
     body = resp.get_data()
-    assert body[:2] == b"\x1f\x8b" and len(body) < 2_000_000
-    assert gzip.decompress(body) == (ROOT / "static" / "vendor" / "plotly.min.js").read_bytes()
+    assert len(body) < 350_000 and brotli.decompress(body) == original
+    gz = client.get(src, headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.get_data()) == original
     plain = client.get(src)
-    assert "Content-Encoding" not in plain.headers and plain.get_data()[:2] != b"\x1f\x8b"
+    assert "Content-Encoding" not in plain.headers and plain.get_data() == original
 
 
 def test_final_page_bytes_are_bounded_and_follow_the_payload(client, published, monkeypatch):

@@ -16,8 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
-    pytest.mark.skipif(not (ROOT / "static" / "vendor" / "plotly.min.js").exists(),
-                       reason="plotly.js not vendored: run `make install` (scripts/vendor_assets.py)"),
 ]
 
 
