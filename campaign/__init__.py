@@ -10,17 +10,18 @@ from flask_login import current_user
 
 from . import access
 from .celery_app import celery_init_app
-from .extensions import babel, csrf, db, login_manager, migrate
 from .clean_input import CleanRequest
+from .extensions import babel, csrf, db, login_manager, migrate
+from .services import audit
 from .sqlite import configure_sqlite, set_read_only
-
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401  (re-exported: campaign.__version__)
 
 BLUEPRINTS = (
     "campaign.main.views",
     "campaign.auth.views",
     "campaign.public.views",
     "campaign.admin.views",
+    "campaign.units.views",
     "campaign.unit.views",
     "campaign.reporting.views",
     "campaign.judging.views",
@@ -108,6 +109,9 @@ def _register_hooks(app: Flask) -> None:
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
         # Safe methods never write, so their SQLite transactions need not take the write lock.
         g._ro_token = set_read_only(request.method in ("GET", "HEAD", "OPTIONS"))
+        # The audit service reads who acts from here, never from the request itself.
+        g._audit_token = audit.bind_request(audit.RequestMeta(
+            request_id=g.request_id, ip=request.remote_addr, actor=_current_actor))
 
     app.before_request(access.enforce_access)
 
@@ -133,3 +137,11 @@ def _register_hooks(app: Flask) -> None:
         token = g.pop("_ro_token", None)
         if token is not None:
             set_read_only(False)
+        audit_token = g.pop("_audit_token", None)
+        if audit_token is not None:
+            audit.unbind_request(audit_token)
+
+
+def _current_actor():
+    """The logged-in user of the current request (None when anonymous), for audit rows."""
+    return current_user._get_current_object() if current_user.is_authenticated else None

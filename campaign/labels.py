@@ -1,9 +1,17 @@
-"""Display labels for result codes (bands, awards), shared by every page that shows results."""
+"""Display labels for codes (bands, awards), shared by every page that shows results.
+
+``N_`` lives here, at the bottom of the import graph, so that services and templates can mark
+labels for extraction without importing the web layer.
+"""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from .templating import N_
+
+def N_(text: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return text
+
 
 BAND_LABELS = {"xuat_sac": N_("Xuất sắc"), "excellent": N_("Xuất sắc"), "tot": N_("Tốt"), "good": N_("Tốt"),
                "hoan_thanh": N_("Hoàn thành"), "completed": N_("Hoàn thành"),
@@ -28,6 +36,7 @@ def band_label(band: dict | str | None, locale: str, bands: list[dict] | None = 
 
 
 def award_label(code: str | None) -> str:
+    """The translated name of an award code (the code itself when unknown)."""
     if not code:
         return ""
     label = AWARD_LABELS.get(code)

@@ -5,8 +5,12 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Flask, current_app, url_for
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_datetime, format_decimal, get_locale, gettext
+from flask_login import current_user
+
+from .labels import N_, award_label, band_label
+from .version import __version__
 
 
 @lru_cache(maxsize=256)
@@ -25,7 +29,8 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
-def number(value, digits: int = 2) -> str:
+def number(value: float | int | None, digits: int = 2) -> str:
+    """A number in the current locale's format (``–`` for missing)."""
     if value is None:
         return "–"
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
@@ -40,16 +45,9 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _cache_static(response):
-        from flask import request
-
         if request.endpoint == "static" and request.args.get("v"):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
-
-
-def N_(text: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return text
 
 
 # (endpoint, label, audience); shown only when the endpoint exists and the user may use it.
@@ -64,9 +62,7 @@ ROLE_LABELS = {"admin": N_("Quản trị"), "officer": N_("Cán bộ đơn vị"
 
 
 def nav_items() -> list[tuple[str, str]]:
-    from flask_babel import gettext
-    from flask_login import current_user
-
+    """(endpoint, label) of the main menu entries the current user may open."""
     role = current_user.role if current_user.is_authenticated else None
     return [
         (endpoint, gettext(label))
@@ -76,15 +72,11 @@ def nav_items() -> list[tuple[str, str]]:
 
 
 def role_label(role: str) -> str:
-    from flask_babel import gettext
-
+    """The translated name of a role."""
     return gettext(ROLE_LABELS.get(role, role))
 
 
 def register_context(app: Flask) -> None:
-    from . import __version__
-
-    from .labels import award_label, band_label
-
+    """Template globals shared by every page."""
     app.jinja_env.globals.update(nav_items=nav_items, role_label=role_label, app_version=__version__,
                                  band_label=band_label, award_label=award_label)

@@ -17,7 +17,7 @@ from campaign.services.setup import framework_io
 from campaign.services.setup import lifecycle
 from campaign.services.setup import units as units_svc
 from campaign.services.errors import DomainError
-from ..templating import N_
+from ..labels import N_
 from .forms import (
     CampaignForm, ClusterForm, ExtensionForm, FrameworkEditForm, FrameworkImportForm, ImportForm, InactiveForm,
     MidtermForm, TransitionForm, UnitForm, local_to_utc,

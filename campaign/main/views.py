@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, url_for
 from flask_login import current_user
 
-from .. import __version__
 from ..access import PUBLIC, allow
 from ..extensions import db
 from ..redis_client import get_redis
+from ..version import __version__
 
 bp = Blueprint("main", __name__)
 

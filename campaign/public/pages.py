@@ -1,6 +1,6 @@
 """Builders of the cached public payloads (HTML fragments with figure JSON, API bodies, exports).
 
-Each builder runs only on a cache miss (or when warm_cache runs after a publish). Request
+Each builder runs only on a cache miss (or when the cache service's ``warm`` runs after a publish). Request
 handlers call ``get_*``, which go through leaderboard_cache: a hit runs no SQL and builds no
 Plotly figure. Fragments never contain per-user content (no CSRF token, no user name): the
 per-request page shell (base.html) is rendered around them.
@@ -12,15 +12,18 @@ import copy
 import csv
 import io
 import json
+from collections.abc import Iterator
 
-from flask import render_template
-from flask_babel import force_locale, gettext as _
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
-from .. import charts
 from campaign.services.results import leaderboard as lb
 from campaign.services.results import leaderboard_cache as cache
 from campaign.services.setup.geo import centroid, polygons
+
+from .. import charts
 from ..labels import band_label
 
 LOCALES = ("vi", "en")
@@ -166,8 +169,8 @@ def build_overview_page(camp: dict, locale: str) -> dict:
         title = _("Tổng quan") + " · " + loc_name(camp, locale)
     return _render("public/_overview.html", locale, title_text=title, data=data, camp=camp, bands=bands,
                    band_list=band_list, districts=districts, communes=communes, cluster_names=cluster_names,
-                   counts=counts, count_of=lambda c, b: counts.get(f"{c}\x1f{b}", 0), fig_dist=fig_dist, fig_bands=fig_bands, fig_map=fig_map, map_kind=map_kind,
-                   map_points=points, series=series)
+                   counts=counts, count_of=lambda c, b: counts.get(f"{c}\x1f{b}", 0), fig_dist=fig_dist,
+                   fig_bands=fig_bands, fig_map=fig_map, map_kind=map_kind, map_points=points, series=series)
 
 
 def build_empty_page(locale: str) -> dict:
@@ -286,19 +289,27 @@ def get_export(camp: dict, level: str, cluster: str | None, locale: str, fmt: st
     return base64.b64decode(cache.payload(snapshot_key(camp), f"export:{fmt}:{level}:{cluster or ''}:{locale}", build)["b64"])
 
 
-def warm_all(camp: dict):
-    """Build the payloads a publish makes hot (both locales, both levels, every cluster)."""
-    directory = cache.directory()
-    for level in lb.LEVELS:
-        data = board_all(camp, level)
-        yield f"data:{level}"
-        if not data["rows"]:
-            continue
-        for cluster in [None] + [c["code"] for c in data["clusters"]]:
-            get_api_leaderboard(camp, level, cluster)
-            for locale in LOCALES:
-                get_board_page(directory, camp, level, cluster, locale)
-            yield f"board:{level}:{cluster or ''}"
-    for locale in LOCALES:
-        get_overview_page(camp, locale)
-    yield "overview"
+def warm_all(camp: dict) -> Iterator[str]:
+    """Build the payloads a publish makes hot (both locales, both levels, every cluster).
+
+    Registered with the cache service below, which calls it after a publish (in the worker):
+    templates and translations need a request context, so it makes one.
+    """
+    with current_app.test_request_context("/"):
+        directory = cache.directory()
+        for level in lb.LEVELS:
+            data = board_all(camp, level)
+            yield f"data:{level}"
+            if not data["rows"]:
+                continue
+            for cluster in [None] + [c["code"] for c in data["clusters"]]:
+                get_api_leaderboard(camp, level, cluster)
+                for locale in LOCALES:
+                    get_board_page(directory, camp, level, cluster, locale)
+                yield f"board:{level}:{cluster or ''}"
+        for locale in LOCALES:
+            get_overview_page(camp, locale)
+        yield "overview"
+
+
+cache.register_warmer(warm_all)

@@ -9,47 +9,30 @@ set-based statements: directory 1, all rows of a run 1, unit page +1, overview +
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import (Campaign, CampaignUnit, Cluster, Entry, EvidenceFile, FrameworkVersion, IndicatorNode,
-                      MapLayer, ScoreRun, Unit, UnitResult)
+from campaign.models import (
+    Campaign,
+    CampaignUnit,
+    Cluster,
+    Entry,
+    EvidenceFile,
+    FrameworkVersion,
+    IndicatorNode,
+    MapLayer,
+    ScoreRun,
+    Unit,
+    UnitResult,
+)
 from campaign.models.base import JSONType
 from campaign.models.judging import Assignment, JudgeScore
 
 PUBLIC_KINDS = ("snapshot", "midterm")
 LEVELS = {"district": 2, "commune": 3}
-LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 SUBMITTED = ("submitted", "resubmitted", "appraised", "clarification_requested")
-
-
-# ---------------------------------------------------------------- compatibility helpers
-@dataclass
-class Board:
-    campaign: Campaign | None
-    run: ScoreRun | None
-    rows: list[dict] = field(default_factory=list)
-
-
-def latest_snapshot(campaign_id: int | None = None) -> ScoreRun | None:
-    """Latest published snapshot (any campaign unless given), whatever results_public says."""
-    q = sa.select(ScoreRun).where(ScoreRun.kind == "snapshot", ScoreRun.published_at.is_not(None))
-    if campaign_id is not None:
-        q = q.where(ScoreRun.campaign_id == campaign_id)
-    return db.session.scalar(q.order_by(ScoreRun.published_at.desc(), ScoreRun.id.desc()).limit(1))
-
-
-def latest_public_board(level: int = 2) -> Board:
-    """Uncached board of the latest public snapshot (kept for callers outside the public pages)."""
-    directory = load_directory()
-    if not directory["campaigns"]:
-        return Board(None, None)
-    camp = directory["campaigns"][0]
-    data = board_data(camp, LEVEL_NAMES.get(level, "district"), None)  # 1 statement
-    return Board(db.session.get(Campaign, camp["id"]), db.session.get(ScoreRun, camp["runs"][0]["id"]), data["rows"])
 
 
 # ---------------------------------------------------------------- directory (1 statement)
@@ -72,7 +55,8 @@ def framework_labels(document: dict | None) -> dict:
 
     for g in (document or {}).get("groups") or []:
         groups.append({"code": g["code"], "name": _name(g, "vi"), "name_en": _name(g, "en"),
-                       "kind": g.get("kind", "regular"), "max_points": g.get("max_points")})
+                       "kind": g.get("kind", "regular"), "max_points": g.get("max_points"),
+                       "floor_pct": g.get("floor_pct")})
         walk(g, g["code"])
     return {"groups": groups, "criteria": criteria}
 
@@ -174,14 +158,14 @@ def shape_rows(rows: list[dict], *, in_cluster: bool, show_intervals: bool) -> l
     counts: dict = {}
     for row in rows:
         counts[row["rank"]] = counts.get(row["rank"], 0) + 1
-    for i, row in enumerate(rows):
+    for row in rows:
         row["tied"] = row["rank"] is not None and counts[row["rank"]] > 1
         row["stat_tied"] = False
     if show_intervals:
         def overlap(a, b):
             return (a["interval_low"] is not None and b["interval_low"] is not None
                     and a["interval_low"] <= b["interval_high"] and b["interval_low"] <= a["interval_high"])
-        for a, b in zip(rows, rows[1:]):
+        for a, b in zip(rows, rows[1:], strict=False):  # neighbours: one pair fewer than rows
             if overlap(a, b):
                 a["stat_tied"] = b["stat_tied"] = True
     return rows
@@ -323,10 +307,3 @@ def overview_data(camp: dict, rows: list[dict]) -> dict:
     return {"campaign": {k: camp[k] for k in ("id", "slug", "name", "name_en")}, "run": camp["runs"][0],
             "groups": camp["labels"]["groups"], "bands": camp["bands"], "rows": rows,
             "participants": counts.p, "submitted": counts.s, "geojson": counts.g}
-
-
-def warm_cache(run_id: int | None = None) -> dict:
-    """Called by the publish task after its commit: new cache generation + build the hot pages."""
-    from campaign.services.results import leaderboard_cache
-
-    return leaderboard_cache.warm(run_id)

@@ -30,6 +30,7 @@ Design (why it is never stale past a publish, and cheap):
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -37,14 +38,15 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import redis
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context
 
 from campaign.redis_client import get_redis
+from campaign.services.results import leaderboard as lb
 
 log = logging.getLogger(__name__)
 
@@ -160,11 +162,6 @@ def _down(exc: Exception) -> None:
     _local.down_until = time.monotonic() + BREAKER_SECONDS
 
 
-def _source(kind: str) -> None:
-    if has_app_context():
-        g.lb_source = kind
-
-
 # ---------------------------------------------------------------- generation / directory
 def current_gen() -> str | None:
     """The current generation token (None when Redis is down).
@@ -199,11 +196,8 @@ def current_gen() -> str | None:
 
 def directory() -> dict:
     """The public directory, never stale past a publish. Normally one Redis GET, no SQL."""
-    from campaign.services.results import leaderboard as lb
-
     gen = current_gen()
     if gen is None:  # Redis down: the database is the source of truth (one statement)
-        _source("db")
         d = lb.load_directory()
         with _local.lock:
             _local.directory, _local.gen = None, None
@@ -229,13 +223,8 @@ def payload(snapshot_id: int | str, name: str, build: Callable[[], Any]) -> Any:
         hit = _local.items.get(key)
         if hit is not None and now - hit[0] < LOCAL_MAX_AGE:
             _local.items.move_to_end(key)
-            _source(getattr(g, "lb_source", None) or "local")
             return hit[1]
-    if gen == "db" or _client() is None:
-        _source("db")
-        value = build()
-    else:
-        value = _shared(key, build, ttl=PAYLOAD_TTL, count=True)
+    value = build() if gen == "db" or _client() is None else _shared(key, build, ttl=PAYLOAD_TTL, count=True)
     with _local.lock:
         _local.items[key] = (now, value)
         while len(_local.items) > LOCAL_MAX_ITEMS:
@@ -247,12 +236,10 @@ def _shared(key: str, build: Callable[[], Any], *, ttl: int, count: bool) -> Any
     """Get from Redis or build exactly once across workers (SET NX lock, others wait)."""
     r = _client()
     if r is None:
-        _source("db")
         return build()
     try:
         raw = r.get(key)
         if raw is not None:
-            _source("redis")
             return json.loads(raw)
         token = uuid.uuid4().hex
         if r.set(key + ":lock", token, nx=True, px=LOCK_MS):
@@ -260,7 +247,6 @@ def _shared(key: str, build: Callable[[], Any], *, ttl: int, count: bool) -> Any
                 raw = r.get(key)  # someone may have stored it between our GET and SET NX
                 if raw is not None:
                     return json.loads(raw)
-                _source("build")
                 value = build()
                 pipe = r.pipeline(transaction=False)
                 pipe.set(key, json.dumps(value, ensure_ascii=False, separators=(",", ":")), ex=ttl)
@@ -269,10 +255,8 @@ def _shared(key: str, build: Callable[[], Any], *, ttl: int, count: bool) -> Any
                 pipe.execute()
                 return value
             finally:
-                try:
+                with contextlib.suppress(redis.RedisError):
                     r.eval(_RELEASE, 1, key + ":lock", token)
-                except redis.RedisError:
-                    pass
         deadline = time.monotonic() + WAIT_SECONDS
         delay = 0.005
         while time.monotonic() < deadline:
@@ -280,13 +264,11 @@ def _shared(key: str, build: Callable[[], Any], *, ttl: int, count: bool) -> Any
             delay = min(delay * 2, 0.05)
             raw = r.get(key)
             if raw is not None:
-                _source("redis")
                 return json.loads(raw)
             if not r.exists(key + ":lock"):  # the builder gave up: take over
                 return _shared(key, build, ttl=ttl, count=count)
     except redis.RedisError as exc:
         _down(exc)
-    _source("db")
     return build()
 
 
@@ -319,26 +301,36 @@ def builds() -> int:
         return -1
 
 
+Warmer = Callable[[dict], Iterator[str]]
+_warmers: list[Warmer] = []
+
+
+def register_warmer(warmer: Warmer) -> None:
+    """Let the presentation layer build a campaign's hot payloads after a publish.
+
+    The code that renders payloads (public/pages.py) registers itself here when its blueprint
+    is loaded, so this service never imports a view module: the dependency runs one way.
+    """
+    if warmer not in _warmers:
+        _warmers.append(warmer)
+
+
 def warm(run_id: int | None = None) -> dict:
     """After a publish: new generation, then build the main payloads of the run's campaign.
 
     Never raises (a publish must not fail because the cache is down); returns what it did.
     """
-    from campaign.public import pages
-
-    done = {"gen": None, "built": []}
+    done: dict[str, Any] = {"gen": None, "built": []}
     try:
         done["gen"] = invalidate()
         if done["gen"] is None:
             return done
-        app = current_app._get_current_object()
-        with app.test_request_context("/"):
-            d = directory()
-            camp = next((c for c in d["campaigns"] if run_id is None or c["runs"][0]["id"] == run_id), None)
-            if camp is None:  # not public (or not the latest): nothing to show, the gen bump is enough
-                return done
-            for name in pages.warm_all(camp):
-                done["built"].append(name)
+        d = directory()
+        camp = next((c for c in d["campaigns"] if run_id is None or c["runs"][0]["id"] == run_id), None)
+        if camp is None:  # not public (or not the latest): nothing to show, the gen bump is enough
+            return done
+        for warmer in _warmers:
+            done["built"].extend(warmer(camp))
     except Exception:  # noqa: BLE001 - warming is an optimisation; the request path rebuilds
         log.exception("leaderboard cache warm failed for run %s", run_id)
     return done

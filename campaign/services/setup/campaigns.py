@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from scoring.aggregate import METHODS as AGGREGATIONS
 
 from campaign.extensions import db
-from campaign.templating import N_
+from campaign.labels import N_
 from campaign.models import (
     UNIT_LEVELS, Campaign, CampaignUnit, Cluster, ClusterMember, DeadlineExtension, Entry, StatusChange, Unit,
 )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
-from campaign.templating import N_
+from campaign.labels import N_
 from campaign.models import Campaign, CampaignUnit, StatusChange
 from campaign.models.base import utcnow
 from campaign.services import audit
