@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "campaign.auth.views",
     "campaign.public.views",
     "campaign.admin.views",
+    "campaign.units.views",
     "campaign.unit.views",
     "campaign.reporting.views",
     "campaign.judging.views",

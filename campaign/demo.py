@@ -22,6 +22,7 @@ from scoring.framework import Node, parse_framework
 from scoring.rules import NA, indicator_points
 
 from .extensions import db
+from . import demo_2026
 from .hanoi import CITY_CODE, CITY_NAME, DISTRICTS
 from .models import (
     UNIT_LEVELS, Assignment, Campaign, CampaignUnit, ClarificationRequest, Cluster, ClusterMember,
@@ -96,6 +97,7 @@ def load() -> str:
     central_wards = [u for u in communes if u.parent_id in central]
     _participate(urban, central_wards, {})
     campaigns.append((urban, central_wards, "submitted"))
+    campaigns.append(demo_2026.add_campaign(now, _campaign, _participate))  # Hà Nội's 126 units after 1/7/2025
     db.session.flush()
 
     judges = users["judges"]

@@ -18,6 +18,12 @@ def _print_report(report) -> None:
     prefix = "DRY RUN (nothing saved): " if report.dry_run else ""
     click.echo(f"{prefix}created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}, "
                f"skipped {c['skipped']}, deactivated {c['deactivated']}")
+    if report.refused:
+        click.echo("REFUSED: a row above was refused; nothing was saved. Correct the file and import it again.")
+    elif report.needs_confirmation and not report.dry_run:
+        click.echo(f"NOT SAVED: units end or codes pass to new units; check the dry run, then --confirm {report.token}")
+    elif report.token:
+        click.echo(f"to apply the endings listed above: --confirm {report.token}")
 
 
 def _in_request(f):
@@ -42,18 +48,20 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Show what would change without saving.")
     @click.option("--effective", type=click.DateTime(["%Y-%m-%d"]), default=None,
                   help="Date from which vanished units are inactive (default: today).")
+    @click.option("--confirm", default=None, help="GSO: the token a dry run printed, to end the units it listed.")
     @_in_request
-    def import_units(path: Path, fmt: str | None, dry_run: bool, effective: datetime | None):
+    def import_units(path: Path, fmt: str | None, dry_run: bool, effective: datetime | None, confirm: str | None):
         """Import units from a GSO list (.xls/.xlsx) or a CSV; reports every row."""
         from campaign.services.setup import units
+        from campaign.services.setup import unit_sync
         from campaign.services.errors import DomainError
 
         fmt = fmt or ("gso" if path.suffix.lower() in (".xls", ".xlsx") else "csv")
         data = path.read_bytes()
         try:
             if fmt == "gso":
-                report = units.import_gso(data, path.name, dry_run=dry_run,
-                                          effective=effective.date() if effective else None)
+                report = unit_sync.import_gso(data, path.name, dry_run=dry_run, confirm=confirm,
+                                              effective=effective.date() if effective else None)
             elif fmt == "csv":
                 report = units.import_units_csv(data, dry_run=dry_run)
             else:

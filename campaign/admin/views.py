@@ -16,6 +16,7 @@ from campaign.services.setup import campaigns as svc
 from campaign.services.setup import framework_io
 from campaign.services.setup import lifecycle
 from campaign.services.setup import units as units_svc
+from campaign.services.setup import unit_sync
 from campaign.services.errors import DomainError
 from ..labels import N_
 from .forms import (
@@ -458,8 +459,9 @@ def units_import():
         data = f.read()
         try:
             if form.kind.data == "gso":
-                report = units_svc.import_gso(data, f.filename or "", dry_run=bool(form.dry_run.data),
-                                              effective=form.effective.data, user_id=current_user.id)
+                report = unit_sync.import_gso(data, f.filename or "", dry_run=bool(form.dry_run.data),
+                                              effective=form.effective.data, confirm=request.form.get("confirm"),
+                                              user_id=current_user.id)
             elif form.kind.data == "units_csv":
                 report = units_svc.import_units_csv(data, dry_run=bool(form.dry_run.data), user_id=current_user.id)
             else:

@@ -20,7 +20,7 @@ from .entries import (
 )
 from .judging import Assignment, ConflictDeclaration, JudgeScore, Override, PanelMember
 from .results import RUN_KINDS, EntryNodeScore, MapLayer, ScoreRun, UnitResult
-from .units import UNIT_LEVELS, Cluster, ClusterMember, Unit
+from .units import LINEAGE_EVENTS, UNIT_LEVELS, Cluster, ClusterMember, Unit, UnitLineage
 from .users import ROLES, User
 
 __all__ = [
@@ -29,5 +29,5 @@ __all__ = [
     "ENTRY_STATUSES", "ClarificationRequest", "Entry", "EntryVersion", "EvidenceFile",
     "IndicatorValue", "EntryNodeScore", "Assignment", "ConflictDeclaration", "JudgeScore", "Override",
     "PanelMember", "RUN_KINDS", "MapLayer", "ScoreRun", "UnitResult", "UNIT_LEVELS",
-    "Cluster", "ClusterMember", "Unit", "ROLES", "User",
+    "Cluster", "ClusterMember", "Unit", "UnitLineage", "LINEAGE_EVENTS", "ROLES", "User",
 ]

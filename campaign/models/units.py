@@ -9,26 +9,45 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import utcnow
 
-# kind -> level: 1 city/province, 2 district-level, 3 commune-level; agencies sit at level 2.
+# kind -> level: 1 province-level, 2 district-level, 3 commune-level; agencies sit at level 2.
+# The official types (Law on Local Government Organisation): "city" is a thành phố trực thuộc
+# trung ương, "provincial_city" a thành phố thuộc tỉnh, "special_zone" a đặc khu (from 1 July 2025).
 UNIT_LEVELS = {
     "city": 1,
+    "province": 1,
+    "provincial_city": 2,
+    "town": 2,
     "urban_district": 2,
     "rural_district": 2,
-    "town": 2,
     "ward": 3,
     "commune": 3,
     "township": 3,
+    "special_zone": 3,
     "agency": 2,
     "mass_org": 2,
 }
+# How a unit came from its predecessors (one row per predecessor in ``unit_lineage``).
+LINEAGE_EVENTS = ("merger", "split", "rename", "kept")
 
 
 class Unit(db.Model):
+    """One unit over one validity period [valid_from, valid_to) under one parent.
+
+    A unit whose parent or identity changes (the 2025 reform removed the district level) is a new
+    record linked to the old one by :class:`UnitLineage`, so history stays with the old record.
+    GSO reuses codes for new units, so a code is unique only among current units (valid_to NULL).
+    """
+
     __tablename__ = "unit"
-    __table_args__ = (sa.Index("ix_unit_parent_level", "parent_id", "level"),)
+    __table_args__ = (
+        sa.Index("ix_unit_parent_level", "parent_id", "level"),
+        sa.Index("uq_unit_code_current", "code", unique=True,
+                 sqlite_where=sa.text("valid_to IS NULL"), postgresql_where=sa.text("valid_to IS NULL")),
+        sa.Index("ix_unit_code", "code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(32), unique=True)  # GSO code where one exists
+    code: Mapped[str] = mapped_column(sa.String(32))  # GSO code where one exists (unique among current units)
     name: Mapped[str] = mapped_column(sa.String(200))  # with diacritics, e.g. "Quận Ba Đình"
     name_en: Mapped[str | None] = mapped_column(sa.String(200))
     kind: Mapped[str] = mapped_column(sa.String(32))
@@ -54,6 +73,24 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.name}>"
+
+
+class UnitLineage(db.Model):
+    """``successor`` was formed (wholly or partly) from ``predecessor`` on ``effective``."""
+
+    __tablename__ = "unit_lineage"
+    __table_args__ = (sa.UniqueConstraint("successor_id", "predecessor_id", name="uq_unit_lineage_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    successor_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    predecessor_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    event: Mapped[str] = mapped_column(sa.String(16))  # one of LINEAGE_EVENTS
+    effective: Mapped[date] = mapped_column(sa.Date)
+    source: Mapped[str] = mapped_column(sa.String(120))  # e.g. "vietnamadminunits 1.0.4"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    successor: Mapped[Unit] = relationship(foreign_keys=[successor_id])
+    predecessor: Mapped[Unit] = relationship(foreign_keys=[predecessor_id])
 
 
 class Cluster(db.Model):

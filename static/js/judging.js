@@ -1,25 +1,29 @@
-// Judge scoring page: warn when points differ from the computed points without a comment.
+// Judge scoring page. Nothing here blocks a save: a changed mark without a comment only shows
+// a hint (the server says what a submit needs, next to the field). The page warns before
+// leaving with unsaved changes, and after a refused save (what is shown is not stored yet).
 (function () {
   "use strict";
   var form = document.getElementById("score-form");
   if (!form) { return; }
   function parse(v) { return parseFloat(String(v).replace(",", ".")); }
-  function check(row) {
+  function hint(row) {
     var input = row.querySelector("input.points");
     var comment = row.querySelector("textarea");
+    var note = row.querySelector(".comment-hint");
     var computed = row.getAttribute("data-computed");
-    if (!input || !comment || computed === "") { return; }
+    if (!input || !comment || !note || computed === "") { return; }
     var differs = input.value.trim() !== "" && parse(input.value) !== parse(computed);
-    comment.required = differs && !input.disabled;
-    comment.classList.toggle("invalid", differs && comment.value.trim() === "");
+    note.hidden = !(differs && comment.value.trim() === "" && !input.disabled);
   }
-  var rows = form.querySelectorAll("tr.indicator-row");
-  Array.prototype.forEach.call(rows, function (row) {
-    row.addEventListener("input", function () { check(row); });
-    check(row);
+  Array.prototype.forEach.call(form.querySelectorAll("tr.indicator-row"), function (row) {
+    row.addEventListener("input", function () { hint(row); });
+    hint(row);
   });
-  form.addEventListener("submit", function (ev) {
-    var draft = ev.submitter && ev.submitter.value === "save";
-    Array.prototype.forEach.call(form.querySelectorAll("textarea"), function (t) { if (draft) { t.required = false; } });
+  var dirty = form.getAttribute("data-unsaved") === "1";
+  form.addEventListener("input", function () { dirty = true; });
+  form.addEventListener("change", function () { dirty = true; });
+  form.addEventListener("submit", function () { dirty = false; });
+  window.addEventListener("beforeunload", function (e) {
+    if (dirty) { e.preventDefault(); e.returnValue = ""; }
   });
 })();

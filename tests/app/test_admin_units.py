@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Cluster, ClusterMember, Unit
+from campaign.services.setup import unit_sync
 from campaign.services.setup import units as svc
 from campaign.services.errors import DomainError
 from tests.admin_helpers import SMALL_GSO, admin_client, gso_bytes, gso_xlsx, request_ctx  # noqa: F401
@@ -26,8 +27,9 @@ def _count(level=None, active_only=False):
 
 
 def test_real_gso_file_imports_30_districts_and_584_communes(app):
-    report = svc.import_gso(gso_bytes(), "gso_hanoi_units_2017-10.xls")
-    assert report.counts == {"created": 1 + 30 + 584, "updated": 0, "unchanged": 0, "skipped": 0, "deactivated": 0}
+    report = unit_sync.import_gso(gso_bytes(), "gso_hanoi_units_2017-10.xls")
+    assert report.counts == {"created": 1 + 30 + 584, "updated": 0, "unchanged": 0, "skipped": 0, "deactivated": 0,
+                             "successor": 0}
     assert (_count(1), _count(2), _count(3)) == (1, 30, 584)
     kinds = dict(db.session.execute(sa.select(Unit.kind, sa.func.count()).group_by(Unit.kind)).all())
     assert kinds == {"city": 1, "urban_district": 12, "rural_district": 17, "town": 1,
@@ -36,44 +38,53 @@ def test_real_gso_file_imports_30_districts_and_584_communes(app):
     assert truc_bach.name == "Phường Trúc Bạch" and truc_bach.parent.name == "Quận Ba Đình"
     assert truc_bach.parent.parent.code == "01"
     # a second import of the same file changes nothing
-    again = svc.import_gso(gso_bytes(), "gso_hanoi_units_2017-10.xls")
+    again = unit_sync.import_gso(gso_bytes(), "gso_hanoi_units_2017-10.xls")
     assert again.counts["unchanged"] == 615 and again.counts["created"] == 0 and again.counts["deactivated"] == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)
                              .where(AuditLog.action == "units.import_gso")) == 2
 
 
 def test_dry_run_reports_but_writes_nothing(app):
-    report = svc.import_gso(gso_xlsx(SMALL_GSO), "small.xlsx", dry_run=True)
+    report = unit_sync.import_gso(gso_xlsx(SMALL_GSO), "small.xlsx", dry_run=True)
     assert report.dry_run and report.counts["created"] == 1 + 3 + 5
     assert _count() == 0
 
 
-def test_reimport_updates_names_adds_and_deactivates_without_deleting(app):
-    svc.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx", effective=date(2017, 10, 15))
+def test_reimport_updates_names_adds_and_deactivates_only_when_confirmed(app):
+    unit_sync.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx", effective=date(2017, 10, 15))
     newer = [r[:] for r in SMALL_GSO if r[5] != "00004"]           # Trúc Bạch vanished (merged)
     newer[0][4] = "Phường Phúc Xá Mới"                                 # renamed
     newer.append(["Thành phố Hà Nội", "01", "Quận Ba Đình", "001", "Phường Mới", "00010", "Phường", ""])  # new
-    report = svc.import_gso(gso_xlsx(newer), "v2.xlsx", effective=date(2020, 2, 11))
+    report = unit_sync.import_gso(gso_xlsx(newer), "v2.xlsx", effective=date(2020, 2, 11))
     by_code = {line.code: line for line in report.lines}
     assert by_code["00001"].action == "updated" and "Phúc Xá Mới" in by_code["00001"].reason
     assert by_code["00010"].action == "created"
     assert by_code["00004"].action == "deactivated" and by_code["00004"].row is None
     assert by_code["04933"].action == "unchanged"
+    # a deactivation needs the dry run's confirmation: nothing was saved
+    assert report.needs_confirmation and not report.applied
+    assert db.session.scalar(sa.select(Unit.name).where(Unit.code == "00001")) == "Phường Phúc Xá"
+    report = unit_sync.import_gso(gso_xlsx(newer), "v2.xlsx", effective=date(2020, 2, 11), confirm=report.token)
+    assert report.applied
     gone = db.session.scalar(sa.select(Unit).where(Unit.code == "00004"))
     assert gone is not None and gone.valid_to == date(2020, 2, 11)   # kept, inactive
     assert _count() == 1 + 3 + 6 and _count(active_only=True) == 1 + 3 + 5
-    # it comes back in a later list: active again
-    svc.import_gso(gso_xlsx(SMALL_GSO), "v3.xlsx")
-    assert db.session.scalar(sa.select(Unit.valid_to).where(Unit.code == "00004")) is None
+    # it comes back in a later list: a new record under the code, the old one keeps its end date
+    v3 = unit_sync.import_gso(gso_xlsx(SMALL_GSO), "v3.xlsx", effective=date(2021, 1, 1), dry_run=True)
+    assert [line.code for line in v3.lines if line.action == "deactivated"] == ["00010"]  # Phường Mới vanished
+    unit_sync.import_gso(gso_xlsx(SMALL_GSO), "v3.xlsx", effective=date(2021, 1, 1), confirm=v3.token)
+    assert db.session.scalars(sa.select(Unit.valid_to).where(Unit.code == "00004").order_by(Unit.id)).all() == [
+        date(2020, 2, 11), None]
 
 
-def test_bad_rows_are_skipped_with_reasons(app):
+def test_bad_rows_refuse_the_whole_file_with_reasons(app):
     rows = SMALL_GSO + [["Thành phố Hà Nội", "01", "Quận Ba Đình", "001", "", "00099", "Phường", ""],
                         SMALL_GSO[0]]
-    report = svc.import_gso(gso_xlsx(rows), "x.xlsx")
+    report = unit_sync.import_gso(gso_xlsx(rows), "x.xlsx")
     skipped = [line for line in report.lines if line.action == "skipped"]
     assert [(s.row, s.code) for s in skipped] == [(7, "00099"), (8, "00001")]
     assert "tên" in skipped[0].reason and "lặp" in skipped[1].reason
+    assert report.refused and not report.applied and _count() == 0
 
 
 @pytest.mark.parametrize("data, filename", [
@@ -82,12 +93,12 @@ def test_bad_rows_are_skipped_with_reasons(app):
     (None, "wrong-columns.xlsx"),
 ])
 def test_malformed_file_changes_nothing(app, data, filename):
-    svc.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx")
+    unit_sync.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx")
     before = db.session.execute(sa.select(Unit.code, Unit.name, Unit.valid_to).order_by(Unit.code)).all()
     if data is None:
         data = gso_xlsx([["Hà Nội", "01"]], header=["Tỉnh", "Mã"])
     with pytest.raises(DomainError) as exc:
-        svc.import_gso(data, filename)
+        unit_sync.import_gso(data, filename)
     assert "không có thay đổi nào được lưu" in exc.value.message
     assert db.session.execute(sa.select(Unit.code, Unit.name, Unit.valid_to).order_by(Unit.code)).all() == before
 
@@ -111,11 +122,11 @@ def test_import_page_shows_clear_error_for_wrong_columns(client, factory):
     r = client.submit("/admin/units/import", {"kind": "gso", "file": (io.BytesIO(bad), "bad.xlsx")},
                       content_type="multipart/form-data")
     assert r.status_code == 400
-    assert "Thiếu cột bắt buộc" in r.get_data(as_text=True)
+    assert "Không tìm thấy dòng tiêu đề" in r.get_data(as_text=True)
 
 
 def test_units_csv_import_and_cluster_membership(app):
-    svc.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx")
+    unit_sync.import_gso(gso_xlsx(SMALL_GSO), "v1.xlsx")
     report = svc.import_units_csv(("code,name,name_en,kind,parent_code\n"
                                    "SO-NV,Sở Nội vụ,Department of Home Affairs,agency,01\n"
                                    "001,Quận Ba Đình,Ba Dinh District,urban_district,01\n"

@@ -12,7 +12,7 @@ from tests.judging_helpers import add_panel, district_campaign
 
 
 def test_admin_assigns_three_judges_to_thirty_districts_in_one_action(client, factory):
-    admin = factory.user("admin", username="boss")
+    factory.user("admin", username="boss")
     campaign, districts, entries = district_campaign(factory, n_entries=30)
     agency = factory.unit("agency", name="Sở Nội vụ")
     # one judge works for district 0: never on district 0's entry (own unit)
@@ -22,7 +22,7 @@ def test_admin_assigns_three_judges_to_thirty_districts_in_one_action(client, fa
     client.login("boss")
     panel_url = f"/judging/admin/campaigns/{campaign.id}/panel"
     for j in judges:
-        resp = client.submit(panel_url, {"action": "add", "judge_id": j.id, "max_load": ""})
+        resp = client.submit(panel_url + "/add", {"judge_id": j.id, "max_load": ""}, page=panel_url)
         assert resp.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PanelMember)) == 5
 
@@ -76,7 +76,7 @@ def test_hierarchy_cluster_and_declared_conflicts(app, factory):
 
 
 def test_manual_assignment_refuses_conflicts_and_reciprocity(client, factory):
-    admin = factory.user("admin", username="boss")
+    factory.user("admin", username="boss")
     city = factory.unit("city")
     a, b = factory.unit("urban_district", parent=city), factory.unit("urban_district", parent=city)
     campaign = factory.campaign(units=[a, b], settings={"forbid_reciprocal": True})

@@ -29,7 +29,7 @@ def _five_judges(factory, settings):
     ids = node_ids(campaign)
     judges = [factory.user("judge", username=f"j{i}") for i in range(5)]
     add_panel(campaign, judges)
-    for j, p in zip(judges, [0, 10, 11, 18, 20]):
+    for j, p in zip(judges, [0, 10, 11, 18, 20], strict=True):
         _score(entries[0], j, {"I.1": p, "II.1": 25}, ids)
     db.session.commit()
     return campaign, entries[0]
@@ -146,21 +146,26 @@ def test_override_needs_chair_and_reason_and_is_audited(client, factory):
     db.session.commit()
     url = f"/judging/admin/entries/{entry.id}/council"
     client.login("clerk")
-    assert client.submit(url, {"target": "TOTAL", "points": "80", "reason": "x"}).status_code == 403
+    override, revoke = url + "/override", url + "/revoke"
+    assert client.submit(override, {"target": "TOTAL", "points": "80", "reason": "x"}, page=url).status_code == 403
     token = client.csrf(url)
     client.post("/logout", data={"csrf_token": token})
     client.login("chair")
-    resp = client.submit(url, {"target": "TOTAL", "points": "80", "reason": ""})
+    resp = client.submit(override, {"target": "TOTAL", "points": "80", "reason": ""}, page=url)
     assert resp.status_code == 400
     body = resp.get_data(as_text=True)
-    assert 'data-testid="override-error"' in body and 'value="80"' in body
+    assert 'data-testid="override-reason-error">Cần nêu lý do điều chỉnh điểm.<' in body and 'value="80"' in body
     version = db.session.get(Campaign, campaign.id).inputs_version
-    assert client.submit(url, {"target": "TOTAL", "points": "80", "reason": "Thành tích đột xuất"}).status_code == 302
-    assert client.submit(url, {"target": "I.1", "points": "25", "reason": "y"}).status_code == 400  # max 20
+    assert client.submit(override, {"target": "TOTAL", "points": "80", "reason": "Thành tích đột xuất"},
+                         page=url).status_code == 302
+    resp = client.submit(override, {"target": "I.1", "points": "25", "reason": "y"}, page=url)  # max 20
+    assert resp.status_code == 400
+    assert 'data-testid="override-error">Điểm phải trong khoảng 0 đến 20.<' in resp.get_data(as_text=True)
     [row] = council.overview(campaign.id)
     assert row["appraised"] == 71.8 and row["final"] == 80
     # a second decision on the same target replaces the first, both stay in the history
-    assert client.submit(url, {"target": "TOTAL", "points": "78,5", "reason": "Hội đồng họp lại"}).status_code == 302
+    assert client.submit(override, {"target": "TOTAL", "points": "78,5", "reason": "Hội đồng họp lại"},
+                         page=url).status_code == 302
     overrides = db.session.scalars(sa.select(Override).order_by(Override.id)).all()
     assert [(o.points, o.active) for o in overrides] == [(80, False), (78.5, True)]
     assert council.overview(campaign.id)[0]["final"] == 78.5
@@ -172,7 +177,8 @@ def test_override_needs_chair_and_reason_and_is_audited(client, factory):
     page = client.get(url).get_data(as_text=True)
     assert "Hội đồng họp lại" in page and "78,5" in page
     # revoking needs a reason too and is audited
-    assert client.submit(url, {"action": "revoke", "override_id": overrides[1].id, "reason": "Sai sót"}).status_code == 302
+    assert client.submit(revoke, {"override_id": overrides[1].id, "reason": ""}, page=url).status_code == 400
+    assert client.submit(revoke, {"override_id": overrides[1].id, "reason": "Sai sót"}, page=url).status_code == 302
     assert council.overview(campaign.id)[0]["final"] == 71.8
     assert db.session.scalar(sa.select(AuditLog.reason).where(AuditLog.action == "council.override_revoked")) == "Sai sót"
 

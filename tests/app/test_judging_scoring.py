@@ -1,17 +1,24 @@
-"""A judge scores an entry through the HTTP routes; the server refuses what it must."""
+"""A judge scores an entry through the HTTP routes: drafts are never blocked by submit-only
+rules, a submit is confirmed, and the server refuses what it must.
+
+small_framework (tests/factories.py) with DEFAULT_VALUES (tests/judging_helpers.py): I.1 is
+linear 50→85 over 20 points, value 78 → (78−50)/35×20 = 16; I.2 "yes" → 20; I.3 3 models × 5
+= 15; II.1 is judged (good = 40, fair = 25): the judge must choose.
+"""
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import (Assignment, AuditLog, Campaign, ClarificationRequest, ConflictDeclaration, Entry,
-                             EvidenceFile, JudgeScore)
+from campaign.models import Assignment, AuditLog, Campaign, ClarificationRequest, ConflictDeclaration, Entry, JudgeScore
 from tests.judging_helpers import add_panel, district_campaign, node_ids
 
 
 def _setup(factory, settings=None):
     campaign, districts, entries = district_campaign(factory, n_entries=2, settings=settings)
-    judge = factory.user("judge", username="gk")
+    judge = factory.user("judge", username="gk", full_name="Nguyễn Văn Giám")
     add_panel(campaign, [judge])
     a = Assignment(entry_id=entries[0].id, judge_id=judge.id)
     db.session.add(a)
@@ -19,78 +26,134 @@ def _setup(factory, settings=None):
     return campaign, districts, entries, judge, a
 
 
-def test_judge_scores_an_entry_end_to_end(client, factory):
+def _field_error(body: str, name: str) -> str:
+    m = re.search(rf'data-testid="error-{re.escape(name)}">([^<]*)<', body)
+    return m.group(1) if m else ""
+
+
+def _input_value(body: str, name: str) -> str:
+    m = re.search(rf'<input[^>]*name="{re.escape(name)}" value="([^"]*)"', body)
+    return m.group(1) if m else None
+
+
+def _marks(a_id: int, campaign) -> dict:
+    ids = {v: k for k, v in node_ids(campaign).items()}
+    a = db.session.get(Assignment, a_id)
+    return {ids[s.indicator_id]: (s.points, s.comment) for s in a.scores}
+
+
+def test_draft_saves_what_only_a_submit_refuses_and_submit_is_confirmed(client, factory):
     campaign, districts, entries, judge, a = _setup(factory)
     version_before = db.session.get(Campaign, campaign.id).inputs_version
     client.login("gk")
     home = client.get("/judging/").get_data(as_text=True)
-    assert "Quận Thử 00" in home and "0/4" in home
+    assert "Quận Thử 00" in home and "0/4" in home and "Chưa chấm" in home
     url = f"/judging/entries/{entries[0].id}"
     page = client.get(url).get_data(as_text=True)
-    assert "78" in page and "16" in page  # value and computed points of I.1 ((78-50)/35×20)
-    assert "Tốt" in page  # rubric descriptor of the judged indicator
+    assert "16,00" in page  # the rule's points of I.1, Vietnamese decimal comma
+    form = page[page.index('id="score-form"'):page.index("</form>", page.index('id="score-form"'))]
+    assert " required" not in form  # no browser bubble can block "Lưu nháp"
 
-    # adjusting I.1 without a comment is refused and the typed values are kept
-    resp = client.submit(url + "/score", {"action": "save", "points-I.1": "12", "points-II.1": "25"}, page=url)
+    # a point that differs from the rule (12 ≠ 16) without a comment: the draft is saved
+    resp = client.submit(url + "/score", {"action": "save", "points-I.1": "12"}, page=url)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(url)
+    reloaded = client.get(url).get_data(as_text=True)
+    assert "Đã lưu nháp." in reloaded
+    assert _input_value(reloaded, "points-I.1") == "12"
+    # the empty I.2 and I.3 confirmed the rule's points; II.1 stays unmarked
+    assert _marks(a.id, campaign) == {"I.1": (12, ""), "I.2": (20, ""), "I.3": (15, "")}
+
+    # submit is refused: the messages sit next to the fields, in Vietnamese, values kept
+    resp = client.submit(url + "/score", {"action": "submit", "points-I.1": "12,5", "points-I.3": "15"}, page=url)
     assert resp.status_code == 400
     body = resp.get_data(as_text=True)
-    assert 'data-testid="error-I.1"' in body and 'value="12"' in body
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(JudgeScore)) == 0
+    assert _field_error(body, "comment-I.1") == ("Điểm 12,5 khác điểm tính theo quy tắc (16): "
+                                                 "cần ghi nhận xét giải thích trước khi nộp.")
+    assert _field_error(body, "points-II.1") == "Cần chấm điểm chỉ tiêu này trước khi nộp."
+    assert "Những gì bạn nhập đã được lưu nháp." in body
+    assert _input_value(body, "points-I.1") == "12,5"
+    assert _marks(a.id, campaign)["I.1"] == (12.5, "")  # the refused submit lost nothing
+    assert db.session.get(Assignment, a.id).status == "draft"
 
-    # draft: I.1 adjusted with a comment; others left empty confirm the computed points
-    resp = client.submit(url + "/score", {"action": "save", "points-I.1": "12", "comment-I.1": "Số liệu chưa khớp",
-                                          "public-I.1": "1"}, page=url)
-    assert resp.status_code == 302
-    a = db.session.get(Assignment, a.id)
-    assert a.status == "draft"
-    scores = {s.indicator_id: s for s in a.scores}
-    ids = node_ids(campaign)
-    assert scores[ids["I.1"]].points == 12 and scores[ids["I.1"]].comment_public
-    assert scores[ids["I.2"]].points == 20 and scores[ids["I.3"]].points == 15
-    assert ids["II.1"] not in scores  # judged indicator needs the judge's choice
-
-    # submitting without the judged indicator is refused
-    resp = client.submit(url + "/score", {"action": "submit", "points-I.1": "12", "comment-I.1": "x"}, page=url)
-    assert resp.status_code == 400 and 'data-testid="error-II.1"' in resp.get_data(as_text=True)
-    # out-of-range points are refused
-    resp = client.submit(url + "/score", {"action": "submit", "points-I.1": "21", "comment-I.1": "x",
-                                          "points-II.1": "40"}, page=url)
-    assert resp.status_code == 400 and 'data-testid="error-I.1"' in resp.get_data(as_text=True)
-    resp = client.submit(url + "/score", {"action": "submit", "points-I.1": "12", "comment-I.1": "x",
-                                          "points-II.1": "40"}, page=url)
-    assert resp.status_code == 302
+    # with the comment and II.1 chosen, the submit asks for confirmation first
+    data = {"action": "submit", "points-I.1": "12,5", "comment-I.1": "Số liệu chưa khớp", "public-I.1": "y",
+            "points-II.1": "40"}
+    resp = client.submit(url + "/score", data, page=url)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(url + "/submit")
+    assert db.session.get(Assignment, a.id).status == "draft"  # not yet
+    confirm = client.get(url + "/submit").get_data(as_text=True)
+    # 12.5 + 20 + 15 + 40 = 87.5 of 100
+    assert re.search(r'data-testid="confirm-total">87,50<', confirm)
+    assert "Đã chấm 4/4 chỉ tiêu" in confirm and "I.1" in confirm
+    assert "không sửa được điểm nữa" in confirm
+    resp = client.submit(url + "/submit", {"digest": re.search(r'name="digest"[^>]*value="([^"]+)"', confirm)
+                                           .group(1)}, page=url + "/submit")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/judging/")
+    assert "Đã nộp điểm." in client.get("/judging/").get_data(as_text=True)
     a = db.session.get(Assignment, a.id)
     assert a.status == "submitted" and a.submitted_at is not None
-    assert {s.indicator_id: s.points for s in a.scores}[ids["II.1"]] == 40
+    assert _marks(a.id, campaign)["II.1"] == (40, "")
     assert db.session.get(Entry, entries[0].id).status == "appraised"  # its only judge submitted
-    assert db.session.get(Campaign, campaign.id).inputs_version >= version_before + 2  # draft + submit
-    actions = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.object_type == "assignment")).all()
-    assert actions == ["judging.save_draft", "judging.submit"]
+    assert db.session.get(Campaign, campaign.id).inputs_version >= version_before + 3
+    actions = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.object_type == "assignment")
+                                 .order_by(AuditLog.id)).all()
+    assert actions == ["judging.save_draft"] * 3 + ["judging.submit"]
     # after submission the judge can no longer change anything
     resp = client.submit(url + "/score", {"action": "save", "points-I.1": "5", "comment-I.1": "y"}, page=url)
     assert resp.status_code == 409
     assert "Điểm đã nộp" in client.get(url).get_data(as_text=True)
 
 
-def test_unassigned_judge_is_refused(client, factory):
+def test_invalid_points_refuse_the_draft_and_keep_what_was_typed(client, factory):
     campaign, districts, entries, judge, a = _setup(factory)
-    other = factory.user("judge", username="outsider")
-    add_panel(campaign, [other])
-    db.session.commit()
-    client.login("outsider")
+    client.login("gk")
     url = f"/judging/entries/{entries[0].id}"
-    assert client.get(url).status_code == 403
+    resp = client.submit(url + "/score", {"action": "save", "points-I.1": "mười hai", "points-I.3": "21",
+                                          "comment-I.1": "Chưa rõ"}, page=url)
+    assert resp.status_code == 400
+    body = resp.get_data(as_text=True)
+    assert _field_error(body, "points-I.1") == "Điểm không hợp lệ: hãy nhập một số, ví dụ 12,5."
+    assert _field_error(body, "points-I.3") == "Điểm phải trong khoảng 0 đến 20."
+    assert _input_value(body, "points-I.1") == "mười hai" and "Chưa rõ</textarea>" in body
+    assert 'data-unsaved="1"' in body  # the page warns before leaving: this is not stored
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JudgeScore)) == 0
+
+
+def test_confirmation_of_marks_changed_since_is_refused(client, factory):
+    campaign, districts, entries, judge, a = _setup(factory)
+    client.login("gk")
+    url = f"/judging/entries/{entries[0].id}"
+    client.submit(url + "/score", {"action": "submit", "points-II.1": "40"}, page=url)
+    confirm = client.get(url + "/submit").get_data(as_text=True)
+    digest = re.search(r'name="digest"[^>]*value="([^"]+)"', confirm).group(1)
+    # another tab saves a different draft before the confirmation is pressed
+    client.submit(url + "/score", {"action": "save", "points-II.1": "25"}, page=url)
+    resp = client.submit(url + "/submit", {"digest": digest}, page=url + "/submit")
+    assert resp.status_code == 409 and "hãy xem lại rồi nộp" in resp.get_data(as_text=True)
+    assert db.session.get(Assignment, a.id).status == "draft"
+
+
+def test_not_assigned_and_not_there_get_the_same_answer(client, factory):
+    campaign, districts, entries, judge, a = _setup(factory)
+    client.login("gk")
     token = client.csrf("/judging/")
-    resp = client.post(url + "/score", data={"csrf_token": token, "action": "submit", "points-II.1": "40"})
-    assert resp.status_code == 403
-    resp = client.post(url + "/clarify", data={"csrf_token": token, "codes": "I.1", "message": "?"})
-    assert resp.status_code == 403
+    answers = []
+    for entry_id in (entries[1].id, 987654):  # exists but not assigned / does not exist
+        page = client.get(f"/judging/entries/{entry_id}")
+        post = client.post(f"/judging/entries/{entry_id}/score",
+                           data={"csrf_token": token, "action": "submit", "points-II.1": "40"})
+        clarify = client.post(f"/judging/entries/{entry_id}/clarify",
+                              data={"csrf_token": token, "codes": "I.1", "message": "?"})
+        confirm = client.get(f"/judging/entries/{entry_id}/submit")
+        answers.append([(r.status_code, "Không tìm thấy hồ sơ." in r.get_data(as_text=True))
+                        for r in (page, post, clarify, confirm)])
+    assert answers[0] == answers[1] == [(404, True)] * 4
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JudgeScore)) == 0
 
 
 def test_conflicted_judge_post_is_refused_by_the_server(client, factory):
     campaign, districts, entries, judge, a = _setup(factory)
-    # the assignment exists (e.g. made before the conflict came to light) but the judge declares one
+    # the assignment exists (made before the conflict came to light) but the judge declares one
     db.session.add(ConflictDeclaration(judge_id=judge.id, unit_id=districts[0].id, reason="Người nhà"))
     # and a second judge who works for the unit itself, assigned directly in the database
     insider = factory.user("judge", username="insider", unit=districts[1])
@@ -101,7 +164,7 @@ def test_conflicted_judge_post_is_refused_by_the_server(client, factory):
     resp = client.post(f"/judging/entries/{entries[0].id}/score",
                        data={"csrf_token": token, "action": "submit", "points-II.1": "40"})
     assert resp.status_code == 403
-    assert "xung đột lợi ích" in resp.get_data(as_text=True)
+    assert "Giám khảo tự khai báo xung đột" in resp.get_data(as_text=True)  # not blind: the reason is told
     client.post("/logout", data={"csrf_token": token})
     client.login("insider")
     token = client.csrf("/judging/")
@@ -112,10 +175,11 @@ def test_conflicted_judge_post_is_refused_by_the_server(client, factory):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JudgeScore)) == 0
 
 
-def test_reopen_only_by_admin_with_reason(client, factory):
+def test_reopen_is_confirmed_with_a_reason_by_an_admin(client, factory):
     campaign, districts, entries, judge, a = _setup(factory)
     factory.user("admin", username="boss")
     a.status = "submitted"
+    entries[0].status = "appraised"
     db.session.commit()
     client.login("gk")
     token = client.csrf("/judging/")
@@ -124,12 +188,20 @@ def test_reopen_only_by_admin_with_reason(client, factory):
     assert db.session.get(Assignment, a.id).status == "submitted"
     client.post("/logout", data={"csrf_token": token})
     client.login("boss")
-    page = f"/judging/admin/campaigns/{campaign.id}/assignments"
-    assert client.submit(f"/judging/admin/assignments/{a.id}/reopen", {"reason": "  "}, page=page).status_code == 400
-    assert client.submit(f"/judging/admin/assignments/{a.id}/reopen", {"reason": "Nhầm điểm II.1"},
-                         page=page).status_code == 302
+    table = client.get(f"/judging/admin/campaigns/{campaign.id}/assignments").get_data(as_text=True)
+    assert "Nguyễn Văn Giám" in table and "Đã nộp" in table and ">submitted<" not in table
+    url = f"/judging/admin/assignments/{a.id}/reopen"
+    page = client.get(url).get_data(as_text=True)  # the confirmation step states what will happen
+    assert "Nguyễn Văn Giám" in page and "Quận Thử 00" in page
+    assert "Điểm trở về bản nháp" in page and "Kết quả tạm tính sẽ được tính lại." in page
+    assert db.session.get(Assignment, a.id).status == "submitted"  # looking changes nothing
+    resp = client.submit(url, {"reason": "  "})
+    assert resp.status_code == 400
+    assert re.search(r'data-testid="reopen-error">Cần nêu lý do mở lại.<', resp.get_data(as_text=True))
+    assert client.submit(url, {"reason": "Nhầm điểm II.1"}).status_code == 302
     a = db.session.get(Assignment, a.id)
     assert (a.status, a.reopened_reason) == ("draft", "Nhầm điểm II.1")
+    assert db.session.get(Entry, entries[0].id).status == "submitted"
     row = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "judging.reopen"))
     assert row.reason == "Nhầm điểm II.1" and row.actor_role == "admin"
 
@@ -138,6 +210,9 @@ def test_clarification_request(client, factory):
     campaign, districts, entries, judge, a = _setup(factory)
     client.login("gk")
     url = f"/judging/entries/{entries[0].id}"
+    resp = client.submit(url + "/clarify", {"codes": ["I.1"], "message": " "}, page=url)
+    assert resp.status_code == 400
+    assert 'data-testid="clarify-error">Cần ghi nội dung yêu cầu giải trình.<' in resp.get_data(as_text=True)
     resp = client.submit(url + "/clarify", {"codes": ["I.1", "I.3"], "message": "Bổ sung quyết định công nhận"},
                          page=url)
     assert resp.status_code == 302
@@ -148,73 +223,31 @@ def test_clarification_request(client, factory):
     resp = client.submit(url + "/score", {"action": "submit", "points-II.1": "40"}, page=url)
     assert resp.status_code == 302 and resp.headers["Location"].endswith(url)
     assert "chờ đơn vị giải trình" in client.get(url).get_data(as_text=True)
-    a = db.session.get(Assignment, a.id)
-    assert a.status != "submitted"
-    assert [s.points for s in a.scores if s.points == 40] == [40]
+    assert db.session.get(Assignment, a.id).status == "draft"
+    assert _marks(a.id, campaign)["II.1"] == (40, "")
     # unknown codes are refused
     assert client.submit(url + "/clarify", {"codes": ["Z.9"], "message": "?"}, page=url).status_code == 400
 
 
-def test_blind_mode_hides_unit_names_everywhere(client, factory, app, tmp_path):
-    campaign, districts, entries, judge, a = _setup(factory, settings={"blind": True})
-    entry = entries[0]
-    entry.narrative = "Báo cáo của Quận Thử 00 năm nay"
-    iv = entry.values[0]
-    iv.explanation = "Theo số liệu quận thử 00 cung cấp"
-    import os
-    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
-    with open(os.path.join(app.config["UPLOAD_FOLDER"], "abc123"), "wb") as fh:
-        fh.write(b"%PDF-1.4 test")
-    f = EvidenceFile(entry_id=entry.id, indicator_id=iv.indicator_id, sha256="0" * 64, size=13,
-                     mime="application/pdf", original_name="Quận Thử 00 - báo cáo BHYT.pdf", storage_name="abc123")
-    db.session.add(f)
-    db.session.commit()
-    name, code = districts[0].name, districts[0].code
-    client.login("gk")
-    pages = [client.get("/judging/"), client.get(f"/judging/entries/{entry.id}"), client.get("/judging/conflicts")]
-    for resp in pages[:2]:
-        body = resp.get_data(as_text=True)
-        assert resp.status_code == 200
-        assert name not in body and name.lower() not in body.lower() and code not in body
-        assert entry.blind_code in body
-    assert f"{entry.blind_code}-01.pdf" in pages[1].get_data(as_text=True)
-    download = client.get(f"/judging/evidence/{f.id}")
-    assert download.status_code == 200 and download.data == b"%PDF-1.4 test"
-    disposition = download.headers["Content-Disposition"]
-    assert entry.blind_code in disposition and "Qu" not in disposition
-    # a failed save re-renders the page: still blind
-    url = f"/judging/entries/{entry.id}"
-    resp = client.submit(url + "/score", {"action": "save", "points-I.1": "abc"}, page=url)
-    assert resp.status_code == 400 and name not in resp.get_data(as_text=True)
-    # the evidence of an entry the judge is not assigned to is refused
-    other = EvidenceFile(entry_id=entries[1].id, sha256="1" * 64, size=1, mime="application/pdf",
-                         original_name="x.pdf", storage_name="abc123")
-    db.session.add(other)
-    db.session.commit()
-    assert client.get(f"/judging/evidence/{other.id}").status_code == 403
-
-
-def test_not_blind_shows_unit_name_and_file_name(client, factory):
-    campaign, districts, entries, judge, a = _setup(factory)
-    db.session.add(EvidenceFile(entry_id=entries[0].id, sha256="0" * 64, size=1, mime="application/pdf",
-                                original_name="bao-cao.pdf", storage_name="nofile"))
+def test_values_and_statuses_are_words_not_codes(client, factory):
+    campaign, districts, entries, judge, a = _setup(factory, settings={"aggregation": "trimmed_mean"})
+    factory.user("admin", username="boss")
     db.session.commit()
     client.login("gk")
-    body = client.get(f"/judging/entries/{entries[0].id}").get_data(as_text=True)
-    assert "Quận Thử 00" in body and "bao-cao.pdf" in body
-
-
-def test_not_blind_download_keeps_vietnamese_file_name(client, factory, app):
-    import os
-    campaign, districts, entries, judge, a = _setup(factory)
-    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
-    with open(os.path.join(app.config["UPLOAD_FOLDER"], "f1.pdf"), "wb") as fh:
-        fh.write(b"%PDF-1.4 x")
-    f = EvidenceFile(entry_id=entries[0].id, sha256="2" * 64, size=10, mime="application/pdf",
-                     original_name="Báo cáo Quận.pdf", storage_name="f1.pdf")
-    db.session.add(f)
-    db.session.commit()
-    client.login("gk")
-    resp = client.get(f"/judging/evidence/{f.id}")
-    assert resp.status_code == 200 and resp.data == b"%PDF-1.4 x"
-    assert "B%C3%A1o%20c%C3%A1o" in resp.headers["Content-Disposition"]
+    page = client.get(f"/judging/entries/{entries[0].id}").get_data(as_text=True)
+    value = lambda code: re.sub(r"\s+", " ", re.search(  # noqa: E731
+        rf'data-testid="value-{re.escape(code)}">(.*?)</td>', page, re.S).group(1)).strip()
+    assert value("I.2") == "Có"  # stored as "yes"
+    assert value("II.1") == "Tốt"  # stored as the choice code "good"
+    assert value("I.1") == "78 %"
+    assert ">Tốt (40,0)</option>" in page and "good" not in page
+    client.post("/logout", data={"csrf_token": client.csrf("/judging/")})
+    client.login("boss")
+    admin = client.get("/judging/admin/").get_data(as_text=True)
+    assert "Đang thẩm định" in admin and ">appraisal<" not in admin
+    table = client.get(f"/judging/admin/campaigns/{campaign.id}/assignments").get_data(as_text=True)
+    assert re.search(r'data-testid="assignment-status">Chưa chấm<', table)
+    council = client.get(f"/judging/admin/campaigns/{campaign.id}/council").get_data(as_text=True)
+    assert "Trung bình bỏ điểm cao nhất và thấp nhất" in council and "trimmed_mean" not in council
+    stats = client.get(f"/judging/admin/campaigns/{campaign.id}/stats").get_data(as_text=True)
+    assert "<td>Nguyễn Văn Giám</td>" in stats and "<td>gk</td>" not in stats

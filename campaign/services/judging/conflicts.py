@@ -20,8 +20,18 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
-from campaign.models import (Assignment, Campaign, CampaignUnit, Cluster, ClusterMember, ConflictDeclaration, Entry,
-                      PanelMember, Unit, User)
+from campaign.models import (
+    Assignment,
+    Campaign,
+    CampaignUnit,
+    Cluster,
+    ClusterMember,
+    ConflictDeclaration,
+    Entry,
+    PanelMember,
+    Unit,
+    User,
+)
 from campaign.services.errors import Forbidden, NotFound
 
 REASONS = ("own_unit", "parent_unit", "child_unit", "same_cluster", "declared", "reciprocal")
@@ -136,7 +146,8 @@ def conflict_reasons(judge_id: int, entry_id: int) -> list[str]:
     declared = db.session.scalar(sa.select(ConflictDeclaration.id).where(
         ConflictDeclaration.judge_id == judge_id, ConflictDeclaration.unit_id == entry.unit_id)) is not None
     reasons = static_reasons(ju, entry.unit_id, parents, clusters, bool(settings.get("coi_same_cluster")), declared)
-    if settings.get("forbid_reciprocal") and ju and ju != entry.unit_id and clusters.get(ju, set()) & clusters.get(entry.unit_id, set()):
+    shared = clusters.get(ju, set()) & clusters.get(entry.unit_id, set()) if ju else set()
+    if settings.get("forbid_reciprocal") and ju and ju != entry.unit_id and shared:
         # a judge of the entry's unit already judges an entry of this judge's unit (same campaign)
         reverse = db.session.scalar(
             sa.select(Assignment.id).join(Entry, Entry.id == Assignment.entry_id)
@@ -147,9 +158,18 @@ def conflict_reasons(judge_id: int, entry_id: int) -> list[str]:
     return reasons
 
 
-def check(judge_id: int, entry_id: int) -> None:
-    """Raise Forbidden when the judge is in conflict with the entry."""
-    reasons = conflict_reasons(judge_id, entry_id)
-    if reasons:
-        raise Forbidden(_("Giám khảo có xung đột lợi ích với hồ sơ này (%(why)s).",
-                          why=", ".join(reason_label(r) for r in reasons)))
+def check_judge_access(judge_id: int, entry: Entry) -> None:
+    """Raise Forbidden when the judge may not open ``entry`` because of a conflict.
+
+    In a blind campaign the judge's own declarations are left to the commission (the
+    assignment table flags them, the planner avoids them): refusing the entry would tell the
+    judge which code hides the unit they named. Other reasons are not named there either.
+    """
+    reasons = conflict_reasons(judge_id, entry.id)
+    if not bool((entry.campaign.settings or {}).get("blind")):
+        if reasons:
+            raise Forbidden(_("Giám khảo có xung đột lợi ích với hồ sơ này (%(why)s).",
+                              why=", ".join(reason_label(r) for r in reasons)))
+        return
+    if [r for r in reasons if r != "declared"]:
+        raise Forbidden(_("Giám khảo có xung đột lợi ích với hồ sơ này; hãy liên hệ ban thi đua."))

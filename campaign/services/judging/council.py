@@ -21,18 +21,32 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from campaign.extensions import db
+from campaign.labels import N_
+from campaign.models import Assignment, Campaign, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit, User
+from campaign.services import audit
+from campaign.services.errors import DomainError, Forbidden, NotFound
+from campaign.services.judging.panel import person
+from campaign.services.judging.workspace import framework_of, localized, point_range, rule_value
+from campaign.services.results.freshness import mark_stale
+from campaign.services.setup.campaigns import get_campaign
 from scoring.aggregate import JudgeScore as ScoreItem
 from scoring.aggregate import aggregate, disagreement, judge_stats, zscore_normalise
 from scoring.entry import score_entry
-from scoring.rules import round_points
+from scoring.rules import parse_number, round_points
 
-from campaign.extensions import db
-from campaign.models import (Assignment, Campaign, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit,
-                      User)
-from campaign.services import audit
-from campaign.services.errors import DomainError, Forbidden, NotFound
-from campaign.services.results.freshness import mark_stale
-from campaign.services.judging.workspace import framework_of, get_campaign, point_range, rule_value
+AGGREGATION_LABELS = {"mean": N_("Trung bình"), "median": N_("Trung vị"),
+                      "trimmed_mean": N_("Trung bình bỏ điểm cao nhất và thấp nhất")}
+SOURCE_LABELS = {"rule": N_("Theo quy tắc"), "judges": N_("Giám khảo"), "override": N_("Hội đồng điều chỉnh"),
+                 "na": N_("Không áp dụng")}
+
+
+def aggregation_label(method: str) -> str:
+    return _(AGGREGATION_LABELS.get(method, method))
+
+
+def source_label(source: str) -> str:
+    return _(SOURCE_LABELS.get(source, source))
 
 
 @dataclass
@@ -156,25 +170,27 @@ def entry_detail(entry_id: int) -> dict:
     judged = data.aggregated.get(entry_id, {})
     overrides = {t: o.points for t, o in data.overrides.get(entry_id, {}).items()}
     final = score_entry(data.fw, values, judged=judged, overrides=overrides)
-    names = dict(db.session.execute(sa.select(User.id, User.username).join(Assignment, Assignment.judge_id == User.id)
-                                    .where(Assignment.entry_id == entry_id)).all())
+    names = {u.id: person(u) for u in db.session.scalars(
+        sa.select(User).join(Assignment, Assignment.judge_id == User.id).where(Assignment.entry_id == entry_id))}
     rows = []
     for node in data.fw.indicators():
         s = final.indicators[node.code]
-        rows.append({"code": node.code, "name": node.name.get("vi", node.code), "max": node.max_points,
+        rows.append({"code": node.code, "name": localized(node.name) or node.code, "max": node.max_points,
                      "self": data.self_points.get(entry_id, {}).get(node.code),
                      "judges": {names.get(j, j): p for j, p in data.raw.get((entry_id, node.code), {}).items()},
                      "normalised": {names.get(j, j): p for j, p in data.used.get((entry_id, node.code), {}).items()},
-                     "aggregate": judged.get(node.code), "final": s.points, "source": s.source,
+                     "aggregate": judged.get(node.code), "final": s.points, "source": source_label(s.source),
                      "flag": node.code in data.flags.get(entry_id, set())})
     history = db.session.scalars(sa.select(Override).where(Override.entry_id == entry_id).order_by(Override.id)).all()
     return {"entry": entry, "unit": entry.unit, "campaign": data.campaign, "rows": rows, "final": final,
             "groups": [final.groups[g.code] for g in data.fw.groups], "method": data.method,
+            "method_label": aggregation_label(data.method),
             "normalise": data.normalise, "overrides": history, "targets": override_targets(data.fw)}
 
 
-def override_targets(fw) -> list[str]:
-    return ["TOTAL"] + [n.code for n in fw.walk()]
+def override_targets(fw) -> list[tuple[str, str]]:
+    """(target code, what a person reads) for every mark the council may replace."""
+    return [("TOTAL", _("Tổng điểm"))] + [(n.code, f"{n.code} {localized(n.name)}".strip()) for n in fw.walk()]
 
 
 def set_override(entry_id: int, target: str, points, reason: str, actor) -> Override:
@@ -188,11 +204,11 @@ def set_override(entry_id: int, target: str, points, reason: str, actor) -> Over
     if not reason:
         raise DomainError(_("Cần nêu lý do điều chỉnh điểm."))
     fw = framework_of(entry.campaign)
-    if target not in override_targets(fw):
+    if target not in {code for code, _label in override_targets(fw)}:
         raise DomainError(_("Mục điều chỉnh không hợp lệ."))
     try:
-        pts = float(str(points).replace(",", "."))
-    except ValueError:
+        pts = parse_number(str(points).strip())
+    except (ValueError, TypeError):
         raise DomainError(_("Điểm không hợp lệ.")) from None
     if not math.isfinite(pts):
         raise DomainError(_("Điểm không hợp lệ."))
@@ -242,15 +258,16 @@ def judge_statistics(campaign_id: int) -> dict:
     items = [ScoreItem(j, k, p, 0.0) for k, v in data.raw.items() for j, p in v.items()]
     stats = judge_stats(items)
     counts = db.session.execute(
-        sa.select(Assignment.judge_id, User.username, sa.func.count(Assignment.id),
+        sa.select(Assignment.judge_id, sa.func.count(Assignment.id),
                   sa.func.sum(sa.case((Assignment.status == "submitted", 1), else_=0)))
-        .join(User, User.id == Assignment.judge_id).join(Entry, Entry.id == Assignment.entry_id)
-        .where(Entry.campaign_id == campaign_id).group_by(Assignment.judge_id, User.username)
-        .order_by(User.username)).all()
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(Entry.campaign_id == campaign_id).group_by(Assignment.judge_id)).all()
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_([c[0] for c in counts] or [-1])))}
     judges = []
-    for judge_id, username, assigned, submitted in counts:
+    for judge_id, assigned, submitted in sorted(counts, key=lambda c: person(users[c[0]]).lower()):
         st = stats.get(judge_id)
-        judges.append({"judge_id": judge_id, "username": username, "assigned": assigned, "submitted": submitted or 0,
+        judges.append({"judge_id": judge_id, "name": person(users[judge_id]), "username": users[judge_id].username,
+                       "assigned": assigned, "submitted": submitted or 0,
                        "completion": round_points(100.0 * (submitted or 0) / assigned) if assigned else 0.0,
                        "mean": st.mean if st else None, "sd": st.sd if st else None,
                        "shift": st.shift_vs_panel if st else None, "n": st.n if st else 0})
@@ -259,13 +276,13 @@ def judge_statistics(campaign_id: int) -> dict:
         ranges = [max(v.values()) - min(v.values()) for (e, code), v in data.raw.items()
                   if code == node.code and len(v) >= 2]
         if not ranges:
-            agreement.append({"code": node.code, "name": node.name.get("vi", node.code), "entries": 0,
+            agreement.append({"code": node.code, "name": localized(node.name), "entries": 0,
                               "mean_range": None, "agreement": None, "flagged": 0})
             continue
         mean_range = round_points(math.fsum(ranges) / len(ranges))
         agree = round_points(100.0 * (1 - mean_range / node.max_points)) if node.max_points else None
         flagged = sum(1 for e, codes in data.flags.items() if node.code in codes)
-        agreement.append({"code": node.code, "name": node.name.get("vi", node.code), "entries": len(ranges),
+        agreement.append({"code": node.code, "name": localized(node.name), "entries": len(ranges),
                           "mean_range": mean_range, "agreement": agree, "flagged": flagged})
     return {"judges": judges, "agreement": agreement}
 

@@ -1,52 +1,67 @@
-"""The judging workflow: panels, the judge's workspace, scores, clarifications, reopening.
+"""The judge's workspace: assigned entries, the scoring page, drafts, the two-step submit,
+clarification requests, evidence, and conflicts the judge declares.
 
-Object-level rules are enforced here, whatever the UI shows: a judge may read or score an
-entry only through their own assignment and never while in conflict with it; a submitted
-score changes only after the admin reopens it with a reason.
+Object-level rules are enforced here, whatever the UI shows: a judge reads or scores an entry
+only through their own assignment ("not yours" and "not there" get the same answer) and never
+while in conflict with it; a submitted score changes only after the admin reopens it.
+
+A draft is never refused for what only a submit requires (a comment on a changed mark, a mark
+for every judged indicator): a draft keeps whatever valid marks were typed. Submitting saves
+the draft first, so a refused submit loses nothing, then asks for confirmation of the
+reviewed marks (``submission_summary`` → ``confirm_submit``).
 """
 from __future__ import annotations
 
-import re
+import hashlib
+import os
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
-from scoring.framework import parse_framework
-from scoring.rules import NA, clamp_points, indicator_points, parse_number
-
 from campaign.extensions import db
-from campaign.models import (Assignment, Campaign, ClarificationRequest, ConflictDeclaration, Entry, EvidenceFile,
-                      IndicatorNode, IndicatorValue, JudgeScore, PanelMember, Unit, User)
+from campaign.models import (
+    Assignment,
+    Campaign,
+    ClarificationRequest,
+    ConflictDeclaration,
+    Entry,
+    EvidenceFile,
+    IndicatorNode,
+    IndicatorValue,
+    JudgeScore,
+    Unit,
+)
 from campaign.models.base import utcnow
 from campaign.services import audit
+from campaign.services.errors import Conflict, DomainError, NotFound
+from campaign.services.judging import blind as blind_mode
 from campaign.services.judging import conflicts
-from campaign.services.errors import Conflict, DomainError, Forbidden, NotFound
 from campaign.services.results.freshness import mark_stale
+from campaign.services.setup.framework_cache import framework_info
+from scoring.entry import score_entry
+from scoring.framework import Framework, Node
+from scoring.rules import NA, clamp_points, indicator_points, parse_number
 
 SCORABLE_ENTRY = ("submitted", "resubmitted", "appraised", "clarification_requested")
 SCORING_CAMPAIGN = ("open", "appraisal")
+Marks = dict[str, tuple[str, str, bool]]  # code -> (typed points, comment, public)
 
 
 # --------------------------------------------------------------------------- helpers
-
-def get_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
-    return campaign
-
 
 def is_blind(campaign: Campaign) -> bool:
     return bool((campaign.settings or {}).get("blind"))
 
 
-def framework_of(campaign: Campaign):
-    return parse_framework(campaign.framework_version.document)
+def framework_of(campaign: Campaign) -> Framework:
+    """The campaign's parsed framework, from the per-process cache (parsed once per version)."""
+    return framework_info(campaign.framework_version_id).fw
 
 
-def rule_value(iv: IndicatorValue | None, node) -> object:
+def rule_value(iv: IndicatorValue | None, node: Node) -> object:
     """The value the scoring rule reads from a stored IndicatorValue."""
     if iv is None:
         return None
@@ -61,155 +76,77 @@ def rule_value(iv: IndicatorValue | None, node) -> object:
     return iv.value_text if iv.value_text is not None else iv.raw
 
 
-def point_range(node) -> tuple[float, float]:
+def point_range(node: Node) -> tuple[float, float]:
     if node.rule.kind == "penalty" or node.kind == "penalty":
         return -node.max_points, 0.0
     return 0.0, node.max_points
 
 
-def redact(text: str | None, unit: Unit, code: str) -> str:
-    """Blind mode: replace the unit's names and code in free text with the entry code."""
-    text = text or ""
-    for needle in sorted({n for n in (unit.name, unit.name_en, unit.code) if n}, key=len, reverse=True):
-        text = re.sub(re.escape(needle), code, text, flags=re.IGNORECASE)
+def localized(d: dict | str | None) -> str:
+    """The user's language from a {vi, en} dict (Vietnamese as the fallback)."""
+    if not d:
+        return ""
+    if isinstance(d, str):
+        return d
+    lang = str(get_locale() or "vi") if has_request_context() else "vi"
+    return d.get(lang) or d.get("vi") or next(iter(d.values()), "")
+
+
+def _num(x: float) -> str:
+    """Points in the locale's form without grouping ("12,5" / "12.5"), as a judge types them."""
+    return format_decimal(x, format="0.####")
+
+
+def value_label(iv: IndicatorValue | None, node: Node) -> str | None:
+    """The stored value as a person reads it: "Có", a choice's or level's name, never a code."""
+    if iv is None:
+        return None
+    if iv.is_na:
+        return _("Không áp dụng")
+    raw = iv.raw if iv.raw is not None else (iv.value_text if iv.value_text is not None else iv.value_num)
+    if raw is None or raw == "":
+        return None
+    text = str(raw).strip()
+    if node.value_type == "yes_no" or node.rule.kind == "yes_no":
+        yes = text.lower() in ("yes", "y", "1", "1.0", "true", "có", "co")
+        no = text.lower() in ("no", "n", "0", "0.0", "false", "không", "khong")
+        if yes or no:
+            return _("Có") if yes else _("Không")
+    for c in node.choices:
+        if c.code == text:
+            return localized(c.label) or text
+    for lv in getattr(node.rule, "levels", ()) or ():
+        if lv.code == text:
+            return localized(lv.descriptor) or text
+    if iv.value_num is not None and node.value_type in ("number", "percentage", "count"):
+        return _num(iv.value_num)
     return text
 
 
-def blind_file_name(entry: Entry, f: EvidenceFile, n: int) -> str:
-    ext = f.original_name.rsplit(".", 1)[-1].lower() if "." in f.original_name else "bin"
-    return f"{entry.blind_code}-{n:02d}.{ext}"
+def _assignment_for(judge_id: int, entry_id: int) -> Assignment:
+    """The judge's assignment to the entry. "Not yours" and "not there" are the same 404, so
+    entry ids reveal nothing; a conflict the judge cannot avoid knowing about is a 403."""
+    a = db.session.scalar(sa.select(Assignment).where(Assignment.entry_id == entry_id, Assignment.judge_id == judge_id))
+    if a is None:
+        raise NotFound(_("Không tìm thấy hồ sơ."))
+    conflicts.check_judge_access(judge_id, a.entry)
+    return a
 
 
-# --------------------------------------------------------------------------- panel
-
-def panel(campaign_id: int) -> list[dict]:
-    get_campaign(campaign_id)
-    loads = dict(db.session.execute(
-        sa.select(Assignment.judge_id, sa.func.count(Assignment.id)).join(Entry, Entry.id == Assignment.entry_id)
-        .where(Entry.campaign_id == campaign_id).group_by(Assignment.judge_id)).all())
-    done = dict(db.session.execute(
-        sa.select(Assignment.judge_id, sa.func.count(Assignment.id)).join(Entry, Entry.id == Assignment.entry_id)
-        .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted").group_by(Assignment.judge_id)).all())
-    rows = db.session.execute(
-        sa.select(PanelMember, User, Unit.name).join(User, User.id == PanelMember.judge_id)
-        .outerjoin(Unit, Unit.id == User.unit_id).where(PanelMember.campaign_id == campaign_id)
-        .order_by(User.username)).all()
-    return [{"judge": u, "max_load": pm.max_load, "unit": unit_name, "load": loads.get(u.id, 0),
-             "done": done.get(u.id, 0)} for pm, u, unit_name in rows]
+def _nodes(entry: Entry) -> dict[str, IndicatorNode]:
+    return {n.code: n for n in db.session.scalars(
+        sa.select(IndicatorNode).where(IndicatorNode.framework_version_id == entry.framework_version_id))}
 
 
-def available_judges(campaign_id: int) -> list[User]:
-    on_panel = sa.select(PanelMember.judge_id).where(PanelMember.campaign_id == campaign_id)
-    return list(db.session.scalars(sa.select(User).where(User.role == "judge", User.active, User.id.not_in(on_panel))
-                                   .order_by(User.username)))
-
-
-def _parse_cap(max_load) -> int | None:
-    if max_load in (None, ""):
+def _computed(node: Node, value) -> float | None:
+    """Points of the campaign's rule for the unit's value; None when judges must decide."""
+    if node.rule.kind in ("judged", "manual"):
         return None
-    try:
-        cap = int(str(max_load).strip())
-    except ValueError:
-        raise DomainError(_("Giới hạn số hồ sơ phải là số nguyên không âm.")) from None
-    if cap < 0:
-        raise DomainError(_("Giới hạn số hồ sơ phải là số nguyên không âm."))
-    return cap
+    result = indicator_points(node, value)
+    return None if result.status in ("missing", "invalid") else result.points
 
 
-def add_panel_member(campaign_id: int, judge_id: int, max_load=None, actor=None) -> PanelMember:
-    get_campaign(campaign_id)
-    judge = db.session.get(User, judge_id)
-    if judge is None or judge.role != "judge" or not judge.active:
-        raise DomainError(_("Chỉ thêm được tài khoản giám khảo đang hoạt động."))
-    cap = _parse_cap(max_load)
-    member = db.session.get(PanelMember, (campaign_id, judge_id))
-    if member is not None:
-        return member  # idempotent
-    member = PanelMember(campaign_id=campaign_id, judge_id=judge_id, max_load=cap)
-    db.session.add(member)
-    audit.record("judging.panel_add", "panel_member", f"{campaign_id}:{judge_id}", campaign_id=campaign_id,
-                 after={"judge_id": judge_id, "max_load": cap}, actor=actor)
-    db.session.commit()
-    return member
-
-
-def set_max_load(campaign_id: int, judge_id: int, max_load, actor=None) -> None:
-    member = db.session.get(PanelMember, (campaign_id, judge_id))
-    if member is None:
-        raise NotFound(_("Giám khảo này chưa thuộc hội đồng chấm của phong trào."))
-    cap = _parse_cap(max_load)
-    audit.record("judging.panel_cap", "panel_member", f"{campaign_id}:{judge_id}", campaign_id=campaign_id,
-                 before={"max_load": member.max_load}, after={"max_load": cap}, actor=actor)
-    member.max_load = cap
-    db.session.commit()
-
-
-def remove_panel_member(campaign_id: int, judge_id: int, actor=None) -> None:
-    member = db.session.get(PanelMember, (campaign_id, judge_id))
-    if member is None:
-        return
-    n = db.session.scalar(sa.select(sa.func.count(Assignment.id)).join(Entry, Entry.id == Assignment.entry_id)
-                          .where(Entry.campaign_id == campaign_id, Assignment.judge_id == judge_id))
-    if n:
-        raise Conflict(_("Giám khảo còn %(n)s hồ sơ được phân công; hãy gỡ hoặc chuyển các phân công trước.", n=n))
-    audit.record("judging.panel_remove", "panel_member", f"{campaign_id}:{judge_id}", campaign_id=campaign_id,
-                 before={"judge_id": judge_id, "max_load": member.max_load}, actor=actor)
-    db.session.delete(member)
-    db.session.commit()
-
-
-def assignment_table(campaign_id: int) -> list[dict]:
-    """Admin view: every assignable entry with its judges, their status and live conflicts."""
-    from campaign.services.judging.assignment import ASSIGNABLE_STATUSES
-
-    get_campaign(campaign_id)
-    info = conflicts.campaign_conflicts(campaign_id)
-    entries = db.session.execute(
-        sa.select(Entry, Unit.name).join(Unit, Unit.id == Entry.unit_id)
-        .where(Entry.campaign_id == campaign_id, Entry.status.in_(ASSIGNABLE_STATUSES)).order_by(Unit.code)).all()
-    rows = db.session.execute(
-        sa.select(Assignment, User.username).join(User, User.id == Assignment.judge_id)
-        .join(Entry, Entry.id == Assignment.entry_id).where(Entry.campaign_id == campaign_id)).all()
-    by_entry: dict[int, list] = {}
-    for a, username in rows:
-        by_entry.setdefault(a.entry_id, []).append(
-            {"assignment": a, "username": username,
-             "conflict": info.pairs.get((a.judge_id, a.entry_id), [])})
-    return [{"entry": e, "unit": name, "judges": sorted(by_entry.get(e.id, []), key=lambda r: r["username"])}
-            for e, name in entries]
-
-
-# --------------------------------------------------------------------------- conflicts declared by judges
-
-def declare_conflict(judge_id: int, unit_id: int, reason: str) -> ConflictDeclaration:
-    if not (reason or "").strip():
-        raise DomainError(_("Cần nêu lý do xung đột lợi ích."))
-    if db.session.get(Unit, unit_id) is None:
-        raise NotFound(_("Không tìm thấy đơn vị."))
-    row = db.session.scalar(sa.select(ConflictDeclaration).where(ConflictDeclaration.judge_id == judge_id,
-                                                                ConflictDeclaration.unit_id == unit_id))
-    if row is not None:
-        return row
-    row = ConflictDeclaration(judge_id=judge_id, unit_id=unit_id, reason=reason.strip())
-    db.session.add(row)
-    db.session.flush()
-    audit.record("judging.conflict_declared", "conflict_declaration", row.id, unit_id=unit_id,
-                 after={"judge_id": judge_id, "unit_id": unit_id}, reason=row.reason)
-    db.session.commit()
-    return row
-
-
-def my_declarations(judge_id: int) -> list[tuple[ConflictDeclaration, Unit]]:
-    return list(db.session.execute(
-        sa.select(ConflictDeclaration, Unit).join(Unit, Unit.id == ConflictDeclaration.unit_id)
-        .where(ConflictDeclaration.judge_id == judge_id).order_by(ConflictDeclaration.created_at)).all())
-
-
-def declarable_units() -> list[Unit]:
-    return list(db.session.scalars(sa.select(Unit).where(Unit.valid_to.is_(None)).order_by(Unit.level, Unit.code)))
-
-
-# --------------------------------------------------------------------------- the judge's workspace
+# --------------------------------------------------------------------------- the judge's list
 
 def my_assignments(judge_id: int) -> list[dict]:
     indicator_count = (sa.select(IndicatorNode.framework_version_id, sa.func.count(IndicatorNode.id).label("n"))
@@ -233,49 +170,39 @@ def my_assignments(judge_id: int) -> list[dict]:
     return out
 
 
-def _assignment_for(judge_id: int, entry_id: int) -> Assignment:
-    entry = db.session.get(Entry, entry_id)
-    if entry is None:
-        raise NotFound(_("Không tìm thấy hồ sơ."))
-    a = db.session.scalar(sa.select(Assignment).where(Assignment.entry_id == entry_id, Assignment.judge_id == judge_id))
-    if a is None:
-        raise Forbidden(_("Bạn không được phân công chấm hồ sơ này."))
-    conflicts.check(judge_id, entry_id)
-    return a
+# --------------------------------------------------------------------------- the scoring page
+
+def _accepted_files(entry_id: int) -> list[EvidenceFile]:
+    return list(db.session.scalars(
+        sa.select(EvidenceFile).where(EvidenceFile.entry_id == entry_id, EvidenceFile.deleted_at.is_(None),
+                                      EvidenceFile.status == "accepted").order_by(EvidenceFile.id)))
 
 
-def _evidence_links(entry: Entry, blind: bool) -> dict[int | None, list[dict]]:
-    files = db.session.scalars(
-        sa.select(EvidenceFile).where(EvidenceFile.entry_id == entry.id, EvidenceFile.deleted_at.is_(None),
-                                      EvidenceFile.status == "accepted").order_by(EvidenceFile.id)).all()
+def _evidence(entry: Entry, blind: bool) -> dict[int | None, list[dict]]:
     out: dict[int | None, list[dict]] = {}
-    for n, f in enumerate(files, 1):
-        name = blind_file_name(entry, f, n) if blind else f.original_name
-        url = url_for("judging.evidence", file_id=f.id)
-        if not blind and "unit.evidence_download" in current_app.view_functions:
-            url = url_for("unit.evidence_download", file_id=f.id)
+    for n, f in enumerate(_accepted_files(entry.id), 1):
+        name = blind_mode.served_name(entry, f, n) if blind else f.original_name
         preview = f.mime == "application/pdf" or f.mime.startswith("image/")
-        out.setdefault(f.indicator_id, []).append({"id": f.id, "name": name, "url": url, "mime": f.mime,
-                                                   "preview": preview})
+        out.setdefault(f.indicator_id, []).append({"id": f.id, "name": name, "mime": f.mime, "preview": preview})
     return out
 
 
 def entry_view(judge_id: int, entry_id: int) -> dict:
-    """Everything the judge's entry page shows; names replaced by the entry code in blind mode."""
+    """Everything the judge's entry page shows; in blind mode every way of naming the unit is
+    replaced by the entry code, in every free text (values, explanations, clarifications)."""
     a = _assignment_for(judge_id, entry_id)
     entry = a.entry
     campaign = entry.campaign
     blind = is_blind(campaign)
-    unit = entry.unit
     fw = framework_of(campaign)
-    nodes = {n.code: n for n in db.session.scalars(
-        sa.select(IndicatorNode).where(IndicatorNode.framework_version_id == entry.framework_version_id))}
+    nodes = _nodes(entry)
     values = {iv.indicator_id: iv for iv in entry.values}
     scores = {s.indicator_id: s for s in a.scores}
-    files = _evidence_links(entry, blind)
+    files = _evidence(entry, blind)
+    pattern = blind_mode.name_patterns(entry.unit) if blind else None
 
-    def text(t):
-        return redact(t, unit, entry.blind_code) if blind else (t or "")
+    def text(t: str | None) -> str:
+        return blind_mode.redact(t, pattern, entry.blind_code) if blind else (t or "")
 
     groups = []
     for g in fw.groups:
@@ -285,126 +212,215 @@ def entry_view(judge_id: int, entry_id: int) -> dict:
                 continue
             row = nodes[node.code]
             iv = values.get(row.id)
-            value = rule_value(iv, node)
-            computed = indicator_points(node, value)
-            js = scores.get(row.id)
             lo, hi = point_range(node)
+            shown = value_label(iv, node)
             items.append({
-                "code": node.code, "id": row.id, "name": row.name, "name_en": row.name_en, "max": node.max_points,
+                "code": node.code, "id": row.id, "name": localized(node.name) or row.name, "max": node.max_points,
                 "lo": lo, "hi": hi, "rule_kind": node.rule.kind, "unit": node.unit,
-                "value": text(iv.raw if iv and iv.raw is not None else (None if iv is None else
-                                                                          ("N/A" if iv.is_na else value))),
+                "value": None if shown is None else text(shown),
                 "explanation": text(iv.explanation if iv else ""),
                 "self_points": iv.self_points if iv else None,
-                "computed": None if node.rule.kind in ("judged", "manual") or computed.status in ("missing", "invalid")
-                else computed.points,
-                "levels": [{"code": lv.code, "points": lv.points, "descriptor": lv.descriptor} for lv in node.rule.levels],
+                "computed": _computed(node, rule_value(iv, node)),
+                "levels": [{"points": lv.points, "name": localized(lv.descriptor) or lv.code}
+                           for lv in getattr(node.rule, "levels", ()) or ()],
                 "files": files.get(row.id, []),
-                "score": js,
+                "score": scores.get(row.id),
             })
-        groups.append({"code": g.code, "name": g.name, "indicators": items})
+        groups.append({"code": g.code, "name": localized(g.name), "indicators": items})
     clarifications = db.session.scalars(sa.select(ClarificationRequest).where(ClarificationRequest.entry_id == entry.id)
                                         .order_by(ClarificationRequest.created_at)).all()
-    return {"assignment": a, "entry": entry, "campaign": campaign, "blind": blind,
-            "label": entry.blind_code if blind else unit.name,
+    return {"assignment": a, "entry": entry, "campaign": campaign, "blind": blind, "fw": fw,
+            "marks": _stored_marks(a, nodes), "label": entry.blind_code if blind else entry.unit.name,
             "narrative": text(entry.narrative), "groups": groups, "general_files": files.get(None, []),
-            "clarifications": [{"codes": c.indicator_codes, "message": c.message, "created_at": c.created_at,
+            "clarifications": [{"codes": c.indicator_codes, "message": text(c.message), "created_at": c.created_at,
                                 "response": text(c.response), "resolved_at": c.resolved_at} for c in clarifications],
             "deadline": campaign.appraisal_deadline,
             "editable": a.status != "submitted"}
 
 
+def entry_framework(judge_id: int, entry_id: int) -> Framework:
+    """The framework of an entry the judge may score (the scoring form is built from it)."""
+    return framework_of(_assignment_for(judge_id, entry_id).entry.campaign)
+
+
+def _stored_marks(a: Assignment, nodes: dict[str, IndicatorNode]) -> Marks:
+    """The judge's saved marks in the shape of the form (points as typed in the locale)."""
+    code_of = {n.id: c for c, n in nodes.items()}
+    return {code_of[s.indicator_id]: (_num(s.points), s.comment or "", bool(s.comment_public)) for s in a.scores}
+
+
+# --------------------------------------------------------------------------- saving
+
 @dataclass
 class SaveResult:
     ok: bool
-    errors: dict[str, str] = field(default_factory=dict)
-    submitted: bool = False
+    errors: dict[str, str] = field(default_factory=dict)  # form field name -> message
+    saved: bool = False  # the marks were written as a draft
+    ready: bool = False  # a submit passed every check: confirm next
     notice: str | None = None  # why a submit was kept as a draft
 
 
-def save_scores(judge_id: int, entry_id: int, form: dict, *, submit: bool) -> SaveResult:
-    """Save a draft or submit. ``form`` holds ``points-<code>``, ``comment-<code>``, ``public-<code>``.
+def _submit_issues(fw: Framework, computed: dict[str, float | None],
+                   marks: dict[str, tuple[float, str]]) -> dict[str, str]:
+    """What a final submit still needs: a mark for every indicator the rule cannot score, and a
+    comment on every mark that differs from the rule's points. Keys are form field names."""
+    issues = {}
+    for node in fw.indicators():
+        mark = marks.get(node.code)
+        if mark is None:
+            issues[f"points-{node.code}"] = _("Cần chấm điểm chỉ tiêu này trước khi nộp.")
+        elif computed.get(node.code) is not None and abs(mark[0] - computed[node.code]) > 1e-9 and not mark[1]:
+            issues[f"comment-{node.code}"] = _(
+                "Điểm %(mark)s khác điểm tính theo quy tắc (%(p)s): cần ghi nhận xét giải thích trước khi nộp.",
+                mark=_num(mark[0]), p=_num(computed[node.code]))
+    return issues
 
-    An empty points field confirms the computed points (rule indicators); points different
-    from the computed ones need a comment; judged/manual indicators need points to submit.
-    """
-    a = _assignment_for(judge_id, entry_id)
-    entry = a.entry
-    campaign = entry.campaign
+
+def _parse_mark(node: Node, raw: str) -> float:
+    """The typed points, or DomainError with the message shown next to the field."""
+    try:
+        pts = parse_number(raw)
+    except (ValueError, TypeError):
+        raise DomainError(_("Điểm không hợp lệ: hãy nhập một số, ví dụ 12,5.")) from None
+    lo, hi = point_range(node)
+    if not lo <= pts <= hi:
+        raise DomainError(_("Điểm phải trong khoảng %(lo)s đến %(hi)s.", lo=_num(lo), hi=_num(hi)))
+    pts = clamp_points(node.rule.kind if node.kind != "penalty" else "penalty", pts, node.max_points)
+    levels = getattr(node.rule, "levels", ()) or ()
+    if node.rule.kind == "judged" and levels and pts not in {lv.points for lv in levels}:
+        raise DomainError(_("Hãy chọn một mức đánh giá của chỉ tiêu."))
+    return pts
+
+
+def _writable(a: Assignment) -> None:
     if a.status == "submitted":
         raise Conflict(_("Điểm đã nộp; chỉ quản trị viên có thể mở lại để sửa."))
-    if campaign.status not in SCORING_CAMPAIGN:
+    if a.entry.campaign.status not in SCORING_CAMPAIGN:
         raise DomainError(_("Phong trào không ở giai đoạn chấm điểm."))
-    if entry.status not in SCORABLE_ENTRY:
+    if a.entry.status not in SCORABLE_ENTRY:
         raise DomainError(_("Hồ sơ chưa được đơn vị nộp."))
-    notice = None
-    if submit and entry.status == "clarification_requested":
-        # Keep what the judge typed: save it as a draft and say why it was not submitted.
-        submit = False
-        notice = _("Hồ sơ đang chờ đơn vị giải trình: điểm đã được lưu nháp, chưa nộp.")
-    fw = framework_of(campaign)
-    nodes = {n.code: n for n in db.session.scalars(
-        sa.select(IndicatorNode).where(IndicatorNode.framework_version_id == entry.framework_version_id))}
+
+
+def save_scores(judge_id: int, entry_id: int, posted: Marks, *, submit: bool) -> SaveResult:
+    """Save the posted marks as a draft; with ``submit``, also check what a submit needs.
+
+    An empty points field confirms the rule's points (indicators the rule can score) or
+    leaves the indicator unmarked. Only invalid numbers refuse the save (nothing is written
+    then, and the page keeps what was typed); submit-only rules never block the draft.
+    """
+    a = _assignment_for(judge_id, entry_id)
+    _writable(a)
+    entry = a.entry
+    fw = framework_of(entry.campaign)
+    nodes = _nodes(entry)
     values = {iv.indicator_id: iv for iv in entry.values}
-    existing = {s.indicator_id: s for s in a.scores}
     errors: dict[str, str] = {}
-    parsed: dict[int, tuple[float, str, bool]] = {}
+    marks: dict[str, tuple[float, str, bool]] = {}
+    computed: dict[str, float | None] = {}
     for node in fw.indicators():
-        row = nodes[node.code]
-        raw = (form.get(f"points-{node.code}") or "").strip()
-        comment = (form.get(f"comment-{node.code}") or "").strip()
-        public = str(form.get(f"public-{node.code}") or "").lower() in ("1", "on", "true", "y", "yes")
-        value = rule_value(values.get(row.id), node)
-        computed = indicator_points(node, value)
-        has_computed = node.rule.kind not in ("judged", "manual") and computed.status not in ("missing", "invalid")
+        raw, comment, public = posted.get(node.code, ("", "", False))
+        computed[node.code] = _computed(node, rule_value(values.get(nodes[node.code].id), node))
         if raw == "":
-            if has_computed:
-                parsed[row.id] = (computed.points, comment, public)
-            elif submit:
-                errors[node.code] = _("Cần chấm điểm chỉ tiêu này trước khi nộp.")
+            if computed[node.code] is not None:
+                marks[node.code] = (computed[node.code], comment, public)
             continue
         try:
-            pts = parse_number(raw)
-        except (ValueError, TypeError):
-            errors[node.code] = _("Điểm không hợp lệ.")
-            continue
-        lo, hi = point_range(node)
-        if not lo <= pts <= hi:
-            errors[node.code] = _("Điểm phải trong khoảng %(lo)s đến %(hi)s.", lo=f"{lo:g}", hi=f"{hi:g}")
-            continue
-        pts = clamp_points(node.rule.kind if node.kind != "penalty" else "penalty", pts, node.max_points)
-        if node.rule.kind == "judged" and node.rule.levels and pts not in {lv.points for lv in node.rule.levels}:
-            errors[node.code] = _("Hãy chọn một mức đánh giá của chỉ tiêu.")
-            continue
-        if has_computed and abs(pts - computed.points) > 1e-9 and not comment:
-            errors[node.code] = _("Điểm khác điểm tính theo quy tắc (%(p)s): cần ghi nhận xét giải thích.",
-                                  p=f"{computed.points:g}")
-            continue
-        parsed[row.id] = (pts, comment, public)
+            marks[node.code] = (_parse_mark(node, raw), comment, public)
+        except DomainError as exc:
+            errors[f"points-{node.code}"] = exc.message
     if errors:
         return SaveResult(False, errors)
+    _write_draft(a, fw, nodes, marks)
+    notice = None
+    if submit and entry.status == "clarification_requested":
+        notice = _("Hồ sơ đang chờ đơn vị giải trình: điểm đã được lưu nháp, chưa nộp.")
+        submit = False
+    issues = _submit_issues(fw, computed, {c: (p, cm) for c, (p, cm, _pub) in marks.items()}) if submit else {}
+    return SaveResult(not issues, issues, saved=True, ready=submit and not issues, notice=notice)
+
+
+def _write_draft(a: Assignment, fw: Framework, nodes: dict[str, IndicatorNode],
+                 marks: dict[str, tuple[float, str, bool]]) -> None:
+    existing = {s.indicator_id: s for s in a.scores}
     before = {str(k): v.points for k, v in existing.items()}
-    for indicator_id, (pts, comment, public) in parsed.items():
+    for node in fw.indicators():
+        indicator_id = nodes[node.code].id
         js = existing.get(indicator_id)
+        if node.code not in marks:
+            if js is not None:  # the judge cleared the mark
+                a.scores.remove(js)
+            continue
+        pts, comment, public = marks[node.code]
         if js is None:
             js = JudgeScore(assignment_id=a.id, indicator_id=indicator_id, points=pts)
-            db.session.add(js)
+            a.scores.append(js)
         js.points, js.comment, js.comment_public = pts, comment, public
-    a.status = "submitted" if submit else "draft"
-    if submit:
-        a.submitted_at = utcnow()
-    audit.record("judging.submit" if submit else "judging.save_draft", "assignment", a.id,
-                 campaign_id=campaign.id, unit_id=entry.unit_id, before=before or None,
-                 after={str(k): v[0] for k, v in parsed.items()})
-    db.session.flush()
-    if submit:
-        pending = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
-            Assignment.entry_id == entry.id, Assignment.status != "submitted"))
-        if pending == 0 and entry.status in ("submitted", "resubmitted"):
-            entry.status = "appraised"
-    mark_stale(campaign.id, entries=[entry.id])
+    a.status = "draft"
+    entry = a.entry
+    audit.record("judging.save_draft", "assignment", a.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
+                 before=before or None, after={str(nodes[c].id): m[0] for c, m in marks.items()})
+    mark_stale(entry.campaign_id, entries=[entry.id])
     db.session.commit()
-    return SaveResult(True, submitted=submit, notice=notice)
+
+
+def _digest(a: Assignment) -> str:
+    h = hashlib.sha256()
+    for s in sorted(a.scores, key=lambda s: s.indicator_id):
+        h.update(f"{s.indicator_id}|{s.points!r}|{s.comment}|{s.comment_public}\n".encode())
+    return h.hexdigest()[:32]
+
+
+def submission_summary(judge_id: int, entry_id: int) -> dict:
+    """What the confirmation step states: the saved marks' total, how many differ from the
+    rule and what is still missing (then the submit cannot be confirmed)."""
+    a = _assignment_for(judge_id, entry_id)
+    entry = a.entry
+    fw = framework_of(entry.campaign)
+    nodes = _nodes(entry)
+    code_of = {n.id: c for c, n in nodes.items()}
+    values = {iv.indicator_id: iv for iv in entry.values}
+    computed = {n.code: _computed(n, rule_value(values.get(nodes[n.code].id), n)) for n in fw.indicators()}
+    marks = {code_of[s.indicator_id]: (s.points, s.comment or "") for s in a.scores}
+    issues = _submit_issues(fw, computed, marks) if a.status != "submitted" else {}
+    changed = [c for c, (p, _cm) in marks.items() if computed.get(c) is not None and abs(p - computed[c]) > 1e-9]
+    by_code = {n.code: rule_value(values.get(nodes[n.code].id), n) for n in fw.indicators()}
+    total = score_entry(fw, by_code, judged={c: p for c, (p, _cm) in marks.items()}).total
+    return {"assignment": a, "entry": entry, "campaign": entry.campaign,
+            "label": entry.blind_code if is_blind(entry.campaign) else entry.unit.name,
+            "total": total, "scale": fw.scale, "marked": len(marks), "indicators": len(fw.indicators()),
+            "changed": changed, "issues": issues, "digest": _digest(a), "submitted": a.status == "submitted"}
+
+
+def confirm_submit(judge_id: int, entry_id: int, digest: str) -> Assignment:
+    """Submit the saved marks the judge reviewed (``digest``); refused if they changed since."""
+    summary = submission_summary(judge_id, entry_id)
+    a = summary["assignment"]
+    _writable(a)
+    entry = a.entry
+    if entry.status == "clarification_requested":
+        raise Conflict(_("Hồ sơ đang chờ đơn vị giải trình: điểm đã được lưu nháp, chưa nộp."))
+    if summary["issues"]:
+        raise Conflict(_("Chưa nộp được: còn %(n)s mục cần sửa trên trang chấm điểm.", n=len(summary["issues"])))
+    if digest != summary["digest"]:
+        raise Conflict(_("Điểm đã thay đổi (ở một cửa sổ khác) từ khi bạn xem lại: hãy xem lại rồi nộp."))
+    a.status, a.submitted_at = "submitted", utcnow()
+    audit.record("judging.submit", "assignment", a.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
+                 before={"status": "draft"}, after={"status": "submitted", "total": summary["total"]})
+    db.session.flush()
+    pending = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
+        Assignment.entry_id == entry.id, Assignment.status != "submitted"))
+    if pending == 0 and entry.status in ("submitted", "resubmitted"):
+        entry.status = "appraised"
+    mark_stale(entry.campaign_id, entries=[entry.id])
+    db.session.commit()
+    return a
+
+
+# --------------------------------------------------------------------------- clarifications
+
+def clarification_codes(judge_id: int, entry_id: int) -> list[str]:
+    a = _assignment_for(judge_id, entry_id)
+    return [n.code for n in framework_of(a.entry.campaign).indicators()]
 
 
 def request_clarification(judge_id: int, entry_id: int, codes: list[str], message: str) -> ClarificationRequest:
@@ -418,7 +434,7 @@ def request_clarification(judge_id: int, entry_id: int, codes: list[str], messag
         raise DomainError(_("Hãy chọn ít nhất một chỉ tiêu cần giải trình."))
     if not (message or "").strip():
         raise DomainError(_("Cần ghi nội dung yêu cầu giải trình."))
-    if entry.status not in ("submitted", "resubmitted", "appraised", "clarification_requested"):
+    if entry.status not in SCORABLE_ENTRY:
         raise DomainError(_("Hồ sơ chưa được đơn vị nộp."))
     row = ClarificationRequest(entry_id=entry.id, indicator_codes=codes, message=message.strip(),
                                requested_by_id=judge_id)
@@ -433,38 +449,66 @@ def request_clarification(judge_id: int, entry_id: int, codes: list[str], messag
     return row
 
 
-def reopen(assignment_id: int, reason: str, actor=None) -> Assignment:
-    """Admin only (the route says so): a submitted score back to draft, with a reason."""
-    if actor is not None and getattr(actor, "role", None) != "admin":
-        raise Forbidden(_("Chỉ quản trị viên được mở lại điểm đã nộp."))
-    a = db.session.get(Assignment, assignment_id)
-    if a is None:
-        raise NotFound(_("Không tìm thấy phân công."))
-    if not (reason or "").strip():
-        raise DomainError(_("Cần nêu lý do mở lại."))
-    if a.status != "submitted":
-        raise Conflict(_("Phân công này chưa nộp điểm."))
-    a.status, a.reopened_reason, a.submitted_at = "draft", reason.strip(), None
-    entry = a.entry
-    if entry.status == "appraised":
-        entry.status = "submitted"
-    audit.record("judging.reopen", "assignment", a.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
-                 before={"status": "submitted"}, after={"status": "draft"}, reason=a.reopened_reason, actor=actor)
-    mark_stale(entry.campaign_id, entries=[entry.id])
-    db.session.commit()
-    return a
+# --------------------------------------------------------------------------- evidence
+
+@dataclass(frozen=True)
+class Download:
+    path: str
+    name: str
+    mime: str
+    inline: bool
 
 
-def evidence_for_judge(judge_id: int, file_id: int) -> tuple[EvidenceFile, str]:
-    """The file (after the assignment and conflict checks) and the name to download it as."""
+def evidence_for_judge(judge_id: int, file_id: int) -> Download:
+    """The file to send (after the assignment and conflict checks) and its name. In blind mode
+    the name comes from the entry code and the sniffed type, and PDF/Office files are a copy
+    without author metadata; the original stays as uploaded for the commission."""
     f = db.session.get(EvidenceFile, file_id)
     if f is None or f.deleted_at is not None or f.status != "accepted":
         raise NotFound(_("Không tìm thấy tệp."))
-    _assignment_for(judge_id, f.entry_id)
+    try:
+        _assignment_for(judge_id, f.entry_id)
+    except NotFound:
+        raise NotFound(_("Không tìm thấy tệp.")) from None
+    folder = current_app.config["UPLOAD_FOLDER"]
+    path = os.path.join(folder, os.path.basename(f.storage_name))
+    if not os.path.isfile(path):
+        raise NotFound(_("Tệp không còn trên máy chủ; hãy báo quản trị viên."))
+    inline = f.mime == "application/pdf" or f.mime.startswith("image/")
     entry = f.entry
     if not is_blind(entry.campaign):
-        return f, f.original_name
-    ids = list(db.session.scalars(sa.select(EvidenceFile.id).where(
-        EvidenceFile.entry_id == entry.id, EvidenceFile.deleted_at.is_(None), EvidenceFile.status == "accepted")
-        .order_by(EvidenceFile.id)))
-    return f, blind_file_name(entry, f, ids.index(f.id) + 1)
+        return Download(path, f.original_name, f.mime, inline)
+    n = [x.id for x in _accepted_files(entry.id)].index(f.id) + 1
+    copy = blind_mode.stripped_copy(f, path, os.path.join(folder, "blind-copies"))
+    return Download(copy, blind_mode.served_name(entry, f, n), f.mime, inline)
+
+
+# --------------------------------------------------------------------------- conflicts declared by judges
+
+def declare_conflict(judge_id: int, unit_id: int, reason: str) -> ConflictDeclaration:
+    """Record a declared conflict. The answer is the same whether or not it hits an assigned
+    entry: in a blind campaign anything else would tell the judge which entry is that unit's."""
+    if not (reason or "").strip():
+        raise DomainError(_("Cần nêu lý do xung đột lợi ích."))
+    if db.session.get(Unit, unit_id) is None:
+        raise NotFound(_("Không tìm thấy đơn vị."))
+    row = db.session.scalar(sa.select(ConflictDeclaration).where(ConflictDeclaration.judge_id == judge_id,
+                                                                ConflictDeclaration.unit_id == unit_id))
+    if row is not None:
+        return row
+    row = ConflictDeclaration(judge_id=judge_id, unit_id=unit_id, reason=reason.strip())
+    db.session.add(row)
+    db.session.flush()
+    audit.record("judging.conflict_declared", "conflict_declaration", row.id, unit_id=unit_id,
+                 after={"judge_id": judge_id, "unit_id": unit_id}, reason=row.reason)
+    db.session.commit()
+    return row
+
+
+def conflict_page(judge_id: int) -> dict:
+    """The judge's declarations and the units they may declare (active units, by level and code)."""
+    declarations = db.session.execute(
+        sa.select(ConflictDeclaration, Unit).join(Unit, Unit.id == ConflictDeclaration.unit_id)
+        .where(ConflictDeclaration.judge_id == judge_id).order_by(ConflictDeclaration.created_at)).all()
+    units = db.session.scalars(sa.select(Unit).where(Unit.valid_to.is_(None)).order_by(Unit.level, Unit.code)).all()
+    return {"declarations": list(declarations), "units": list(units)}

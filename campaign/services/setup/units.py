@@ -1,4 +1,6 @@
-"""Units (the administrative tree), clusters/blocks, and unit imports (GSO, CSV).
+"""Units (the administrative tree), clusters/blocks, and unit imports from CSV.
+
+GSO lists and the official 2025 list are imported by ``unit_sync``; lineage is read by ``lineage``.
 
 Every import runs as one transaction: the plan is worked out against the current
 database, reported row by row, and applied only when it is not a dry run. A file that
@@ -14,20 +16,30 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
-from campaign.templating import N_
 from campaign.importers import ImportFormatError
-from campaign.models import UNIT_LEVELS, Cluster, ClusterMember, Unit
+from campaign.importers.csv_units import parse_clusters_csv, parse_units_csv
+from campaign.labels import N_
+from campaign.models import UNIT_LEVELS, CampaignUnit, Cluster, ClusterMember, Unit, User
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
+from campaign.services.results.freshness import mark_stale
 
+# The official types by their names (Law on Local Government Organisation, 2025).
 UNIT_KIND_LABELS = {
-    "city": N_("Thành phố"), "urban_district": N_("Quận"), "rural_district": N_("Huyện"), "town": N_("Thị xã"),
-    "ward": N_("Phường"), "commune": N_("Xã"), "township": N_("Thị trấn"), "agency": N_("Cơ quan"), "mass_org": N_("Đoàn thể"),
+    "city": N_("Thành phố trực thuộc trung ương"), "province": N_("Tỉnh"),
+    "provincial_city": N_("Thành phố thuộc tỉnh"), "town": N_("Thị xã"), "urban_district": N_("Quận"),
+    "rural_district": N_("Huyện"), "ward": N_("Phường"), "commune": N_("Xã"), "township": N_("Thị trấn"),
+    "special_zone": N_("Đặc khu"), "agency": N_("Cơ quan"), "mass_org": N_("Đoàn thể"),
 }
 
 
 def kind_label(kind: str) -> str:
     return _(UNIT_KIND_LABELS.get(kind, kind))
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """(kind, translated name) of every unit type, province level first."""
+    return [(k, kind_label(k)) for k in UNIT_KIND_LABELS]
 
 
 # --------------------------------------------------------------------------- reports
@@ -37,7 +49,7 @@ class ReportLine:
     row: int | None
     code: str
     name: str
-    action: str  # created | updated | unchanged | skipped | deactivated
+    action: str  # created | updated | unchanged | skipped | deactivated | successor (a reused code: new unit)
     reason: str = ""
     level: int | None = None
 
@@ -47,6 +59,10 @@ class ImportReport:
     kind: str
     dry_run: bool
     lines: list[ReportLine] = field(default_factory=list)
+    refused: bool = False  # a row was refused: nothing is saved
+    token: str = ""  # set when units end or codes pass to new units: the confirmation to give
+    applied: bool = False
+    lineage: int = 0  # lineage rows added
 
     def add(self, *args, **kw) -> None:
         self.lines.append(ReportLine(*args, **kw))
@@ -54,10 +70,15 @@ class ImportReport:
     @property
     def counts(self) -> dict[str, int]:
         c = Counter(line.action for line in self.lines)
-        return {k: c.get(k, 0) for k in ("created", "updated", "unchanged", "skipped", "deactivated")}
+        return {k: c.get(k, 0) for k in ("created", "updated", "unchanged", "skipped", "deactivated", "successor")}
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.token) and not self.applied and not self.refused
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "dry_run": self.dry_run, "counts": self.counts,
+        return {"kind": self.kind, "dry_run": self.dry_run, "counts": self.counts, "refused": self.refused,
+                "token": self.token, "applied": self.applied, "lineage": self.lineage,
                 "lines": [line.__dict__ for line in self.lines]}
 
 
@@ -168,8 +189,6 @@ def _unit_dict(u: Unit) -> dict:
 def _actor(user_id):
     if user_id is None:
         return None
-    from campaign.models import User
-
     return db.session.get(User, user_id)
 
 
@@ -238,121 +257,15 @@ def _cluster_dict(c: Cluster) -> dict:
 
 def _mark_campaigns_stale_for_cluster(cluster_id: int) -> None:
     """Ranking uses clusters: campaigns ranking in this cluster get a recompute."""
-    from campaign.models import CampaignUnit
-    from campaign.services.results.freshness import mark_stale
-
     ids = db.session.scalars(sa.select(CampaignUnit.campaign_id).where(CampaignUnit.cluster_id == cluster_id)
                              .distinct()).all()
     for cid in ids:
         mark_stale(cid, entries=())  # ranking clusters: no entry's points change
 
 
-# --------------------------------------------------------------------------- GSO import
-
-def import_gso(data: bytes, filename: str, *, dry_run: bool = False, effective: date | None = None,
-               user_id: int | None = None) -> ImportReport:
-    """Import a GSO unit list: create new units, update names, mark vanished ones inactive."""
-    from campaign.importers.gso import parse_gso
-
-    try:
-        rows = parse_gso(data, filename)
-    except ImportFormatError as exc:
-        raise _format_error(exc) from exc
-    effective = effective or date.today()
-    report = ImportReport("gso", dry_run)
-    try:
-        _apply_gso(rows, report, effective)
-        if dry_run:
-            db.session.rollback()
-            return report
-        audit.record("units.import_gso", "unit", None, after={"file": filename, "counts": report.counts},
-                     actor=_actor(user_id))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return report
-
-
-def _apply_gso(rows, report: ImportReport, effective: date) -> None:
-    existing = {u.code: u for u in db.session.scalars(sa.select(Unit))}
-    seen: set[str] = set()
-    city_codes: set[str] = set()
-
-    def upsert(row_no, code, name, name_en, kind, parent, level):
-        unit = existing.get(code)
-        if unit is None:
-            unit = Unit(code=code, name=name, name_en=name_en or None, kind=kind, level=level, parent=parent,
-                        valid_from=effective)
-            db.session.add(unit)
-            existing[code] = unit
-            report.add(row_no, code, name, "created", "", level)
-            return unit
-        changes = []
-        if unit.name != name:
-            changes.append(_("tên “%(old)s” → “%(new)s”", old=unit.name, new=name))
-            unit.name = name
-        if name_en and unit.name_en != name_en:
-            changes.append(_("tên tiếng Anh"))
-            unit.name_en = name_en
-        if unit.kind != kind:
-            changes.append(_("loại %(old)s → %(new)s", old=kind_label(unit.kind), new=kind_label(kind)))
-            unit.kind, unit.level = kind, level
-        if parent is not None and unit.parent is not parent:
-            changes.append(_("đơn vị cấp trên → %(name)s", name=parent.name))
-            unit.parent = parent
-        if unit.valid_to is not None:
-            changes.append(_("hoạt động trở lại"))
-            unit.valid_to = None
-        if changes:
-            report.add(row_no, code, name, "updated", "; ".join(changes), level)
-        else:
-            report.add(row_no, code, name, "unchanged", _("không có gì thay đổi"), level)
-        return unit
-
-    for r in rows:
-        if r.problem:
-            report.add(r.row, r.code, r.name, "skipped", r.problem, 3)
-            continue
-        if r.code in seen:
-            report.add(r.row, r.code, r.name, "skipped", _("mã %(code)s bị lặp trong tệp", code=r.code), 3)
-            continue
-        if r.city_code not in seen:
-            seen.add(r.city_code)
-            city_codes.add(r.city_code)
-            upsert(r.row, r.city_code, r.city_name, "", "city", None, 1)
-        city = existing[r.city_code]
-        if r.district_code not in seen:
-            seen.add(r.district_code)
-            upsert(r.row, r.district_code, r.district_name, "", r.district_kind, city, 2)
-        district = existing[r.district_code]
-        seen.add(r.code)
-        upsert(r.row, r.code, r.name, r.name_en, r.kind, district, 3)
-    db.session.flush()
-
-    # Units of the imported cities that are no longer in the list become inactive (kept for history).
-    city_ids = [existing[c].id for c in city_codes]
-    district_ids = db.session.scalars(sa.select(Unit.id).where(Unit.parent_id.in_(city_ids), Unit.level == 2)).all()
-    vanished = db.session.scalars(
-        sa.select(Unit).where(
-            sa.or_(Unit.parent_id.in_(city_ids), Unit.parent_id.in_(district_ids)),
-            Unit.level.in_((2, 3)), Unit.code.not_in(seen), Unit.valid_to.is_(None),
-            Unit.is_demo.is_(False), Unit.kind.in_(("urban_district", "rural_district", "town", "ward",
-                                                    "commune", "township")))
-        .order_by(Unit.level, Unit.code)).all()
-    for unit in vanished:
-        unit.valid_to = effective
-        report.add(None, unit.code, unit.name, "deactivated",
-                   _("không còn trong danh mục: ngừng hoạt động từ %(day)s (giữ lịch sử)", day=effective.strftime("%d/%m/%Y")),
-                   unit.level)
-    db.session.flush()
-
-
 # --------------------------------------------------------------------------- CSV imports
 
 def import_units_csv(data: bytes, *, dry_run: bool = False, user_id: int | None = None) -> ImportReport:
-    from campaign.importers.csv_units import parse_units_csv
-
     try:
         rows = parse_units_csv(data, tuple(UNIT_LEVELS))
     except ImportFormatError as exc:
@@ -409,8 +322,6 @@ def import_units_csv(data: bytes, *, dry_run: bool = False, user_id: int | None 
 
 def import_clusters_csv(data: bytes, *, dry_run: bool = False, user_id: int | None = None) -> ImportReport:
     """Cluster membership: creates shared clusters that do not exist and adds members."""
-    from campaign.importers.csv_units import parse_clusters_csv
-
     try:
         rows = parse_clusters_csv(data)
     except ImportFormatError as exc:
