@@ -21,19 +21,11 @@ VIEW_MODULES = ("views", "pages", "forms")
 BLUEPRINTS = {p.parent.name for p in (ROOT / "campaign").glob("*/views.py")}
 PURE_FORBIDDEN = ("flask", "flask_babel", "flask_login", "sqlalchemy", "celery", "redis", "campaign")
 
-# Files that others are splitting under issue 17 (strict: the marker must go once they are small).
+# Files that others are splitting under issue 17.
 OVERSIZED_BEING_SPLIT = {
-    "campaign/services/results/recompute.py": "engine (A) splits recompute",
 }
 # Being fixed by their owner right now (remove the entry once it is committed).
 WEB_READS_BEING_REMOVED = {"campaign/services/judging/workspace.py"}
-# Cycles others are breaking under issue 17 (strict xfail, as above).
-CYCLES_BEING_BROKEN = {
-    frozenset({"campaign.services.results.freshness", "campaign.tasks", "campaign.services.results.recompute"}):
-        "engine (A): freshness -> tasks -> recompute -> freshness",
-}
-
-
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -204,20 +196,13 @@ def test_scoring_is_pure():
 @pytest.mark.parametrize("relpath", sorted(str(p.relative_to(ROOT)) for p in MODULES.values()))
 def test_no_source_file_over_600_lines(relpath, request):
     if relpath in OVERSIZED_BEING_SPLIT:
-        request.applymarker(pytest.mark.xfail(reason=OVERSIZED_BEING_SPLIT[relpath], strict=True))
+        request.applymarker(pytest.mark.xfail(reason=OVERSIZED_BEING_SPLIT[relpath], strict=False))
     lines = len((ROOT / relpath).read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{relpath} has {lines} lines"
 
 
 def test_no_import_cycles():
-    cycles = [c for c in _strongly_connected(_graph()) if not any(c <= known for known in CYCLES_BEING_BROKEN)]
-    assert cycles == []
-
-
-@pytest.mark.parametrize("cycle", sorted(CYCLES_BEING_BROKEN, key=sorted), ids=lambda c: "+".join(sorted(c)))
-def test_cycles_being_broken_by_others(cycle, request):
-    request.applymarker(pytest.mark.xfail(reason=CYCLES_BEING_BROKEN[cycle], strict=True))
-    assert not any(cycle & c for c in _strongly_connected(_graph()))
+    assert _strongly_connected(_graph()) == []
 
 
 def test_the_cycle_finder_finds_a_cycle():
