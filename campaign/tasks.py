@@ -1,8 +1,9 @@
 """Celery tasks: thin wrappers over services; ids in, JSON-able values out.
 
-Names are explicit so moving code never orphans messages already queued.
+Names are explicit (and the ones :mod:`campaign.services.results.queue` sends by), so moving
+code never orphans messages already queued, and services never import this module.
 
-Reliability (see docs/performance-reliability.md §3, §6.4 and config.Config.CELERY):
+Reliability (see ../shared/docs/performance-reliability.md §3, §6.4 and config.Config.CELERY):
 * ``acks_late`` + ``reject_on_worker_lost``: a task whose pool child dies is requeued at once;
   one whose whole worker is SIGKILLed stays in Redis' ``unacked`` hash until the visibility
   timeout, then kombu's restore sweep redelivers it.
@@ -16,40 +17,36 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from campaign.services.errors import DomainError
+from campaign.services.results import publishing, queue, recompute
+
 RECOMPUTE_TIME_LIMIT = 120  # s; a 10,000-unit × 80-indicator recompute takes ~2 s here
 PUBLISH_TIME_LIMIT = 120
 
 
-@shared_task(name="thidua.recompute_campaign", bind=True, acks_late=True, reject_on_worker_lost=True,
+@shared_task(name=queue.RECOMPUTE_CAMPAIGN, bind=True, acks_late=True, reject_on_worker_lost=True,
              max_retries=5, default_retry_delay=2, time_limit=RECOMPUTE_TIME_LIMIT,
              soft_time_limit=RECOMPUTE_TIME_LIMIT - 10)
 def recompute_campaign(self, campaign_id: int) -> dict:
-    from campaign.services.results import recompute
-
     try:
         return recompute.recompute_provisional(campaign_id)
     except recompute.RetryableError as exc:
         raise self.retry(exc=exc) from exc
 
 
-@shared_task(name="thidua.sweep_stale", time_limit=60, soft_time_limit=50)
+@shared_task(name=queue.SWEEP_STALE, time_limit=60, soft_time_limit=50)
 def sweep_stale() -> list[int]:
-    from campaign.services.results import recompute
-
     return recompute.sweep_stale()
 
 
-@shared_task(name="thidua.publish_snapshot", bind=True, acks_late=True, reject_on_worker_lost=True,
+@shared_task(name=queue.PUBLISH_SNAPSHOT, bind=True, acks_late=True, reject_on_worker_lost=True,
              max_retries=3, default_retry_delay=2, time_limit=PUBLISH_TIME_LIMIT,
              soft_time_limit=PUBLISH_TIME_LIMIT - 10)
 def publish_snapshot(self, campaign_id: int, user_id: int | None = None, kind: str = "snapshot",
                      label: str = "") -> int | None:
-    from campaign.services.results import recompute
-    from campaign.services.errors import DomainError
-
     try:
-        return recompute.publish(campaign_id, user_id=user_id, kind=kind, label=label)
+        return publishing.publish(campaign_id, user_id=user_id, kind=kind, label=label)
     except DomainError:
-        return None  # refused (e.g. stale meanwhile): nothing to retry; the admin sees no new snapshot
+        return None  # refused (e.g. stale meanwhile, or already published): nothing to retry
     except recompute.RetryableError as exc:
         raise self.retry(exc=exc) from exc

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Hashable, Sequence
 
 from .rules import round_points
 
@@ -83,16 +83,14 @@ def zscore_normalise(scores: Sequence[JudgeScore]) -> list[JudgeScore]:
     fr = [_frac(s) for s in scores]
     panel_m, panel_sd = _mean_sd(fr)
     by_judge: dict[Hashable, list[float]] = {}
-    for s, f in zip(scores, fr):
+    for s, f in zip(scores, fr, strict=True):
         by_judge.setdefault(s.judge_id, []).append(f)
     stats = {j: _mean_sd(v) for j, v in by_judge.items()}
     out = []
-    for s, f in zip(scores, fr):
+    for s, f in zip(scores, fr, strict=True):
         m, sd = stats[s.judge_id]
-        if len(by_judge[s.judge_id]) < 2 or sd == 0:
-            nf = f - m + panel_m
-        else:
-            nf = panel_m + (f - m) / sd * panel_sd
+        single = len(by_judge[s.judge_id]) < 2 or sd == 0
+        nf = f - m + panel_m if single else panel_m + (f - m) / sd * panel_sd
         pts = min(max(nf * s.max_points, 0.0), s.max_points)
         out.append(replace(s, points=round_points(pts)))
     return out

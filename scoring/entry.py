@@ -17,7 +17,8 @@ Decisions where the doc is silent:
   the replaced figure could take.
 * ``caps_applied`` lists node codes whose raw sum was clamped, plus ``"SCALE"``
   when the regular part exceeded ``scale`` and ``"TOTAL"`` when the final clamp bit.
-* Every sum is rounded to 4 decimals (see :func:`scoring.rules.round_points`).
+* Every sum is kept on the 1e-9 grid (see :func:`scoring.rules.round_points`); figures are
+  rounded once, to two decimals, where shown and ranked (:func:`scoring.rules.shown`).
 """
 from __future__ import annotations
 
@@ -27,8 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .framework import Framework, Node, _dump_rule
-from .rules import (NA, clamp_points, clamp_round, indicator_points, is_missing, is_na, round_points,
-                    to_bool, to_number)
+from .rules import NA, clamp_points, clamp_round, indicator_points, is_missing, is_na, round_points, to_bool, to_number
 
 NUMERIC_RULES = ("target", "linear", "banded", "count", "bonus", "penalty", "manual")
 
@@ -267,12 +267,11 @@ def _issues_for(n: Node, v: Any) -> list[ValueIssue]:
             to_bool(v)
         except ValueError:
             out.append(ValueIssue(c, "not_yes_no", {"value": str(v)}))
-    elif vt == "date":
-        if not isinstance(v, _dt.date):
-            try:
-                _dt.date.fromisoformat(str(v).strip())
-            except ValueError:
-                out.append(ValueIssue(c, "not_a_date", {"value": str(v)}))
+    elif vt == "date" and not isinstance(v, _dt.date):
+        try:
+            _dt.date.fromisoformat(str(v).strip())
+        except ValueError:
+            out.append(ValueIssue(c, "not_a_date", {"value": str(v)}))
     if vt == "choice" and str(v) not in {ch.code for ch in n.choices}:
         out.append(ValueIssue(c, "not_in_choices", {"value": str(v), "choices": [ch.code for ch in n.choices]}))
     if rk == "judged" and vt in (None, "choice") and n.rule.level_points(str(v).strip()) is None:

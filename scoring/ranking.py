@@ -20,8 +20,8 @@ Decisions where the brief is silent:
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Hashable, Sequence
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Award:
 
 
 def _first_diff(a: tuple, b: tuple) -> int | None:
-    for i, (x, y) in enumerate(zip(a, b)):
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):  # tie-break tuples may differ in length
         if x != y:
             return i
     return None if len(a) == len(b) else min(len(a), len(b))

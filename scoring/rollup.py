@@ -13,8 +13,8 @@ Decisions where the brief is silent:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from .rules import round_points
 
@@ -53,7 +53,7 @@ def _weighted_mean(rule: dict, communes: Sequence[CommuneResult]) -> RollupResul
     if wsum <= 0:
         pops, wsum = [1.0] * len(communes), float(len(communes))
     comps, acc = [], []
-    for c, p in zip(communes, pops):
+    for c, p in zip(communes, pops, strict=True):
         w = p / wsum
         acc.append(c.total * w)
         comps.append({"unit_code": c.unit_code, "total": c.total, "population": p,

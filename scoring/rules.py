@@ -15,16 +15,17 @@ Decisions where the format doc is silent:
 * Unparseable values, negative counts and unknown level codes -> status
   ``invalid``, 0 points.
 * ``manual`` takes the value as points and clamps it into range.
-* Final points are rounded to 4 decimals (numpy rounding, shared with the
-  vector path) so sums of many indicators stay exact to the displayed precision.
+* Points are kept on a 1e-9 grid (:func:`round_points`, numpy rounding shared with the vector
+  path); figures are rounded once, to two decimals, where shown (:func:`shown`).
 """
 from __future__ import annotations
 
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -61,19 +62,41 @@ def is_missing(value: Any) -> bool:
         isinstance(value, float) and math.isnan(value))
 
 
-def round_points(x: float) -> float:
-    """Round to 4 decimals exactly like the vector path (``numpy.round``), bit for bit.
+# Internal precision: every figure is kept on a 1e-9 grid ("exact" for points typed with a few
+# decimals and judges' means of up to ~100 marks); sums of grid values are re-quantised, so the
+# order of summation (SQL, numpy, Python) never changes a bit. Figures are rounded ONCE, to
+# SHOWN_DECIMALS, where they are shown, ranked and banded (see :func:`shown`).
+DECIMALS = 9
+_SCALE = 10.0 ** DECIMALS
+SHOWN_DECIMALS = 2
 
-    numpy rounds as ``rint(x * 10**4) / 10**4``; Python's ``round`` is the same
-    round-half-even on the same product, ~8× cheaper than ``np.round`` on one float
+
+def round_points(x: float) -> float:
+    """Quantise to the internal 1e-9 grid exactly like the vector path (``numpy.round``), bit for bit.
+
+    numpy rounds as ``rint(x * 10**9) / 10**9``; Python's ``round`` is the same
+    round-half-even on the same product and far cheaper than ``np.round`` on one float
     (a recompute rounds tens of thousands of scalars). The zero keeps numpy's sign.
     """
-    y = float(x) * 10000.0
+    y = float(x) * _SCALE
     if not math.isfinite(y):
         with np.errstate(over="ignore", invalid="ignore"):
-            return float(np.round(x, 4))
-    r = round(y) / 10000.0
+            return float(np.round(x, DECIMALS))
+    r = round(y) / _SCALE
     return math.copysign(0.0, y) if r == 0 else r
+
+
+def shown(x: float, decimals: int = SHOWN_DECIMALS) -> float:
+    """The figure as displayed: half away from zero at ``decimals``, computed on the 1e-9 grid.
+
+    Integer arithmetic on the grid, so 89.999999999 and 90 both show (and rank) as 90.00, and a
+    half-way 4.445 is 4.45 whatever its binary neighbourhood. Totals, ranks and bands compare
+    these figures: two units showing the same total are tied.
+    """
+    n = round(float(x) * _SCALE)
+    unit = 10 ** (DECIMALS - decimals)
+    q = (abs(n) + unit // 2) // unit
+    return math.copysign(q / 10 ** decimals, n) if q else 0.0
 
 
 @dataclass(frozen=True)
@@ -270,7 +293,7 @@ RULES: dict[str, Callable[[Rule, Any, float], float]] = {
 
 
 def clamp_round(x: float, lo: float, hi: float) -> float:
-    """Clamp, round to 4 decimals, clamp again (a bound with >4 decimals must still hold)."""
+    """Clamp, quantise to the 1e-9 grid, clamp again (a bound with >9 decimals must still hold)."""
     return min(max(round_points(min(max(x, lo), hi)), lo), hi)
 
 

@@ -15,13 +15,14 @@ Matrix conventions:
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from .framework import Framework, Node, Rule
-from .rules import clamp_points, is_missing, is_na, na_points, to_bool, to_number
+from .rules import DECIMALS, SHOWN_DECIMALS, clamp_points, is_missing, is_na, na_points, to_bool, to_number
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,22 @@ def compile_rules(fw: Framework) -> CompiledRules:
     )
 
 
-def _clamp_round(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+def clamp_round(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Vector twin of :func:`scoring.rules.clamp_round`."""
-    return np.clip(np.round(np.clip(x, lo, hi), 4), lo, hi)
+    return np.clip(np.round(np.clip(x, lo, hi), DECIMALS), lo, hi)
+
+
+def quantise(x: np.ndarray) -> np.ndarray:
+    """Vector twin of :func:`scoring.rules.round_points` (the 1e-9 grid)."""
+    return np.round(x, DECIMALS)
+
+
+def shown(x: np.ndarray, decimals: int = SHOWN_DECIMALS) -> np.ndarray:
+    """Vector twin of :func:`scoring.rules.shown`: half away from zero on the 1e-9 grid."""
+    n = np.rint(np.asarray(x, dtype=float) * 10.0 ** DECIMALS)
+    unit = 10.0 ** (DECIMALS - decimals)
+    q = np.floor((np.abs(n) + unit / 2) / unit)
+    return np.where(q == 0, 0.0, np.copysign(q / 10.0 ** decimals, n))
 
 
 def _column(rule: Rule, v: np.ndarray, mp: float) -> np.ndarray:
@@ -115,7 +129,7 @@ def _column(rule: Rule, v: np.ndarray, mp: float) -> np.ndarray:
 
 
 def points_matrix(compiled: CompiledRules, values: np.ndarray, na_mask: np.ndarray | None = None) -> np.ndarray:
-    """Points per unit × indicator, clamped and rounded to 4 decimals (loops over indicators only)."""
+    """Points per unit × indicator, clamped and quantised to the 1e-9 grid (loops over indicators only)."""
     values = np.asarray(values, dtype=float)
     n_units, n_ind = values.shape
     if n_ind != len(compiled.codes):
@@ -127,32 +141,79 @@ def points_matrix(compiled: CompiledRules, values: np.ndarray, na_mask: np.ndarr
         v = values[:, j]
         raw = _column(rule, v, mp)
         lo, hi = (-mp, 0.0) if rule.kind == "penalty" else (0.0, mp)
-        pts = _clamp_round(raw, lo, hi)
+        pts = clamp_round(raw, lo, hi)
         pts = np.where(np.isnan(v), 0.0, pts)
         na_val = compiled.na_points[j] if compiled.na_allowed[j] else 0.0
         out[:, j] = np.where(na[:, j], na_val, pts)
     return out
 
 
+def leaf_parents(compiled: CompiledRules) -> tuple[str, ...]:
+    """Codes of the nodes that hold indicators directly (post-order): the ledger's columns."""
+    return tuple(n.code for n in compiled.nodes if any(t == "i" for t, _r in n.children))
+
+
+def own_sums(compiled: CompiledRules, points: np.ndarray) -> np.ndarray:
+    """Per unit, each leaf parent's sum of its own indicators' points (units × leaf parents)."""
+    points = np.asarray(points, dtype=float)
+    cols = []
+    for node in compiled.nodes:
+        refs = [ref for typ, ref in node.children if typ == "i"]
+        if refs:
+            cols.append(quantise(points[:, refs].sum(axis=1)))
+    return np.column_stack(cols) if cols else np.zeros((points.shape[0], 0))
+
+
+@dataclass(frozen=True)
+class TreeTotals:
+    """Per unit: the total, every node's points (capped) and raw sum, and the parts of the total."""
+
+    total: np.ndarray
+    node_points: dict[str, np.ndarray]
+    node_raw: dict[str, np.ndarray]
+    regular: np.ndarray
+    regular_raw: np.ndarray
+    bonus: np.ndarray
+    penalty: np.ndarray
+    raw_total: np.ndarray
+
+
+def tree_totals(compiled: CompiledRules, sums: np.ndarray) -> TreeTotals:
+    """THE campaign totals: walk the framework tree (caps, scale, bonus/penalty) for all units.
+
+    ``sums`` holds, per unit, each leaf parent's own indicators' points (columns in
+    :func:`leaf_parents` order). Same semantics as :func:`scoring.entry.score_entry`; on the
+    1e-9 grid the order of summation does not matter, so both agree bit for bit.
+    """
+    sums = np.asarray(sums, dtype=float)
+    n = sums.shape[0]
+    k_of = {code: k for k, code in enumerate(leaf_parents(compiled))}
+    node_pts: dict[str, np.ndarray] = {}
+    node_raw: dict[str, np.ndarray] = {}
+    for node in compiled.nodes:
+        acc = sums[:, k_of[node.code]].copy() if node.code in k_of else np.zeros(n)
+        for typ, ref in node.children:
+            if typ == "n":
+                acc = acc + node_pts[ref]
+        raw = quantise(acc)
+        lo, hi = (-node.cap, 0.0) if node.kind == "penalty" else (0.0, node.cap)
+        node_raw[node.code] = raw
+        node_pts[node.code] = clamp_round(raw, lo, hi)
+    by_kind = {k: np.zeros(n) for k in ("regular", "bonus", "penalty")}
+    for code, kind in compiled.groups:
+        by_kind[kind] = by_kind[kind] + node_pts[code]
+    regular_raw = quantise(by_kind["regular"])
+    regular = clamp_round(regular_raw, -np.inf, compiled.scale)
+    bonus, penalty = quantise(by_kind["bonus"]), quantise(by_kind["penalty"])
+    raw_total = quantise(regular + bonus + penalty)
+    total = clamp_round(raw_total, 0.0, compiled.scale + compiled.bonus_cap_total)
+    return TreeTotals(total, node_pts, node_raw, regular, regular_raw, bonus, penalty, raw_total)
+
+
 def totals(compiled: CompiledRules, points: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Entry totals and every non-leaf node's capped points, per unit (as score_entry)."""
-    points = np.asarray(points, dtype=float)
-    n = points.shape[0]
-    node_pts: dict[str, np.ndarray] = {}
-    for node in compiled.nodes:
-        acc = np.zeros(n)
-        for typ, ref in node.children:
-            acc = acc + (points[:, ref] if typ == "i" else node_pts[ref])
-        raw = np.round(acc, 4)
-        lo, hi = (-node.cap, 0.0) if node.kind == "penalty" else (0.0, node.cap)
-        node_pts[node.code] = _clamp_round(raw, lo, hi)
-    sums = {k: np.zeros(n) for k in ("regular", "bonus", "penalty")}
-    for code, kind in compiled.groups:
-        sums[kind] = sums[kind] + node_pts[code]
-    regular = _clamp_round(np.round(sums["regular"], 4), -np.inf, compiled.scale)
-    raw_total = np.round(regular + np.round(sums["bonus"], 4) + np.round(sums["penalty"], 4), 4)
-    total = _clamp_round(raw_total, 0.0, compiled.scale + compiled.bonus_cap_total)
-    return total, node_pts
+    t = tree_totals(compiled, own_sums(compiled, points))
+    return t.total, t.node_points
 
 
 def values_matrix(fw: Framework, compiled: CompiledRules, entries: Sequence[dict],
@@ -168,7 +229,7 @@ def values_matrix(fw: Framework, compiled: CompiledRules, entries: Sequence[dict
     na = np.zeros((n, m), dtype=bool)
     for i, entry in enumerate(entries):
         jd = judged[i] if judged else {}
-        for j, (code, rule) in enumerate(zip(compiled.codes, compiled.rules)):
+        for j, (code, rule) in enumerate(zip(compiled.codes, compiled.rules, strict=True)):
             if code in jd:
                 if rule.kind not in ("judged", "manual"):
                     raise ValueError(f"{code}: judges' points only fit judged/manual columns")

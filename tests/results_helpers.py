@@ -6,8 +6,7 @@ import random
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import (Assignment, Cluster, Entry, IndicatorNode, IndicatorValue, JudgeScore,
-                             Override)
+from campaign.models import Assignment, Cluster, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override
 from scoring.framework import parse_framework
 from scoring.rules import NA, indicator_points
 
@@ -149,7 +148,7 @@ def random_campaign(factory, rng: random.Random, n_units: int = 12, *, judges: i
     judge_users = [factory.user("judge") for _ in range(judges)]
     data = {}
     for u in units:
-        e = factory.entry(c, u)
+        e = factory.entry(c, u, status="submitted")
         vals = {n.code: random_value(n, rng) for n in fw.indicators()}
         save_values(e, doc, vals)
         scores: dict = {}

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, ScoreRun, UnitResult
 from campaign.services.results import recompute
-from campaign.services.setup import campaigns as campaign_service
 from campaign.services.results.freshness import mark_stale
+from campaign.services.setup import campaigns as campaign_service
 from scoring.framework import parse_framework
 from tests.admin_helpers import request_ctx  # noqa: F401 - fixture
 from tests.results_helpers import judge, override, random_campaign, random_value, save_values

@@ -21,7 +21,7 @@ def test_entries_judged_on_different_indicators_of_one_group(app, factory):
     ua, ub, uc = factory.unit(), factory.unit(), factory.unit()
     doc = rich_framework("fw-partial")
     c = factory.campaign(doc=doc, units=[ua, ub, uc])
-    ea, eb, ec = factory.entry(c, ua), factory.entry(c, ub), factory.entry(c, uc)
+    ea, eb, ec = (factory.entry(c, u, status="submitted") for u in (ua, ub, uc))
     for e in (ea, eb, ec):
         save_values(e, doc, VALUES)
     j1, j2 = factory.user("judge"), factory.user("judge")

@@ -149,7 +149,7 @@ def test_explanation_is_json():
 
 def test_group_pcts():
     e = score_entry(FW, BASE)
-    assert e.group_pcts() == {"I": 76.6667, "II": 68.75}   # 46/60 = 76.666.. ; 27.5/40
+    assert e.group_pcts() == {"I": 76.666666667, "II": 68.75}   # 46/60 = 76.666.. ; 27.5/40
 
 
 # ---------------------------------------------------------------- check_values

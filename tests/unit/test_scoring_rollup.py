@@ -21,15 +21,15 @@ def test_weighted_mean_imputes_missing_population():
     # c has no population -> mean of known (1000 + 3000) / 2 = 2000 ; Σ = 6000
     # 80 * 1/6 + 60 * 3/6 + 100 * 2/6 = 13.3333 + 30 + 33.3333 = 76.6667
     r = rollup({"kind": "weighted_mean"}, None, COMMUNES)
-    assert r.total == 76.6667
+    assert r.total == 76.666666667
     comp = {c["unit_code"]: c for c in r.components}
     assert comp["c"]["population"] == 2000 and comp["c"]["population_imputed"]
     assert comp["b"]["weight"] == 0.5
 
 
 def test_share_meeting():
-    assert rollup({"kind": "share_meeting", "scale": 100}, None, COMMUNES).total == 66.6667   # 2/3 * 100
-    assert rollup({"kind": "share_meeting", "scale": 10}, None, COMMUNES).total == 6.6667     # 2/3 * 10
+    assert rollup({"kind": "share_meeting", "scale": 100}, None, COMMUNES).total == 66.666666667   # 2/3 * 100
+    assert rollup({"kind": "share_meeting", "scale": 10}, None, COMMUNES).total == 6.666666667  # 2/3 * 10
     r = rollup({"kind": "share_meeting"}, None, COMMUNES)
     assert r.components[-1] == {"met": 2, "of": 3, "scale": 100.0}
 

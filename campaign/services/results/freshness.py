@@ -16,7 +16,7 @@ the worker reads per-node subtotals instead of every value. A change that names 
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,6 +27,8 @@ from campaign.extensions import db
 from campaign.models import Campaign
 from campaign.models.base import utcnow
 from campaign.redis_client import get_redis
+from campaign.services.results import queue
+from campaign.services.results.ledger import refresh_entries
 
 log = logging.getLogger(__name__)
 _PENDING_KEY = "thidua:recompute-pending:{}"
@@ -46,8 +48,6 @@ def mark_stale(campaign_id: int, entries: Iterable[int] | None = None) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _refresh_ledger_before_commit(session: Session) -> None:
-    from campaign.services.results.ledger import refresh_entries
-
     pending = session.info.pop("thidua_ledger", None)
     for campaign_id, entry_ids in sorted((pending or {}).items()):
         refresh_entries(campaign_id, entry_ids)
@@ -68,16 +68,13 @@ def _forget_on_rollback(session: Session) -> None:
 
 def enqueue_recompute(campaign_id: int, *, coalesce: bool = True) -> bool:
     """Send one recompute; return False when the pipeline is down (the sweep will retry)."""
-    from campaign.tasks import recompute_campaign
-
     delay = current_app.config.get("RECOMPUTE_COALESCE_SECONDS", 0.5)
     try:
-        if coalesce and delay > 0:
-            # Only the first change in a burst enqueues; the task runs after the burst.
-            if not get_redis().set(_PENDING_KEY.format(campaign_id), 1, nx=True, px=int(delay * 1000)):
-                return True
-        recompute_campaign.apply_async(args=[campaign_id], countdown=delay if coalesce else 0,
-                                       retry=False)
+        # Only the first change in a burst enqueues; the task runs after the burst.
+        if coalesce and delay > 0 and not get_redis().set(_PENDING_KEY.format(campaign_id), 1, nx=True,
+                                                          px=int(delay * 1000)):
+            return True
+        queue.send(queue.RECOMPUTE_CAMPAIGN, [campaign_id], countdown=delay if coalesce else 0)
         return True
     except Exception as exc:  # noqa: BLE001 - redis-py and kombu raise many kinds; the sweep recovers
         log.warning("recompute of campaign %s not enqueued (%s); the sweep will pick it up",

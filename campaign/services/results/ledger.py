@@ -9,7 +9,7 @@ judges' scores exist, else the rule's points stored with the value. Per node tha
 indicators, the ledger keeps their sum, the sums at the judges' lowest/highest marks
 (score intervals), how many were judged and the widest judges' spread (disagreement flag).
 
-Two writers that must agree (``tests/unit/test_ledger.py`` checks they do):
+Two writers that must agree bit for bit (``tests/app/test_ledger.py`` checks they do):
 
 * :func:`refresh_entries` — in the transaction of a change to a few entries (a value, a
   judge's score, an assignment), called by ``freshness`` just before commit;
@@ -22,19 +22,19 @@ refreshed entry by entry: the ledger then stays stale and every recompute is ful
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 import sqlalchemy as sa
-
-from scoring.aggregate import aggregate as engine_aggregate
-from scoring.rules import NA, clamp_round, indicator_points
 
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, IndicatorValue, JudgeScore
 from campaign.services.results.fastsql import as_matrix, fetch, insert_rows
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
+from scoring.aggregate import aggregate as engine_aggregate
+from scoring.rules import NA, clamp_round, indicator_points
+from scoring.vector import quantise
 
 # Campaign settings the ledger's rows depend on (a change to one needs a rebuild).
 LEDGER_SETTINGS = ("aggregation", "trim_min_judges", "normalise")
@@ -52,7 +52,7 @@ class Subtotals:
     spread: np.ndarray
 
     @classmethod
-    def zeros(cls, n: int, k: int) -> "Subtotals":
+    def zeros(cls, n: int, k: int) -> Subtotals:
         return cls(*(np.zeros((n, k)) for _ in range(5)))
 
     def arrays(self) -> tuple[np.ndarray, ...]:
@@ -110,12 +110,12 @@ def subtotals(info: FrameworkInfo, base: np.ndarray | None, eff: np.ndarray, low
     onehot = np.zeros((eff.shape[1], k))
     onehot[np.arange(eff.shape[1]), info.col_parent] = 1.0
     add = np.zeros((n, k)) if base is None else base
-    out = Subtotals(np.round(add + eff @ onehot, 4), np.round(add + low @ onehot, 4),
-                    np.round(add + high @ onehot, 4), judged.astype(float) @ onehot, np.zeros((n, k)))
+    out = Subtotals(quantise(add + eff @ onehot), quantise(add + low @ onehot),
+                    quantise(add + high @ onehot), judged.astype(float) @ onehot, np.zeros((n, k)))
     for kk in range(k):
         cols = np.nonzero(info.col_parent == kk)[0]
         if len(cols):
-            out.spread[:, kk] = np.round(spread[:, cols].max(axis=1), 4)
+            out.spread[:, kk] = quantise(spread[:, cols].max(axis=1))
     return out
 
 
@@ -180,7 +180,7 @@ def rows(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
     for arr in sub.arrays():
         nonzero |= arr != 0
     out = []
-    for i, kk in zip(*[x.tolist() for x in np.nonzero(nonzero)]):
+    for i, kk in zip(*[x.tolist() for x in np.nonzero(nonzero)], strict=True):
         eid = entry_ids[i]
         if eid is None:
             continue

@@ -1,0 +1,359 @@
+"""Reading a campaign's result inputs from the database into the engine's :class:`CampaignInputs`.
+
+Two readers (../shared/docs/performance-reliability.md §4):
+
+* the **ledger** (:mod:`.ledger`): each entry's points already summed per framework node,
+  kept current by the changes themselves — one range scan of ~16 rows per entry;
+* the **raw tables**, set-based: SQL sums each entry's stored rule points per parent node
+  (``GROUP BY entry, parent``) and aggregates submitted judges' scores per (entry,
+  indicator); used when the ledger awaits a rebuild (settings or framework changes, bulk
+  loads, first run), for forced recomputes, normalised judging and what-if previews. It
+  then rewrites the ledger.
+
+Both give the same per-node subtotals, bit for bit: every figure is on the engine's 1e-9 grid
+(:func:`scoring.rules.round_points`), where the order of summation does not matter.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from campaign.extensions import db
+from campaign.models import Assignment, Campaign, CampaignUnit, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit
+from campaign.services.errors import DomainError, NotFound
+from campaign.services.results import ledger
+from campaign.services.results.fastsql import as_matrix, fetch
+from campaign.services.results.ledger import Subtotals, raw_value, rule_points
+from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
+from scoring.aggregate import JudgeScore as EngineJudgeScore
+from scoring.aggregate import aggregate as engine_aggregate
+from scoring.aggregate import zscore_normalise
+from scoring.campaign import CampaignInputs, OverriddenEntry
+from scoring.vector import clamp_round, quantise
+
+AGGREGATIONS = ("mean", "median", "trimmed_mean")
+# An entry competes once it left the draft state (submitted, returned for clarification,
+# resubmitted, appraised); a draft is "not submitted".
+COMPETING = ("submitted", "clarification_requested", "resubmitted", "appraised")
+
+
+@dataclass
+class Inputs:
+    """A campaign's inputs as read: the engine's :class:`CampaignInputs` plus the bookkeeping."""
+
+    campaign_id: int
+    inputs_version: int
+    status: str
+    settings: dict
+    info: FrameworkInfo
+    engine: CampaignInputs
+    sub: Subtotals  # units × nodes holding indicators
+    from_raw: bool = False  # read from the raw tables (the ledger may be rewritten from it)
+    digest: str = ""
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def entry_ids(self) -> list:
+        return list(self.engine.entry_ids)
+
+    @property
+    def unit_ids(self) -> np.ndarray:
+        return np.asarray(self.engine.unit_ids, dtype=np.int64)
+
+
+def _settings(campaign: Campaign, override: dict | None) -> dict:
+    s = dict(campaign.settings or {})
+    if override:
+        s.update(override)
+    return s
+
+
+def _epoch(dt) -> float | None:
+    return None if dt is None else dt.timestamp()
+
+
+def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from_raw: bool = True) -> Inputs:
+    """Read every input of a campaign's result with a handful of set-based queries.
+
+    ``from_raw=False`` reads the ledger instead of values and judges' scores; it is only
+    valid when the campaign's ledger is current and the settings allow it.
+    """
+    c = db.session.get(Campaign, campaign_id)
+    if c is None:
+        raise NotFound(_("Không tìm thấy phong trào."))
+    if c.framework_version_id is None:
+        raise DomainError(_("Phong trào chưa có bảng chấm điểm."))
+    inputs_version = c.inputs_version
+    settings = _settings(c, settings_override)
+    if settings.get("aggregation", "mean") not in AGGREGATIONS:
+        raise DomainError(_("Phương pháp tổng hợp điểm giám khảo không hợp lệ."))
+    info = framework_info(c.framework_version_id)
+
+    parts = db.session.execute(
+        sa.select(CampaignUnit.unit_id, CampaignUnit.cluster_id, Unit.level, Unit.parent_id,
+                  Unit.population, Unit.code, Entry.id, Entry.self_total, Entry.first_submitted_at, Entry.status)
+        .join(Unit, Unit.id == CampaignUnit.unit_id)
+        .outerjoin(Entry, sa.and_(Entry.campaign_id == CampaignUnit.campaign_id,
+                                  Entry.unit_id == CampaignUnit.unit_id))
+        .where(CampaignUnit.campaign_id == campaign_id)
+        .order_by(CampaignUnit.unit_id)).all()
+    n = len(parts)
+    entry_ids = [p[6] for p in parts]
+    ent_arr = np.array([e if e is not None else -1 for e in entry_ids], dtype=np.int64)
+
+    def rows_for(entry_col: np.ndarray) -> np.ndarray:
+        """Unit row of each entry id (-1 for entries not among the participants)."""
+        return ledger.index_of(ent_arr, entry_col)
+
+    if from_raw:
+        sub, sources = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for)
+    else:
+        sub, sources = ledger.read(campaign_id, info, n, rows_for, ledger.used_figures(settings)), {}
+
+    row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
+    overrides: dict[int, dict] = {}
+    reasons: dict[int, dict] = {}
+    for eid, target, pts, reason in db.session.execute(
+            sa.select(Override.entry_id, Override.target, Override.points, Override.reason)
+            .join(Entry, Entry.id == Override.entry_id)
+            .where(Entry.campaign_id == campaign_id, Override.active.is_(True))
+            .order_by(Override.id)).all():
+        if eid in row_of_entry:
+            overrides.setdefault(row_of_entry[eid], {})[target] = float(pts)
+            reasons.setdefault(row_of_entry[eid], {})[target] = reason
+    overridden = {i: _overridden_entry(info, settings, entry_ids[i], sources.get(i), overrides[i], reasons[i])
+                  for i in sorted(overrides)}
+
+    engine = CampaignInputs(
+        fw=info.fw, compiled=info.compiled, settings=settings,
+        unit_ids=tuple(int(p[0]) for p in parts), entry_ids=tuple(entry_ids),
+        submitted=tuple(p[9] in COMPETING for p in parts),
+        levels=tuple(p[2] for p in parts), parents=tuple(p[3] for p in parts),
+        populations=tuple(p[4] for p in parts), clusters=tuple(p[1] for p in parts),
+        unit_codes=tuple(p[5] for p in parts), self_totals=tuple(p[7] for p in parts),
+        first_submitted=tuple(_epoch(p[8]) for p in parts),
+        points=sub.points, judged=sub.judged, low=sub.low, high=sub.high, spread=sub.spread,
+        overridden=overridden, judged_detail=sources)
+    inp = Inputs(campaign_id=campaign_id, inputs_version=inputs_version, status=c.status, settings=settings,
+                 info=info, engine=engine, sub=sub, from_raw=from_raw, sources=sources)
+    inp.digest = _digest(inp)
+    return inp
+
+
+def with_settings(inp: Inputs, settings: dict) -> Inputs:
+    """The same inputs under other (ranking-only) settings, e.g. for a what-if preview."""
+    return replace(inp, settings=settings, engine=replace(inp.engine, settings=settings))
+
+
+def _overridden_entry(info: FrameworkInfo, settings: dict, eid: int, normalised: dict | None,
+                      overrides: dict, reasons: dict) -> OverriddenEntry:
+    """An entry with council overrides: its raw values and judges' figures (rare; read directly)."""
+    nodes = info.fw.indicators()
+    values: dict[str, Any] = {}
+    judged: dict[str, float] = {}
+    for iid, pts_db, is_na_flag, vnum, vtext in db.session.execute(
+            sa.select(IndicatorValue.indicator_id, IndicatorValue.points, IndicatorValue.is_na,
+                      IndicatorValue.value_num, IndicatorValue.value_text)
+            .where(IndicatorValue.entry_id == eid)).all():
+        j = info.col_of.get(iid)
+        if j is None:
+            continue
+        node = nodes[j]
+        values[node.code] = raw_value(node, vnum, vtext, is_na_flag)
+        if not is_na_flag and pts_db is not None:
+            judged[node.code] = float(pts_db)  # stored rule points (already clamped) stand as given
+    if normalised:  # normalised: the aggregates this run computed
+        judged.update({code: d["agg"] for code, d in normalised.items()})
+    else:
+        cols = ledger.entry_columns(info, settings, [eid])
+        for j in np.nonzero(cols.judged[0])[0].tolist():
+            judged[nodes[j].code] = float(cols.agg[0, j])
+    return OverriddenEntry(values, judged, overrides, reasons)
+
+
+def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, entry_ids: list,
+              ent_arr: np.ndarray, rows_for) -> tuple[Subtotals, dict]:
+    """Per-node subtotals from values and judges' scores (set-based), and normalised detail."""
+    nind = len(info.compiled.codes)
+    row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
+    method = settings.get("aggregation", "mean")
+    normalise = bool(settings.get("normalise"))
+    trim_min = int(settings.get("trim_min_judges", 3) or 3)
+
+    judged_agg = np.full((n, nind), np.nan)
+    judged_min = np.full((n, nind), np.nan)
+    judged_max = np.full((n, nind), np.nan)
+    judged_n = np.zeros((n, nind))
+    judge_points: dict = {}
+    submitted = (sa.select(Assignment.id.label("aid"), Assignment.entry_id.label("eid"),
+                           Assignment.judge_id.label("jid"))
+                 .join(Entry, Entry.id == Assignment.entry_id)
+                 .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted")
+                 .subquery())
+    ind_keys = np.array(info.ind_ids, dtype=np.int64)
+
+    if method == "median" or normalise:
+        # Row by row over the judged scores only (median / z-scores are not plain SQL).
+        raw = db.session.execute(
+            sa.select(submitted.c.eid, JudgeScore.indicator_id, submitted.c.jid, JudgeScore.points)
+            .join(submitted, submitted.c.aid == JudgeScore.assignment_id)).all()
+        if normalise:
+            # Penalty points are deductions (≤ 0): z-scores are for the judges' marks only, so
+            # penalties keep their raw value (as the council page does).
+            mp, rules = info.compiled.max_points, info.compiled.rules
+            rows = [r for r in raw if r[1] in info.col_of and r[0] in row_of_entry]
+            penalty = [r for r in rows if rules[info.col_of[r[1]]].kind == "penalty"]
+            scores = [EngineJudgeScore(jid, (eid, iid), float(p), float(mp[info.col_of[iid]]))
+                      for eid, iid, jid, p in rows if rules[info.col_of[iid]].kind != "penalty"]
+            normed = zscore_normalise(scores)
+            raw = [(s.item_id[0], s.item_id[1], s.judge_id, s.points) for s in normed] + penalty
+        for eid, iid, jid, p in raw:
+            if iid in info.col_of and eid in row_of_entry:
+                judge_points.setdefault((row_of_entry[eid], info.col_of[iid]), []).append((jid, float(p)))
+        for (i, j), lst in judge_points.items():
+            pts = [p for _j, p in lst]
+            judged_agg[i, j] = engine_aggregate(pts, method, trim_min)
+            judged_min[i, j], judged_max[i, j], judged_n[i, j] = min(pts), max(pts), len(pts)
+    else:
+        # Σ / count / min / max per (entry, indicator), in SQL. (Running it on a second
+        # connection in parallel with the value scan was measured slower on this 2-core
+        # machine with SQLite: both queries slowed down ~2×.)
+        agg = fetch(
+            sa.select(submitted.c.eid, JudgeScore.indicator_id, sa.func.count(), sa.func.sum(JudgeScore.points),
+                      sa.func.min(JudgeScore.points), sa.func.max(JudgeScore.points))
+            .join(submitted, submitted.c.aid == JudgeScore.assignment_id)
+            .group_by(submitted.c.eid, JudgeScore.indicator_id))
+        if agg:
+            a = as_matrix(agg, 6)
+            rows, cols = rows_for(a[:, 0].astype(np.int64)), ledger.index_of(ind_keys, a[:, 1].astype(np.int64))
+            keep = (rows >= 0) & (cols >= 0)
+            a, rows, cols = a[keep], rows[keep], cols[keep]
+            cnt, tot, lo, hi = a[:, 2], a[:, 3], a[:, 4], a[:, 5]
+            if method == "trimmed_mean":
+                trim = cnt >= max(trim_min, 3)
+                val = np.where(trim, (tot - lo - hi) / np.where(trim, cnt - 2, 1), tot / cnt)
+            else:
+                val = tot / cnt
+            judged_agg[rows, cols] = quantise(val)
+            judged_n[rows, cols] = cnt
+            judged_min[rows, cols], judged_max[rows, cols] = lo, hi
+
+    # Columns whose points may come from judges (judged/manual rules, and any column with a
+    # judge's score) are left out of the per-node sums; their stored values are read only
+    # where an entry has no judges' score on them. Every other stored point is summed per
+    # (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts the
+    # rows that need Python (not applicable / saved without points).
+    judged_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
+    row_cols = set(info.row_cols) | judged_cols
+    ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+    excluded = [info.ind_ids[j] for j in sorted(row_cols)]
+    sums = fetch(
+        sa.select(IndicatorValue.entry_id, IndicatorNode.parent_id,
+                  sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
+                  sa.func.sum(sa.case((ok, 0), else_=1)))
+        .join(Entry, Entry.id == IndicatorValue.entry_id)
+        .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
+        .where(Entry.campaign_id == campaign_id,
+               *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
+        .group_by(IndicatorValue.entry_id, IndicatorNode.parent_id))
+
+    k = len(info.leaf_parents)
+    base = np.zeros((n, k))
+    row_points = np.zeros((n, nind))
+    nodes = info.fw.indicators()
+    special_entries: list[int] = []
+    if sums:
+        s = as_matrix(sums, 4)
+        rows = rows_for(s[:, 0].astype(np.int64))
+        cols = ledger.index_of(np.array(info.leaf_parent_ids, dtype=np.int64), s[:, 1].astype(np.int64))
+        keep = (rows >= 0) & (cols >= 0)
+        np.add.at(base, (rows[keep], cols[keep]), s[keep, 2])
+        special_entries = sorted(set(s[keep & (s[:, 3] > 0), 0].astype(np.int64).tolist()))
+
+    def read_row_values(*where) -> None:
+        """Stored values of row-read columns (rule points; Python for n/a or point-less rows)."""
+        for eid, iid, pts_db, is_na_flag, vnum, vtext in fetch(
+                sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
+                          IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
+                .where(*where)):
+            j, i = info.col_of.get(iid), row_of_entry.get(eid)
+            if j is not None and i is not None:
+                row_points[i, j] = rule_points(nodes[j], pts_db, is_na_flag, vnum, vtext)
+
+    # Row-read columns nobody judged in this campaign (e.g. manual points): read per column.
+    unjudged = [info.ind_ids[j] for j in sorted(row_cols - judged_cols)]
+    if unjudged:
+        read_row_values(IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id)),
+                        IndicatorValue.indicator_id.in_(unjudged))
+    # Entries that some judged column's judges left unscored: read their row-read values.
+    jc = sorted(judged_cols)
+    if jc:
+        lacking = np.nonzero((judged_n[:, jc] == 0).any(axis=1) & (ent_arr >= 0))[0]
+        fallback_entries = sorted(int(ent_arr[i]) for i in lacking)
+        row_ids = [info.ind_ids[j] for j in sorted(row_cols)]
+        for start in range(0, len(fallback_entries), ledger.CHUNK):
+            read_row_values(IndicatorValue.entry_id.in_(fallback_entries[start:start + ledger.CHUNK]),
+                            IndicatorValue.indicator_id.in_(row_ids))
+    # Values summed in SQL that need Python (not applicable / stored without points).
+    for start in range(0, len(special_entries), ledger.CHUNK):
+        for eid, iid, pts, is_na_flag, vnum, vtext in fetch(
+                sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id, IndicatorValue.points,
+                          IndicatorValue.is_na, IndicatorValue.value_num, IndicatorValue.value_text)
+                .where(IndicatorValue.entry_id.in_(special_entries[start:start + ledger.CHUNK]),
+                       sa.or_(IndicatorValue.is_na.is_(True), IndicatorValue.points.is_(None)))):
+            j, i = info.col_of.get(iid), row_of_entry.get(eid)
+            if j is None or i is None:
+                continue
+            pts = rule_points(nodes[j], pts, is_na_flag, vnum, vtext)
+            if j in row_cols:
+                row_points[i, j] = pts
+            else:
+                base[i, info.col_parent[j]] += pts
+
+    judged = ~np.isnan(judged_agg)
+    eff = _leaf_points(info, row_points, judged_agg)
+    sub = ledger.subtotals(info, base, eff, _leaf_points(info, row_points, judged_min),
+                           _leaf_points(info, row_points, judged_max), judged,
+                           np.where(judged, judged_max - judged_min, 0.0))
+    sources: dict[int, dict] = {}
+    if normalise:  # normalised aggregates are only known to this run: keep them for explanations
+        codes = info.compiled.codes
+        for i, j in zip(*[x.tolist() for x in np.nonzero(judged)], strict=True):
+            sources.setdefault(i, {})[codes[j]] = {
+                "agg": float(judged_agg[i, j]), "points": float(eff[i, j]), "n": int(judged_n[i, j]),
+                "judges": [[str(jid), p] for jid, p in sorted(judge_points.get((i, j), []), key=str)]}
+    return sub, sources
+
+
+def _leaf_points(info: FrameworkInfo, row_points: np.ndarray, judged: np.ndarray) -> np.ndarray:
+    """Row-read columns' points: judges' figure (clamped) where present, else the rule's."""
+    pts = row_points.copy()
+    comp = info.compiled
+    for j in np.nonzero(~np.isnan(judged).all(axis=0))[0]:
+        mp = float(comp.max_points[j])
+        lo, hi = (-mp, 0.0) if comp.rules[j].kind == "penalty" else (0.0, mp)
+        col = judged[:, j]
+        has = ~np.isnan(col)
+        pts[has, j] = clamp_round(col[has], lo, hi)
+    return pts
+
+
+def _digest(inp: Inputs) -> str:
+    e = inp.engine
+    h = hashlib.sha256()
+    h.update(inp.info.digest.encode())
+    h.update(json.dumps(inp.settings, sort_keys=True, default=str).encode())
+    h.update(json.dumps([list(e.unit_ids), e.entry_ids, e.submitted, e.levels, e.parents, e.populations,
+                         e.clusters, e.self_totals, e.first_submitted], default=str).encode())
+    for name in ledger.used_figures(inp.settings):  # both readers give these; the rest may be unread
+        h.update(np.ascontiguousarray(getattr(inp.sub, name)).tobytes())
+    h.update(json.dumps(sorted((k, sorted(v.overrides.items()), sorted(v.reasons.items()))
+                               for k, v in e.overridden.items()), default=str).encode())
+    h.update(json.dumps(sorted(inp.sources.items()), sort_keys=True).encode())
+    return h.hexdigest()

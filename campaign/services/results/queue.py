@@ -1,0 +1,17 @@
+"""The one seam between services and the Celery worker: tasks are sent by their registered name.
+
+Services never import ``campaign.tasks`` (which imports the services): tasks → services is the
+only direction. The names are the tasks' explicit ``name=``, so queued messages survive moves.
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+RECOMPUTE_CAMPAIGN = "thidua.recompute_campaign"
+SWEEP_STALE = "thidua.sweep_stale"
+PUBLISH_SNAPSHOT = "thidua.publish_snapshot"
+
+
+def send(name: str, args: list, countdown: float = 0) -> None:
+    """Queue task ``name``; raises when the broker is unreachable (callers fall back or rely on the sweep)."""
+    current_app.extensions["celery"].send_task(name, args=args, countdown=countdown or None, retry=False)

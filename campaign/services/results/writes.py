@@ -1,0 +1,99 @@
+"""Writing a recompute's rows: claim the inputs version, replace (or patch) the provisional run.
+
+Freshness protocol (``Campaign.inputs_version`` / ``computed_version``): in ONE write
+transaction, ``UPDATE campaign SET computed_version = v … WHERE computed_version < v`` — if no
+row matches, a newer (or equal) result is already in place and this run discards itself —
+then replace the provisional run's rows (and the ledger, when read from raw tables and nothing
+changed since ``v``). ``stale_since`` is cleared only if ``inputs_version`` still equals ``v``.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import Campaign, ScoreRun, UnitResult
+from campaign.models.base import utcnow
+from campaign.services.results import ledger
+from campaign.services.results.inputs import Inputs
+
+
+def provisional_run(campaign_id: int) -> ScoreRun | None:
+    return db.session.scalar(sa.select(ScoreRun).where(ScoreRun.campaign_id == campaign_id,
+                                                       ScoreRun.kind == "provisional")
+                             .order_by(ScoreRun.id.desc()).limit(1))
+
+
+# (database url, campaign id) -> (run id, digest, {unit_id: row}) of the rows this process last
+# wrote; lets the next recompute update only the rows that changed. Validated against the run's
+# digest in the database, so rows written by another process are never trusted.
+_LAST_ROWS: dict[tuple, tuple[int, str, dict]] = {}
+
+
+def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool) -> str:
+    """One transaction: claim the version, replace the provisional rows. Returns the outcome."""
+    cid, v = inp.campaign_id, inp.inputs_version
+    cond = Campaign.computed_version <= v if force else Campaign.computed_version < v
+    claimed = db.session.execute(
+        sa.update(Campaign).where(Campaign.id == cid, cond)
+        .values(computed_version=v,
+                stale_since=sa.case((Campaign.inputs_version <= v, None), else_=Campaign.stale_since))
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount == 0:
+        db.session.rollback()
+        return "discarded"
+    if inp.from_raw and ledger.usable(inp.settings):
+        # Rebuild the ledger from what was read, unless a change landed since (its entries'
+        # rows would be overwritten with older figures): then the flag stays and a later
+        # full recompute rebuilds it.
+        current = db.session.scalar(sa.select(Campaign.inputs_version).where(Campaign.id == cid))
+        if current == v:
+            ledger.replace_all(cid, inp.info, inp.entry_ids, inp.sub)
+    now = utcnow()
+    run = provisional_run(cid)
+    if run is None:
+        run = ScoreRun(campaign_id=cid, kind="provisional", started_at=now)
+        db.session.add(run)
+        db.session.flush()
+    status = "unchanged"
+    if rows is None:  # unchanged inputs: the rows in place are the result
+        if run.inputs_digest != inp.digest:
+            db.session.rollback()
+            return "discarded"  # someone replaced the rows meanwhile; a later run will settle
+        run.inputs_version = v
+        run.finished_at = now
+        db.session.commit()
+        return status
+    new_by_unit = {r["unit_id"]: r for r in rows}
+    cache_key = (str(db.engine.url), cid)
+    if run.inputs_digest != inp.digest or run.status != "done":
+        cached = _LAST_ROWS.get(cache_key)
+        if (cached is not None and cached[0] == run.id and cached[1] == run.inputs_digest
+                and run.status == "done" and cached[2].keys() == new_by_unit.keys()):
+            # This process wrote the rows now in place (same run, same digest): update only the
+            # rows that differ (a change usually moves one unit and a few ranks).
+            changed = [r for u, r in new_by_unit.items() if cached[2][u] != r]
+            if changed:
+                t = UnitResult.__table__
+                cols = [k for k in rows[0] if k != "unit_id"]
+                db.session.execute(
+                    t.update().where(t.c.run_id == sa.bindparam("b_run"), t.c.unit_id == sa.bindparam("b_unit"))
+                    .values({k: sa.bindparam(k) for k in cols}),
+                    [{"b_run": run.id, "b_unit": r["unit_id"], **{k: r[k] for k in cols}} for r in changed])
+            status = "written"
+        else:
+            db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id))
+            if rows:
+                db.session.execute(UnitResult.__table__.insert(), [{"run_id": run.id, **r} for r in rows])
+            status = "written"
+    run.status = "done"
+    run.inputs_version = v
+    run.inputs_digest = inp.digest
+    run.framework_version_id = inp.info.version_id
+    run.settings = inp.settings
+    run.progress = 1.0
+    run.started_at = run.started_at or now
+    run.finished_at = now
+    run_id = run.id
+    db.session.commit()
+    _LAST_ROWS[cache_key] = (run_id, inp.digest, new_by_unit)
+    return status

@@ -1,0 +1,329 @@
+"""A whole campaign's result from its inputs: totals, roll-up, ranks, bands, awards, explanations.
+
+This is THE campaign computation: the recompute service reads the inputs from the database
+into :class:`CampaignInputs`, calls :func:`compute_campaign` and writes the rows; what-if
+previews call it with other settings. It is pure (numpy and plain values) and is tested
+directly against the per-entry engine :func:`scoring.entry.score_entry`.
+
+Rules (``docs/framework-format.md``, results section):
+
+* Precision: every figure is kept on the 1e-9 grid and rounded ONCE, to two decimals
+  (:data:`scoring.rules.SHOWN_DECIMALS`), as shown. Ranks, ties, bands, floors and awards
+  compare the shown figures, so two units showing the same total are tied.
+* Only submitted entries compete (``submitted``: the entry left the draft state). A unit
+  without a submitted entry is ``not_submitted``: no rank, no band, no award; its row still
+  carries the draft's figures for the commission's provisional view.
+* Roll-up (``settings["rollup"]``): a district with communes among the participants gets the
+  roll-up of its communes' shown totals (a commune that did not submit counts 0 and does not
+  meet the standard) and, for ``combined``, its own part. Its group scores are the same
+  roll-up applied group by group (none for ``share_meeting``), so bands and their floors apply
+  to the roll-up as to any unit; the explanation carries the decomposition.
+* Units in no cluster get no cluster rank and no award; awards go to the top of each cluster.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .entry import score_entry
+from .framework import Framework
+from .ranking import Award, Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
+from .rollup import CommuneResult, rollup
+from .rules import SHOWN_DECIMALS, round_points, shown
+from .vector import CompiledRules, tree_totals
+from .vector import shown as shown_array
+
+RANKED, NOT_SUBMITTED = "ranked", "not_submitted"
+
+
+@dataclass(frozen=True)
+class OverriddenEntry:
+    """An entry with council overrides, scored exactly by :func:`score_entry` (rare)."""
+
+    values: Mapping[str, Any]
+    judged: Mapping[str, float]
+    overrides: Mapping[str, float]
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CampaignInputs:
+    """Everything a campaign's result depends on, one row per participating unit.
+
+    ``points``/``judged``/``low``/``high``/``spread`` are units × leaf parents
+    (:func:`scoring.vector.leaf_parents`): each node's own indicators' effective points, how
+    many were judged, the sums at the judges' lowest/highest marks and the widest spread.
+    """
+
+    fw: Framework
+    compiled: CompiledRules
+    settings: Mapping[str, Any]
+    unit_ids: Sequence[int]
+    entry_ids: Sequence[int | None]
+    submitted: Sequence[bool]
+    levels: Sequence[int]
+    parents: Sequence[int | None]
+    populations: Sequence[float | None]
+    clusters: Sequence[int | None]
+    unit_codes: Sequence[str]
+    self_totals: Sequence[float | None]
+    first_submitted: Sequence[float | None]  # epoch seconds
+    points: np.ndarray
+    judged: np.ndarray
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    spread: np.ndarray | None = None
+    overridden: Mapping[int, OverriddenEntry] = field(default_factory=dict)  # row -> entry
+    judged_detail: Mapping[int, dict] = field(default_factory=dict)  # row -> normalised judges' detail
+
+
+@dataclass
+class CampaignResult:
+    """One dict per unit, keyed like the result table's columns (``explanation`` included)."""
+
+    rows: list[dict]
+
+
+def group_pcts(group_points: Mapping[str, float], fw: Framework) -> dict[str, float]:
+    """Shown points of each top-level regular group as a % of its maximum (4 decimals), for floors."""
+    return {g.code: round(group_points.get(g.code, 0.0) / g.max_points * 100.0, 4)
+            for g in fw.groups if g.kind == "regular" and g.max_points > 0 and g.code in group_points}
+
+
+def _weighted(compiled: CompiledRules, gs: Mapping[str, float], weights: Mapping[str, Any]) -> float:
+    """What-if total with group weights: the regular part still capped at the scale, the total at its range."""
+    part = {"regular": 0.0, "bonus": 0.0, "penalty": 0.0}
+    for code, kind in compiled.groups:
+        part[kind] += gs[code] * float(weights.get(code, 1.0))
+    regular = min(round_points(part["regular"]), compiled.scale)
+    raw = round_points(regular + part["bonus"] + part["penalty"])
+    return min(max(raw, 0.0), compiled.scale + compiled.bonus_cap_total)
+
+
+def _tie_matrix(names: Sequence[str], groups: Mapping[str, list[float]], penalty: Sequence[float],
+                first_submitted: Sequence[float | None], n: int) -> np.ndarray:
+    """Tie-break values per unit (columns in ``names`` order; higher is better), at shown precision."""
+    cols = []
+    for name in names:
+        if name.startswith("group:") and name.split(":", 1)[1] in groups:
+            cols.append(np.asarray(groups[name.split(":", 1)[1]], dtype=float))
+        elif name == "fewer_penalty":
+            cols.append(np.asarray(penalty, dtype=float))
+        elif name == "earlier_submission":
+            cols.append(np.array([-ts if ts is not None else -math.inf for ts in first_submitted], dtype=float))
+        else:
+            cols.append(np.zeros(n))
+    return np.column_stack(cols) if cols else np.zeros((n, 0))
+
+
+def _rollups(inp: CampaignInputs, exact: list[float], own: list[float | None], ranked: list[bool],
+             groups: list[str], group_exact: dict[str, list[float]]) -> dict[int, dict]:
+    """Districts' roll-up: total, per-group figures and the explanation, by district row."""
+    rule = inp.settings.get("rollup")
+    if not rule:
+        return {}
+    bands_cfg = inp.settings.get("bands") or []
+    threshold = rule.get("threshold", rule.get("min_total"))
+    if threshold is None and bands_cfg:
+        threshold = min(float(b["min_total"]) for b in bands_cfg)
+    row_of_unit = {int(u): i for i, u in enumerate(inp.unit_ids)}
+    children: dict[int, list[int]] = {}
+    for i, (lvl, parent) in enumerate(zip(inp.levels, inp.parents, strict=True)):
+        if lvl == 3 and parent in row_of_unit and inp.levels[row_of_unit[parent]] == 2:
+            children.setdefault(row_of_unit[parent], []).append(i)
+    out: dict[int, dict] = {}
+    for d, kids in sorted(children.items()):
+        def commune_total(k: int, figures: list[float]) -> float:
+            return shown(figures[k]) if ranked[k] else 0.0
+
+        communes = [CommuneResult(inp.unit_codes[k], commune_total(k, exact), inp.populations[k],
+                                  ranked[k] and threshold is not None and shown(exact[k]) >= float(threshold))
+                    for k in kids]
+        own_d = own[d] if ranked[d] else None  # a draft's own part is not counted
+        rr = rollup(rule, own_d, communes)
+        by_group: dict[str, float] = {}
+        if rr.method != "share_meeting":
+            for g in groups:
+                parts = [CommuneResult(inp.unit_codes[k], commune_total(k, group_exact[g]), inp.populations[k])
+                         for k in kids]
+                own_g = group_exact[g][d] if own_d is not None else None
+                by_group[g] = rollup(rule, own_g, parts).total
+        out[d] = {"total": rr.total, "groups": by_group, "explanation": {
+            "rule": dict(rule), "method": rr.method, "own_total": None if own_d is None else shown(own_d),
+            "total": shown(rr.total), "communes": len(kids),
+            "not_submitted": [inp.unit_codes[k] for k in kids if not ranked[k]],
+            "threshold": None if threshold is None else float(threshold), "components": rr.components,
+            "groups": {g: shown(v) for g, v in by_group.items()}}}
+    return out
+
+
+def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], None] | None = None) -> CampaignResult:
+    """Every unit's result row (without database ids) from the campaign's inputs."""
+    settings, comp, fw = inp.settings, inp.compiled, inp.fw
+    n = len(inp.unit_ids)
+    weights = settings.get("weights") or {}
+    tt = tree_totals(comp, inp.points)
+    if on_progress:
+        on_progress(0.6, "totals")
+    low = high = None
+    if settings.get("show_intervals") and inp.judged.any() and inp.low is not None and inp.high is not None:
+        low, high = shown_array(tree_totals(comp, inp.low).total), shown_array(tree_totals(comp, inp.high).total)
+
+    groups = [g for g, _k in comp.groups]
+    group_exact = {g: tt.node_points[g].tolist() for g in groups}
+    exact = tt.total.tolist()
+    regular, bonus, penalty = tt.regular.tolist(), tt.bonus.tolist(), tt.penalty.tolist()
+    caps: dict[int, list[str]] = {}
+    for node in comp.nodes:
+        for i in np.nonzero(tt.node_points[node.code] != tt.node_raw[node.code])[0].tolist():
+            caps.setdefault(i, []).append(node.code)
+    for i in np.nonzero(tt.regular != tt.regular_raw)[0].tolist():
+        caps.setdefault(i, []).append("SCALE")
+    for i in np.nonzero(tt.total != tt.raw_total)[0].tolist():
+        caps.setdefault(i, []).append("TOTAL")
+    n_judged = inp.judged.sum(axis=1).astype(int).tolist()
+    threshold = settings.get("disagreement_threshold")
+    flagged = ((inp.spread > float(threshold)).any(axis=1).tolist()
+               if threshold is not None and inp.spread is not None else [False] * n)
+
+    override_expl: dict[int, dict] = {}
+    for i, oe in inp.overridden.items():
+        es = score_entry(fw, dict(oe.values), dict(oe.judged), dict(oe.overrides))
+        exact[i] = es.total
+        regular[i], bonus[i], penalty[i] = es.regular_total, es.bonus_total, es.penalty_total
+        for g in groups:
+            group_exact[g][i] = es.groups[g].points
+        caps[i] = list(es.caps_applied)
+        override_expl[i] = {"values": es.overrides, "reasons": dict(oe.reasons)}
+    if weights:
+        for i in range(n):
+            exact[i] = _weighted(comp, {g: group_exact[g][i] for g in groups}, weights)
+    has_entry = [e is not None for e in inp.entry_ids]
+    own = [t if h else None for t, h in zip(exact, has_entry, strict=True)]
+    exact = [t if h else 0.0 for t, h in zip(exact, has_entry, strict=True)]
+    ranked = [bool(s) and h for s, h in zip(inp.submitted, has_entry, strict=True)]
+    if on_progress:
+        on_progress(0.7, "rollup")
+
+    rollups = _rollups(inp, exact, own, ranked, groups, group_exact)
+    for d, r in rollups.items():
+        exact[d] = r["total"]
+        ranked[d] = True  # its result is its communes' (and own part's) roll-up
+        for g in groups:
+            group_exact[g][d] = r["groups"].get(g, 0.0)
+
+    # Everything below compares the figures as shown.
+    totals = shown_array(np.asarray(exact, dtype=float)).tolist()
+    group_shown = {g: shown_array(np.asarray(group_exact[g], dtype=float)).tolist() for g in groups}
+    pen_shown = shown_array(np.asarray(penalty, dtype=float)).tolist()
+    rows_ranked = [i for i in range(n) if ranked[i]]
+    rk_a: list[int | None] = [None] * n
+    rk_c: list[int | None] = [None] * n
+    tied_a, tied_c = [False] * n, [False] * n
+    deep_a, deep_c = [-1] * n, [-1] * n
+    tie_names = list(settings.get("tie_breaks") or [])
+    if rows_ranked:
+        sel = np.array(rows_ranked, dtype=np.int64)
+        sc = np.asarray(totals, dtype=float)[sel]
+        tb = _tie_matrix(tie_names, {g: [group_shown[g][i] for i in rows_ranked] for g in groups},
+                         [pen_shown[i] for i in rows_ranked], [inp.first_submitted[i] for i in rows_ranked],
+                         len(rows_ranked))
+        codes: dict[Any, int] = {}
+        lvl = [codes.setdefault(inp.levels[i], len(codes)) for i in rows_ranked]
+        r1, t1, d1 = rank_arrays(sc, tb, lvl)
+        in_cl = [k for k, i in enumerate(rows_ranked) if inp.clusters[i] is not None]
+        for k, i in enumerate(rows_ranked):
+            rk_a[i], tied_a[i], deep_a[i] = int(r1[k]), bool(t1[k]), int(d1[k])
+        if in_cl:
+            ccodes: dict[Any, int] = {}
+            cl = [ccodes.setdefault((inp.levels[rows_ranked[k]], inp.clusters[rows_ranked[k]]), len(ccodes))
+                  for k in in_cl]
+            r2, t2, d2 = rank_arrays(sc[in_cl], tb[in_cl], cl)
+            for m, k in enumerate(in_cl):
+                i = rows_ranked[k]
+                rk_c[i], tied_c[i], deep_c[i] = int(r2[m]), bool(t2[m]), int(d2[m])
+    names_of = {d: tie_break_name(tie_names, d) for d in set(deep_a) | set(deep_c)}
+
+    bands = [Band(b["code"], float(b["min_total"]), b.get("floor_pct")) for b in settings.get("bands") or []]
+    group_floors = {g.code: g.floor_pct for g in fw.groups if g.floor_pct is not None}
+    floors = any(b.floor_pct is not None for b in bands)
+    band_of: list[str | None] = [None] * n
+    pcts_of: dict[int, dict[str, float]] = {}
+    if bands:
+        for i in rows_ranked:
+            gp = {g: group_shown[g][i] for g in groups if not (i in rollups and g not in rollups[i]["groups"])}
+            pcts_of[i] = group_pcts(gp, fw) if floors else {}
+            band_of[i] = classify(totals[i], pcts_of[i], bands, group_floors)
+    award_of = _awards(inp, settings, bands, band_of, rows_ranked, rk_c, totals, tied_c, deep_c, names_of)
+    if on_progress:
+        on_progress(0.8, "rows")
+
+    method = settings.get("aggregation", "mean")
+    rows = []
+    for i in range(n):
+        gs = {g: group_shown[g][i] for g in groups}
+        status = RANKED if ranked[i] else NOT_SUBMITTED
+        expl = {
+            "v": 2, "entry": has_entry[i], "status": status, "decimals": SHOWN_DECIMALS,
+            "total": totals[i], "total_exact": exact[i], "own_total": None if own[i] is None else shown(own[i]),
+            "regular_total": shown(regular[i]), "bonus_total": shown(bonus[i]), "penalty_total": pen_shown[i],
+            "groups": gs, "group_pcts": pcts_of.get(i), "caps_applied": caps.get(i, []),
+            "aggregation": {"method": method, "normalise": bool(settings.get("normalise")),
+                            "trim_min_judges": settings.get("trim_min_judges", 3)},
+            "judged_indicators": n_judged[i],
+            "judged": inp.judged_detail.get(i),
+            "overrides": override_expl.get(i),
+            "rollup": rollups[i]["explanation"] if i in rollups else None,
+            "rank": {"rank": rk_a[i], "tied": tied_a[i], "decided_by": names_of[deep_a[i]],
+                     "rank_in_cluster": rk_c[i], "tied_in_cluster": tied_c[i],
+                     "decided_by_in_cluster": names_of[deep_c[i]], "tie_breaks": tie_names},
+            "band": band_of[i],
+            "award": award_of[i].reason if i in award_of else None,
+        }
+        if weights:
+            expl["weights"] = dict(weights)
+        rows.append({
+            "unit_id": int(inp.unit_ids[i]), "entry_id": inp.entry_ids[i], "level": inp.levels[i],
+            "cluster_id": inp.clusters[i], "status": status, "total": totals[i],
+            "own_total": expl["own_total"], "self_total": inp.self_totals[i], "rank": rk_a[i],
+            "rank_in_cluster": rk_c[i], "tied": tied_a[i], "band": band_of[i],
+            "award": award_of[i].kind if i in award_of else None, "group_scores": gs,
+            "interval_low": float(low[i]) if low is not None else None,
+            "interval_high": float(high[i]) if high is not None else None,
+            "flagged": bool(flagged[i]), "explanation": expl,
+        })
+    return CampaignResult(rows)
+
+
+def _awards(inp: CampaignInputs, settings: Mapping[str, Any], bands: list[Band], band_of: list[str | None],
+            rows_ranked: list[int], rk_c: list[int | None], totals: list[float], tied_c: list[bool],
+            deep_c: list[int], names_of: dict[int, str | None]) -> dict[int, Award]:
+    """Award proposals per cluster (ranked units in a cluster only), within the quota."""
+    quota = settings.get("award_quota_pct")
+    if not bands or quota is None:
+        return {}
+    top_band = max(bands, key=lambda b: b.min_total).code
+    by_cluster: dict[tuple, list[int]] = {}
+    for i in rows_ranked:
+        if inp.clusters[i] is not None:
+            by_cluster.setdefault((inp.levels[i], inp.clusters[i]), []).append(i)
+    # propose_awards looks at the cluster's size and at its top-band units only: the others
+    # are one shared placeholder (unit None has no band), which spares 10,000 objects.
+    filler = Ranked(None, 0, 0.0)
+    band_map = {i: b for i, b in enumerate(band_of)}
+    out: dict[int, Award] = {}
+    for (_lvl, cl), members in by_cluster.items():
+        ranked = [Ranked(i, rk_c[i] or 0, totals[i], tied_c[i], names_of[deep_c[i]]) if band_of[i] == top_band
+                  else filler for i in members]
+        for a in propose_awards({cl: ranked}, band_map, top_band, float(quota),
+                                int(settings.get("top_per_cluster", 1) or 1)):
+            out[int(a.unit_id)] = a
+    return out
+
+
+__all__ = ["CampaignInputs", "CampaignResult", "OverriddenEntry", "compute_campaign", "group_pcts",
+           "RANKED", "NOT_SUBMITTED"]
