@@ -6,14 +6,13 @@ Cluster membership: ``cluster_code,cluster_name,unit_code,role`` (``role`` = hea
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 
 from . import ImportFormatError
+from .sheets import CSV_LIMITS, read_rows
 
 UNIT_COLUMNS = ("code", "name", "name_en", "kind", "parent_code", "population", "area_km2", "valid_from", "valid_to")
 UNIT_REQUIRED = ("code", "name", "kind")
@@ -32,17 +31,7 @@ class CsvRow:
 def _read(data: bytes, required: tuple[str, ...], known: tuple[str, ...]) -> list[CsvRow]:
     if not data or not data.strip():
         raise ImportFormatError(_("Tệp rỗng: không có dữ liệu để nhập."))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFormatError(_("Tệp CSV phải được lưu với bảng mã UTF-8.")) from exc
-    first = text.splitlines()[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise ImportFormatError(_("Tệp CSV bị lỗi: %(err)s", err=str(exc))) from exc
+    rows = read_rows(data, "units.csv", CSV_LIMITS, formats=("csv",))
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in required if c not in header]
     if missing:
@@ -64,8 +53,6 @@ def _date(text: str) -> date | None:
         return None
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            from datetime import datetime
-
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import csv
-import io
 import json
 from collections.abc import Iterator
 
@@ -19,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from campaign.safe_export import csv_text, xlsx_bytes
 from campaign.services.results import leaderboard as lb
 from campaign.services.results import leaderboard_cache as cache
 from campaign.services.setup.geo import centroid, polygons
@@ -27,7 +26,6 @@ from .. import charts
 from ..labels import band_label
 
 LOCALES = ("vi", "en")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def separators(locale: str) -> str:
@@ -222,13 +220,6 @@ def campaigns_body(directory: dict) -> dict:
 
 
 # ---------------------------------------------------------------- exports
-def neutralise(value):
-    """Spreadsheet formula injection guard: text starting with = + - @ (or tab/CR) gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def export_table(camp: dict, data: dict, locale: str) -> tuple[list[str], list[list]]:
     with force_locale(locale):
         groups = data["groups"]
@@ -251,31 +242,12 @@ def export_table(camp: dict, data: dict, locale: str) -> tuple[list[str], list[l
 
 def build_csv(camp: dict, data: dict, locale: str) -> str:
     header, rows = export_table(camp, data, locale)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([neutralise(h) for h in header])
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 Vietnamese correctly
+    return csv_text(header, rows)  # formula-safe, with a BOM (campaign.safe_export)
 
 
 def build_xlsx(camp: dict, data: dict, locale: str) -> bytes:
-    from openpyxl import Workbook
-
     header, rows = export_table(camp, data, locale)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Leaderboard" if locale == "en" else "Xep hang"
-    ws.append([neutralise(h) for h in header])
-    for row in rows:
-        ws.append([neutralise(v) for v in row])
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never let openpyxl infer a formula
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes("Leaderboard" if locale == "en" else "Xep hang", header, rows)
 
 
 def get_export(camp: dict, level: str, cluster: str | None, locale: str, fmt: str) -> bytes:

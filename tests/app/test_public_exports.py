@@ -28,7 +28,8 @@ def test_csv_neutralises_formulas_and_matches_the_table(client, evil_board):
     text = resp.get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
     header, body = rows[0], rows[1:]
-    assert header[:8] == ["Hạng", "Đồng hạng", "Mã đơn vị", "Đơn vị", "Cụm", "Điểm", "Xếp loại", "Thay đổi hạng"]
+    assert header[:9] == ["Hạng", "Đồng hạng", "Mã đơn vị", "Đơn vị", "Cụm", "Điểm", "Xếp loại", "Lý do xếp loại",
+                          "Thay đổi hạng"]
     names = [r[3] for r in body]
     assert names == ["'" + n for n in EVIL] + ["Quận Ba Đình"]
     # nothing in any cell starts with a formula character
@@ -44,8 +45,10 @@ def test_xlsx_neutralises_formulas(client, evil_board):
     ws = load_workbook(io.BytesIO(resp.get_data())).active
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
     assert not any(c.data_type == "f" for c in cells)
-    names = [ws.cell(row=i, column=4).value for i in range(2, 7)]
-    assert names == ["'" + n for n in EVIL] + ["Quận Ba Đình"]
+    # XLSX has types: names are string cells holding exactly the text (no apostrophe needed or added)
+    names = [ws.cell(row=i, column=4) for i in range(2, 7)]
+    assert [c.value for c in names] == EVIL + ["Quận Ba Đình"]
+    assert {c.data_type for c in names} == {"s"}
     assert [ws.cell(row=i, column=6).value for i in range(2, 7)] == [90, 80, 70, 60, 50]
 
 

@@ -1,14 +1,12 @@
-"""Exporting a campaign's results (provisional or a published run) as CSV or XLSX."""
+"""Exporting a campaign's results (provisional or a published run) as CSV or XLSX (formula-safe: campaign.safe_export)."""
 from __future__ import annotations
-
-import csv
-import io
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
 from campaign.models import Campaign, Cluster, ScoreRun, Unit, UnitResult
+from campaign.safe_export import XLSX_MIMETYPE, csv_text, xlsx_bytes
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.results.recompute import provisional_run
 
@@ -62,19 +60,5 @@ def export(campaign_id: int, fmt: str = "csv", run_id: int | None = None) -> tup
     run, header, rows = table(campaign_id, run_id)
     base = f"ket-qua-{campaign.slug}-{run.kind}-{run.id}"
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(header)
-        w.writerows([["" if v is None else v for v in row] for row in rows])
-        return ("\ufeff" + buf.getvalue()).encode("utf-8"), base + ".csv", "text/csv; charset=utf-8"
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Kết quả"))
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return (buf.getvalue(), base + ".xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return csv_text(header, rows).encode("utf-8"), base + ".csv", "text/csv; charset=utf-8"
+    return xlsx_bytes(_("Kết quả"), header, rows), base + ".xlsx", XLSX_MIMETYPE

@@ -15,13 +15,15 @@ import sqlalchemy as sa
 import yaml
 from flask_babel import gettext as _
 
-from scoring.framework import FrameworkError, dump_framework, parse_framework, validate_framework
-
 from campaign.extensions import db
+from campaign.importers import ImportFormatError
+from campaign.importers.documents import FRAMEWORK_LIMITS, load_json, load_yaml
 from campaign.models import Framework, FrameworkVersion
+from campaign.safe_export import put
 from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup.frameworks import digest, install_version
+from scoring.framework import FrameworkError, dump_framework, parse_framework, validate_framework
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "frameworks"
 FORMATS = ("yaml", "json")
@@ -38,18 +40,15 @@ def normalise(doc: dict) -> dict:
 
 
 def loads(text: str | bytes, filename: str = "") -> dict:
-    """Parse a YAML or JSON framework file (JSON is valid YAML, but JSON errors read better)."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DomainError(_("Tệp bộ tiêu chí phải được lưu với bảng mã UTF-8.")) from exc
-    if not text.strip():
-        raise DomainError(_("Tệp rỗng: không có bộ tiêu chí nào."))
+    """Parse a YAML or JSON framework file within bounds (campaign.importers.documents: size,
+    depth, no YAML aliases), so a 1 KB alias bomb or a deeply nested file is refused, not stored."""
+    load = load_json if filename.lower().endswith(".json") else load_yaml  # JSON is YAML; JSON errors read better
     try:
-        doc = json.loads(text) if filename.lower().endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise DomainError(_("Không đọc được tệp bộ tiêu chí: %(err)s", err=str(exc))) from exc
+        doc = load(text, FRAMEWORK_LIMITS) if (text.strip() if isinstance(text, str) else text.strip()) else None
+    except ImportFormatError as exc:
+        raise DomainError(exc.message) from None
+    if doc is None or doc == "":
+        raise DomainError(_("Tệp rỗng: không có bộ tiêu chí nào."))
     if not isinstance(doc, dict):
         raise DomainError(_("Tệp bộ tiêu chí phải là một bảng (mapping) theo định dạng thidua-framework/1."))
     return doc
@@ -172,15 +171,15 @@ def blank_scoring_table(doc: dict, lang: str = "vi", unit_name: str = "") -> byt
     wb = Workbook()
     ws = wb.active
     ws.title = "Bang cham diem"
-    ws.cell(1, 1, ("BẢNG CHẤM ĐIỂM THI ĐUA – " if lang == "vi" else "SCORING TABLE – ") + name(fw.name).upper())
+    put(ws, 1, 1, ("BẢNG CHẤM ĐIỂM THI ĐUA – " if lang == "vi" else "SCORING TABLE – ") + name(fw.name).upper())
     ws.cell(1, 1).font = Font(bold=True, size=13)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
-    ws.cell(2, 1, ("Đơn vị: " if lang == "vi" else "Unit: ") + (unit_name or "……………………………………"))
+    put(ws, 2, 1, ("Đơn vị: " if lang == "vi" else "Unit: ") + (unit_name or "……………………………………"))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=6)
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for col, title in enumerate(XLSX_HEADER, start=1):
-        c = ws.cell(XLSX_HEADER_ROW, col, title)
+        c = put(ws, XLSX_HEADER_ROW, col, title)
         c.font = Font(bold=True)
         c.fill = PatternFill("solid", fgColor="F3E9D2")
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -206,7 +205,7 @@ def blank_scoring_table(doc: dict, lang: str = "vi", unit_name: str = "") -> byt
         values = (n.code, label, -n.max_points if n.kind == "penalty" and n.rule is not None else n.max_points,
                   None, None, note_of(n))
         for col, v in enumerate(values, start=1):
-            c = ws.cell(row, col, v)
+            c = put(ws, row, col, v)  # names from an imported file stay text, never formulas
             c.border = border
             c.alignment = Alignment(vertical="top", wrap_text=col in (2, 6), indent=depth if col == 2 else 0)
             if depth == 0:
@@ -219,7 +218,7 @@ def blank_scoring_table(doc: dict, lang: str = "vi", unit_name: str = "") -> byt
     for g in fw.groups:
         write(g, 0)
     total_label = "TỔNG CỘNG" if lang == "vi" else "TOTAL"
-    ws.cell(row, 2, total_label).font = Font(bold=True)
+    put(ws, row, 2, total_label).font = Font(bold=True)
     ws.cell(row, 3, fw.scale + fw.bonus_cap_total).font = Font(bold=True)
     for col in range(1, 7):
         ws.cell(row, col).border = border

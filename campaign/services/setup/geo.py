@@ -7,13 +7,14 @@ A ``Unit.latitude/longitude`` stored in the database always wins over this table
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
+from campaign.importers import ImportFormatError
+from campaign.importers.documents import GEOJSON_LIMITS, load_json
 from campaign.models import MapLayer
 from campaign.services import audit
 from campaign.services.errors import DomainError
@@ -55,7 +56,7 @@ APPROX_CENTROIDS: dict[str, tuple[float, float]] = {
 # Generous bounding box of Hà Nội (lon_min, lat_min, lon_max, lat_max).
 HANOI_BBOX = (105.0, 20.4, 106.2, 21.5)
 CODE_PROPERTIES = ("code", "ma", "gso_code", "GSO", "ma_huyen", "id")
-MAX_GEOJSON_BYTES = 8 * 1024 * 1024
+MAX_GEOJSON_BYTES = GEOJSON_LIMITS.max_bytes
 MAX_FEATURES = 2000
 
 
@@ -96,9 +97,9 @@ def validate_geojson(raw: bytes, known_codes: set[str] | None = None) -> tuple[d
     if len(raw) > MAX_GEOJSON_BYTES:
         return {}, [_("Tệp quá lớn (tối đa %(mb)s MB).", mb=MAX_GEOJSON_BYTES // (1024 * 1024))]
     try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
-        return {}, [_("Tệp không phải JSON hợp lệ (UTF-8).")]
+        doc = load_json(raw, GEOJSON_LIMITS)  # bounded depth: deep nesting is refused, not a RecursionError
+    except ImportFormatError as exc:
+        return {}, [exc.message]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         return {}, [_("Cần một GeoJSON kiểu FeatureCollection.")]
     features = doc["features"]

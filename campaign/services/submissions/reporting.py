@@ -7,15 +7,13 @@ communes of one district (drill-down), with set-based queries.
 """
 from __future__ import annotations
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignUnit, DeadlineExtension, Entry, Unit
+from campaign.safe_export import csv_text
 from campaign.services.errors import NotFound
 
 
@@ -101,11 +99,9 @@ def overview() -> list[dict]:
 
 def csv_export(campaign_id: int) -> tuple[str, str]:
     campaign, items = unit_states(campaign_id)
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["district", "unit_code", "unit_name", "level", "entry_status", "state", "deadline_utc", "submitted_utc"])
-    for it in sorted(items, key=lambda i: (_district_key(i)[1], i["code"])):
-        w.writerow([_district_key(it)[1], it["code"], it["name"], it["level"], it["status"], it["state"],
-                    it["deadline"].isoformat(timespec="seconds") if it["deadline"] else "",
-                    it["submitted_at"].isoformat(timespec="seconds") if it["submitted_at"] else ""])
-    return "\ufeff" + buf.getvalue(), f"{campaign.slug}-reporting.csv"
+    header = ["district", "unit_code", "unit_name", "level", "entry_status", "state", "deadline_utc", "submitted_utc"]
+    rows = [[_district_key(it)[1], it["code"], it["name"], it["level"], it["status"], it["state"],
+             it["deadline"].isoformat(timespec="seconds") if it["deadline"] else "",
+             it["submitted_at"].isoformat(timespec="seconds") if it["submitted_at"] else ""]
+            for it in sorted(items, key=lambda i: (_district_key(i)[1], i["code"]))]
+    return csv_text(header, rows), f"{campaign.slug}-reporting.csv"

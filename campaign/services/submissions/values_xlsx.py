@@ -8,31 +8,43 @@ its reason, and the accepted ones are saved in one transaction.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from scoring.rules import to_bool
-
 from campaign.extensions import db
+from campaign.importers import ImportFormatError
+from campaign.importers.sheets import SheetNotFound, read_rows, values_limits
 from campaign.models import Campaign, CampaignUnit, Entry, Unit, User
+from campaign.safe_export import put
 from campaign.services import audit
-from campaign.services.submissions.entries import (EDITABLE, create_entry, editable_codes, entry_for_edit, framework_of, issue_message,
-                      check_values_raw, label, save_entry_values, stored_posted)
 from campaign.services.errors import DomainError, NotFound
+from campaign.services.submissions.entries import (
+    EDITABLE,
+    check_values_raw,
+    create_entry,
+    editable_codes,
+    entry_for_edit,
+    framework_of,
+    issue_message,
+    label,
+    save_entry_values,
+    stored_posted,
+)
+from scoring.rules import to_bool
 
 SHEET = "Giá trị"
 HEADER = ("Mã đơn vị", "Tên đơn vị", "Mã chỉ tiêu", "Tên chỉ tiêu", "Loại giá trị", "Điểm tối đa",
           "Giá trị", "Không áp dụng (x)", "Giải trình")
 COL_VALUE, COL_NA, COL_EXPL = 7, 8, 9
 NA_MARKS = {"x", "na", "có", "yes", "1", "true"}
-MAX_ROWS = 200_000
 
 
 def _row_label(t: str) -> str:
@@ -46,9 +58,8 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(list(HEADER))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    for col, title in enumerate(HEADER, start=1):
+        put(ws, 1, col, title).font = Font(bold=True)
     yes_no = DataValidation(type="list", formula1='"Có,Không"', allow_blank=True)
     na_dv = DataValidation(type="list", formula1='"x"', allow_blank=True)
     pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True)
@@ -57,19 +68,22 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
         ws.add_data_validation(dv)
     choice_dvs: dict[str, DataValidation] = {}
     editable_fill = PatternFill("solid", fgColor="FFF8DC")
+    r = 1
     for unit in units:
         stored = values_by_unit.get(unit.id, {})
         for n in fw.indicators():
             item = stored.get(n.code) or {}
             raw = item.get("raw") or ""
             if n.value_type == "yes_no" and raw:
-                try:
+                with contextlib.suppress(ValueError):
                     raw = "Có" if to_bool(raw) else "Không"
-                except ValueError:
-                    pass
-            ws.append([unit.code, unit.name, n.code, label(n.name), _row_label(n.value_type), n.max_points,
-                       raw, "x" if item.get("na") else "", item.get("explanation") or ""])
-            r = ws.max_row
+            r += 1
+            # every text as a string cell: a value typed as "=HYPERLINK(…)" stays that text (no formula)
+            # and reads back identical, so an unchanged upload changes nothing
+            for col, value in enumerate((unit.code, unit.name, n.code, label(n.name), _row_label(n.value_type),
+                                         n.max_points, raw, "x" if item.get("na") else "",
+                                         item.get("explanation") or ""), start=1):
+                put(ws, r, col, value)
             for col in (COL_VALUE, COL_NA, COL_EXPL):
                 c = ws.cell(row=r, column=col)
                 c.protection = Protection(locked=False)
@@ -90,16 +104,17 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
                     choice_dvs[key].add(ref)
             if n.na_allowed:
                 na_dv.add(f"H{r}")
-    for col, width in zip("ABCDEFGHI", (12, 24, 10, 50, 18, 10, 18, 14, 40)):
+    for col, width in zip("ABCDEFGHI", (12, 24, 10, 50, 18, 10, 18, 14, 40), strict=True):
         ws.column_dimensions[col].width = width
     ws.protection.sheet = True  # structure locked; only value/NA/explanation cells are open
     ws.protection.formatRows = False
     ws.protection.formatColumns = False
     info = wb.create_sheet("Thông tin")
-    info.append(["Phong trào", campaign.name])
-    info.append(["Mã phong trào", campaign.slug])
-    info.append(["Bộ tiêu chí", fw.code])
-    info.append(["Hướng dẫn", "Chỉ điền cột Giá trị, Không áp dụng (x) và Giải trình. Số viết 1234,5 hoặc 1234.5."])
+    for r, pair in enumerate((("Phong trào", campaign.name), ("Mã phong trào", campaign.slug), ("Bộ tiêu chí", fw.code),
+                              ("Hướng dẫn", "Chỉ điền cột Giá trị, Không áp dụng (x) và Giải trình. "
+                                            "Số viết 1234,5 hoặc 1234.5.")), start=1):
+        for col, value in enumerate(pair, start=1):
+            put(info, r, col, value)
     info.protection.sheet = True
     buf = io.BytesIO()
     wb.save(buf)
@@ -184,36 +199,42 @@ def _cell_text(v) -> str:
     return str(v).strip()
 
 
-def read_sheet(file_storage) -> list[tuple[int, str, str, str, bool, str]]:
-    """Rows (row number, unit code, indicator code, value text, na, explanation); Malformed otherwise."""
+def read_sheet(file_storage, expected_rows: int) -> list[tuple[int, str, str, str, bool, str]]:
+    """Rows (row number, unit code, indicator code, value text, na, explanation); Malformed otherwise.
+
+    ``expected_rows`` is the row count of the template this upload answers: the sheet is read
+    within bounds sized for it (``campaign.importers.sheets.values_limits``).
+    """
     if file_storage is None or not file_storage.filename:
         raise Malformed(_("Chưa chọn tệp Excel."))
     data = file_storage.read()
     if not data:
         raise Malformed(_("Tệp rỗng (0 byte); hãy chọn lại tệp."))
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for non-workbooks
-        raise Malformed(_("Tệp không phải bảng tính Excel (.xlsx) hợp lệ; không có giá trị nào được lưu.")) from None
-    if SHEET not in wb.sheetnames:
+        rows = read_rows(data, file_storage.filename, values_limits(expected_rows), sheet=SHEET, formats=("xlsx",))
+    except SheetNotFound:
         raise Malformed(_("Không thấy trang “%(sheet)s” trong tệp; hãy dùng tệp mẫu tải từ hệ thống. "
-                          "Không có giá trị nào được lưu.", sheet=SHEET))
-    ws = wb[SHEET]
+                          "Không có giá trị nào được lưu.", sheet=SHEET)) from None
+    except ImportFormatError as exc:
+        if data[:2] != b"PK":
+            raise Malformed(_("Tệp không phải bảng tính Excel (.xlsx) hợp lệ; không có giá trị nào được lưu.")) from None
+        raise Malformed(exc.message) from None
     out = []
-    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+    for i, row in enumerate(rows, start=1):
         cells = list(row) + [None] * (len(HEADER) - len(row))
         if i == 1:
             if tuple(str(c or "").strip() for c in cells[: len(HEADER)]) != HEADER:
                 raise Malformed(_("Dòng tiêu đề của trang “%(sheet)s” đã bị thay đổi; hãy dùng tệp mẫu. "
                                   "Không có giá trị nào được lưu.", sheet=SHEET))
             continue
-        if i > MAX_ROWS:
-            raise Malformed(_("Tệp có quá nhiều dòng."))
         unit_code, code = _cell_text(cells[0]), _cell_text(cells[2])
         if not unit_code and not code and all(c in (None, "") for c in cells):
             continue
         na = _cell_text(cells[COL_NA - 1]).lower() in NA_MARKS
         out.append((i, unit_code, code, _cell_text(cells[COL_VALUE - 1]), na, _cell_text(cells[COL_EXPL - 1])))
+    if not out and not rows:
+        raise Malformed(_("Trang “%(sheet)s” trống; hãy dùng tệp mẫu tải từ hệ thống. Không có giá trị nào được lưu.",
+                          sheet=SHEET))
     return out
 
 
@@ -231,6 +252,14 @@ def _normalise(node, raw: str) -> str:
             if raw.lower() == lv.code.lower():
                 return lv.code
     return raw
+
+
+def _same(new: dict, old: dict) -> bool:
+    """Equal as the user sees them: XML turns a browser's CRLF into LF, which is no change."""
+    def text(v) -> str:
+        return (v or "").replace("\r\n", "\n").replace("\r", "\n")
+    return (text(new["raw"]), new["na"], text(new["explanation"])) == (text(old["raw"]), bool(old["na"]),
+                                                                          text(old["explanation"]))
 
 
 def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | None = None) -> ImportReport:
@@ -260,7 +289,8 @@ def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | Non
             report.rows.append(CellResult(i, unit_code, code, raw, "refused", _("Không có đơn vị mã “%(c)s”.", c=unit_code)))
             continue
         if only_unit_id is not None and unit.id != only_unit_id:
-            report.rows.append(CellResult(i, unit_code, code, raw, "refused", _("Dòng của đơn vị khác; bạn chỉ nhập được cho đơn vị mình.")))
+            report.rows.append(CellResult(i, unit_code, code, raw, "refused",
+                                          _("Dòng của đơn vị khác; bạn chỉ nhập được cho đơn vị mình.")))
             continue
         if unit.id not in participants:
             report.rows.append(CellResult(i, unit_code, code, raw, "refused", _("Đơn vị không tham gia phong trào này.")))
@@ -282,7 +312,7 @@ def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | Non
             node = nodes[code]
             new = {"raw": _normalise(node, raw), "na": na, "explanation": expl}
             old = stored.get(code, {"raw": "", "na": False, "explanation": ""})
-            if new == {"raw": old["raw"], "na": old["na"], "explanation": old["explanation"]}:
+            if _same(new, old):
                 report.rows.append(CellResult(i, uc, code, raw, "unchanged"))
                 continue
             if code not in allowed:
@@ -320,10 +350,21 @@ class _Issue:
     params: dict = field(default_factory=dict)
 
 
+def _indicator_count(campaign: Campaign) -> int:
+    return len(framework_of(campaign.framework_version_id).indicators())
+
+
+def _template_rows(campaign: Campaign) -> int:
+    """Rows of the commission's template: participants × indicators."""
+    units = db.session.scalar(sa.select(sa.func.count()).select_from(CampaignUnit)
+                              .where(CampaignUnit.campaign_id == campaign.id)) or 0
+    return max(units, 1) * _indicator_count(campaign)
+
+
 def import_for_entry(entry_id: int, user: User, file_storage) -> ImportReport:
     entry = entry_for_edit(entry_id, user)
     campaign = db.session.get(Campaign, entry.campaign_id)
-    rows = read_sheet(file_storage)
+    rows = read_sheet(file_storage, _indicator_count(campaign))
     return import_rows(campaign, rows, user, only_unit_id=entry.unit_id)
 
 
@@ -331,7 +372,7 @@ def import_for_campaign(campaign_id: int, user: User, file_storage) -> ImportRep
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or user.role != "admin":
         raise NotFound(_("Không tìm thấy phong trào."))
-    return import_rows(campaign, read_sheet(file_storage), user)
+    return import_rows(campaign, read_sheet(file_storage, _template_rows(campaign)), user)
 
 
 def import_path(campaign_slug: str, path: str, user: User | None) -> ImportReport:
@@ -346,7 +387,7 @@ def import_path(campaign_slug: str, path: str, user: User | None) -> ImportRepor
             with open(path, "rb") as fh:
                 return fh.read()
 
-    return import_rows(campaign, read_sheet(_FS()), user)
+    return import_rows(campaign, read_sheet(_FS(), _template_rows(campaign)), user)
 
 
 __all__ = ["entry_workbook", "campaign_workbook", "import_for_entry", "import_for_campaign", "import_path",
