@@ -60,16 +60,17 @@ class BandReason:
 
 def group_percentages(group_points: Mapping[str, float | None],
                       groups: Iterable[tuple[str, str, float | None]]) -> dict[str, float]:
-    """Each top-level regular group's points as a % of its ``max_points`` (4 decimals), as the recompute feeds classify.
+    """Each top-level regular group's points as a % of its ``max_points`` (4 decimals), as the engine feeds classify.
 
     ``groups``: (code, kind, max_points) of the framework's top-level groups. Bonus and penalty
-    groups, and groups without a positive maximum, have no floor and are left out.
+    groups, groups without a positive maximum and groups without points are left out — the same
+    figures as :func:`scoring.campaign.group_pcts`, from a published row rather than a parsed framework.
     """
     out: dict[str, float] = {}
     for code, kind, max_points in groups:
-        if kind != "regular" or not max_points or max_points <= 0:
+        if kind != "regular" or not max_points or max_points <= 0 or code not in group_points:
             continue
-        out[code] = round(float(group_points.get(code) or 0.0) / float(max_points) * 100.0, 4)
+        out[code] = round(float(group_points[code] or 0.0) / float(max_points) * 100.0, 4)
     return out
 
 

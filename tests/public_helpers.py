@@ -80,7 +80,7 @@ class SQLCounter:
 
 
 def rows_of(html: str) -> list[dict]:
-    """(code, rank cell text, score text, band text, change text) of the ranked table rows."""
+    """(code, rank cell text, score text, band text, band reason, change text) of the ranked table rows."""
     import re
 
     out = []
@@ -89,6 +89,10 @@ def rows_of(html: str) -> list[dict]:
         strip = lambda s: re.sub(r"<[^>]+>", "", s or "").strip()  # noqa: E731
         out.append({"code": m.group(1), "rank": m.group(2), "tied": 'class="tied"' in m.group(0),
                     "rank_text": strip(cells.get("rank")), "score": strip(cells.get("score")),
-                    "band": strip(cells.get("band")), "change": strip(cells.get("change")),
+                    "band": strip(re.sub(r'<div[^>]*data-testid="band-reason".*?</div>', "", cells.get("band") or "",
+                                         flags=re.S)),
+                    "reason": strip("".join(re.findall(r'data-testid="band-reason">(.*?)</div>', cells.get("band") or "",
+                                                       re.S))),
+                    "change": strip(cells.get("change")),
                     "interval": cells.get("interval", "")})
     return out

@@ -17,6 +17,15 @@ _row = {
         "change": {"type": ["integer", "null"], "description": "Places gained since the previous published result (null: not ranked then)"},
         "interval": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
         "statistically_tied": {"type": "boolean"},
+        "status": {"type": "string", "enum": ["ranked", "not_submitted"],
+                   "description": "not_submitted: the unit did not submit; it is not scored, ranked or banded"},
+        "band_reason": {"type": ["object", "null"], "description": "Why the unit got its band: every higher band "
+                        "missed, whether its minimum total was reached and the groups under its floor", "properties": {
+            "band": {"type": ["string", "null"]},
+            "missed": {"type": "array", "items": {"type": "object", "properties": {
+                "band": {"type": "string"}, "min_total": {"type": "number"}, "total_reached": {"type": "boolean"},
+                "failed_floors": {"type": "array", "items": {"type": "object", "properties": {
+                    "group": {"type": "string"}, "pct": {"type": "number"}, "floor_pct": {"type": "number"}}}}}}}}},
     },
 }
 _campaign = {

@@ -22,7 +22,7 @@ from campaign.services.results import leaderboard as lb
 from campaign.services.results import leaderboard_cache as cache
 from campaign.services.setup.geo import centroid, polygons
 
-from .. import charts
+from .. import band_reasons, charts
 from ..labels import band_label
 
 LOCALES = ("vi", "en")
@@ -202,7 +202,9 @@ def api_body(camp: dict, data: dict) -> dict:
             "snapshot_id": run["id"], "kind": run["kind"], "published_at": run["published_at"] + "Z",
             "level": data["level"], "cluster": data["cluster"],
             "groups": [{"code": g["code"], "name": g["name"], "name_en": g["name_en"]} for g in data["groups"]],
-            "rows": lb.api_rows(data)}
+            "rows": [{**row, "status": r.get("status") or "ranked",
+                      "band_reason": band_reasons.structured(band_reasons.row_reason(r, data["bands"], data["groups"]))}
+                     for row, r in zip(lb.api_rows(data), data["rows"], strict=True)]}
 
 
 def get_api_leaderboard(camp: dict, level: str, cluster: str | None) -> str:
@@ -224,7 +226,7 @@ def export_table(camp: dict, data: dict, locale: str) -> tuple[list[str], list[l
     with force_locale(locale):
         groups = data["groups"]
         header = [_("Hạng"), _("Đồng hạng"), _("Mã đơn vị"), _("Đơn vị"), _("Cụm"), _("Điểm"), _("Xếp loại"),
-                  _("Thay đổi hạng")] + [loc_name(g, locale) for g in groups]
+                  _("Lý do xếp loại"), _("Thay đổi hạng")] + [loc_name(g, locale) for g in groups]
         if data["show_intervals"]:
             header += [_("Khoảng điểm (thấp)"), _("Khoảng điểm (cao)")]
         rows = []
@@ -232,6 +234,8 @@ def export_table(camp: dict, data: dict, locale: str) -> tuple[list[str], list[l
             line = [r["rank"], _("có") if r["tied"] else "", r["code"], loc_name(r, locale),
                     (r["cluster_name_en"] if locale == "en" and r["cluster_name_en"] else r["cluster_name"]) or "",
                     r["total"], band_label(r["band"], locale) if r["band"] else "",
+                    " · ".join(band_reasons.describe(band_reasons.row_reason(r, data["bands"], data["groups"]),
+                                                     data["bands"], data["groups"], locale)),
                     "" if r["change"] is None else r["change"]]
             line += [r["group_scores"].get(g["code"]) for g in groups]
             if data["show_intervals"]:

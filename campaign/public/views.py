@@ -9,21 +9,42 @@ from __future__ import annotations
 import os
 import re
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   session, url_for)
-from flask_babel import get_locale, gettext as _
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from ..access import PUBLIC, allow
-from campaign.services.setup import geo
+from campaign.services.errors import DomainError
 from campaign.services.results import leaderboard as lb
 from campaign.services.results import leaderboard_cache as cache
-from campaign.services.errors import DomainError
+from campaign.services.setup import geo
+
+from .. import band_reasons
+from ..access import PUBLIC, allow
 from . import pages
 
 bp = Blueprint("public", __name__)
 cache.install_hooks()
+
+
+@bp.app_template_global()
+def band_reason(row: dict, data: dict, locale: str, short: bool = False) -> list[str]:
+    """Sentences saying why ``row`` got its band (``data``: a board or unit payload with bands and groups)."""
+    reason = band_reasons.row_reason(row, data["bands"], data["groups"])
+    return band_reasons.describe(reason, data["bands"], data["groups"], locale, short)
+
+
+@bp.app_template_global()
+def band_legend(data: dict, locale: str) -> list[str]:
+    """The band rules (minimum totals and group floors) for the legend."""
+    return band_reasons.floor_legend(data["bands"], data["groups"], locale)
+
+
+@bp.app_template_global()
+def percent(value: float) -> str:
+    """A percentage in the page's number format."""
+    return band_reasons.pct(value)
 
 
 def _locale() -> str:

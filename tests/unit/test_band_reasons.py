@@ -78,3 +78,18 @@ def test_explain_agrees_with_classify_and_every_missed_band_really_fails(total, 
     else:
         assert reason.reached.code == reason.band and reason.reached.reached
         assert all(b.min_total >= by_code[reason.band].min_total for b in (by_code[m.code] for m in reason.missed))
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=st.dictionaries(st.sampled_from(["I", "II", "B", "P"]), st.integers(-50, 500).map(lambda x: x / 4)),
+       maxima=st.tuples(*[st.sampled_from([0, 3, 40, 150]) for _ in range(4)]))
+def test_group_percentages_are_the_engines(points, maxima):
+    """The published row's percentages equal what scoring.campaign.group_pcts fed classify."""
+    from types import SimpleNamespace
+
+    from scoring.campaign import group_pcts
+
+    kinds = {"I": "regular", "II": "regular", "B": "bonus", "P": "penalty"}
+    groups = [SimpleNamespace(code=c, kind=kinds[c], max_points=float(m)) for c, m in zip(kinds, maxima, strict=True)]
+    ours = group_percentages(points, [(g.code, g.kind, g.max_points) for g in groups])
+    assert ours == group_pcts(points, SimpleNamespace(groups=groups))

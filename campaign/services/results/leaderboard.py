@@ -120,7 +120,8 @@ def _rows_query(run_id: int, prev_id: int | None):
     prev = sa.orm.aliased(UnitResult)
     parent = sa.orm.aliased(Unit)
     return (
-        sa.select(UnitResult.unit_id, UnitResult.run_id, UnitResult.level, UnitResult.total, UnitResult.rank,
+        sa.select(UnitResult.unit_id, UnitResult.run_id, UnitResult.level, UnitResult.status, UnitResult.total,
+                  UnitResult.rank,
                   UnitResult.rank_in_cluster, UnitResult.tied, UnitResult.band, UnitResult.group_scores,
                   UnitResult.interval_low, UnitResult.interval_high, Unit.code, Unit.name, Unit.name_en,
                   Unit.latitude, Unit.longitude, parent.code.label("parent_code"),
@@ -136,7 +137,8 @@ def _rows_query(run_id: int, prev_id: int | None):
 
 
 def _row_dict(r) -> dict:
-    return {"code": r.code, "name": r.name, "name_en": r.name_en, "level": r.level, "total": r.total,
+    return {"code": r.code, "name": r.name, "name_en": r.name_en, "level": r.level, "status": r.status,
+            "total": r.total,
             "overall_rank": r.rank, "rank_in_cluster": r.rank_in_cluster, "band": r.band,
             "group_scores": r.group_scores or {}, "interval_low": r.interval_low, "interval_high": r.interval_high,
             "lat": r.latitude, "lon": r.longitude, "parent_code": r.parent_code, "cluster": r.cluster_code,
@@ -244,7 +246,8 @@ def unit_data(camp: dict, code: str, rows: list[dict]) -> dict | None:
             "city_avg": city_avg, "city_avg_total": round(sum(r["total"] for r in shaped) / n, 2),
             "cluster_best": best and {"code": best["code"], "name": best["name"], "name_en": best["name_en"],
                                       "total": best["total"], "group_scores": best["group_scores"]},
-            "criteria": criteria, "children": children, "history": hist, **material}
+            "criteria": criteria, "children": children, "rollup": (explanation_doc or {}).get("rollup"),
+            "history": hist, **material}
 
 
 def _unit_history_and_material(camp: dict, code: str) -> tuple[dict, dict | None, dict]:
