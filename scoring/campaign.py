@@ -255,7 +255,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     pcts_of: dict[int, dict[str, float]] = {}
     if bands:
         for i in rows_ranked:
-            gp = {g: group_shown[g][i] for g in groups if not (i in rollups and g not in rollups[i]["groups"])}
+            gp = {g: group_shown[g][i] for g in groups if i not in rollups or g in rollups[i]["groups"]}
             pcts_of[i] = group_pcts(gp, fw) if floors else {}
             band_of[i] = classify(totals[i], pcts_of[i], bands, group_floors)
     award_of = _awards(inp, settings, bands, band_of, rows_ranked, rk_c, totals, tied_c, deep_c, names_of)
@@ -265,7 +265,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     method = settings.get("aggregation", "mean")
     rows = []
     for i in range(n):
-        gs = {g: group_shown[g][i] for g in groups}
+        gs = {g: group_shown[g][i] for g in groups if i not in rollups or g in rollups[i]["groups"]}
         status = RANKED if ranked[i] else NOT_SUBMITTED
         expl = {
             "v": 2, "entry": has_entry[i], "status": status, "decimals": SHOWN_DECIMALS,

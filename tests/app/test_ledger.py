@@ -18,7 +18,7 @@ from campaign.services.results.freshness import mark_stale
 from campaign.services.setup import campaigns as campaign_service
 from scoring.framework import parse_framework
 from tests.admin_helpers import request_ctx  # noqa: F401 - fixture
-from tests.results_helpers import judge, override, random_campaign, random_value, save_values
+from tests.results_helpers import judge, name, override, random_campaign, random_value, save_values
 
 SETTINGS = {"trim_min_judges": 3, "show_intervals": True, "disagreement_threshold": 4,
             "bands": [{"code": "A", "min_total": 60}, {"code": "B", "min_total": 30}]}
@@ -171,3 +171,46 @@ def test_what_if_on_ranking_settings_reads_the_ledger_and_agrees_with_raw_rows(a
     assert (through_ledger["inputs"], from_raw["inputs"]) == ("ledger", "raw")
     assert through_ledger["rows"] == from_raw["rows"] and through_ledger["digest"] == from_raw["digest"]
     assert through_ledger["moved"] > 0  # the weights really re-ranked units
+
+
+def _linear_framework() -> dict:
+    """One linear indicator: floor 30, target 65, max 14,5 (issue 11's example)."""
+    return {"format": "thidua-framework/1", "code": "fw-halfway", "scale": 14.5, "name": name("h"), "groups": [
+        {"code": "I", "name": name("I"), "kind": "regular", "max_points": 14.5, "children": [
+            {"code": "I.1", "name": name("I.1"), "max_points": 14.5, "value_type": "percentage",
+             "rule": {"kind": "linear", "floor": 30, "target": 65}}]}]}
+
+
+@pytest.mark.parametrize("odd", [11.0, 11.00003, 10.99997])
+def test_six_judges_half_way_mean_is_bit_identical_through_the_ledger_and_a_rebuild(app, factory, odd):
+    """Issue 11: value 37,57 → 14,5 × 7,57 / 35 = 3,1361…; five judges confirm 3,1361 and one types 11.
+
+    Mean by hand: (5 × 3,1361 + 11) / 6 = 26,6805 / 6 = 4,44675 exactly — half-way at 4 decimals,
+    where the ledger path gave 4,4468 and a rebuild 4,4467. Shown (half away from zero at 2
+    decimals) it is 4,45 on both paths, so the band "A" (≥ 4,45) holds on both. The neighbours
+    10,99997 / 11,00003 move the mean by ∓/± 0,000005 → 4,446745 / 4,446755: 4,45 too.
+    """
+    bands = [{"code": "A", "min_total": 4.45}, {"code": "B", "min_total": 4.0}]
+    doc = _linear_framework()
+    u1, u2 = factory.unit(), factory.unit()
+    c = factory.campaign(doc=doc, units=[u1, u2], settings={"bands": bands})
+    e1, e2 = factory.entry(c, u1, status="submitted"), factory.entry(c, u2, status="submitted")
+    save_values(e1, doc, {"I.1": 37.57})
+    save_values(e2, doc, {"I.1": 30.0})  # 0 points, another row so ranks are computed
+    db.session.commit()
+    cid = c.id
+    assert recompute.recompute_provisional(cid)["inputs"] == "raw"
+    panel = [factory.user("judge") for _ in range(6)]
+    for k, j in enumerate(panel):  # one by one, each through the ledger as the judges' page does
+        judge(e1, j, {"I.1": odd if k == 3 else 3.1361})
+        mark_stale(cid, entries=[e1.id])
+        db.session.commit()
+        assert recompute.recompute_provisional(cid)["inputs"] == "ledger"
+    through_ledger, ledger_rows = _results(), _ledger(cid)
+    row = db.session.scalar(sa.select(UnitResult).join(ScoreRun).where(
+        ScoreRun.kind == "provisional", UnitResult.unit_id == u1.id))
+    assert (row.total, row.band, row.group_scores) == (4.45, "A", {"I": 4.45})
+    rebuilt = _from_scratch(cid)
+    assert rebuilt["inputs"] == "raw"
+    assert _ledger(cid) == ledger_rows  # the same floats, bit for bit
+    assert _results() == through_ledger
