@@ -55,3 +55,19 @@ def test_demo_2026_campaign_runs_end_to_end_beside_2018(app, client):
     preds = db.session.scalars(sa.select(Unit.name).join(UnitLineage, UnitLineage.predecessor_id == Unit.id)
                                .where(UnitLineage.successor_id == ba_dinh.id)).all()
     assert {"Phường Trúc Bạch", "Phường Quán Thánh"} <= set(preds)
+
+    # the new ward's public page lists its predecessors with THEIR results, labelled as theirs
+    page = client.get(f"/leaderboard/unit/00004?campaign={SLUG}").get_data(as_text=True)
+    lineage = page.split('data-testid="unit-lineage"')[1].split("</section>")[0]
+    assert "Các đơn vị tiền thân" in lineage and "Phường Trúc Bạch" in lineage
+    assert "Thuộc Quận Ba Đình trước đây" in lineage
+    district_result = db.session.scalar(
+        sa.select(UnitResult).join(ScoreRun, ScoreRun.id == UnitResult.run_id)
+        .join(Campaign, Campaign.id == ScoreRun.campaign_id)
+        .where(Campaign.slug == "nam-dan-van-2018", ScoreRun.published_at.is_not(None), UnitResult.unit_id == old.id)
+        .order_by(ScoreRun.id.desc()).limit(1))
+    assert ("Kết quả đã công bố của Quận Ba Đình (đơn vị cấp huyện cũ, không phải của đơn vị này)" in lineage
+            and f"hạng {district_result.rank}/30" in lineage)
+    # a 2018 district's page has no lineage section
+    page = client.get("/leaderboard/unit/001?campaign=nam-dan-van-2018").get_data(as_text=True)
+    assert "Quận Ba Đình" in page and 'data-testid="unit-lineage"' not in page
