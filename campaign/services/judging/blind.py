@@ -125,7 +125,7 @@ def redact(text: str | None, pattern: re.Pattern | None, code: str) -> str:
     out, last = [], 0
     for m in pattern.finditer(folded):
         gap = text[last:m.start()]
-        if out and out[-1] == code and not re.search(rf"[{_WORD}]", fold(gap)):
+        if out and out[-1] == code and re.fullmatch(r"[\s\-–—]*", gap):
             last = m.end()  # "P1 Ba Đình" -> one code, not two
             continue
         out.extend([gap, code])
