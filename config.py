@@ -57,6 +57,13 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     MAX_FORM_PARTS = 1000
     ALLOWED_EVIDENCE_TYPES = tuple((env("EVIDENCE_TYPES", "pdf,jpeg,png,docx,xlsx") or "").split(","))
+    MAX_FILES_PER_REQUEST = env_int("MAX_FILES_PER_REQUEST", 20)  # evidence files in one press of a button
+    MAX_FILES_PER_INDICATOR = env_int("MAX_FILES_PER_INDICATOR", 10)  # evidence files kept on one indicator
+    # What an officer typed before an expired session refused the post: size cap, lifetime, and
+    # how old a served form may be and still have its data kept.
+    UNIT_STASH_MAX_BYTES = env_int("UNIT_STASH_KB", 128) * 1024
+    UNIT_STASH_TTL = env_int("UNIT_STASH_MINUTES", 60) * 60
+    UNIT_STASH_FORM_MAX_AGE = env_int("UNIT_STASH_FORM_HOURS", 24) * 3600
     BABEL_DEFAULT_LOCALE = env("DEFAULT_LOCALE", "vi")
     BABEL_DEFAULT_TIMEZONE = env("TIMEZONE", "Asia/Ho_Chi_Minh")
     LANGUAGES = ("vi", "en")

@@ -151,6 +151,10 @@ class Officer:
                 "codes": list(vals), "action": "submit" if submit else "save",
                 **{f"v-{c}": v for c, v in vals.items()}}
         status, html = self.request(self.entry_url, data, stats)
+        if submit and status == 200 and 'data-testid="confirm-submit-page"' in html:
+            # the confirmation step: "Xác nhận nộp" with the version it shows
+            status, html = self.request(self.entry_url + "/submit", {
+                "csrf_token": self.token(html, "csrf_token"), "lock_version": self.token(html, "lock_version")}, stats)
         if bad:
             # a wrong value: 422 with the error shown next to it; the draft keeps exactly
             # what was typed (the wrong text too), so nothing the officer wrote is lost

@@ -144,3 +144,20 @@ def plain_zip_bytes() -> bytes:
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("evil.html", HTML)
     return buf.getvalue()
+
+
+def confirm(client, entry_id: int, resp):
+    """Press “Xác nhận nộp” on the confirmation step ``resp`` (the answer to a "Nộp hồ sơ" press)."""
+    html = resp.get_data(as_text=True)
+    assert 'data-testid="confirm-submit-page"' in html, html[:3000]
+    lock = re.search(r'name="lock_version"[^>]*value="(\d+)"', html).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    return client.post(f"/unit/entries/{entry_id}/submit", data={"csrf_token": token, "lock_version": lock})
+
+
+def submit(client, entry_id: int, values: dict, **kw):
+    """"Nộp hồ sơ" then, when the confirmation step comes, "Xác nhận nộp"; returns the last answer."""
+    resp = save(client, entry_id, values, action="submit", **kw)
+    if resp.status_code != 200:
+        return resp
+    return confirm(client, entry_id, resp)

@@ -7,9 +7,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from scoring.framework import Framework, Node
-
 from campaign.services.submissions.entries import label
+from campaign.services.submissions.officer_form import Posted, posted_from_form
+from scoring.framework import Framework, Node
 
 
 def value_name(code: str) -> str:
@@ -51,11 +51,16 @@ def _value_field(node: Node):
     return StringField(label(node.name), validators=[Optional(), Length(max=100)])
 
 
-def build_entry_form(fw: Framework, formdata=None, data: dict | None = None) -> FlaskForm:
-    """A FlaskForm class with fields v-/na-/ex-/file-<code> for every indicator."""
+def build_entry_form(fw: Framework, data: dict | None = None) -> FlaskForm:
+    """The entry form with fields v-/na-/ex-/file-<code> for every indicator, showing ``data``.
+
+    Always filled from ``data`` (never from the posted form): the service decides what each
+    field shows, so locked indicators keep their stored values on a refused post.
+    """
 
     class EntryForm(FlaskForm):
         lock_version = HiddenField()
+        form_sig = HiddenField()
 
     for node in fw.indicators():
         f = _value_field(node)
@@ -67,35 +72,45 @@ def build_entry_form(fw: Framework, formdata=None, data: dict | None = None) -> 
             setattr(EntryForm, explanation_name(node.code),
                     TextAreaField(_l("Giải trình (khi chưa có minh chứng)"), validators=[Length(max=20000)]))
         setattr(EntryForm, files_name(node.code), MultipleFileField(_l("Tệp minh chứng")))
-    kwargs = {"formdata": formdata} if formdata is not None else {}
-    if data is not None:
-        kwargs["data"] = data
-    return EntryForm(**kwargs)
+    return EntryForm(formdata=None, data=data or {})
 
 
-def posted_values(fw: Framework, formdata) -> dict[str, dict]:
-    """{code: {raw, na, explanation}} for the indicators present on the posted form."""
-    present = set(formdata.getlist("codes"))
-    out = {}
+def form_data(fw: Framework, shown: dict[str, dict], *, lock_version: int, form_sig: str) -> dict:
+    """The form's data from {code: {raw, na, explanation}}."""
+    data: dict = {"lock_version": lock_version, "form_sig": form_sig}
     for node in fw.indicators():
-        if node.code not in present:
-            continue
-        out[node.code] = {
-            "raw": (formdata.get(value_name(node.code)) or "").strip(),
-            "na": formdata.get(na_name(node.code)) in ("y", "on", "1", "true"),
-            "explanation": (formdata.get(explanation_name(node.code)) or "").strip(),
-        }
-    return out
-
-
-def form_data_from_stored(fw: Framework, stored: dict[str, dict]) -> dict:
-    data = {}
-    for node in fw.indicators():
-        item = stored.get(node.code) or {}
+        item = shown.get(node.code) or {}
         data[value_name(node.code)] = item.get("raw", "")
         data[na_name(node.code)] = bool(item.get("na"))
         data[explanation_name(node.code)] = item.get("explanation", "")
     return data
+
+
+def posted_entry(formdata, files) -> Posted:
+    """The press of a button on the entry form: values of the listed codes, chosen files, the action."""
+    values = posted_from_form(formdata)
+    chosen = {}
+    for code in values:
+        items = [fs for fs in files.getlist(files_name(code)) if fs and fs.filename]
+        if items:
+            chosen[code] = items
+    return Posted(values=values, files=chosen, lock_version=_int(formdata.get("lock_version")),
+                  action="submit" if formdata.get("action") == "submit" else "save",
+                  delete_file=_int(formdata.get("delete_file")))
+
+
+def _int(raw) -> int | None:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 <= value < 2**63 else None
+
+
+class ConfirmSubmitForm(FlaskForm):
+    """The confirmation step: the version the officer saw (CSRF comes with FlaskForm)."""
+
+    lock_version = HiddenField()
 
 
 class XlsxUploadForm(FlaskForm):

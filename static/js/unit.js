@@ -34,11 +34,34 @@
           box.appendChild(div);
         });
       }
+      // a wrong value stays marked until corrected (the card and the field)
+      var card = document.getElementById("ind-" + code);
+      if (card) {
+        var bad = item.errors.length > 0;
+        card.classList.toggle("invalid", bad);
+        var field = card.querySelector('[name="v-' + CSS.escape(code) + '"]');
+        if (field) { field.classList.toggle("invalid", bad); field.setAttribute("aria-invalid", bad ? "true" : "false"); }
+      }
     });
+    showCompleteness(result.completeness);
     Object.keys(result.groups).forEach(function (code) {
       var g = form.querySelector('[data-gpts="' + CSS.escape(code) + '"]');
       if (g) { g.textContent = fmt(result.groups[code].points); }
     });
+  }
+  // The counter counts what the server counts: a value with an error is not "filled".
+  function showCompleteness(c) {
+    if (!c) { return; }
+    var whole = function (x) { return Number(x).toLocaleString(lang === "en" ? "en-US" : "vi-VN"); };
+    var pct = document.querySelector("[data-complete-pct]");
+    if (pct) { pct.textContent = whole(c.pct) + "%"; }
+    var count = document.querySelector("[data-complete-count]");
+    if (count) { count.textContent = whole(c.filled) + "/" + whole(c.total); }
+    var invalid = document.querySelector("[data-complete-invalid]");
+    if (invalid) {
+      invalid.textContent = (invalid.dataset.template || "{n}").replace("{n}", whole(c.invalid));
+      invalid.hidden = !c.invalid;
+    }
   }
   function refresh() {
     fetch(form.dataset.previewUrl, { method: "POST", body: payload(), credentials: "same-origin",

@@ -7,10 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import (AuditLog, Campaign, DeadlineExtension, Entry, EntryVersion, IndicatorNode,
-                             IndicatorValue)
+from campaign.models import AuditLog, Campaign, DeadlineExtension, Entry, EntryVersion, IndicatorNode, IndicatorValue
 from campaign.models.base import utcnow
-from tests.unit_helpers import GOOD, PDF, World, error_box, field_value, lock_version, open_entry, save
+from tests.unit_helpers import GOOD, World, confirm, error_box, field_value, lock_version, open_entry, save, submit
 
 
 @pytest.fixture
@@ -133,7 +132,7 @@ def test_required_fields_block_submission_but_not_the_draft(client, world):
     client.login("canbo")
     entry_id = open_entry(client, world)
     assert save(client, entry_id, {"A.3": "1", "A.4": "2"}).status_code == 303  # draft saved without A.1/A.2/A.5
-    resp = save(client, entry_id, {"A.3": "1", "A.4": "2"}, action="submit")
+    resp = submit(client, entry_id, {"A.3": "1", "A.4": "2"})
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert "bắt buộc" in error_box(html, "A.2") and "bắt buộc" in error_box(html, "A.5")
@@ -143,10 +142,10 @@ def test_required_fields_block_submission_but_not_the_draft(client, world):
 def test_evidence_or_explanation_required_on_submit(client, world):
     client.login("canbo")
     entry_id = open_entry(client, world)
-    resp = save(client, entry_id, GOOD, action="submit")
+    resp = submit(client, entry_id, GOOD)
     assert resp.status_code == 422
     assert "giải trình" in error_box(resp.get_data(as_text=True), "A.1")
-    resp = save(client, entry_id, GOOD, explanations={"A.1": "Báo cáo đang chờ ký"}, action="submit")
+    resp = submit(client, entry_id, GOOD, explanations={"A.1": "Báo cáo đang chờ ký"})
     assert resp.status_code == 303
     db.session.expire_all()
     assert db.session.get(Entry, entry_id).status == "submitted"
@@ -181,7 +180,7 @@ def test_submit_refused_after_deadline_without_extension(client, world):
     db.session.commit()
     client.login("canbo")
     entry_id = open_entry(client, world)
-    resp = save(client, entry_id, GOOD, explanations={"A.1": "chờ"}, action="submit")
+    resp = submit(client, entry_id, GOOD, explanations={"A.1": "chờ"})
     assert resp.status_code == 400
     assert "Đã quá hạn nộp hồ sơ" in resp.get_data(as_text=True)
     assert field_value(resp.get_data(as_text=True), "A.2") == "1.234,5"  # data still on screen
@@ -197,7 +196,7 @@ def test_submit_allowed_after_deadline_with_extension(client, world):
     db.session.commit()
     client.login("canbo")
     entry_id = open_entry(client, world)
-    resp = save(client, entry_id, GOOD, explanations={"A.1": "chờ"}, action="submit")
+    resp = submit(client, entry_id, GOOD, explanations={"A.1": "chờ"})
     assert resp.status_code == 303
     db.session.expire_all()
     assert db.session.get(Entry, entry_id).status == "submitted"
@@ -206,10 +205,13 @@ def test_submit_allowed_after_deadline_with_extension(client, world):
 def test_double_submit_creates_one_submission(client, world):
     client.login("canbo")
     entry_id = open_entry(client, world)
-    lock = lock_version(client, entry_id)
-    first = save(client, entry_id, GOOD, explanations={"A.1": "chờ"}, action="submit", lock=lock)
-    second = save(client, entry_id, GOOD, explanations={"A.1": "chờ"}, action="submit", lock=lock)  # same form again
+    step = save(client, entry_id, GOOD, explanations={"A.1": "chờ"}, action="submit")
+    first = confirm(client, entry_id, step)
+    second = confirm(client, entry_id, step)  # double click on "Xác nhận nộp": the same form again
     assert first.status_code == 303 and second.status_code == 303
+    assert "đã được nộp trước đó" in client.get(second.headers["Location"]).get_data(as_text=True)
+    again = save(client, entry_id, GOOD, explanations={"A.1": "chờ"}, action="submit", lock=1)  # an old tab
+    assert again.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EntryVersion)
                              .where(EntryVersion.entry_id == entry_id)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)
@@ -221,7 +223,7 @@ def test_double_submit_creates_one_submission(client, world):
 def test_submitted_entry_cannot_be_changed(client, world):
     client.login("canbo")
     entry_id = open_entry(client, world)
-    save(client, entry_id, GOOD, explanations={"A.1": "chờ"}, action="submit")
+    submit(client, entry_id, GOOD, explanations={"A.1": "chờ"})
     resp = save(client, entry_id, {**GOOD, "A.2": "5"})
     assert resp.status_code == 400
     db.session.expire_all()
@@ -240,56 +242,6 @@ def test_two_tabs_second_save_is_refused_with_data_kept(client, world):
     assert field_value(html, "A.2") == "200"  # what tab 2 typed is still on screen
     db.session.expire_all()
     assert _values(entry_id)["A.2"].raw == "100"  # no silent overwrite
-
-
-def test_draft_kept_after_csrf_failure(client, world):
-    """A form posted with a stale CSRF token comes back with the typed data (not saved yet)."""
-    client.login("canbo")
-    entry_id = open_entry(client, world)
-    from tests.unit_helpers import payload
-
-    data = payload({"A.2": "777", "B.2": "Văn bản dài"}, lock=1)
-    data["csrf_token"] = "expired-token"
-    resp = client.post(f"/unit/entries/{entry_id}", data=data)
-    assert resp.status_code == 400  # refused: nothing saved
-    assert _values(entry_id) == {}
-    import re
-
-    restore = re.search(r'href="([^"]*restore=[^"]*)" data-testid="restore"', resp.get_data(as_text=True)).group(1)
-    html = client.get(restore.replace("&amp;", "&")).get_data(as_text=True)
-    assert 'data-testid="restored"' in html
-    assert field_value(html, "A.2") == "777" and field_value(html, "B.2") == "Văn bản dài"
-
-
-def test_draft_kept_after_session_expiry_and_relogin(app, client, world):
-    """Session gone (cookie expired): the post is stashed, login returns to the form with the data."""
-    client.login("canbo")
-    entry_id = open_entry(client, world)
-    from tests.conftest import Client
-    from tests.unit_helpers import payload
-
-    expired = Client(app.test_client())  # a browser whose session cookie has expired
-    data = payload({"A.2": "4321"}, lock=1)
-    data["csrf_token"] = "token-of-the-old-session"
-    resp = expired.post(f"/unit/entries/{entry_id}", data=data)
-    assert resp.status_code == 400
-    import re
-    from html import unescape
-    from urllib.parse import parse_qs, urlsplit
-
-    login_page = unescape(re.search(r'href="([^"]*)" data-testid="relogin-restore"', resp.get_data(as_text=True)).group(1))
-
-    target = parse_qs(urlsplit(login_page).query)["next"][0]
-    token = expired.csrf(login_page)
-    back = expired.post(login_page, data={"username": "canbo", "password": "password-123", "csrf_token": token,
-                                          "next": target})
-    assert back.status_code == 302 and back.headers["Location"].endswith(target)
-    html = expired.get(target).get_data(as_text=True)
-    assert field_value(html, "A.2") == "4321"
-    # another unit's officer cannot pick the stash up
-    other = Client(app.test_client())
-    other.login("canbo2")
-    assert other.get(target).status_code == 404
 
 
 def test_other_units_entry_is_not_reachable(client, world):

@@ -11,8 +11,20 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Entry, EvidenceFile
-from tests.unit_helpers import (GOOD, HTML, PDF, PNG, World, docx_bytes, error_box, field_value, open_entry,
-                                plain_zip_bytes, save)
+from tests.unit_helpers import (
+    GOOD,
+    HTML,
+    PDF,
+    PNG,
+    World,
+    docx_bytes,
+    error_box,
+    field_value,
+    open_entry,
+    plain_zip_bytes,
+    save,
+    submit,
+)
 
 VN_NAME = "Báo cáo xã Đông Hòa.pdf"
 
@@ -169,7 +181,7 @@ def test_several_files_per_indicator_and_delete(client, world):
 def test_file_counts_as_evidence_for_submission(client, world):
     client.login("canbo")
     entry_id = open_entry(client, world)
-    resp = save(client, entry_id, GOOD, action="submit", files={"file-A.1": (io.BytesIO(PDF), "a.pdf")})
+    resp = submit(client, entry_id, GOOD, files={"file-A.1": (io.BytesIO(PDF), "a.pdf")})
     assert resp.status_code == 303
 
 

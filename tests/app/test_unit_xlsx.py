@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from campaign.extensions import db
 from tests.conftest import Client
-from tests.unit_helpers import World, open_entry, save
+from tests.unit_helpers import World, open_entry, save, submit
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_malformed_sheet_saves_nothing(client, world, breakage):
     else:
         resp = _upload(client, f"/unit/entries/{entry_id}/xlsx", wb, f"/unit/entries/{entry_id}")
     assert resp.status_code == 400
-    assert "Không có giá trị nào được lưu" in resp.get_data(as_text=True) or "không có giá trị nào được lưu" in resp.get_data(as_text=True)
+    assert "không có giá trị nào được lưu" in resp.get_data(as_text=True).lower()
     assert _values(entry_id) == {}
 
 
@@ -165,7 +165,7 @@ def test_admin_imports_many_units_from_one_sheet(app, client, world):
     e1 = open_entry(client, world)
     from tests.unit_helpers import GOOD
 
-    save(client, e1, GOOD, explanations={"A.1": "chờ"}, action="submit")
+    submit(client, e1, GOOD, explanations={"A.1": "chờ"})
     admin = Client(app.test_client())
     admin.login("hoidong")
     wb = _campaign_template(admin, world)
@@ -180,8 +180,9 @@ def test_admin_imports_many_units_from_one_sheet(app, client, world):
     assert resp.status_code == 200
     assert "Nhận 1 ô, từ chối 3 ô" in html
     assert "Hồ sơ đã nộp và đang khóa" in html and "Tỷ lệ phải từ 0 đến 100%" in html and "Không có đơn vị mã" in html
-    from campaign.models import Entry
     import sqlalchemy as sa
+
+    from campaign.models import Entry
 
     e2 = db.session.scalar(sa.select(Entry.id).where(Entry.unit_id == world.other.id))
     assert _values(e2)["A.2"].value_num == 2500.75
@@ -206,8 +207,9 @@ def test_flask_import_values_command(app, client, world, tmp_path):
     assert result.exit_code == 0, result.output
     assert "accepted=1 refused=1" in result.output
     assert "W002\tA.3\trefused" in result.output
-    from campaign.models import Entry
     import sqlalchemy as sa
+
+    from campaign.models import Entry
 
     e1 = db.session.scalar(sa.select(Entry.id).where(Entry.unit_id == world.commune.id))
     assert _values(e1)["A.3"].points == 4

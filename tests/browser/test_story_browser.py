@@ -83,6 +83,8 @@ def test_officer_judge_admin_story(tmp_path, demo_server):
             page.wait_for_load_state("load")
             page.click('[data-testid="submit"]')
             page.wait_for_load_state("load")
+            page.click('[data-testid="confirm-submit"]')  # the confirmation step
+            page.wait_for_load_state("load")
             locked = page.locator('[data-testid="locked"]')
             assert locked.count() == 1, page.locator(".field-error").all_inner_texts()
             officer_seconds = time.monotonic() - started
@@ -172,6 +174,8 @@ def test_commune_officer_submits_the_43_indicator_new_rural_form(tmp_path, facto
             page.goto(f"{base}/unit/campaigns/{campaign.id}/entry")
             _fill_entry(page, fw, evidence, random.Random(3))
             page.click('[data-testid="submit"]')
+            page.wait_for_load_state("load")
+            page.click('[data-testid="confirm-submit"]')  # the confirmation step
             page.wait_for_load_state("load")
             assert page.locator('[data-testid="locked"]').count() == 1, page.locator(".field-error").all_inner_texts()
             print(f"43-indicator NTM form with {sum(1 for n in fw.indicators() if n.evidence.get('required'))} "

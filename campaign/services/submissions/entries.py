@@ -5,7 +5,6 @@ only turns stored rows into engine values and back, checks who may do what, and 
 """
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,10 +12,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import gettext as _
-
-from scoring.entry import check_values, score_entry
-from scoring.framework import Framework, Node, parse_framework
-from scoring.rules import NA, is_missing, to_bool, to_number
 
 from campaign.extensions import db
 from campaign.models import (
@@ -28,35 +23,30 @@ from campaign.models import (
     Entry,
     EntryVersion,
     EvidenceFile,
-    FrameworkVersion,
     IndicatorNode,
     IndicatorValue,
-    Unit,
     User,
 )
 from campaign.models.base import utcnow
-from campaign.sqlite import writing_transactions
 from campaign.services import audit
-from campaign.services.errors import Conflict, DomainError, Forbidden, NotFound
+from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
+from campaign.services.setup.framework_cache import framework_info
+from campaign.sqlite import writing_transactions
+from scoring.entry import check_values, score_entry
+from scoring.framework import Framework, Node
+from scoring.rules import NA, is_missing, to_bool, to_number
 
 EDITABLE = ("draft", "clarification_requested")
 SUBMITTED = ("submitted", "resubmitted", "appraised")
 OPEN_CAMPAIGN = ("open",)
-_FW_CACHE: dict[str, Framework] = {}
 
 
 # --------------------------------------------------------------------------- framework helpers
 
 def framework_of(version_id: int) -> Framework:
-    """Parsed framework of a version (documents are immutable, so cached by digest)."""
-    version = db.session.get(FrameworkVersion, version_id)
-    if version is None:
-        raise NotFound(_("Không tìm thấy bộ tiêu chí."))
-    fw = _FW_CACHE.get(version.digest)
-    if fw is None:
-        fw = _FW_CACHE[version.digest] = parse_framework(version.document)
-    return fw
+    """Parsed framework of a version, from the one per-process cache (setup.framework_cache)."""
+    return framework_info(version_id).fw
 
 
 def label(d: dict | str | None) -> str:
@@ -123,8 +113,8 @@ def issue_message(fw: Framework, issue) -> str:
         return _("“%(value)s” không phải là một số. Ví dụ hợp lệ: 1234 hoặc 1.234,5 hoặc 1234.5", value=p.get("value", ""))
     if key == "ambiguous_number":
         return _("“%(value)s” không rõ nghĩa: dấu phân cách có thể là hàng nghìn hoặc phần thập phân. "
-                 "Hãy viết không có dấu phân cách hàng nghìn (ví dụ 1234) hoặc ghi rõ phần thập phân (ví dụ 1,2340 hoặc 1.234,0).",
-                 value=p.get("value", ""))
+                 "Hãy viết không có dấu phân cách hàng nghìn (ví dụ 1234) hoặc ghi rõ phần thập phân "
+                 "(ví dụ 1,2340 hoặc 1.234,0).", value=p.get("value", ""))
     if key == "out_of_range":
         if node is not None and node.value_type == "percentage":
             return _("Tỷ lệ phải từ %(min)s đến %(max)s%%.", min=_fmt(p.get("min")), max=_fmt(p.get("max")))
@@ -154,10 +144,16 @@ def issue_message(fw: Framework, issue) -> str:
 
 
 def validation_errors(fw: Framework, posted: dict[str, dict], *, for_submit: bool,
-                      evidence_counts: dict[str, int] | None = None) -> dict[str, list[str]]:
-    """{code: [messages]}. Drafts skip 'required' and evidence; submission checks everything."""
+                      evidence_counts: dict[str, int] | None = None, only: set[str] | None = None) -> dict[str, list[str]]:
+    """{code: [messages]}. Drafts skip 'required' and evidence; submission checks everything.
+
+    ``only`` limits the check to some indicators: a clarification answer is held to what was
+    asked, and what was accepted at the first submission stays accepted.
+    """
     errors: dict[str, list[str]] = {}
     for code, issues in check_values_raw(fw, posted).items():
+        if only is not None and code not in only:
+            continue
         for issue in issues:
             if not for_submit and issue.key == "required":
                 continue
@@ -165,6 +161,8 @@ def validation_errors(fw: Framework, posted: dict[str, dict], *, for_submit: boo
     if for_submit:
         counts = evidence_counts or {}
         for n in fw.indicators():
+            if only is not None and n.code not in only:
+                continue
             ev = n.evidence or {}
             item = posted.get(n.code) or {}
             if not ev.get("required") or item.get("na") or counts.get(n.code):
@@ -313,16 +311,18 @@ def editable_codes(entry: Entry, fw: Framework) -> set[str]:
 
 
 def completeness(fw: Framework, posted: dict[str, dict], counts: dict[str, int]) -> dict:
+    """How much of the form is filled. A value with an error ("bốn", 150 %) is not filled until corrected."""
     inds = fw.indicators()
-    filled = sum(1 for n in inds if (posted.get(n.code) or {}).get("na")
-                 or not is_missing((posted.get(n.code) or {}).get("raw")) or n.value_type == "file_only"
-                 and counts.get(n.code))
+    invalid = set(validation_errors(fw, posted, for_submit=False))
+    filled = sum(1 for n in inds if n.code not in invalid and (
+        (posted.get(n.code) or {}).get("na") or not is_missing((posted.get(n.code) or {}).get("raw"))
+        or n.value_type == "file_only" and counts.get(n.code)))
     need = [n for n in inds if (n.evidence or {}).get("required")]
     has = sum(1 for n in need if counts.get(n.code) or (posted.get(n.code) or {}).get("na")
               or ((n.evidence or {}).get("explanation_allowed") and (posted.get(n.code) or {}).get("explanation", "").strip()))
     total = len(inds)
     return {"filled": filled, "total": total, "pct": round(100.0 * filled / total) if total else 100,
-            "evidence_needed": len(need), "evidence_ok": has}
+            "evidence_needed": len(need), "evidence_ok": has, "invalid": len(invalid)}
 
 
 @dataclass
@@ -479,24 +479,48 @@ def snapshot(entry: Entry) -> dict:
     return {"values": out, "self_total": score.total}
 
 
-def submit(entry_id: int, user: User, *, now: datetime | None = None) -> tuple[Entry, bool]:
-    """Validate everything, lock and snapshot. Returns (entry, created); already submitted → (entry, False)."""
+def check_window(entry: Entry, now: datetime | None = None) -> None:
+    """Raise DomainError when a first submission is no longer accepted (campaign closed, deadline passed).
+
+    A clarification answer is not bound by the deadline: the council asked for it.
+    """
+    if entry.status == "clarification_requested":
+        return
+    campaign = db.session.get(Campaign, entry.campaign_id)
+    if campaign.status not in OPEN_CAMPAIGN:
+        raise DomainError(_("Phong trào không còn nhận hồ sơ."))
+    deadline, extended = effective_deadline(campaign, entry.unit_id)
+    if deadline is not None and (now or utcnow()) > deadline:
+        if extended:
+            raise DomainError(_("Đã quá hạn gia hạn nộp hồ sơ của đơn vị. Vui lòng liên hệ Hội đồng thi đua."))
+        raise DomainError(_("Đã quá hạn nộp hồ sơ. Đơn vị chỉ nộp được khi Hội đồng thi đua cho gia hạn."))
+
+
+def submit_errors(entry: Entry, fw: Framework) -> dict[str, list[str]]:
+    """What stops this entry from being submitted now: everything for a first submission; only the
+    asked indicators for a clarification answer (the rest was accepted and is locked)."""
+    only = editable_codes(entry, fw) if entry.status == "clarification_requested" else None
+    return validation_errors(fw, stored_posted(entry), for_submit=True, evidence_counts=evidence_counts(entry.id),
+                             only=only)
+
+
+def submit(entry_id: int, user: User, *, now: datetime | None = None,
+           expected_lock: int | None = None) -> tuple[Entry, bool]:
+    """Validate, lock and snapshot. Returns (entry, created); already submitted → (entry, False).
+
+    ``expected_lock`` is the version the officer confirmed: a change made meanwhile (another
+    tab) is not submitted unseen.
+    """
     entry = entry_for_edit(entry_id, user)
     if entry.status in SUBMITTED:
         return entry, False  # double click / second tab: one submission
+    if expected_lock is not None and expected_lock != entry.lock_version:
+        raise StaleForm(_("Hồ sơ đã thay đổi sau khi bạn mở trang xác nhận (ở một tab hoặc máy khác). "
+                          "Hãy xem lại rồi bấm nộp lần nữa."))
     now = now or utcnow()
-    campaign = db.session.get(Campaign, entry.campaign_id)
     resubmit = entry.status == "clarification_requested"
-    if not resubmit:
-        if campaign.status not in OPEN_CAMPAIGN:
-            raise DomainError(_("Phong trào không còn nhận hồ sơ."))
-        deadline, extended = effective_deadline(campaign, entry.unit_id)
-        if deadline is not None and now > deadline:
-            if extended:
-                raise DomainError(_("Đã quá hạn gia hạn nộp hồ sơ của đơn vị. Vui lòng liên hệ Hội đồng thi đua."))
-            raise DomainError(_("Đã quá hạn nộp hồ sơ. Đơn vị chỉ nộp được khi Hội đồng thi đua cho gia hạn."))
-    fw = framework_of(entry.framework_version_id)
-    errors = validation_errors(fw, stored_posted(entry), for_submit=True, evidence_counts=evidence_counts(entry.id))
+    check_window(entry, now)
+    errors = submit_errors(entry, framework_of(entry.framework_version_id))
     if errors:
         raise InvalidEntry(errors)
     new_status = "resubmitted" if resubmit else "submitted"
@@ -554,89 +578,3 @@ def request_clarification(entry_id: int, user: User, codes: list[str], message: 
                  unit_id=entry.unit_id, after={"codes": codes})
     db.session.commit()
     return req
-
-
-# --------------------------------------------------------------------------- versions
-
-def versions(entry_id: int, user: User) -> tuple[Entry, list[EntryVersion]]:
-    entry = entry_for_view(entry_id, user)
-    rows = list(db.session.scalars(sa.select(EntryVersion).where(EntryVersion.entry_id == entry.id)
-                                   .order_by(EntryVersion.number)))
-    return entry, rows
-
-
-def version_diff(entry_id: int, user: User, number: int) -> dict:
-    """Differences of version ``number`` against the previous one (or an empty entry)."""
-    entry, rows = versions(entry_id, user)
-    by_num = {v.number: v for v in rows}
-    if number not in by_num:
-        raise NotFound(_("Không tìm thấy phiên bản."))
-    new = by_num[number].content.get("values", {})
-    old = by_num[number - 1].content.get("values", {}) if number - 1 in by_num else {}
-    fw = framework_of(entry.framework_version_id)
-    changes = []
-    for n in fw.indicators():
-        a, b = old.get(n.code) or {}, new.get(n.code) or {}
-        fields = []
-        for key in ("raw", "na", "explanation", "points"):
-            if a.get(key) != b.get(key):
-                fields.append({"field": key, "old": a.get(key), "new": b.get(key)})
-        fa = sorted(f["name"] for f in a.get("files") or [])
-        fb = sorted(f["name"] for f in b.get("files") or [])
-        if fa != fb:
-            fields.append({"field": "files", "old": ", ".join(fa), "new": ", ".join(fb)})
-        if fields:
-            changes.append({"code": n.code, "name": label(n.name), "fields": fields})
-    return {"entry": entry, "version": by_num[number], "previous": by_num.get(number - 1),
-            "changes": changes, "versions": rows}
-
-
-# --------------------------------------------------------------------------- dashboard
-
-def dashboard(user: User, now: datetime | None = None) -> list[dict]:
-    """Campaigns my unit takes part in, with deadline, completeness and entry status."""
-    if user.role != "officer" or user.unit_id is None:
-        raise Forbidden(_("Tài khoản chưa được gắn với đơn vị nào."))
-    now = now or utcnow()
-    rows = db.session.execute(
-        sa.select(Campaign, Entry, DeadlineExtension.new_deadline)
-        .join(CampaignUnit, CampaignUnit.campaign_id == Campaign.id)
-        .outerjoin(Entry, sa.and_(Entry.campaign_id == Campaign.id, Entry.unit_id == user.unit_id))
-        .outerjoin(DeadlineExtension, sa.and_(DeadlineExtension.campaign_id == Campaign.id,
-                                              DeadlineExtension.unit_id == user.unit_id))
-        .where(CampaignUnit.unit_id == user.unit_id, Campaign.status != "draft",
-               Campaign.archived_at.is_(None))
-        .order_by(Campaign.submission_deadline.is_(None), Campaign.submission_deadline, Campaign.id)).all()
-    out = []
-    for campaign, entry, ext in rows:
-        deadline = ext or campaign.submission_deadline
-        info = {"campaign": campaign, "entry": entry, "deadline": deadline, "extended": ext is not None,
-                "status": entry.status if entry else "not_started", "completeness": None,
-                "remaining": _remaining(deadline, now), "overdue": bool(deadline and now > deadline)}
-        if entry is not None:
-            fw = framework_of(entry.framework_version_id)
-            info["completeness"] = completeness(fw, stored_posted(entry), evidence_counts(entry.id))
-        out.append(info)
-    return out
-
-
-def _remaining(deadline: datetime | None, now: datetime) -> str:
-    if deadline is None:
-        return ""
-    secs = int((deadline - now).total_seconds())
-    if secs <= 0:
-        return _("Đã quá hạn")
-    days, rest = divmod(secs, 86400)
-    hours = rest // 3600
-    if days:
-        return _("Còn %(d)s ngày %(h)s giờ", d=days, h=hours)
-    return _("Còn %(h)s giờ %(m)s phút", h=hours, m=(rest % 3600) // 60)
-
-
-def unit_name(unit_id: int) -> str:
-    unit = db.session.get(Unit, unit_id)
-    return unit.name if unit else ""
-
-
-def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -24,9 +25,9 @@ from campaign.extensions import db
 from campaign.models import Entry, EvidenceFile, IndicatorNode, Unit, User
 from campaign.models.base import utcnow
 from campaign.services import audit
-from campaign.services.submissions.entries import EDITABLE, can_view_entry, editable_codes, entry_for_edit, framework_of
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
+from campaign.services.submissions.entries import EDITABLE, can_view_entry, editable_codes, entry_for_edit, framework_of
 
 MIME = {
     "pdf": "application/pdf",
@@ -172,9 +173,44 @@ def _mb(n: int) -> str:
     return f"{mb:g}" if mb >= 1 else f"{mb:.2f}"
 
 
-def upload(entry_id: int, user: User, code: str, file_storage) -> EvidenceFile:
-    """Attach one file to an indicator of my editable entry."""
-    entry = entry_for_edit(entry_id, user)
+def accept_attribute(kinds: list[str]) -> str:
+    """The file input's ``accept`` value for these kinds (extensions and media types)."""
+    exts = {"jpeg": ".jpg,.jpeg", "pdf": ".pdf", "png": ".png", "docx": ".docx", "xlsx": ".xlsx"}
+    return ",".join(exts[k] + "," + MIME[k] for k in kinds if k in MIME)
+
+
+def file_limits() -> tuple[int, int]:
+    """(files per request, files per indicator), from THIDUA_MAX_FILES_PER_REQUEST / _PER_INDICATOR."""
+    cfg = current_app.config
+    return int(cfg.get("MAX_FILES_PER_REQUEST") or 20), int(cfg.get("MAX_FILES_PER_INDICATOR") or 10)
+
+
+def count_refusals(entry_id: int, new_files: dict[str, int]) -> tuple[str | None, dict[str, str]]:
+    """Messages when the files chosen in one request break the caps: (whole request, {code: message}).
+
+    Checked before anything is stored, so a refused request stores nothing (issue 13, finding 10).
+    """
+    per_request, per_indicator = file_limits()
+    total = sum(new_files.values())
+    whole = None
+    if total > per_request:
+        whole = _("Mỗi lần gửi được tối đa %(n)s tệp; bạn đã chọn %(k)s tệp. Không có gì được lưu: "
+                  "hãy chọn lại tệp và gửi thành nhiều lần.", n=per_request, k=total)
+    have = {code: len(rows) for code, rows in files_of(entry_id).items()}
+    per_code = {}
+    for code, k in new_files.items():
+        if k and have.get(code, 0) + k > per_indicator:
+            per_code[code] = _("Mỗi chỉ tiêu có tối đa %(n)s tệp; chỉ tiêu này đã có %(have)s tệp, bạn chọn thêm "
+                               "%(k)s tệp. Hãy xóa bớt tệp cũ hoặc chọn ít tệp hơn.",
+                               n=per_indicator, have=have.get(code, 0), k=k)
+    return whole, per_code
+
+
+def attach(entry: Entry, user: User, code: str, file_storage) -> EvidenceFile:
+    """Attach one file to an indicator of an editable entry the caller has authorised (not committed).
+
+    The same content twice on one indicator is refused with a word rather than stored twice.
+    """
     if entry.status not in EDITABLE:
         raise DomainError(_("Hồ sơ đã nộp và đang khóa; không thể thêm tệp."))
     fw = framework_of(entry.framework_version_id)
@@ -189,6 +225,12 @@ def upload(entry_id: int, user: User, code: str, file_storage) -> EvidenceFile:
     node_row = db.session.scalar(sa.select(IndicatorNode).where(
         IndicatorNode.framework_version_id == entry.framework_version_id, IndicatorNode.code == code))
     stored = store_stream(file_storage.stream, allowed_kinds(node))
+    same = db.session.scalar(sa.select(EvidenceFile.original_name).where(
+        EvidenceFile.entry_id == entry.id, EvidenceFile.indicator_id == node_row.id,
+        EvidenceFile.sha256 == stored.sha256, EvidenceFile.deleted_at.is_(None)).limit(1))
+    if same is not None:
+        raise FileRefused(_("Tệp này đã có trong chỉ tiêu (cùng nội dung với “%(name)s”); không lưu lần nữa.",
+                            name=same))
     row = EvidenceFile(entry_id=entry.id, indicator_id=node_row.id, sha256=stored.sha256, size=stored.size,
                        mime=MIME[stored.kind], original_name=clean_name(file_storage.filename),
                        storage_name=stored.storage_name, status="accepted", uploaded_by_id=user.id)
@@ -197,15 +239,25 @@ def upload(entry_id: int, user: User, code: str, file_storage) -> EvidenceFile:
     audit.record("evidence.upload", "evidence_file", row.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
                  after={"indicator": code, "sha256": stored.sha256, "size": stored.size, "name": row.original_name})
     mark_stale(entry.campaign_id, entries=[entry.id])
+    return row
+
+
+def upload(entry_id: int, user: User, code: str, file_storage) -> EvidenceFile:
+    """Attach one file to an indicator of my editable entry, and commit."""
+    row = attach(entry_for_edit(entry_id, user), user, code, file_storage)
     db.session.commit()
     return row
 
 
-def delete(file_id: int, user: User) -> EvidenceFile:
+def remove(entry: Entry, user: User, file_id: int) -> EvidenceFile:
+    """Delete a file of an entry the caller has authorised (not committed).
+
+    A file of another entry and a file that does not exist get the same answer, so ids of
+    other units' files are not disclosed (issue 13, finding 11).
+    """
     row = db.session.get(EvidenceFile, file_id)
-    if row is None or row.deleted_at is not None:
+    if row is None or row.deleted_at is not None or row.entry_id != entry.id:
         raise NotFound(_("Không tìm thấy tệp."))
-    entry = entry_for_edit(row.entry_id, user)
     if entry.status not in EDITABLE:
         raise DomainError(_("Hồ sơ đã nộp và đang khóa; không thể xóa tệp."))
     fw = framework_of(entry.framework_version_id)
@@ -216,7 +268,6 @@ def delete(file_id: int, user: User) -> EvidenceFile:
     audit.record("evidence.delete", "evidence_file", row.id, campaign_id=entry.campaign_id, unit_id=entry.unit_id,
                  before={"sha256": row.sha256, "name": row.original_name})
     mark_stale(entry.campaign_id, entries=[entry.id])
-    db.session.commit()
     return row
 
 
@@ -270,8 +321,6 @@ def shared_hashes(campaign_id: int) -> list[dict]:
 def sweep_orphans(older_than_seconds: float = 24 * 3600, now: float | None = None) -> list[str]:
     """Delete files under UPLOAD_FOLDER that no row references (a crash between rename and
     commit, or a refused request) and leftover temporary files, once older than the grace period."""
-    import time
-
     folder = current_app.config["UPLOAD_FOLDER"]
     now = now if now is not None else time.time()
     referenced = set(db.session.scalars(sa.select(EvidenceFile.storage_name).distinct()))
