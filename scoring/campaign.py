@@ -23,7 +23,7 @@ Rules (``docs/framework-format.md``, results section):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,8 +187,10 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         caps.setdefault(i, []).append("TOTAL")
     n_judged = inp.judged.sum(axis=1).astype(int).tolist()
     threshold = settings.get("disagreement_threshold")
-    flagged = ((inp.spread > float(threshold)).any(axis=1).tolist()
-               if threshold is not None and inp.spread is not None else [False] * n)
+    flagged: list[bool] = [False] * n
+    if threshold is not None and inp.spread is not None:
+        over = np.asarray(inp.spread, dtype=float) > float(threshold)
+        flagged = [bool(f) for f in np.asarray(over.any(axis=1))]
 
     override_expl: dict[int, dict] = {}
     for i, oe in inp.overridden.items():
@@ -267,9 +269,10 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     for i in range(n):
         gs = {g: group_shown[g][i] for g in groups if i not in rollups or g in rollups[i]["groups"]}
         status = RANKED if ranked[i] else NOT_SUBMITTED
+        own_i = own[i]
         expl = {
             "v": 2, "entry": has_entry[i], "status": status, "decimals": SHOWN_DECIMALS,
-            "total": totals[i], "total_exact": exact[i], "own_total": None if own[i] is None else shown(own[i]),
+            "total": totals[i], "total_exact": exact[i], "own_total": None if own_i is None else shown(own_i),
             "regular_total": shown(regular[i]), "bonus_total": shown(bonus[i]), "penalty_total": pen_shown[i],
             "groups": gs, "group_pcts": pcts_of.get(i), "caps_applied": caps.get(i, []),
             "aggregation": {"method": method, "normalise": bool(settings.get("normalise")),
@@ -314,14 +317,15 @@ def _awards(inp: CampaignInputs, settings: Mapping[str, Any], bands: list[Band],
     # propose_awards looks at the cluster's size and at its top-band units only: the others
     # are one shared placeholder (unit None has no band), which spares 10,000 objects.
     filler = Ranked(None, 0, 0.0)
-    band_map = {i: b for i, b in enumerate(band_of)}
+    band_map: dict[Hashable, str] = {i: b for i, b in enumerate(band_of) if b is not None}
     out: dict[int, Award] = {}
     for (_lvl, cl), members in by_cluster.items():
         ranked = [Ranked(i, rk_c[i] or 0, totals[i], tied_c[i], names_of[deep_c[i]]) if band_of[i] == top_band
                   else filler for i in members]
         for a in propose_awards({cl: ranked}, band_map, top_band, float(quota),
                                 int(settings.get("top_per_cluster", 1) or 1)):
-            out[int(a.unit_id)] = a
+            if isinstance(a.unit_id, int):
+                out[a.unit_id] = a
     return out
 
 

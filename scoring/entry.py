@@ -27,7 +27,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .framework import Framework, Node, _dump_rule
+from .framework import Framework, JudgedRule, Node, _dump_rule
 from .rules import NA, clamp_points, clamp_round, indicator_points, is_missing, is_na, round_points, to_bool, to_number
 
 NUMERIC_RULES = ("target", "linear", "banded", "count", "bonus", "penalty", "manual")
@@ -140,19 +140,20 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
 
     def score_leaf(n: Node) -> float:
         value = values.get(n.code)
-        rules[n.code] = _dump_rule(n.rule)
+        rule = n.scoring_rule
+        rules[n.code] = _dump_rule(rule)
         if n.code in overrides:
-            pts = clamp_points(n.rule.kind, float(overrides[n.code]), n.max_points)
-            s = IndicatorScore(n.code, value, pts, n.max_points, "scored", n.rule.kind, "override",
+            pts = clamp_points(rule.kind, float(overrides[n.code]), n.max_points)
+            s = IndicatorScore(n.code, value, pts, n.max_points, "scored", rule.kind, "override",
                                f"council override {overrides[n.code]:g}")
         elif n.code in judged:
-            pts = clamp_points(n.rule.kind, float(judged[n.code]), n.max_points)
-            s = IndicatorScore(n.code, value, pts, n.max_points, "scored", n.rule.kind, "judges",
+            pts = clamp_points(rule.kind, float(judged[n.code]), n.max_points)
+            s = IndicatorScore(n.code, value, pts, n.max_points, "scored", rule.kind, "judges",
                                f"judges' aggregate {judged[n.code]:g}")
         else:
             r = indicator_points(n, value)
             src = "na" if r.status == "not_applicable" else "rule"
-            s = IndicatorScore(n.code, value, r.points, n.max_points, r.status, n.rule.kind, src, r.detail)
+            s = IndicatorScore(n.code, value, r.points, n.max_points, r.status, rule.kind, src, r.detail)
         indicators[n.code] = s
         return s.points
 
@@ -225,7 +226,7 @@ def _comparable(n: Node, v: Any) -> Any:
             return v if isinstance(v, _dt.date) else _dt.date.fromisoformat(str(v).strip())
         if n.value_type == "yes_no":
             return to_bool(v)
-        if n.value_type in ("number", "percentage", "count") or n.rule.kind in NUMERIC_RULES:
+        if n.value_type in ("number", "percentage", "count") or n.scoring_rule.kind in NUMERIC_RULES:
             return to_number(v)
     except (ValueError, TypeError):
         return None
@@ -242,7 +243,8 @@ def _issues_for(n: Node, v: Any) -> list[ValueIssue]:
         if n.required:
             out.append(ValueIssue(c, "required"))
         return out
-    vt, rk = n.value_type, n.rule.kind
+    rule = n.scoring_rule
+    vt, rk = n.value_type, rule.kind
     if vt in ("number", "percentage", "count") or (vt is None and rk in NUMERIC_RULES):
         try:
             x = to_number(v)
@@ -274,8 +276,8 @@ def _issues_for(n: Node, v: Any) -> list[ValueIssue]:
             out.append(ValueIssue(c, "not_a_date", {"value": str(v)}))
     if vt == "choice" and str(v) not in {ch.code for ch in n.choices}:
         out.append(ValueIssue(c, "not_in_choices", {"value": str(v), "choices": [ch.code for ch in n.choices]}))
-    if rk == "judged" and vt in (None, "choice") and n.rule.level_points(str(v).strip()) is None:
-        out.append(ValueIssue(c, "unknown_level", {"value": str(v), "levels": [lv.code for lv in n.rule.levels]}))
+    if isinstance(rule, JudgedRule) and vt in (None, "choice") and rule.level_points(str(v).strip()) is None:
+        out.append(ValueIssue(c, "unknown_level", {"value": str(v), "levels": [lv.code for lv in rule.levels]}))
     return out
 
 

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Literal, TypeGuard
 
 FORMAT_ID = "thidua-framework/1"
 KINDS = ("regular", "bonus", "penalty")
@@ -74,31 +75,115 @@ class Level:
     descriptor: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Rule:
-    """Scoring rule of an indicator. Absent parameters stay ``None`` so dumps round-trip."""
+class _Directed:
+    """Shared by the rules that compare a value with a target."""
 
-    kind: str
-    target: float | None = None
-    floor: float | None = None
-    direction: str | None = None
-    bands: tuple[Band, ...] = ()
-    yes_points: float | None = None
-    no_points: float | None = None
-    per_item: float | None = None
-    cap: float | None = None
-    levels: tuple[Level, ...] = ()
+    direction: str | None
 
     @property
     def dir(self) -> str:
         """Effective direction (``higher`` unless stated)."""
         return self.direction or "higher"
 
+
+@dataclass(frozen=True)
+class TargetRule(_Directed):
+    """Full points when the value reaches ``target`` (from above with direction ``lower``)."""
+
+    target: float
+    direction: str | None = None
+    kind: Literal["target"] = "target"
+
+
+@dataclass(frozen=True)
+class LinearRule(_Directed):
+    """Points grow linearly from 0 at ``floor`` to the maximum at ``target``."""
+
+    floor: float
+    target: float
+    direction: str | None = None
+    kind: Literal["linear"] = "linear"
+
+
+@dataclass(frozen=True)
+class BandedRule:
+    """The points of the highest band whose ``from_`` the value reaches."""
+
+    bands: tuple[Band, ...]
+    kind: Literal["banded"] = "banded"
+
+
+@dataclass(frozen=True)
+class YesNoRule:
+    """``yes_points`` (default: the maximum) for yes, ``no_points`` (default 0) for no."""
+
+    yes_points: float | None = None
+    no_points: float | None = None
+    kind: Literal["yes_no"] = "yes_no"
+
+
+@dataclass(frozen=True)
+class CountRule:
+    """``per_item`` points per item, up to ``cap`` (and the maximum)."""
+
+    per_item: float
+    cap: float | None = None
+    kind: Literal["count"] = "count"
+
+
+@dataclass(frozen=True)
+class BonusRule:
+    """``per_item`` bonus points per item, up to the maximum."""
+
+    per_item: float
+    kind: Literal["bonus"] = "bonus"
+
+
+@dataclass(frozen=True)
+class PenaltyRule:
+    """``per_item`` points deducted per item, down to minus the maximum."""
+
+    per_item: float
+    kind: Literal["penalty"] = "penalty"
+
+
+@dataclass(frozen=True)
+class JudgedRule:
+    """Judges (or the officer's choice) pick one of ``levels``; its points count."""
+
+    levels: tuple[Level, ...]
+    kind: Literal["judged"] = "judged"
+
     def level_points(self, code: str) -> float | None:
         for lv in self.levels:
             if lv.code == code:
                 return lv.points
         return None
+
+
+@dataclass(frozen=True)
+class ManualRule:
+    """The value typed is the points (clamped into range)."""
+
+    kind: Literal["manual"] = "manual"
+
+
+# Scoring rule of an indicator: one type per kind (a tagged union on ``kind``), so each kind
+# carries exactly the parameters it needs and the type checker can prove the engine.
+Rule = TargetRule | LinearRule | BandedRule | YesNoRule | CountRule | BonusRule | PenaltyRule | JudgedRule | ManualRule
+
+
+def make_rule(kind: str, **params: Any) -> Rule:
+    """A rule of ``kind`` from its parameters (as named in the document; ``bands``/``levels`` as tuples)."""
+    cls = _RULE_TYPES.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown rule kind {kind!r}")
+    return cls(**params)
+
+
+_RULE_TYPES: dict[str, Any] = {"target": TargetRule, "linear": LinearRule, "banded": BandedRule, "yes_no": YesNoRule,
+                               "count": CountRule, "bonus": BonusRule, "penalty": PenaltyRule, "judged": JudgedRule,
+                               "manual": ManualRule}
 
 
 @dataclass(frozen=True)
@@ -125,7 +210,7 @@ class Node:
     kind: str
     max_points: float
     cap: float | None = None
-    children: tuple["Node", ...] = ()
+    children: tuple[Node, ...] = ()
     rule: Rule | None = None
     value_type: str | None = None
     unit: str | None = None
@@ -144,11 +229,18 @@ class Node:
         return self.rule is not None and not self.children
 
     @property
+    def scoring_rule(self) -> Rule:
+        """The rule of an indicator (validation guarantees every leaf has one)."""
+        if self.rule is None:
+            raise ValueError(f"{self.code}: node has no rule")
+        return self.rule
+
+    @property
     def effective_cap(self) -> float:
         """Clamp bound of a non-leaf node: ``cap`` or, by default, ``max_points``."""
         return self.cap if self.cap is not None else self.max_points
 
-    def walk(self) -> Iterator["Node"]:
+    def walk(self) -> Iterator[Node]:
         """Pre-order traversal including self."""
         yield self
         for c in self.children:
@@ -196,7 +288,7 @@ class Framework:
 
 # --------------------------------------------------------------------------- validation
 
-def _is_num(x: Any) -> bool:
+def _is_num(x: Any) -> TypeGuard[float]:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
@@ -400,19 +492,25 @@ def _f(x: Any) -> float | None:
 
 
 def _parse_rule(r: dict) -> Rule:
-    return Rule(
-        kind=r["kind"],
-        target=_f(r.get("target")),
-        floor=_f(r.get("floor")),
-        direction=r.get("direction"),
-        bands=tuple(Band(float(b["from"]), float(b["points"])) for b in r.get("bands") or ()),
-        yes_points=_f(r.get("yes_points")),
-        no_points=_f(r.get("no_points")),
-        per_item=_f(r.get("per_item")),
-        cap=_f(r.get("cap")),
-        levels=tuple(Level(str(lv["code"]), float(lv["points"]), dict(lv.get("descriptor") or {}))
-                     for lv in r.get("levels") or ()),
-    )
+    kind = r["kind"]
+    if kind == "target":
+        return TargetRule(float(r["target"]), r.get("direction"))
+    if kind == "linear":
+        return LinearRule(float(r["floor"]), float(r["target"]), r.get("direction"))
+    if kind == "banded":
+        return BandedRule(tuple(Band(float(b["from"]), float(b["points"])) for b in r.get("bands") or ()))
+    if kind == "yes_no":
+        return YesNoRule(_f(r.get("yes_points")), _f(r.get("no_points")))
+    if kind == "count":
+        return CountRule(float(r["per_item"]), _f(r.get("cap")))
+    if kind == "bonus":
+        return BonusRule(float(r["per_item"]))
+    if kind == "penalty":
+        return PenaltyRule(float(r["per_item"]))
+    if kind == "judged":
+        return JudgedRule(tuple(Level(str(lv["code"]), float(lv["points"]), dict(lv.get("descriptor") or {}))
+                                for lv in r.get("levels") or ()))
+    return ManualRule()
 
 
 def _parse_node(n: dict, kind: str) -> Node:
@@ -469,19 +567,23 @@ def _clean(d: dict) -> dict:
 
 
 def _dump_rule(r: Rule) -> dict:
-    return _clean({
-        "kind": r.kind,
-        "target": _n(r.target),
-        "floor": _n(r.floor),
-        "direction": r.direction,
-        "bands": [{"from": _n(b.from_), "points": _n(b.points)} for b in r.bands],
-        "yes_points": _n(r.yes_points),
-        "no_points": _n(r.no_points),
-        "per_item": _n(r.per_item),
-        "cap": _n(r.cap),
-        "levels": [_clean({"code": lv.code, "points": _n(lv.points), "descriptor": dict(lv.descriptor)})
-                   for lv in r.levels],
-    })
+    out: dict[str, Any] = {"kind": r.kind}
+    if isinstance(r, TargetRule):
+        out.update(target=_n(r.target), direction=r.direction)
+    elif isinstance(r, LinearRule):
+        out.update(target=_n(r.target), floor=_n(r.floor), direction=r.direction)
+    elif isinstance(r, BandedRule):
+        out["bands"] = [{"from": _n(b.from_), "points": _n(b.points)} for b in r.bands]
+    elif isinstance(r, YesNoRule):
+        out.update(yes_points=_n(r.yes_points), no_points=_n(r.no_points))
+    elif isinstance(r, (CountRule, BonusRule, PenaltyRule)):
+        out["per_item"] = _n(r.per_item)
+        if isinstance(r, CountRule):
+            out["cap"] = _n(r.cap)
+    elif isinstance(r, JudgedRule):
+        out["levels"] = [_clean({"code": lv.code, "points": _n(lv.points), "descriptor": dict(lv.descriptor)})
+                         for lv in r.levels]
+    return _clean(out)
 
 
 def _dump_node(n: Node, is_group: bool) -> dict:

@@ -1,7 +1,7 @@
 """Points of one indicator value under its rule, plus number parsing.
 
-Rule kinds are data-driven through :data:`RULES` (kind -> function), so adding
-a kind is one function and one registry entry.
+Each rule kind is its own type (:data:`scoring.framework.Rule` is their union); adding a
+kind is one dataclass and one branch of :func:`raw_points`.
 
 Decisions where the format doc is silent:
 
@@ -23,13 +23,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .framework import Node, Rule
+from .framework import BandedRule, BonusRule, CountRule, JudgedRule, LinearRule, Node, PenaltyRule, Rule, TargetRule, YesNoRule
 
 
 class _NotApplicable:
@@ -219,35 +218,6 @@ def to_number(value: Any) -> float:
 # Each takes (rule, value, max_points) with a present, applicable value and
 # returns unclamped points; ValueError means the value is invalid.
 
-def _target(rule: Rule, value: Any, mp: float) -> float:
-    v = to_number(value)
-    ok = v >= rule.target if rule.dir == "higher" else v <= rule.target
-    return mp if ok else 0.0
-
-
-def _linear(rule: Rule, value: Any, mp: float) -> float:
-    v = to_number(value)
-    frac = (v - rule.floor) / (rule.target - rule.floor)  # same formula both directions
-    return mp * min(max(frac, 0.0), 1.0)
-
-
-def _banded(rule: Rule, value: Any, mp: float) -> float:
-    v = to_number(value)
-    pts = 0.0
-    for b in rule.bands:
-        if b.from_ <= v:
-            pts = b.points
-        else:
-            break
-    return pts
-
-
-def _yes_no(rule: Rule, value: Any, mp: float) -> float:
-    yes = rule.yes_points if rule.yes_points is not None else mp
-    no = rule.no_points if rule.no_points is not None else 0.0
-    return yes if to_bool(value) else no
-
-
 def _count_value(value: Any) -> float:
     v = to_number(value)
     if v < 0:
@@ -255,41 +225,37 @@ def _count_value(value: Any) -> float:
     return v
 
 
-def _count(rule: Rule, value: Any, mp: float) -> float:
-    cap = rule.cap if rule.cap is not None else mp
-    return min(_count_value(value) * rule.per_item, cap, mp)
-
-
-def _bonus(rule: Rule, value: Any, mp: float) -> float:
-    return min(_count_value(value) * rule.per_item, mp)
-
-
-def _penalty(rule: Rule, value: Any, mp: float) -> float:
-    return -min(_count_value(value) * rule.per_item, mp)
-
-
-def _judged(rule: Rule, value: Any, mp: float) -> float:
-    pts = rule.level_points(str(value).strip())
-    if pts is None:
-        raise ValueError(f"unknown level {value!r}")
-    return pts
-
-
-def _manual(rule: Rule, value: Any, mp: float) -> float:
-    return to_number(value)
-
-
-RULES: dict[str, Callable[[Rule, Any, float], float]] = {
-    "target": _target,
-    "linear": _linear,
-    "banded": _banded,
-    "yes_no": _yes_no,
-    "count": _count,
-    "judged": _judged,
-    "bonus": _bonus,
-    "penalty": _penalty,
-    "manual": _manual,
-}
+def raw_points(rule: Rule, value: Any, mp: float) -> float:
+    """Unclamped points of a present, applicable ``value`` under ``rule`` (one branch per rule type)."""
+    if isinstance(rule, TargetRule):
+        v = to_number(value)
+        return mp if (v >= rule.target if rule.dir == "higher" else v <= rule.target) else 0.0
+    if isinstance(rule, LinearRule):
+        frac = (to_number(value) - rule.floor) / (rule.target - rule.floor)  # same formula both directions
+        return mp * min(max(frac, 0.0), 1.0)
+    if isinstance(rule, BandedRule):
+        v, pts = to_number(value), 0.0
+        for b in rule.bands:
+            if b.from_ > v:
+                break
+            pts = b.points
+        return pts
+    if isinstance(rule, YesNoRule):
+        yes = rule.yes_points if rule.yes_points is not None else mp
+        no = rule.no_points if rule.no_points is not None else 0.0
+        return yes if to_bool(value) else no
+    if isinstance(rule, CountRule):
+        return min(_count_value(value) * rule.per_item, rule.cap if rule.cap is not None else mp, mp)
+    if isinstance(rule, BonusRule):
+        return min(_count_value(value) * rule.per_item, mp)
+    if isinstance(rule, PenaltyRule):
+        return -min(_count_value(value) * rule.per_item, mp)
+    if isinstance(rule, JudgedRule):
+        level = rule.level_points(str(value).strip())
+        if level is None:
+            raise ValueError(f"unknown level {value!r}")
+        return level
+    return to_number(value)  # ManualRule: the value is the points
 
 
 def clamp_round(x: float, lo: float, hi: float) -> float:
@@ -328,9 +294,6 @@ def indicator_points(node_or_rule: Node | Rule, value: Any, max_points: float | 
             raise ValueError("max_points is required with a bare Rule")
         mp = float(max_points)
         group_kind = "regular"
-    fn = RULES.get(rule.kind)
-    if fn is None:
-        return PointResult(0.0, "invalid", f"unknown rule kind {rule.kind!r}")
     if is_na(value):
         if node is not None and not node.na_allowed:
             return PointResult(0.0, "invalid", "not applicable is not allowed for this indicator")
@@ -341,7 +304,7 @@ def indicator_points(node_or_rule: Node | Rule, value: Any, max_points: float | 
             return PointResult(0.0, "judged_pending", "awaiting judges")
         return PointResult(0.0, "missing", "no value")
     try:
-        raw = fn(rule, value, mp)
+        raw = raw_points(rule, value, mp)
     except (ValueError, TypeError) as exc:
         return PointResult(0.0, "invalid", str(exc))
     pts = clamp_points(rule.kind, raw, mp)

@@ -21,7 +21,19 @@ from typing import Any
 
 import numpy as np
 
-from .framework import Framework, Node, Rule
+from .framework import (
+    BandedRule,
+    BonusRule,
+    CountRule,
+    Framework,
+    JudgedRule,
+    LinearRule,
+    Node,
+    PenaltyRule,
+    Rule,
+    TargetRule,
+    YesNoRule,
+)
 from .rules import DECIMALS, SHOWN_DECIMALS, clamp_points, is_missing, is_na, na_points, to_bool, to_number
 
 
@@ -56,7 +68,7 @@ def compile_rules(fw: Framework) -> CompiledRules:
     nodes: list[CompiledNode] = []
 
     def visit(n: Node) -> None:
-        refs = []
+        refs: list[tuple[str, Any]] = []
         for c in n.children:
             if c.is_indicator:
                 refs.append(("i", idx[c.code]))
@@ -71,9 +83,10 @@ def compile_rules(fw: Framework) -> CompiledRules:
         visit(g)
     return CompiledRules(
         codes=tuple(n.code for n in inds),
-        rules=tuple(n.rule for n in inds),
+        rules=tuple(n.scoring_rule for n in inds),
         max_points=np.array([n.max_points for n in inds], dtype=float),
-        na_points=np.array([clamp_points(n.rule.kind, na_points(n.rule.kind, n.kind, n.max_points), n.max_points)
+        na_points=np.array([clamp_points(n.scoring_rule.kind, na_points(n.scoring_rule.kind, n.kind, n.max_points),
+                                         n.max_points)
                             for n in inds], dtype=float),
         na_allowed=np.array([n.na_allowed for n in inds], dtype=bool),
         nodes=tuple(nodes),
@@ -103,29 +116,26 @@ def shown(x: np.ndarray, decimals: int = SHOWN_DECIMALS) -> np.ndarray:
 
 def _column(rule: Rule, v: np.ndarray, mp: float) -> np.ndarray:
     """Unclamped points for one indicator column; NaN where the value is missing."""
-    k = rule.kind
     with np.errstate(invalid="ignore"):
-        if k == "target":
+        if isinstance(rule, TargetRule):
             ok = v >= rule.target if rule.dir == "higher" else v <= rule.target
             return np.where(ok, mp, 0.0)
-        if k == "linear":
+        if isinstance(rule, LinearRule):
             return mp * np.clip((v - rule.floor) / (rule.target - rule.floor), 0.0, 1.0)
-        if k == "banded":
+        if isinstance(rule, BandedRule):
             pts = np.zeros_like(v)
             for b in rule.bands:
                 pts = np.where(v >= b.from_, b.points, pts)
             return pts
-        if k == "yes_no":
+        if isinstance(rule, YesNoRule):
             yes = rule.yes_points if rule.yes_points is not None else mp
             no = rule.no_points if rule.no_points is not None else 0.0
             return np.where(v == 1, yes, np.where(v == 0, no, 0.0))
-        if k in ("count", "bonus", "penalty"):
-            cap = mp if k != "count" or rule.cap is None else min(rule.cap, mp)
+        if isinstance(rule, (CountRule, BonusRule, PenaltyRule)):
+            cap = min(rule.cap, mp) if isinstance(rule, CountRule) and rule.cap is not None else mp
             pts = np.where(v < 0, 0.0, np.minimum(v * rule.per_item, cap))
-            return -pts if k == "penalty" else pts
-        if k in ("judged", "manual"):
-            return v.copy()
-    raise ValueError(f"unknown rule kind {k!r}")
+            return -pts if isinstance(rule, PenaltyRule) else pts
+        return v.copy()  # judged / manual columns hold points already
 
 
 def points_matrix(compiled: CompiledRules, values: np.ndarray, na_mask: np.ndarray | None = None) -> np.ndarray:
@@ -244,7 +254,7 @@ def values_matrix(fw: Framework, compiled: CompiledRules, entries: Sequence[dict
                 try:
                     if rule.kind == "yes_no":
                         vals[i, j] = 1.0 if to_bool(v) else 0.0
-                    elif rule.kind == "judged":
+                    elif isinstance(rule, JudgedRule):
                         p = rule.level_points(str(v).strip())
                         vals[i, j] = np.nan if p is None else p
                     else:

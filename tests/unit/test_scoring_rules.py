@@ -5,10 +5,11 @@ import sys
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from scoring.framework import Band, Level, Node, Rule
-from scoring.rules import NA, RULES, indicator_points, is_na, parse_number
+from scoring.framework import RULE_KINDS, Band, Level, Node, make_rule
+from scoring.rules import NA, indicator_points, is_na, parse_number
 
 
 def pts(rule, value, mp=10):
@@ -17,21 +18,27 @@ def pts(rule, value, mp=10):
 
 # ---------------------------------------------------------------- each rule kind
 
-def test_registry_covers_every_kind():
-    assert set(RULES) == {"target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty", "manual"}
+def test_each_rule_kind_has_its_own_type_with_only_its_parameters():
+    assert set(RULE_KINDS) == {"target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty", "manual"}
+    assert make_rule("count", per_item=2).kind == "count"
+    assert type(make_rule("linear", floor=0, target=1)).__name__ == "LinearRule"
+    with pytest.raises(TypeError):
+        make_rule("target", target=1, per_item=2)  # a target rule has no per_item
+    with pytest.raises(ValueError):
+        make_rule("bogus")
 
 
 def test_target_higher_and_lower():
-    r = Rule("target", target=85, direction="higher")
+    r = make_rule("target", target=85, direction="higher")
     assert pts(r, 85).points == 10   # 85 >= 85 -> max
     assert pts(r, 84.9).points == 0  # below target -> 0
-    r = Rule("target", target=5, direction="lower")
+    r = make_rule("target", target=5, direction="lower")
     assert pts(r, 5).points == 10    # 5 <= 5 -> max
     assert pts(r, 6).points == 0
 
 
 def test_linear_higher():
-    r = Rule("linear", floor=50, target=90, direction="higher")
+    r = make_rule("linear", floor=50, target=90, direction="higher")
     assert pts(r, 50, 20).points == 0        # at floor
     assert pts(r, 40, 20).points == 0        # beyond floor
     assert pts(r, 70, 20).points == 10       # 20 * (70-50)/(90-50) = 20 * 0.5 = 10
@@ -40,7 +47,7 @@ def test_linear_higher():
 
 
 def test_linear_lower():
-    r = Rule("linear", floor=10, target=2, direction="lower")
+    r = make_rule("linear", floor=10, target=2, direction="lower")
     assert pts(r, 6, 10).points == 5         # 10 * (10-6)/(10-2) = 10 * 4/8 = 5
     assert pts(r, 4, 10).points == 7.5       # 10 * 6/8 = 7.5
     assert pts(r, 12, 10).points == 0
@@ -48,12 +55,12 @@ def test_linear_lower():
 
 
 def test_linear_keeps_points_on_the_1e9_grid():
-    r = Rule("linear", floor=0, target=3, direction="higher")
+    r = make_rule("linear", floor=0, target=3, direction="higher")
     assert pts(r, 1, 10).points == 3.333333333    # 10/3 = 3.33333.. -> 9 decimals, no early rounding
 
 
 def test_banded():
-    r = Rule("banded", bands=(Band(0, 2), Band(50, 5), Band(80, 10)))
+    r = make_rule("banded", bands=(Band(0, 2), Band(50, 5), Band(80, 10)))
     assert pts(r, -1).points == 0    # below first band
     assert pts(r, 0).points == 2
     assert pts(r, 49.9).points == 2
@@ -62,25 +69,25 @@ def test_banded():
 
 
 def test_yes_no_defaults_and_custom():
-    r = Rule("yes_no")
+    r = make_rule("yes_no")
     assert pts(r, True).points == 10 and pts(r, "có").points == 10
     assert pts(r, "no").points == 0 and pts(r, False).points == 0
-    r = Rule("yes_no", yes_points=6, no_points=2)
+    r = make_rule("yes_no", yes_points=6, no_points=2)
     assert pts(r, "yes").points == 6 and pts(r, "không").points == 2
     assert pts(r, "maybe").status == "invalid"
 
 
 def test_count():
-    r = Rule("count", per_item=2, cap=8)
+    r = make_rule("count", per_item=2, cap=8)
     assert pts(r, 3).points == 6     # 3 * 2 = 6
     assert pts(r, 5).points == 8     # min(10, cap 8, max 10) = 8
-    r = Rule("count", per_item=4)
+    r = make_rule("count", per_item=4)
     assert pts(r, 5, 10).points == 10  # min(20, max 10)
     assert pts(r, -1).status == "invalid"
 
 
 def test_judged():
-    r = Rule("judged", levels=(Level("good", 8), Level("fair", 5)))
+    r = make_rule("judged", levels=(Level("good", 8), Level("fair", 5)))
     assert pts(r, "good").points == 8
     assert pts(r, "fair").points == 5
     res = pts(r, None)
@@ -89,14 +96,14 @@ def test_judged():
 
 
 def test_bonus_and_penalty():
-    assert pts(Rule("bonus", per_item=2), 2, 6).points == 4      # 2 * 2 = 4
-    assert pts(Rule("bonus", per_item=2), 5, 6).points == 6      # min(10, 6)
-    assert pts(Rule("penalty", per_item=3), 1, 6).points == -3   # -min(3, 6)
-    assert pts(Rule("penalty", per_item=3), 4, 6).points == -6   # -min(12, 6)
+    assert pts(make_rule("bonus", per_item=2), 2, 6).points == 4      # 2 * 2 = 4
+    assert pts(make_rule("bonus", per_item=2), 5, 6).points == 6      # min(10, 6)
+    assert pts(make_rule("penalty", per_item=3), 1, 6).points == -3   # -min(3, 6)
+    assert pts(make_rule("penalty", per_item=3), 4, 6).points == -6   # -min(12, 6)
 
 
 def test_manual_clamped():
-    r = Rule("manual")
+    r = make_rule("manual")
     assert pts(r, 7.5).points == 7.5
     assert pts(r, "7,5").points == 7.5   # Vietnamese decimal comma
     assert pts(r, 12).points == 10       # clamped to max
@@ -104,15 +111,15 @@ def test_manual_clamped():
 
 
 def test_missing_and_na():
-    node = Node("X", {"en": "x"}, "regular", 10, rule=Rule("target", target=1), na_allowed=True)
+    node = Node("X", {"en": "x"}, "regular", 10, rule=make_rule("target", target=1), na_allowed=True)
     r = indicator_points(node, None)
     assert (r.points, r.status) == (0, "missing")
     for na in (NA, "NA", " na "):
         r = indicator_points(node, na)
         assert (r.points, r.status) == (10, "not_applicable")   # NA -> full points
-    strict = Node("Y", {"en": "y"}, "regular", 10, rule=Rule("target", target=1))
+    strict = Node("Y", {"en": "y"}, "regular", 10, rule=make_rule("target", target=1))
     assert indicator_points(strict, NA).status == "invalid"
-    pen = Node("P", {"en": "p"}, "penalty", 5, rule=Rule("penalty", per_item=1), na_allowed=True)
+    pen = Node("P", {"en": "p"}, "penalty", 5, rule=make_rule("penalty", per_item=1), na_allowed=True)
     assert indicator_points(pen, NA).points == 0                # NA never deducts
     assert is_na(NA) and not is_na("N/A?")
 
@@ -150,21 +157,21 @@ maxp = st.floats(0.5, 1000)
 
 @st.composite
 def any_rule(draw):
-    kind = draw(st.sampled_from(sorted(RULES)))
+    kind = draw(st.sampled_from(sorted(RULE_KINDS)))
     if kind == "target":
-        return Rule(kind, target=draw(finite), direction=draw(st.sampled_from(["higher", "lower"])))
+        return make_rule(kind, target=draw(finite), direction=draw(st.sampled_from(["higher", "lower"])))
     if kind == "linear":
         a, b = sorted(draw(st.lists(finite, min_size=2, max_size=2, unique=True)))
         d = draw(st.sampled_from(["higher", "lower"]))
-        return Rule(kind, floor=a if d == "higher" else b, target=b if d == "higher" else a, direction=d)
+        return make_rule(kind, floor=a if d == "higher" else b, target=b if d == "higher" else a, direction=d)
     if kind == "banded":
         froms = sorted(draw(st.lists(finite, min_size=1, max_size=5, unique=True)))
-        return Rule(kind, bands=tuple(Band(f, draw(st.floats(0, 1000))) for f in froms))
+        return make_rule(kind, bands=tuple(Band(f, draw(st.floats(0, 1000))) for f in froms))
     if kind in ("count", "bonus", "penalty"):
-        return Rule(kind, per_item=draw(st.floats(0.1, 100)))
+        return make_rule(kind, per_item=draw(st.floats(0.1, 100)))
     if kind == "judged":
-        return Rule(kind, levels=(Level("a", draw(st.floats(0, 1000))), Level("b", 0)))
-    return Rule(kind)
+        return make_rule(kind, levels=(Level("a", draw(st.floats(0, 1000))), Level("b", 0)))
+    return make_rule(kind)
 
 
 @settings(max_examples=150, deadline=None)
@@ -183,15 +190,15 @@ def monotone_rule(draw):
     kind = draw(st.sampled_from(["target", "linear", "count", "banded"]))
     d = draw(st.sampled_from(["higher", "lower"]))
     if kind == "target":
-        return Rule(kind, target=draw(finite), direction=d)
+        return make_rule(kind, target=draw(finite), direction=d)
     if kind == "linear":
         a, b = sorted(draw(st.lists(finite, min_size=2, max_size=2, unique=True)))
-        return Rule(kind, floor=a if d == "higher" else b, target=b if d == "higher" else a, direction=d)
+        return make_rule(kind, floor=a if d == "higher" else b, target=b if d == "higher" else a, direction=d)
     if kind == "count":
-        return Rule(kind, per_item=draw(st.floats(0.1, 100)))
+        return make_rule(kind, per_item=draw(st.floats(0.1, 100)))
     froms = sorted(draw(st.lists(finite, min_size=1, max_size=5, unique=True)))
     points = sorted(draw(st.lists(st.floats(0, 100), min_size=len(froms), max_size=len(froms))))
-    return Rule(kind, bands=tuple(Band(f, p) for f, p in zip(froms, points)))
+    return make_rule(kind, bands=tuple(Band(f, p) for f, p in zip(froms, points, strict=True)))
 
 
 @settings(max_examples=150, deadline=None)
