@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from scoring.framework import Node, parse_framework
+from scoring.framework import LinearRule, Node, parse_framework
 from scoring.rules import NA, indicator_points
 
 from .extensions import db
@@ -247,7 +247,7 @@ def demo_value(node: Node, strength: float, rng: random.Random) -> Any:
         return int(round(quality * top + rng.uniform(-1, 1)))
     if rule.kind in ("target", "linear") and rule.target is not None:
         target = rule.target
-        floor = rule.floor if rule.floor is not None else target * (0.5 if rule.dir == "higher" else 1.8)
+        floor = rule.floor if isinstance(rule, LinearRule) else target * (0.5 if rule.dir == "higher" else 1.8)
         span = target - floor
         value = floor + span * (0.3 + 0.9 * quality)
         value = _clip(node, value)
