@@ -184,12 +184,12 @@ def _preflight_sheets(zf: zipfile.ZipFile, limits: Limits) -> None:
 def _xlsx_rows(ws, limits: Limits) -> list[list]:
     _check_shape(ws.max_row, ws.max_column, limits)
     rows = []
-    # max_row/max_col bound openpyxl's padding of missing rows and cells to what we read
+    # max_row/max_col bound openpyxl's padding of missing rows and cells to what we read. openpyxl
+    # yields row max_rows + 1 only when the sheet has a row element at or beyond it (even if the
+    # dimension lies): refuse rather than silently drop what lies there.
     for row in ws.iter_rows(max_row=limits.max_rows + 1, max_col=limits.read_cols, values_only=True):
         if len(rows) == limits.max_rows:
-            if any(v is not None for v in row):
-                raise _too_many_rows(limits)
-            continue
+            raise _too_many_rows(limits)
         rows.append(list(row))
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
