@@ -6,7 +6,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaign.services.judging.assignment import plan_assignment
+from scoring.assignment import plan_assignment
 
 
 def _valid(plan, entries, judges, k, conflicts, caps):
