@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Unit, UnitLineage
+from campaign.services.errors import Conflict
 from campaign.services.setup import unit_sync
+from campaign.services.setup import units as units_svc
 from tests.admin_helpers import admin_client, gso_bytes, request_ctx  # noqa: F401
 from tests.units_helpers import gso_file, row
 
@@ -114,3 +116,14 @@ def test_gso_page_refuses_a_file_with_bad_rows_and_keeps_everything(client, fact
     html = r.get_data(as_text=True)
     assert "Không nhập: có dòng bị từ chối" in html and "Khu phố" in html
     assert _count() == 0
+
+
+def test_an_ended_units_code_can_be_given_again_but_not_to_two_current_units(app, factory):
+    old = factory.unit("ward", code="00004", name="Phường Trúc Bạch", valid_to=date(2025, 7, 1))
+    db.session.commit()
+    new = units_svc.save_unit({"code": "00004", "name": "Phường Ba Đình", "kind": "ward"})
+    assert new.id != old.id
+    with pytest.raises(Conflict) as exc:
+        units_svc.set_inactive(old.id, None)
+    assert "Phường Ba Đình" in exc.value.message
+    assert db.session.get(Unit, old.id).valid_to == date(2025, 7, 1)

@@ -255,7 +255,8 @@ def _unit_history_and_material(camp: dict, code: str) -> tuple[dict, dict | None
     the current run's explanation), its public evidence files and the judges' public comments."""
     run_ids = [r["id"] for r in camp["runs"]]
     current = camp["runs"][0]["id"]
-    unit_id = sa.select(Unit.id).where(Unit.code == code).scalar_subquery()
+    unit_id = (sa.select(Unit.id).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)  # codes are reused over time
+               .where(Unit.code == code, CampaignUnit.campaign_id == camp["id"]).limit(1).scalar_subquery())
     unit_entry = (sa.select(Entry.id).where(Entry.campaign_id == camp["id"], Entry.unit_id == unit_id)
                   .scalar_subquery())
     null_text, null_int = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)

@@ -128,7 +128,8 @@ def save_unit(data: dict, unit_id: int | None = None, user_id: int | None = None
     code = (data.get("code") or "").strip()
     if not code:
         raise DomainError(_("Mã đơn vị là bắt buộc."))
-    clash = db.session.scalar(sa.select(Unit).where(Unit.code == code, Unit.id != (unit_id or -1)))
+    clash = db.session.scalar(sa.select(Unit).where(Unit.code == code, Unit.id != (unit_id or -1),
+                                                    Unit.valid_to.is_(None)))  # codes are reused over time
     if clash is not None:
         raise Conflict(_("Mã %(code)s đã được dùng cho %(name)s.", code=code, name=clash.name))
     parent_id = data.get("parent_id") or None
@@ -172,6 +173,10 @@ def _is_descendant(candidate_id: int, ancestor_id: int) -> bool:
 def set_inactive(unit_id: int, valid_to: date | None, reason: str = "", user_id: int | None = None) -> Unit:
     """Mark a unit inactive from ``valid_to`` (e.g. a merger); ``None`` makes it active again."""
     unit = get_unit(unit_id)
+    if valid_to is None and unit.valid_to is not None:
+        holder = db.session.scalar(sa.select(Unit).where(Unit.code == unit.code, Unit.valid_to.is_(None)))
+        if holder is not None:
+            raise Conflict(_("Mã %(code)s đã được dùng cho %(name)s.", code=unit.code, name=holder.name))
     before = _unit_dict(unit)
     unit.valid_to = valid_to
     audit.record("unit.deactivate" if valid_to else "unit.reactivate", "unit", unit.id, before=before,
