@@ -18,24 +18,39 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from scoring.framework import LinearRule, Node, parse_framework
-from scoring.rules import NA, indicator_points
-
-from .extensions import db
-from . import demo_2026
-from .hanoi import CITY_CODE, CITY_NAME, DISTRICTS
-from .models import (
-    UNIT_LEVELS, Assignment, Campaign, CampaignUnit, ClarificationRequest, Cluster, ClusterMember,
-    Entry, EntryVersion, IndicatorNode, IndicatorValue, JudgeScore, PanelMember, Unit, User,
-)
-from .models.base import utcnow
 from campaign.services import audit
 from campaign.services.setup.campaigns import default_settings
 from campaign.services.setup.frameworks import install_version
 from campaign.services.submissions.entries import value_columns
+from scoring.framework import LinearRule, Node, parse_framework
+from scoring.rules import NA, indicator_points
+
+from . import demo_2026
+from .extensions import db
+from .hanoi import CITY_CODE, CITY_NAME, DISTRICTS
+from .models import (
+    UNIT_LEVELS,
+    Assignment,
+    Campaign,
+    CampaignUnit,
+    ClarificationRequest,
+    Cluster,
+    ClusterMember,
+    Entry,
+    EntryVersion,
+    IndicatorNode,
+    IndicatorValue,
+    JudgeScore,
+    PanelMember,
+    Unit,
+    User,
+)
+from .models.base import utcnow
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 SEED = 2018
+# Indicator quality = QUALITY_BASE + QUALITY_SPAN × unit strength + noise (see _quality).
+QUALITY_BASE, QUALITY_SPAN, QUALITY_NOISE = 0.57, 0.34, 0.04
 DEMO_PASSWORD_SUFFIX = "-demo"
 
 # Demo clusters of districts (Hà Nội's real cluster split is not public: an assumption).
@@ -114,11 +129,11 @@ def load() -> str:
     from campaign.services.results import recompute
 
     # The mass-mobilisation table is published last, so it is the public page's default.
-    for campaign, _units_, _mode in sorted(campaigns, key=lambda c: c[0].slug == "nam-dan-van-2018"):
+    for campaign, _members, _mode in sorted(campaigns, key=lambda c: c[0].slug == "nam-dan-van-2018"):
         recompute.recompute_provisional(campaign.id)
         if campaign.status == "published":
             recompute.publish(campaign.id, user_id=users["admin"].id, kind="snapshot",
-                              label="Kết quả chính thức (demo)")
+                              label="Tổng kết năm 2018 (demo)")
     return (f"demo loaded: {len(districts)} districts, {len(communes)} demo commune-level units, "
             f"{len(campaigns)} campaigns")
 
@@ -222,14 +237,34 @@ def _participate(campaign: Campaign, units, clusters: dict[int, Cluster]) -> Non
 
 
 def _strength(unit: Unit) -> float:
-    """A stable 0–1 'how well this unit does' so rankings look plausible and stay fixed."""
-    return int(hashlib.sha256(unit.code.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    """A stable 0–1 'how well this unit does' so rankings look plausible and stay fixed.
+
+    The mean of two hash-derived uniforms: bell-shaped around 0.5, so most units are middling
+    and few are at either end, as in a real campaign.
+    """
+    digest = hashlib.sha256(unit.code.encode()).hexdigest()
+    return (int(digest[:8], 16) + int(digest[8:16], 16)) / (2 * 0xFFFFFFFF)
+
+
+def _quality(strength: float, rng: random.Random, bias: float = 0.0) -> float:
+    """How well one indicator went (0–1): the unit's strength with a little per-indicator noise.
+
+    Centred on ``QUALITY_BASE + QUALITY_SPAN × strength``, so a unit's groups stay close to each
+    other (a strong unit is strong in most groups) and the campaign's band floors sort units
+    mostly by their total, with the occasional weak group that a floor catches.
+    """
+    return min(1.0, max(0.0, QUALITY_BASE + QUALITY_SPAN * strength + rng.gauss(0.0, QUALITY_NOISE) + bias))
+
+
+def _met(quality: float, rng: random.Random) -> bool:
+    """An all-or-nothing indicator (yes/no, a target): met by every good unit, by fewer weak ones."""
+    return quality > rng.uniform(0.45, 0.65)
 
 
 def demo_value(node: Node, strength: float, rng: random.Random) -> Any:
     """A plausible value for an indicator given the unit's strength (0 weak – 1 strong)."""
     rule = node.rule
-    quality = min(1.0, max(0.0, strength * 0.7 + rng.random() * 0.45))
+    quality = _quality(strength, rng)
     if node.na_allowed and rng.random() < 0.03:
         return NA
     if rule.kind in ("bonus",):
@@ -237,7 +272,7 @@ def demo_value(node: Node, strength: float, rng: random.Random) -> Any:
     if rule.kind == "penalty":
         return 1 if rng.random() < 0.12 * (1.2 - strength) else 0
     if node.value_type == "yes_no":
-        return rng.random() < 0.55 + 0.45 * quality
+        return _met(quality, rng)
     if rule.kind == "judged":
         levels = sorted(rule.levels, key=lambda lv: lv.points)
         return levels[min(len(levels) - 1, int(quality * len(levels)))].code
@@ -245,17 +280,25 @@ def demo_value(node: Node, strength: float, rng: random.Random) -> Any:
         per_item = rule.per_item or 1
         top = math.ceil((rule.cap or node.max_points) / per_item)
         return int(round(quality * top + rng.uniform(-1, 1)))
+    if rule.kind == "target" and rule.target is not None:
+        # all or nothing: the target is met about as often as the unit does well
+        met = _met(quality, rng)
+        step = max(abs(rule.target) * rng.uniform(0.02, 0.15), 1.0)
+        sign = 1 if rule.dir == "higher" else -1  # the side of the target that is better
+        value = _clip(node, rule.target + sign * rng.uniform(0, min(step, abs(rule.target))) if met
+                      else rule.target - sign * step)
+        return round(value, 1) if node.value_type != "count" else int(round(max(0, value)))
     if rule.kind in ("target", "linear") and rule.target is not None:
         target = rule.target
         floor = rule.floor if isinstance(rule, LinearRule) else target * (0.5 if rule.dir == "higher" else 1.8)
         span = target - floor
-        value = floor + span * (0.3 + 0.9 * quality)
+        value = floor + span * quality
         value = _clip(node, value)
         return round(value, 1) if node.value_type != "count" else int(round(max(0, value)))
     if rule.kind == "banded" and rule.bands:
         lo, hi = rule.bands[0].from_, rule.bands[-1].from_
         span = (hi - lo) or max(1.0, abs(hi))
-        value = _clip(node, lo + span * (0.2 + 1.0 * quality))
+        value = _clip(node, lo + span * quality)
         return round(value, 1) if node.value_type != "count" else int(round(value))
     if rule.kind == "manual":
         return None
@@ -353,7 +396,7 @@ def _judging(campaign: Campaign, fw, entries: list[Entry], judges: list[User], k
                 continue
             harshness = (-0.08, 0.0, 0.06, -0.03, 0.03, 0.0)[judges.index(judge) % 6]
             for node in judged:
-                quality = min(1.0, max(0.0, strength * 0.75 + rng.random() * 0.35 + harshness))
+                quality = _quality(strength, rng, harshness)
                 if node.rule.kind == "judged":
                     levels = sorted(node.rule.levels, key=lambda lv: lv.points)
                     points = levels[min(len(levels) - 1, int(quality * len(levels)))].points
