@@ -17,7 +17,8 @@ from tests.results_helpers import judge, rich_framework, save_values
 def _campaign(factory, n=3, settings=None):
     units = [factory.unit(name=f"Quận Thử {i}") for i in range(n)]
     doc = rich_framework(f"fw-pages-{random.randrange(10**9)}")
-    c = factory.campaign(doc=doc, units=units, settings=settings or {})
+    # an official result is published from the appraisal stage on
+    c = factory.campaign(doc=doc, units=units, settings=settings or {}, status="appraisal")
     entries = []
     for i, u in enumerate(units):
         e = factory.entry(c, u)
@@ -65,7 +66,8 @@ def test_publish_freezes_an_immutable_snapshot(app, client, factory):
     c, doc, units, entries = _campaign(factory)
     recompute.recompute_provisional(c.id)
     client.login(admin.username)
-    client.submit(f"/admin/results/{c.id}/publish", {"label": "Tổng kết 2025"}, page=f"/admin/results/{c.id}")
+    client.submit(f"/admin/results/{c.id}/publish", {"label": "Tổng kết 2025", "confirmed": "1"},
+                  page=f"/admin/results/{c.id}")
     # The task is queued (Redis is up) – run what the worker would run.
     db.session.expire_all()
     snap_id = db.session.scalar(sa.select(ScoreRun.id).where(ScoreRun.kind == "snapshot"))

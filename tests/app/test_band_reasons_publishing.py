@@ -1,0 +1,101 @@
+"""Publishing says what it will do before doing it, and the public page labels what was published.
+
+An official result is published from the appraisal stage on; while entries are still received only
+a mid-term (preliminary) publication is possible, labelled as not official on the public pages.
+"""
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import ScoreRun
+from campaign.services.results import recompute
+from tests.band_reasons_helpers import board_cells
+from tests.results_helpers import rich_framework, save_values
+
+BANDS = [{"code": "tot", "min_total": 20, "label": {"vi": "Tốt", "en": "Good"}},
+         {"code": "khong", "min_total": 0, "label": {"vi": "Không hoàn thành", "en": "Not completed"}}]
+
+
+def _campaign(factory, status: str):
+    """Five districts: two submitted (totals 25 and 10), three drafts (one of them with a high draft score)."""
+    units = [factory.unit(name=f"Quận Công Bố {i}") for i in range(5)]
+    doc = rich_framework(f"fw-pub-{status}")
+    c = factory.campaign(doc=doc, units=units, status=status, slug=f"pub-{status}", settings={"bands": BANDS})
+    for i, u in enumerate(units):
+        e = factory.entry(c, u, status="submitted" if i < 2 else "draft")
+        # I.2 target 10 → 15 points; I.3 yes → 10 points: 25, 10, and a 25-point draft
+        save_values(e, doc, {"I.2": 12.0 if i in (0, 2) else 3.0, "I.3": True})
+    db.session.commit()
+    recompute.recompute_provisional(c.id)
+    return c, units
+
+
+def _snapshots(kind: str) -> list[ScoreRun]:
+    db.session.rollback()  # end this session's transaction: the worker needs the write lock, and we need its rows
+    return db.session.scalars(sa.select(ScoreRun).where(ScoreRun.kind == kind, ScoreRun.published_at.is_not(None))).all()
+
+
+def _wait_for(kind: str) -> list[ScoreRun]:
+    deadline = time.monotonic() + 30  # a bound on waiting for the worker, not a timing assertion
+    while not _snapshots(kind) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _snapshots(kind)
+
+
+def test_publish_first_shows_what_will_happen_then_publishes_once_confirmed(app, client, factory, celery_worker):
+    admin = factory.user("admin")
+    c, units = _campaign(factory, "appraisal")
+    client.login(admin.username)
+    page = client.submit(f"/admin/results/{c.id}/publish", {"label": "Tổng kết 2025"}, page=f"/admin/results/{c.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-testid="publish-confirmation"' in html
+    assert "2 trên 5 đơn vị đã nộp hồ sơ; 3 đơn vị sẽ được công bố là «Chưa nộp»" in html
+    assert "kết quả chính thức" in html and 'value="Tổng kết 2025"' in html
+    assert _snapshots("snapshot") == []  # nothing published by the first step
+
+    client.submit(f"/admin/results/{c.id}/publish", {"label": "Tổng kết 2025", "confirmed": "1"},
+                  page=f"/admin/results/{c.id}")
+    [snap] = _wait_for("snapshot")
+    assert snap.label == "Tổng kết 2025"
+
+    board = client.get(f"/leaderboard?campaign={c.slug}").get_data(as_text=True)
+    assert 'data-testid="run-kind">Kết quả chính thức</strong>' in board
+    assert "Tổng kết 2025" in board
+    # the drafts are "Chưa nộp", unranked, and the 25-point draft's score appears nowhere
+    body = client.get(f"/api/v1/campaigns/{c.slug}/leaderboard").get_json()
+    by = {r["unit_name"]: r for r in body["rows"]}
+    assert [(by[u.name]["rank"], by[u.name]["status"]) for u in units] == [
+        (1, "ranked"), (2, "ranked"), (None, "not_submitted"), (None, "not_submitted"), (None, "not_submitted")]
+    cells = board_cells(board)
+    assert [(cells[u.code]["rank"], cells[u.code]["score"], cells[u.code]["band"]) for u in units] == [
+        ("1", "25,00", "Tốt"), ("2", "10,00", "Không hoàn thành"),
+        ("–", "–", "Chưa nộp"), ("–", "–", "Chưa nộp"), ("–", "–", "Chưa nộp")]
+
+
+def test_official_result_refused_while_entries_are_received_midterm_is_labelled(app, client, factory, celery_worker):
+    admin = factory.user("admin")
+    c, _units = _campaign(factory, "open")
+    client.login(admin.username)
+    resp = client.submit(f"/admin/results/{c.id}/publish", {"label": "Kết quả sơ bộ", "confirmed": "1"},
+                         page=f"/admin/results/{c.id}", follow_redirects=True)
+    assert "Kết quả chính thức chỉ được công bố từ giai đoạn thẩm định" in resp.get_data(as_text=True)
+    assert _snapshots("snapshot") == []
+
+    page = client.submit(f"/admin/results/{c.id}/midterm", {"label": "Sơ kết 6 tháng"}, page=f"/admin/results/{c.id}")
+    html = page.get_data(as_text=True)
+    assert "2 trên 5 đơn vị đã nộp hồ sơ; 3 đơn vị sẽ được công bố là «Chưa nộp»" in html
+    assert "«Kết quả sơ kết giữa kỳ – chưa phải kết quả chính thức»" in html
+    client.submit(f"/admin/results/{c.id}/midterm", {"label": "Sơ kết 6 tháng", "confirmed": "1"},
+                  page=f"/admin/results/{c.id}")
+    assert len(_wait_for("midterm")) == 1
+    for url in (f"/leaderboard?campaign={c.slug}", f"/leaderboard/unit/{_units[0].code}?campaign={c.slug}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Kết quả sơ kết giữa kỳ – chưa phải kết quả chính thức" in html, url
+        assert ">Kết quả chính thức</strong>" not in html, url
+    with client.session_transaction() as sess:
+        sess["lang"] = "en"  # what the language switch stores
+    en = client.get(f"/leaderboard?campaign={c.slug}").get_data(as_text=True)
+    assert "Mid-term (preliminary) result – not the official result" in en
