@@ -15,9 +15,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from importlib import metadata, resources
-
-import vietnam_provinces
+from importlib import metadata, util
+from pathlib import Path
 
 from . import ImportFormatError, SourceUnit
 
@@ -45,13 +44,21 @@ class OfficialList:
 
 
 def source_label() -> str:
-    return (f"vietnam-provinces {metadata.version('vietnam-provinces')} "
-            f"(data {vietnam_provinces.__data_version__}), vietnamadminunits {metadata.version('vietnamadminunits')}")
+    return f"vietnam-provinces {metadata.version('vietnam-provinces')}, vietnamadminunits {metadata.version('vietnamadminunits')}"
+
+
+def _data(package: str, name: str) -> Path:
+    """A data file of a package, found without importing it (vietnamadminunits' import pulls in geopy
+    and shapely and takes seconds; we only read its data)."""
+    spec = util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportFormatError(f"package {package} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / name
 
 
 @cache
 def _divisions() -> tuple[dict, ...]:
-    return tuple(json.loads(vietnam_provinces.NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8")))
+    return tuple(json.loads(_data("vietnam_provinces", "nested-divisions.json").read_text(encoding="utf-8")))
 
 
 def provinces() -> list[tuple[str, str]]:
@@ -61,12 +68,11 @@ def provinces() -> list[tuple[str, str]]:
 
 @cache
 def _conversion() -> dict:
-    path = resources.files("vietnamadminunits") / "data" / "converter_2025.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(_data("vietnamadminunits", "converter_2025.json").read_text(encoding="utf-8"))
 
 
 def _legacy_rows(old_province_keys: list[str]) -> list[sqlite3.Row]:
-    path = resources.files("vietnamadminunits") / "data" / "dataset.db"
+    path = _data("vietnamadminunits", "dataset.db")
     marks = ",".join("?" * len(old_province_keys))
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         conn.row_factory = sqlite3.Row

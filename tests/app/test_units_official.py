@@ -46,6 +46,9 @@ def test_hanoi_loads_126_units_with_types_and_lineage(app):
     by_name = {name: (end, event) for name, end, event in preds}
     assert by_name["Phường Trúc Bạch"] == (date(2025, 7, 1), "merger")
     assert by_name["Phường Quán Thánh"] == (date(2025, 7, 1), "merger")
+    truc_bach = db.session.scalar(sa.select(Unit).where(Unit.name == "Phường Trúc Bạch"))
+    assert (truc_bach.code, truc_bach.kind, truc_bach.parent.name) == ("00004", "ward", "Quận Ba Đình")
+    assert truc_bach.parent.kind == "urban_district" and truc_bach.parent.parent_id == city.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)
                              .where(AuditLog.action == "units.import_official")) == 1
 

@@ -185,17 +185,19 @@ def _end_vanished(sync: _Sync, placed: dict[str, Unit]) -> None:
 
 
 def _record_links(sync: _Sync, placed: dict[str, Unit], predecessors: list[SourceUnit]) -> None:
-    """Lineage rows from the official mapping; predecessors missing from the database are added as history."""
+    """Lineage rows from the official mapping; predecessors missing from the database are added as history
+    (bulk inserts: Hà Nội alone has 526 old communes)."""
     codes = {link.predecessor_code for link in sync.links} | {p.code for p in predecessors}
     old = _ended_by_code(codes, sync.effective)
-    for p in predecessors:  # old districts first, then old communes
-        if p.code not in old and p.kind:
-            parent = old.get(p.parent_code) or _ended_by_code({p.parent_code or ""}, sync.effective).get(p.parent_code)
-            unit = Unit(code=p.code, name=p.name, kind=p.kind, level=UNIT_LEVELS[p.kind], parent=parent,
-                        valid_to=sync.effective)
-            db.session.add(unit)
-            old[p.code] = unit
-    db.session.flush()
+    for level in (2, 3):  # old districts, then old communes under them
+        missing = [p for p in predecessors if p.kind and UNIT_LEVELS[p.kind] == level and p.code not in old]
+        if not missing:
+            continue
+        parent_ids = _ids_by_code({p.parent_code for p in missing if p.parent_code}, old, placed)
+        db.session.execute(sa.insert(Unit), [
+            {"code": p.code, "name": p.name, "kind": p.kind, "level": level, "parent_id": parent_ids.get(p.parent_code),
+             "valid_to": sync.effective, "is_demo": False} for p in missing])
+        old.update(_ended_by_code({p.code for p in missing}, sync.effective))
     existing = set(db.session.execute(sa.select(UnitLineage.successor_id, UnitLineage.predecessor_id)).all())
     rows = []
     for link in sync.links:
@@ -208,6 +210,13 @@ def _record_links(sync: _Sync, placed: dict[str, Unit], predecessors: list[Sourc
     if rows:
         db.session.execute(sa.insert(UnitLineage), rows)
     sync.report.lineage = len(rows)
+
+
+def _ids_by_code(codes: set[str], old: dict[str, Unit], placed: dict[str, Unit]) -> dict[str, int]:
+    """A parent for history rows: the ended unit with the code, else the list's own (e.g. the province)."""
+    ids = {c: placed[c].id for c in codes if c in placed}
+    ids.update({c: old[c].id for c in codes if c in old})
+    return ids
 
 
 def _ended_by_code(codes: Iterable[str], effective: date) -> dict[str, Unit]:
