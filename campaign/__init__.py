@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "campaign.judging.views",
     "campaign.results.views",
     "campaign.api.views",
+    "campaign.accounts.views",
 )
 
 

@@ -1,5 +1,5 @@
-"""`make run`: Redis (unless THIDUA_REDIS_URL is set), migrations, demo data, a Celery worker
-with beat, and gunicorn on 127.0.0.1:$PORT. Ctrl-C stops everything it started."""
+"""`make run`: Redis (unless THIDUA_REDIS_URL is set), a local SMTP sink (unless THIDUA_SMTP_HOST
+is set), migrations, demo data, a Celery worker with beat, and gunicorn on 127.0.0.1:$PORT. Ctrl-C stops everything it started."""
 from __future__ import annotations
 
 import os
@@ -33,11 +33,11 @@ def main() -> int:
     children: list[tuple[str, subprocess.Popen]] = []
 
     def stop(*_args) -> None:
-        for name, proc in reversed(children):
+        for _name, proc in reversed(children):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
-        for name, proc in reversed(children):
+        for _name, proc in reversed(children):
             try:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -55,6 +55,18 @@ def main() -> int:
             children.append(("redis", redis))
             (RUN_DIR / "redis.pid").write_text(str(redis.pid))
             env["THIDUA_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        if "THIDUA_SMTP_HOST" not in os.environ:
+            # A local SMTP sink: every e-mail the worker sends lands in instance/mail (listed at /admin/mail).
+            smtp_port = int(os.environ.get("THIDUA_SMTP_SINK_PORT", "8025"))
+            mail_dir = INSTANCE_DIR / "mail"
+            _kill_stale(RUN_DIR / "mail.pid")
+            sink = subprocess.Popen([sys.executable, "-m", "campaign.services.accounts.mailsink", "--port", str(smtp_port),
+                                     "--dir", str(mail_dir)], env=env, cwd=ROOT, start_new_session=True)
+            children.append(("mail", sink))
+            (RUN_DIR / "mail.pid").write_text(str(sink.pid))
+            wait_for_port(smtp_port, timeout=15)
+            env.update(THIDUA_SMTP_HOST="127.0.0.1", THIDUA_SMTP_PORT=str(smtp_port), THIDUA_MAIL_SINK_DIR=str(mail_dir))
+        env.setdefault("THIDUA_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
         flask = [str(BIN / "flask"), "--app", "wsgi"]
         subprocess.run([*flask, "db", "upgrade"], env=env, check=True, cwd=ROOT)
         subprocess.run([*flask, "load-demo", "--if-empty"], env=env, check=True, cwd=ROOT)
@@ -75,8 +87,11 @@ def main() -> int:
         subprocess.run([*flask, "recompute-all"], env=env, cwd=ROOT, check=False)
         print(f"\n  Thi Đua is running at http://127.0.0.1:{port}/\n", flush=True)
         print("  Demo logins (password = username + '-demo', e.g. admin / admin-demo):")
-        for username, role, label in DEMO_LOGINS:
+        for username, _role, label in DEMO_LOGINS:
             print(f"    {username:<16} {username + '-demo':<22} {label}")
+        if env.get("THIDUA_MAIL_SINK_DIR"):
+            print(f"\n  E-mails go to a local SMTP sink ({env['THIDUA_SMTP_HOST']}:{env['THIDUA_SMTP_PORT']}); "
+                  f"read them at http://127.0.0.1:{port}/admin/mail (as admin).")
         print("\n  Ctrl-C stops the web server, the worker and Redis.\n", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(proc.poll() is None for _, proc in children):

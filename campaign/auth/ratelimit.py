@@ -13,6 +13,7 @@ If Redis is down, nobody is throttled (and nobody is locked out); failures are s
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import redis
@@ -53,7 +54,7 @@ def limited_by(c: Client) -> str | None:
     """Which counter refuses this attempt ("pair", "ip", "account"), or None."""
     keys = _keys(c)
     try:
-        counts = dict(zip(keys, get_redis().mget(list(keys.values()))))
+        counts = dict(zip(keys, get_redis().mget(list(keys.values())), strict=False))
     except redis.RedisError:
         return None  # never lock everyone out because Redis is down
     limits = _limits()
@@ -80,10 +81,8 @@ def note_failure(c: Client) -> None:
 
 def clear(c: Client) -> None:
     """After a successful login: forget this address's failures on this account only."""
-    try:
+    with contextlib.suppress(redis.RedisError):
         get_redis().delete(_keys(c)["pair"])
-    except redis.RedisError:
-        pass
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
+
+from campaign.services.accounts import users
 
 from ..access import ANY_USER, PUBLIC, allow
 from ..extensions import csrf, db, login_manager
 from ..models import User
-from ..models.base import utcnow
-from campaign.services import audit
 from . import ratelimit
 from .forms import LoginForm
 
@@ -48,15 +47,13 @@ def login():
             request.cookies.get(ratelimit.DEVICE_COOKIE), username))
         refused_by = ratelimit.limited_by(client)
         if refused_by:
-            audit.record("auth.login_throttled", "user", username, after={"limit": refused_by})
-            db.session.commit()
+            users.record_failed_login(username, refused_by)
             flash(_("Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau ít phút."), "danger")
             return render_template("auth/login.html", form=form), 429
-        user = db.session.scalar(sa.select(User).where(User.username == username))
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        user = users.authenticate(username, form.password.data)
+        if user is None:
             ratelimit.note_failure(client)
-            audit.record("auth.login_failed", "user", username)
-            db.session.commit()
+            users.record_failed_login(username)
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
             return render_template("auth/login.html", form=form), 401
         ratelimit.clear(client)
@@ -66,9 +63,7 @@ def login():
             session["lang"] = lang
         login_user(user)
         session.permanent = True
-        user.last_login_at = utcnow()
-        audit.record("auth.login", "user", user.id, actor=user)
-        db.session.commit()
+        users.record_login(user.id)
         resp = redirect(_safe_next(form.next.data))
         # This browser may keep signing in to this account during a spread guessing attack.
         resp.set_cookie(ratelimit.DEVICE_COOKIE, ratelimit.device_token(username), max_age=ratelimit.DEVICE_MAX_AGE,
@@ -81,7 +76,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(ANY_USER)
 def logout():
+    """Ends every session of the user server-side (a copied cookie stops working too)."""
     lang = session.get("lang")
+    users.end_sessions(current_user.id)
     logout_user()
     session.clear()
     if lang:

@@ -22,6 +22,7 @@ from .judging import Assignment, ConflictDeclaration, JudgeScore, Override, Pane
 from .results import RUN_KINDS, EntryNodeScore, MapLayer, ScoreRun, UnitResult
 from .units import LINEAGE_EVENTS, UNIT_LEVELS, Cluster, ClusterMember, Unit, UnitLineage
 from .users import ROLES, User
+from .accounts import Invitation, Notification, NotificationCursor
 
 __all__ = [
     "AuditLog", "AuditLogImmutable", "CAMPAIGN_STATUSES", "Campaign", "CampaignUnit",
@@ -30,4 +31,5 @@ __all__ = [
     "IndicatorValue", "EntryNodeScore", "Assignment", "ConflictDeclaration", "JudgeScore", "Override",
     "PanelMember", "RUN_KINDS", "MapLayer", "ScoreRun", "UnitResult", "UNIT_LEVELS",
     "Cluster", "ClusterMember", "Unit", "UnitLineage", "LINEAGE_EVENTS", "ROLES", "User",
+    "Invitation", "Notification", "NotificationCursor",
 ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from .base import utcnow
+from .base import JSONType, utcnow
 from .units import Unit
 
 ROLES = ("admin", "officer", "judge", "viewer")
@@ -23,6 +23,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[str] = mapped_column(sa.String(16))
     # officer: the unit they act for (required); judge: the unit they work for (optional)
@@ -35,6 +36,9 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+    # notification kinds this user turned off (never the ones about their own obligations)
+    notify_opt_out: Mapped[list | None] = mapped_column(JSONType)
 
     unit: Mapped[Unit | None] = relationship()
 

@@ -62,6 +62,7 @@ def apply_auto(campaign_id: int, actor: User | None = None) -> Plan:
         db.session.add(Assignment(entry_id=entry_id, judge_id=judge_id, assigned_by_id=getattr(actor, "id", None)))
     audit.record("judging.auto_assign", "campaign", campaign_id, campaign_id=campaign_id,
                  after={"created": len(plan.new), "k": plan.k,
+                        "judges": sorted({judge_id for _entry, judge_id in plan.new}),  # who is told (notifications)
                         "shortfalls": [{"entry_id": s.entry_id, "got": s.got, "eligible": s.eligible}
                                        for s in plan.shortfalls]}, actor=actor)
     db.session.commit()

@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, invitations, onboarding, notifications and the audit viewer."""
