@@ -52,9 +52,12 @@ def _locale() -> str:
     return loc if loc in pages.LOCALES else "vi"
 
 
-def _level() -> str:
-    level = request.args.get("level", "district")
-    return level if level in lb.LEVELS else "district"
+def _level(camp: dict) -> str:
+    default = "district"
+    if not any(r["level"] == lb.LEVELS["district"] for r in pages.run_rows(camp)):
+        default = "commune"  # a two-tier campaign (from 1 July 2025): no district level
+    level = request.args.get("level", default)
+    return level if level in lb.LEVELS else default
 
 
 def _campaign(directory: dict) -> dict | None:
@@ -124,7 +127,7 @@ def leaderboard():
     camp = _campaign(directory)
     if camp is None:
         return _empty()
-    level = _level()
+    level = _level(camp)
     cluster = pages.valid_cluster(camp, level, request.args.get("cluster") or None)
     return _page(pages.get_board_page(directory, camp, level, cluster, _locale()))
 
@@ -136,7 +139,7 @@ def export(fmt: str):
     camp = _campaign(directory)
     if camp is None:
         abort(404)
-    level = _level()
+    level = _level(camp)
     cluster = pages.valid_cluster(camp, level, request.args.get("cluster") or None)
     body = pages.get_export(camp, level, cluster, _locale(), fmt)
     name = f"{camp['slug']}-{level}{'-' + cluster if cluster else ''}-{camp['runs'][0]['id']}.{fmt}"

@@ -44,10 +44,13 @@ def test_demo_2026_campaign_runs_end_to_end_beside_2018(app, client):
     html = client.get("/leaderboard?campaign=nam-dan-van-2018").get_data(as_text=True)
     assert "Quận Ba Đình" in html and "Phường Ba Đình" not in html
 
-    # the public board of the 2026 campaign lists the 126 units by their real names
-    html = client.get(f"/leaderboard?campaign={SLUG}&level=commune").get_data(as_text=True)
+    # the public board of the 2026 campaign (no district level: communes by default) lists the 126 units
+    html = client.get(f"/leaderboard?campaign={SLUG}").get_data(as_text=True)
     assert "Phường Ba Đình" in html and "Xã Minh Châu" in html
     assert len(set(re.findall(r"/leaderboard/unit/(\d{5})", html))) == 126
+    # ranked within clusters too: the central cluster holds Phường Ba Đình, not the western Xã Minh Châu
+    html = client.get(f"/leaderboard?campaign={SLUG}&level=commune&cluster=CUM26-1").get_data(as_text=True)
+    assert "Phường Ba Đình" in html and "Xã Minh Châu" not in html
 
     # Phường Ba Đình (code 00004, once Phường Trúc Bạch's) was formed from old wards of Quận Ba Đình
     trucbach = db.session.scalar(sa.select(Unit).where(Unit.code == "00004", Unit.valid_to.is_not(None)))
