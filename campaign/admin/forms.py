@@ -53,7 +53,8 @@ ROLLUP_CHOICES = [("none", _l("Không tổng hợp")), ("mean", _l("Trung bình 
                   ("share_meeting", _l("Tỷ lệ xã đạt chuẩn")),
                   ("combined", _l("Kết hợp điểm huyện và điểm các xã"))]
 LEVEL_CHOICES = [("2", _l("Cấp huyện (quận, huyện, thị xã)")), ("3", _l("Cấp xã (phường, xã, thị trấn)"))]
-UNIT_KIND_CHOICES = [("urban_district", _l("Quận")), ("rural_district", _l("Huyện")), ("town", _l("Thị xã")),
+UNIT_KIND_CHOICES = [("provincial_city", _l("Thành phố thuộc tỉnh")), ("urban_district", _l("Quận")),
+                     ("rural_district", _l("Huyện")), ("town", _l("Thị xã")), ("special_zone", _l("Đặc khu")),
                      ("ward", _l("Phường")), ("commune", _l("Xã")), ("township", _l("Thị trấn")),
                      ("agency", _l("Cơ quan")), ("mass_org", _l("Đoàn thể"))]
 
@@ -213,7 +214,8 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Tên đơn vị (có dấu)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Loại đơn vị"), choices=[("city", _l("Thành phố"))] + UNIT_KIND_CHOICES)
+    kind = SelectField(_l("Loại đơn vị"), choices=[("city", _l("Thành phố trực thuộc trung ương")),
+                                                   ("province", _l("Tỉnh"))] + UNIT_KIND_CHOICES)
     parent_id = SelectField(_l("Đơn vị cấp trên"), choices=[], validators=[Optional()])
     population = IntegerField(_l("Dân số"), validators=[Optional(), NumberRange(min=0)])
     area_km2 = FloatField(_l("Diện tích (km²)"), validators=[Optional(), NumberRange(min=0)])

@@ -130,3 +130,13 @@ def test_an_ended_units_code_can_be_given_again_but_not_to_two_current_units(app
         units_svc.set_inactive(old.id, None)
     assert "Phường Ba Đình" in exc.value.message
     assert db.session.get(Unit, old.id).valid_to == date(2025, 7, 1)
+
+
+def test_unit_form_offers_the_official_types_and_the_dashboard_counts_two_tiers(client, factory):
+    admin_client(client, factory)
+    unit_sync.load_official("01")
+    form = client.get("/admin/units/new").get_data(as_text=True)
+    for label in ("Thành phố trực thuộc trung ương", "Tỉnh", "Thành phố thuộc tỉnh", "Đặc khu", "Phường", "Xã"):
+        assert f">{label}</option>" in form
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    assert "0 + 126" in dashboard  # no district-level unit, 126 commune-level units
