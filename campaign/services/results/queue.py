@@ -14,4 +14,7 @@ PUBLISH_SNAPSHOT = "thidua.publish_snapshot"
 
 def send(name: str, args: list, countdown: float = 0) -> None:
     """Queue task ``name``; raises when the broker is unreachable (callers fall back or rely on the sweep)."""
-    current_app.extensions["celery"].send_task(name, args=args, countdown=countdown or None, retry=False)
+    # ignore_result: nobody waits for the result, so no result-backend subscription (which would
+    # retry for a long time when Redis is down); retry=False: fail fast, the sweep recovers.
+    current_app.extensions["celery"].send_task(name, args=args, countdown=countdown or None, retry=False,
+                                               ignore_result=True)
