@@ -64,10 +64,10 @@ def main(argv=None) -> None:
 
         with app.app_context():
             recompute.recompute_provisional(cid, force=True)
-        log = open(os.path.join(tmp, "worker.log"), "ab")
-        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "wsgi:celery_app", "worker", "--pool=solo",
-                                   "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with open(os.path.join(tmp, "worker.log"), "ab") as log:  # the worker keeps its own copy of the fd
+            worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "wsgi:celery_app", "worker",
+                                       "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+                                       "--without-heartbeat"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         end = time.monotonic() + 60
         while b"ready." not in Path(tmp, "worker.log").read_bytes():
             if time.monotonic() > end or worker.poll() is not None:

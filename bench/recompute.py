@@ -288,7 +288,7 @@ def main(argv=None) -> None:
         recompute.recompute_provisional(cid, force=True)
     baseline(app, cid)
     rebuild = []
-    for k in range(args.repeat):
+    for _ in range(args.repeat):
         with app.app_context():
             t = time.perf_counter()
             res = recompute.recompute_provisional(cid, force=True)
