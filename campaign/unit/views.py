@@ -14,8 +14,10 @@ from campaign.services.submissions import entries as svc
 from campaign.services.submissions import evidence as ev
 from campaign.services.submissions import officer_form, overview, stash, values_xlsx
 from campaign.services.submissions.officer_form import posted_from_form
+from scoring.rules import to_number
 
 from ..access import allow
+from ..templating import number
 from .forms import ConfirmSubmitForm, XlsxUploadForm, build_entry_form, files_name, form_data, posted_entry
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -35,8 +37,21 @@ def open_entry(campaign_id: int):
     return redirect(url_for("unit.edit_entry", entry_id=entry.id))
 
 
+def _locked_number(raw: str) -> str:
+    """A stored number on a locked field in the reader's format (90.5 → 90,5 in Vietnamese); text as it is."""
+    try:
+        value = to_number(raw)
+    except (TypeError, ValueError):
+        return raw
+    decimals = f"{value:.4f}".rstrip("0").split(".")[1]
+    return number(value, len(decimals))
+
+
 def _render(page: officer_form.EntryPage, status: int = 200):
-    form = build_entry_form(page.fw, form_data(page.fw, page.shown, lock_version=page.entry.lock_version,
+    numeric = {n.code for n in page.fw.indicators() if n.value_type in ("number", "percentage", "count")}
+    shown = {code: ({**item, "raw": _locked_number(item.get("raw") or "")} if code in numeric and code not in page.editable
+                    and item.get("raw") else item) for code, item in page.shown.items()}
+    form = build_entry_form(page.fw, form_data(page.fw, shown, lock_version=page.entry.lock_version,
                                                form_sig=page.form_signature))
     accepted = {code: (", ".join(k.upper() for k in kinds), ev.accept_attribute(kinds))
                 for code, kinds in page.accepted.items()}

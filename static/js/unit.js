@@ -1,5 +1,26 @@
 // Live self-score preview for the evidence form: posts the draft (no files) to the
 // preview endpoint, which runs the same scoring engine as the official results.
+// File inputs: the browser's own button speaks the browser's language ("Choose Files"), not the
+// page's; with scripts on, a label in the page's language replaces it and lists the chosen files.
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file][data-picker]"), function (input) {
+    var box = input.parentNode;
+    var button = box.querySelector("[data-picker-button]");
+    var names = box.querySelector("[data-picker-names]");
+    if (!button || !names) { return; }
+    function show() {
+      var list = Array.prototype.map.call(input.files || [], function (f) { return f.name; });
+      names.textContent = list.length ? list.join(", ") : names.dataset.none;
+    }
+    input.classList.add("file-native");
+    button.hidden = false;
+    names.hidden = false;
+    input.addEventListener("change", show);
+    show();
+  });
+})();
+
 (function () {
   "use strict";
   var form = document.getElementById("entry-form");

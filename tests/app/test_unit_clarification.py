@@ -147,3 +147,19 @@ def test_refused_answer_shows_the_locked_values(app, client, submitted):
     assert field_value(html, "A.3") == "3" and field_value(html, "A.4") == "5"
     assert field_value(html, "B.2") == "Mô hình hay" and field_value(html, "A.5") == "yes"
     assert field_value(html, "A.1") == "67,5" and field_value(html, "A.2") == "1.234,5"
+
+
+def test_locked_numbers_are_shown_in_the_readers_format(app, client, factory):
+    world = World(factory)
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    assert submit(client, entry_id, {**GOOD, "A.1": "67.5", "A.2": "1234.5"},
+                  files={"file-A.1": (io.BytesIO(PDF), "bien-ban.pdf")}).status_code == 303
+    _ask(app, entry_id, "A.3", "Số hộ được hỗ trợ?")
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert field_value(html, "A.1") == "67,5" and field_value(html, "A.2") == "1.234,5"  # locked, Vietnamese
+    client.submit("/lang/en", {"next": "/unit/"}, page="/unit/")
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert field_value(html, "A.1") == "67.5" and field_value(html, "A.2") == "1,234.5"
+    db.session.expire_all()
+    assert _values(entry_id)["A.1"].raw == "67.5"  # what was typed is stored as typed

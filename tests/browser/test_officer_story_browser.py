@@ -12,6 +12,7 @@ Screenshots at 1366 and 375 px wide, vi and en, go to /tmp/shots/officer/.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,7 @@ def test_ward_officer_answers_the_clarification(tmp_path, demo_server):
     assert asked == ["1.1", "1.2"] and entry.status == "clarification_requested"
     old_12 = next(v.raw for v in entry.values if v.indicator.code == "1.2")
     locked_21 = next(v.raw for v in entry.values if v.indicator.code == "2.1")
+    assert re.fullmatch(r"\d+(\.\d+)?", locked_21)  # the demo stores plain numbers, e.g. 90.5
     evidence = tmp_path / "Quy hoạch chi tiết phường.pdf"
     evidence.write_bytes(PDF)
     new_12 = "0" if old_12 != "0" else "1"
@@ -174,16 +176,20 @@ def test_ward_officer_answers_the_clarification(tmp_path, demo_server):
             page.wait_for_selector('[data-testid="entry-form"]')
             assert "Đề nghị bổ sung văn bản chứng minh số liệu" in _text(page, "clarification")
             assert page.is_visible('[data-testid="asked-1.1"]') and page.is_visible('[data-testid="asked-1.2"]')
-            # a locked indicator shows its value and cannot be changed
-            assert page.input_value('[data-testid="value-2.1"]') == (locked_21 or "")
+            # a locked indicator shows its value, written the Vietnamese way, and cannot be changed
+            assert page.input_value('[data-testid="value-2.1"]') == locked_21.replace(".", ",")
             assert page.is_disabled('[data-testid="value-2.1"]')
             _shots(page, "ward-clarification-vi")
             _switch_language(page, "en")
             assert "clarification requested" in _text(page, "ind-1.1")
+            assert page.input_value('[data-testid="value-2.1"]') == locked_21
+            assert page.inner_text('[data-testid="chosen-1.1"]') == "No file selected"  # the page's words
             _shots(page, "ward-clarification-en")
             _switch_language(page, "vi")
             # the answer: evidence and an explanation on 1.1, a new value on 1.2
+            assert page.inner_text('[data-testid="chosen-1.1"]') == "Chưa chọn tệp"
             page.set_input_files('[data-testid="file-1.1"]', str(evidence))
+            assert page.inner_text('[data-testid="chosen-1.1"]') == "Quy hoạch chi tiết phường.pdf"
             page.fill('[data-testid="ex-1.1"]', "Quyết định phê duyệt quy hoạch chi tiết đính kèm.")
             page.fill('[data-testid="value-1.2"]', new_12)
             page.click('[data-testid="submit"]')
