@@ -48,6 +48,9 @@ def test_published_snapshot_ranks_only_submitted_entries_and_shows_no_draft_scor
         assert (r.status, r.total, r.own_total, r.rank, r.band, r.award, r.group_scores) == (
             "not_submitted", 0.0, None, None, None, None, {})
         assert r.explanation == {"v": 2, "status": "not_submitted"}
+        detail = recompute.explain(snap_id, u.id)  # the explanation page of the published row
+        assert detail["total"] == 0.0 and detail["status"] == "not_submitted" and "indicators" not in detail
+    assert len(recompute.explain(recompute.provisional_run(camp.id).id, b.id)["indicators"]) == 9  # draft, provisional
 
 
 @pytest.mark.usefixtures("request_ctx")

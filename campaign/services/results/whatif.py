@@ -76,8 +76,9 @@ def explain(run_id: int, unit_id: int) -> dict:
     out = {"run_id": run_id, "run_kind": run.kind, "unit_id": unit_id, "total": row.total,
            "own_total": row.own_total, "rank": row.rank, "rank_in_cluster": row.rank_in_cluster,
            "tied": row.tied, "status": row.status, "band": row.band, "award": row.award, "stored": row.explanation or {}}
-    if row.entry_id is None or run.framework_version_id is None:
-        return out
+    if row.entry_id is None or run.framework_version_id is None or (
+            row.status == "not_submitted" and run.kind != "provisional"):
+        return out  # a published "not submitted" row never shows the draft's detail
     info = framework_info(run.framework_version_id)
     nodes = info.fw.indicators()
     values: dict[str, Any] = {}
