@@ -140,3 +140,18 @@ def test_unit_form_offers_the_official_types_and_the_dashboard_counts_two_tiers(
         assert f">{label}</option>" in form
     dashboard = client.get("/admin/").get_data(as_text=True)
     assert "0 + 126" in dashboard  # no district-level unit, 126 commune-level units
+
+
+def test_official_page_and_unit_page_in_english(client, factory):
+    admin_client(client, factory)
+    unit_sync.load_official("01")
+    with client.c.session_transaction() as sess:
+        sess["lang"] = "en"
+    page = client.get("/admin/units/official").get_data(as_text=True)
+    assert "Load the official list of administrative units (from 1 July 2025)" in page
+    r = client.submit("/admin/units/official", {"province": "01", "dry_run": "y"}, page="/admin/units/official")
+    assert "Unchanged: <b>127</b>" in r.get_data(as_text=True)  # the city and its 126 units, already loaded
+    ba_dinh = db.session.scalar(sa.select(Unit).where(Unit.code == "00004", Unit.valid_to.is_(None)))
+    html = client.get(f"/admin/units/{ba_dinh.id}").get_data(as_text=True)
+    assert "Formed from these old units" in html and "merger" in html and "Ward" in html
+    assert "Hình thành từ" not in html
