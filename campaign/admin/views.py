@@ -32,6 +32,8 @@ FEATURE_LINKS = (
     ("results.index", N_("Kết quả, công bố")),
     ("results.dashboard", N_("Kết quả, công bố")),
     ("judging.admin_index", N_("Hội đồng giám khảo, phân công chấm")),
+    ("accounts.users", N_("Người dùng")),
+    ("accounts.audit_log", N_("Nhật ký thao tác")),
 )
 
 

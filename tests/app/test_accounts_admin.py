@@ -135,3 +135,10 @@ def test_mail_page_lists_what_the_sink_received(app, client, factory, smtp):  # 
     assert "Thư thử" in html and "mai@pdb.example" in html and "Noi dung" in html
     client.post("/lang/en", data={"next": "/admin/mail"})
     assert "Sent mail (test sink)" in client.get("/admin/mail").get_data(as_text=True)
+
+
+def test_the_admin_dashboard_links_to_users_and_the_audit_log(client, factory):
+    _setup(factory)
+    client.login("quantri")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/users"' in html and 'href="/admin/audit"' in html

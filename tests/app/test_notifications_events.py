@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from campaign.devserver import free_port
 from campaign.extensions import db
 from campaign.models import Entry, Notification, ScoreRun, UnitResult
 from campaign.services import audit
@@ -173,3 +175,18 @@ def test_judges_are_told_of_their_assignments_and_officers_of_an_opened_campaign
     assert opened.kind == "campaign_opened"
     with force_locale("en"):
         assert notifications.text_of(opened, "en")[0] == f"“{campaign.name}” is open for submissions"
+
+
+def test_smtp_down_keeps_the_message_pending_then_failed_on_the_last_try(app, factory):
+    campaign, (a, b, c), officers = _world(factory)
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_TIMEOUT=2)  # nobody listens there
+    [nid] = notifications.send_deadline_reminders(now=DEADLINE - timedelta(hours=1))[:1]
+    with pytest.raises(mail.MailNotSent):
+        mail.send_notification(nid)
+    n = db.session.get(Notification, nid)
+    db.session.refresh(n)
+    assert n.email_state == "pending" and n.email_error  # the task retries it later
+    with pytest.raises(mail.MailNotSent):
+        mail.send_notification(nid, final=True)
+    db.session.refresh(n)
+    assert n.email_state == "failed" and n.read_at is None  # still in the app's list
