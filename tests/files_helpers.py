@@ -108,3 +108,52 @@ def deep_json(depth: int) -> str:
 
 SHARED_STRINGS_CT = ('<Override PartName="/xl/sharedStrings.xml" '
                      'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+
+
+# --------------------------------------------------------------------------- mutation strategies (Hypothesis)
+
+HOSTILE_SNIPPETS = [
+    b'<dimension ref="A1:XFD1048576"/>', b'<row r="1048576">', b'<row r="99999999999999999999">', b'r="XFD1"',
+    b'<c r="A2" t="s"><v>999999</v></c>', b'<c r="A2" t="n"><v>1e999</v></c>', b'<c r="A2" t="d"><v>9999-99-99</v></c>',
+    BILLION_LAUGHS.encode(), XXE.encode(), b"&lol9;", b"\x00", b"\xff\xfe", b"]]>", b"<!--", b"<sheet ", b"<si>",
+    b"*a1", b"&a1 ", b"[[[[[[[[", b'"\\u0000"', b"NaN", b"1e309", b"9" * 5000,
+]
+
+
+def mutations(draw, st, data: bytes) -> bytes:
+    """One to three byte-level mutations: flip, delete, duplicate, truncate or splice a hostile snippet."""
+    out = bytearray(data)
+    for _ in range(draw(st.integers(1, 3))):
+        if not out:
+            out += draw(st.binary(min_size=1, max_size=16))
+            continue
+        at = draw(st.integers(0, len(out) - 1))
+        op = draw(st.sampled_from(["flip", "delete", "duplicate", "truncate", "splice", "bytes"]))
+        if op == "flip":
+            out[at] ^= 1 << draw(st.integers(0, 7))
+        elif op == "delete":
+            del out[at: at + draw(st.integers(1, 64))]
+        elif op == "duplicate":
+            out[at:at] = out[at: at + draw(st.integers(1, 256))] * draw(st.integers(1, 8))
+        elif op == "truncate":
+            del out[at:]
+        elif op == "splice":
+            out[at:at] = draw(st.sampled_from(HOSTILE_SNIPPETS))
+        else:
+            out[at:at] = draw(st.binary(min_size=1, max_size=32))
+    return bytes(out)
+
+
+def mutate_zip_member(draw, st, data: bytes) -> bytes:
+    """Mutate one member of a zip package (XML-aware fuzzing: the zip itself stays valid)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = src.namelist()
+    target = draw(st.sampled_from(names))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in names:
+            body = src.read(name)
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # same bytes on every replay
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, mutations(draw, st, body) if name == target else body)
+    return buf.getvalue()

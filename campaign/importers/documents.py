@@ -108,8 +108,9 @@ class _BoundedLoader(yaml.SafeLoader):
 def load_yaml(data: str | bytes, limits: DocLimits = FRAMEWORK_LIMITS) -> Any:
     """A YAML document within ``limits``; ImportFormatError with a readable message otherwise."""
     text = _text(data, limits)
-    loader = type("Loader", (_BoundedLoader,), {"max_depth": limits.max_depth})(text)
+    loader = None
     try:
+        loader = type("Loader", (_BoundedLoader,), {"max_depth": limits.max_depth})(text)  # reads: may refuse
         doc = loader.get_single_data()
     except ImportFormatError as exc:
         if exc.message == "depth":
@@ -122,7 +123,8 @@ def load_yaml(data: str | bytes, limits: DocLimits = FRAMEWORK_LIMITS) -> Any:
     except (ValueError, TypeError, OverflowError):  # e.g. an integer of 5,000 digits, a bad timestamp
         raise ImportFormatError(_("Không đọc được tệp YAML: có giá trị không hợp lệ.")) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return _plain(doc)
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from werkzeug.datastructures import FileStorage
 
@@ -18,7 +21,7 @@ from campaign.services.submissions import values_xlsx
 from campaign.services.submissions.entries import framework_of, save_entry_values, stored_posted
 from tests.conftest import Client
 from tests.factories import small_framework
-from tests.files_helpers import BILLION_LAUGHS, alias_bomb, cell, deep_json, row
+from tests.files_helpers import BILLION_LAUGHS, alias_bomb, cell, deep_json, mutate_zip_member, mutations, row
 from tests.files_helpers import values_xlsx as raw_xlsx
 from tests.public_helpers import publish
 from tests.unit_helpers import World, open_entry, save
@@ -187,3 +190,25 @@ def test_deep_geojson_is_refused_with_a_message(client, factory):
     nan = io.BytesIO(json.dumps({"a": float("nan")}).encode())
     resp = client.submit("/admin/map", {"name": "x", "geojson": (nan, "a.geojson")}, content_type="multipart/form-data")
     assert resp.status_code == 400 and "JSON" in resp.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- fuzzing through the route
+
+@st.composite
+def _mutated_workbooks(draw):
+    seed = raw_xlsx(row(2, ("W001", "", "A.4", "", "", "10", "5", "", "")), dimension="A1:I2")
+    return mutate_zip_member(draw, st, seed) if draw(st.booleans()) else mutations(draw, st, seed)
+
+
+@settings(max_examples=15, deadline=timedelta(seconds=10), derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(blob=_mutated_workbooks())
+def test_fuzzed_workbooks_never_500_and_a_refusal_stores_nothing(client, world, blob):
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    before = {c: (v.raw, v.explanation) for c, v in _stored(entry_id).items()}
+    resp = _upload(client, f"/unit/entries/{entry_id}/xlsx", blob, f"/unit/entries/{entry_id}")
+    assert resp.status_code in (200, 400)
+    if resp.status_code == 400:
+        assert "Kết quả nhập Excel" in resp.get_data(as_text=True)
+        assert {c: (v.raw, v.explanation) for c, v in _stored(entry_id).items()} == before

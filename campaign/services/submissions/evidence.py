@@ -14,6 +14,7 @@ import tempfile
 import time
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import filetype
@@ -84,7 +85,7 @@ def _office_kind(path: str) -> str | None:
             if info.file_size > 1_000_000:
                 return None
             types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, RuntimeError, EOFError, NotImplementedError):  # fuzzed
         return None
     if "word/document.xml" in names and "wordprocessingml.document.main+xml" in types:
         return "docx"
