@@ -65,7 +65,7 @@ def pct(value: float, *, down: bool = False) -> str:
     if down:
         value = math.floor(value * 100 + 1e-9) / 100
     text = format_decimal(value, format="#,##0.##")
-    return _("%(value)s %%", value=text)
+    return _("%(value)s %%", value=text).replace(" %", "\u00a0%")  # never "61" and "%" on two lines
 
 
 def _group_name(code: str, groups: list[dict], locale: str, short: bool = False) -> str:
@@ -97,11 +97,15 @@ def describe(reason: BandReason | None, bands: list[dict], groups: list[dict], l
                        band=band_label(check.code, locale, bands), why=_floor_parts(check, groups, locale, short)))
     if reason.reached is not None and (reason.reached.min_total > 0 or reason.reached.floor_pct is not None):
         name = band_label(reason.reached.code, locale, bands)
-        if reason.reached.floor_pct is not None:
+        low = number(reason.reached.min_total)
+        if short:  # next to the band's badge: the band's name is already there
+            lines.append(_("%(total)s ≥ %(min)s và mọi nhóm tiêu chí đạt mức sàn", total=total, min=low)
+                         if reason.reached.floor_pct is not None else _("%(total)s ≥ %(min)s", total=total, min=low))
+        elif reason.reached.floor_pct is not None:
             lines.append(_("%(total)s ≥ %(min)s (%(band)s) và mọi nhóm tiêu chí đạt mức sàn", band=name, total=total,
-                           min=number(reason.reached.min_total)))
+                           min=low))
         else:
-            lines.append(_("%(total)s ≥ %(min)s (%(band)s)", band=name, total=total, min=number(reason.reached.min_total)))
+            lines.append(_("%(total)s ≥ %(min)s (%(band)s)", band=name, total=total, min=low))
     elif reason.reached is None and not reason.floor_blocked:
         lines.append(_("%(total)s chưa đạt mức xếp loại thấp nhất", total=total))
     below = [m for m in reason.missed if not m.total_ok]
