@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from campaign.devserver import free_port
 from campaign.extensions import db
 from campaign.models import Entry, Notification, ScoreRun, UnitResult
+from campaign.models.base import utcnow
 from campaign.services import audit
 from campaign.services.accounts import mail, notifications
 from tests.accounts_helpers import smtp  # noqa: F401  (fixture)
@@ -190,3 +191,14 @@ def test_smtp_down_keeps_the_message_pending_then_failed_on_the_last_try(app, fa
         mail.send_notification(nid, final=True)
     db.session.refresh(n)
     assert n.email_state == "failed" and n.read_at is None  # still in the app's list
+
+
+def test_a_claim_left_by_a_dead_worker_is_released_after_ten_minutes(app, factory):
+    campaign, (a, b, c), officers = _world(factory)
+    ids = notifications.send_deadline_reminders(now=DEADLINE - timedelta(hours=1))
+    assert len(ids) == 2  # Phúc Xá (draft) and Vĩnh Phúc (no entry); Trúc Bạch submitted
+    fresh, stale = (db.session.get(Notification, i) for i in ids)
+    fresh.email_state, fresh.emailed_at = "sending", utcnow() - timedelta(minutes=9)
+    stale.email_state, stale.emailed_at = "sending", utcnow() - timedelta(minutes=11)
+    db.session.commit()
+    assert mail.pending_ids() == [stale.id]

@@ -1,14 +1,15 @@
 """E-mail for notifications, sent by the worker through the SMTP server of the ``SMTP_*`` settings.
 
-Exactly-once as far as SMTP allows: a notification is claimed (pending → sending) by one
-atomic UPDATE before the message goes out and marked sent after, so a retried or duplicated
-task finds nothing to send. Each message has a Message-ID derived from the notification, so
-even a resend after a crash between SMTP and commit is recognisable as the same message.
+A notification is claimed (pending → sending) by one atomic UPDATE before the message goes out
+and marked sent after, so a retried or duplicated task finds nothing to send. Each message has
+a Message-ID derived from the notification, so even the resend after a worker died between
+SMTP and commit (its claim is released after STALE_CLAIM) is recognisable as the same message.
 """
 from __future__ import annotations
 
 import smtplib
 import ssl
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -22,6 +23,8 @@ from campaign.models.base import utcnow
 
 from . import invitations, notifications
 
+STALE_CLAIM = timedelta(minutes=10)
+
 
 class MailNotSent(Exception):
     """SMTP refused or could not be reached; the task retries later."""
@@ -32,7 +35,13 @@ def enabled() -> bool:
 
 
 def pending_ids(limit: int = 500) -> list[int]:
-    """Notifications still waiting for their e-mail (the beat sweep's safety net)."""
+    """Notifications still waiting for their e-mail (the beat sweep's safety net). A claim older
+    than ``STALE_CLAIM`` (a worker killed mid-send) is released first: at least once, and the
+    Message-ID lets a mail client drop the rare duplicate."""
+    db.session.execute(sa.update(Notification).where(
+        Notification.email_state == "sending", Notification.emailed_at < utcnow() - STALE_CLAIM)
+        .values(email_state="pending"))
+    db.session.commit()
     return list(db.session.scalars(sa.select(Notification.id).where(Notification.email_state == "pending")
                                    .order_by(Notification.id).limit(limit)))
 
@@ -43,7 +52,8 @@ def send_notification(notification_id: int, *, final: bool = False) -> str:
     if not enabled():
         return "pending"
     claimed = db.session.execute(sa.update(Notification).where(
-        Notification.id == notification_id, Notification.email_state == "pending").values(email_state="sending"))
+        Notification.id == notification_id, Notification.email_state == "pending")
+        .values(email_state="sending", emailed_at=utcnow()))  # emailed_at: the claim's time until sent
     db.session.commit()
     if claimed.rowcount != 1:
         return "skipped"  # sent already, or another worker has it
@@ -57,6 +67,7 @@ def send_notification(notification_id: int, *, final: bool = False) -> str:
         _deliver(message)
     except (smtplib.SMTPException, OSError) as exc:
         n.email_state = "failed" if final else "pending"
+        n.emailed_at = None
         n.email_error = str(exc)[:300]
         db.session.commit()
         raise MailNotSent(str(exc)) from exc
