@@ -5,6 +5,10 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
+from campaign.services.errors import DomainError
+from campaign.services.submissions.evidence import sweep_orphans
+from campaign.services.submissions.values_xlsx import import_path
+
 from ..extensions import db
 from ..models import User
 
@@ -18,9 +22,6 @@ def register(app: Flask) -> None:
     @click.option("--as-user", "username", default=None, help="Admin recorded as the author in the audit log.")
     def import_values(campaign_slug: str, path: str, username: str | None):
         """Import values from PATH (the 'Giá trị' sheet) into CAMPAIGN_SLUG; prints a cell-by-cell report."""
-        from campaign.services.errors import DomainError
-        from campaign.services.submissions.values_xlsx import import_path
-
         user = None
         if username:
             user = db.session.scalar(sa.select(User).where(User.username == username))
@@ -46,8 +47,6 @@ def _register_sweep(app: Flask) -> None:
     @click.option("--hours", default=24.0, show_default=True, help="Grace period before an orphan is deleted.")
     def sweep_uploads(hours: float):
         """Delete evidence files no database row references (older than --hours)."""
-        from campaign.services.submissions.evidence import sweep_orphans
-
         removed = sweep_orphans(hours * 3600)
         for name in removed:
             click.echo(f"removed {name}")

@@ -30,6 +30,8 @@ from campaign.models import (
 from campaign.models.base import utcnow
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
+from campaign.services.judging import conflicts
+from campaign.services.judging.workspace import is_blind
 from campaign.services.results.freshness import mark_stale
 from campaign.services.setup.framework_cache import framework_info
 from campaign.sqlite import writing_transactions
@@ -193,9 +195,6 @@ def can_view_entry(entry: Entry, user: User) -> bool:
     if user.role == "judge":
         # Only an assigned, unconflicted judge, and never in blind mode: there judges go through
         # the judging pages, which show entry codes and rename files instead of unit names.
-        from campaign.services.judging import conflicts
-        from campaign.services.judging.workspace import is_blind
-
         assigned = db.session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(
             Assignment.entry_id == entry.id, Assignment.judge_id == user.id)) > 0
         return (assigned and not is_blind(entry.campaign)
