@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Invitation, User
+from campaign.models.base import utcnow
 from campaign.services import audit
 from tests.accounts_helpers import smtp  # noqa: F401  (fixture)
 from tests.conftest import Client
@@ -109,6 +110,10 @@ def test_audit_log_filters_and_formula_safe_exports(app, client, factory):
     assert "&#34;=HYPERLINK" in html or "=HYPERLINK" in html
     assert "0 dòng" in client.get("/admin/audit?user=giamkhao1").get_data(as_text=True)
     assert "1 dòng" in client.get("/admin/audit?unit=00007").get_data(as_text=True)
+    today = (utcnow() + timedelta(hours=7)).date()  # the admin's calendar day in Hà Nội
+    assert "1 dòng" in client.get(f"/admin/audit?action=unit.update&date_from={today}&date_to={today}").get_data(as_text=True)
+    tomorrow = today + timedelta(days=1)
+    assert "0 dòng" in client.get(f"/admin/audit?action=unit.update&date_from={tomorrow}").get_data(as_text=True)
     # the log can only grow: the login above is there too, newest first
     assert "auth.login" in client.get("/admin/audit?user=quantri").get_data(as_text=True)
     raw = client.get("/admin/audit/export.csv?action=unit.update").get_data(as_text=True)
