@@ -1,6 +1,7 @@
 """Regression tests for the GSO importer defects of issue 15, each from a small GSO-format file."""
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -10,7 +11,7 @@ from campaign.extensions import db
 from campaign.models import Unit, UnitLineage
 from campaign.services.errors import DomainError
 from campaign.services.setup import unit_sync
-from tests.admin_helpers import GSO_HEADER, request_ctx  # noqa: F401
+from tests.admin_helpers import GSO_HEADER, admin_client, request_ctx  # noqa: F401
 from tests.units_helpers import gso_file, row
 
 pytestmark = pytest.mark.usefixtures("request_ctx")
@@ -143,3 +144,21 @@ def test_two_tier_list_without_district_columns(app):
             ["Thành phố Hà Nội", "01", "Xã Minh Châu", "09619", "Xã"]]
     _apply(gso_file(rows, header), "hn-2025.xlsx", date(2025, 7, 1))
     assert _active("00004").parent.code == "01" and _active("09619").kind == "commune"
+
+
+def test_import_page_lists_endings_then_applies_them_only_with_the_confirmation(client, factory):
+    admin_client(client, factory)
+    _apply(gso_file(HAI_PHONG), "hp.xlsx", date(2017, 10, 15))
+
+    def post(extra):
+        data = {"kind": "gso", "effective": "2020-01-01", "file": (io.BytesIO(gso_file(HAI_PHONG[:2])), "hp2.xlsx"),
+                **extra}
+        return client.submit("/admin/units/import", data, content_type="multipart/form-data").get_data(as_text=True)
+
+    html = post({"dry_run": "y"})
+    assert "Kết quả chạy thử (chưa lưu gì)" in html and 'data-testid="import-confirm"' in html
+    assert "Huyện Cát Hải" in html and "Thị trấn Cát Bà" in html and "ngừng hoạt động từ 01/01/2020" in html
+    token = html.split('name="confirm" value="')[1].split('"')[0]
+    assert "Chưa lưu: cần xác nhận" in post({}) and _active("11914") is not None
+    assert "Đã nhập xong" in post({"confirm": token})
+    assert _active("11914") is None and _active("11296") is not None
