@@ -12,6 +12,7 @@ from . import access
 from .celery_app import celery_init_app
 from .clean_input import CleanRequest
 from .extensions import babel, csrf, db, login_manager, migrate
+from .params import IntConverter
 from .services import audit
 from .sqlite import configure_sqlite, set_read_only
 from .version import __version__  # noqa: F401  (re-exported: campaign.__version__)
@@ -62,6 +63,7 @@ def create_app(config_object: object | str = "config.DevelopmentConfig", **overr
     celery_init_app(app)
     from . import tasks  # noqa: F401  (registers the shared tasks)
 
+    app.url_map.converters["int"] = IntConverter  # before any route: every <int:…> is bounded
     for module_name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module_name).bp)
 

@@ -50,8 +50,8 @@ def register(app: Flask) -> None:
     @click.option("--user", "username", default=None, help="Record this user as the publisher.")
     def publish_cmd(campaign: str, midterm: bool, label: str, username: str | None):
         """Freeze the current provisional result as a published snapshot."""
-        from campaign.services.results import recompute
         from campaign.services.errors import DomainError
+        from campaign.services.results import recompute
 
         cid = _campaign_id(campaign)
         user_id = None
@@ -76,9 +76,9 @@ def register(app: Flask) -> None:
     @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None)
     def export_cmd(campaign: str, fmt: str, run_id: int | None, output: str | None):
         """Write a campaign's results as CSV or XLSX."""
-        from campaign.services.results import export as results_export
-
         from flask import current_app
+
+        from campaign.services.results import export as results_export
 
         with current_app.test_request_context():  # translated headers need a locale
             content, filename, _mime = results_export.export(_campaign_id(campaign), fmt, run_id)

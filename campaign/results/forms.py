@@ -1,18 +1,57 @@
-"""Forms of the results pages (publish, mid-term publish, what-if)."""
+"""Forms of the results pages (publish, mid-term publish, recompute, what-if, the table's query)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
+
+from campaign.params import IntField
+
+MAX_PAGE = 100_000
 
 
 class PublishForm(FlaskForm):
     label = StringField(_l("Nhãn đợt công bố"), validators=[Optional(), Length(max=200)])
+    confirmed = BooleanField()  # set by the confirmation page's button (publish_check)
 
 
 class RecomputeForm(FlaskForm):
     pass
+
+
+class TableQuery(FlaskForm):
+    """GET query of the provisional table: level and page (bounded; a bad value falls back)."""
+
+    class Meta:
+        csrf = False
+
+    level = IntField(validators=[Optional()], lo=1, hi=9)
+    page = IntField(validators=[Optional()], lo=1, hi=MAX_PAGE, default=1)
+
+
+class ExportQuery(FlaskForm):
+    """GET query of an export: format and, for a published run, its id."""
+
+    class Meta:
+        csrf = False
+
+    format = SelectField(choices=[("csv", "CSV"), ("xlsx", "XLSX")], default="csv")
+    run = IntField(validators=[Optional()], lo=1)
+
+
+def parse_weights(text: str | None) -> dict[str, float]:
+    """``"I=1.2, II=0.8"`` → {"I": 1.2, "II": 0.8} (decimal comma accepted); ValueError names the bad part."""
+    out = {}
+    for part in (text or "").replace(";", ",").split(","):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            try:
+                out[k.strip()] = float(v.strip().replace(",", "."))
+            except ValueError:
+                raise ValueError(_("Trọng số không hợp lệ: %(part)s", part=part.strip())) from None
+    return out
 
 
 class WhatIfForm(FlaskForm):
@@ -25,3 +64,17 @@ class WhatIfForm(FlaskForm):
         ("mean", _l("Trung bình")), ("median", _l("Trung vị")), ("trimmed_mean", _l("Trung bình bỏ cao nhất, thấp nhất"))])
     normalise = BooleanField(_l("Chuẩn hoá điểm giám khảo (z-score)"))
     weights = StringField(_l("Trọng số nhóm (vd: I=1.2, II=0.8)"), validators=[Optional(), Length(max=300)])
+
+    def validate_weights(self, field: StringField) -> None:
+        try:
+            parse_weights(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def override(self) -> dict:
+        """The settings to try, from a validated form."""
+        override = {"aggregation": self.aggregation.data or "mean", "normalise": bool(self.normalise.data)}
+        weights = parse_weights(self.weights.data)
+        if weights:
+            override["weights"] = weights
+        return override

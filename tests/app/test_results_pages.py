@@ -21,7 +21,7 @@ def _campaign(factory, n=3, settings=None):
     c = factory.campaign(doc=doc, units=units, settings=settings or {}, status="appraisal")
     entries = []
     for i, u in enumerate(units):
-        e = factory.entry(c, u)
+        e = factory.entry(c, u, status="submitted")  # a draft is published as "not submitted"
         # I.2 target 10 → 15 or 0; I.3 yes/no 10 or 0 → totals 25, 15, 10 … (distinct)
         save_values(e, doc, {"I.2": 12.0 if i % 2 == 0 else 3.0, "I.3": i != 1, "II.1": float(i)})
         entries.append(e)
@@ -99,11 +99,11 @@ def test_what_if_changes_ranks_without_touching_results(app, client, factory):
     c, doc, units, entries = _campaign(factory, n=2)
     j1, j2, j3 = (factory.user("judge") for _ in range(3))
     # unit 0 judges II.3: 10, 0, 1 → mean 3.6667, median 1; unit 1: 0, 0, 0 → 0 either way.
-    for j, (a, b) in zip((j1, j2, j3), ((10.0, 0.0), (0.0, 0.0), (1.0, 0.0))):
+    for j, (a, b) in zip((j1, j2, j3), ((10.0, 0.0), (0.0, 0.0), (1.0, 0.0)), strict=True):
         judge(entries[0], j, {"II.3": a})
         judge(entries[1], j, {"II.3": b})
     # unit 1: I.2 → 15, I.3 yes → 10, II.1 1 item → 3, II.3 → 0: 28.
-    # unit 0: 25 + 3.6667 = 28.6667 (mean, rank 1) or 25 + 1 = 26 (median, rank 2).
+    # unit 0: 25 + 11/3 = 28.67 shown to two decimals (mean, rank 1) or 25 + 1 = 26 (median, rank 2).
     save_values(entries[1], doc, {"I.2": 12.0, "I.3": True})
     db.session.commit()
     recompute.recompute_provisional(c.id, force=True)
@@ -111,7 +111,7 @@ def test_what_if_changes_ranks_without_touching_results(app, client, factory):
     before = [(r.run_id, r.unit_id, r.total, r.rank) for r in db.session.scalars(sa.select(UnitResult).order_by(UnitResult.id))]
     res = recompute.what_if(c.id, {"aggregation": "median"})
     by_unit = {r["unit_id"]: r for r in res["rows"]}
-    assert by_unit[units[0].id]["total"] == 26.0 and by_unit[units[0].id]["current_total"] == 28.6667
+    assert by_unit[units[0].id]["total"] == 26.0 and by_unit[units[0].id]["current_total"] == 28.67
     assert by_unit[units[1].id]["rank"] == 1 and by_unit[units[1].id]["current_rank"] == 2
     assert res["moved"] == 2
     client.login(admin.username)

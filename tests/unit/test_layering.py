@@ -21,11 +21,14 @@ VIEW_MODULES = ("views", "pages", "forms")
 BLUEPRINTS = {p.parent.name for p in (ROOT / "campaign").glob("*/views.py")}
 PURE_FORBIDDEN = ("flask", "flask_babel", "flask_login", "sqlalchemy", "celery", "redis", "campaign")
 
-# Files that others are splitting under issue 17.
+# Files that their owners are splitting under issue 17 (not strict: the split lands in their commit).
 OVERSIZED_BEING_SPLIT = {
+    "scoring/framework.py": "engine (A): 623 lines since the tagged rule types",
 }
 # Being fixed by their owner right now (remove the entry once it is committed).
 WEB_READS_BEING_REMOVED = {"campaign/services/judging/workspace.py"}
+
+
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":

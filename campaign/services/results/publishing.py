@@ -85,6 +85,7 @@ def request_publish(campaign_id: int, user_id: int | None, kind: str = "snapshot
     Returns True when enqueued, False when it was published inline.
     """
     _check(campaign_id, kind, lock=False)
+    db.session.rollback()  # end the read (and SQLite's write lock) before the worker publishes
     try:
         queue.send(queue.PUBLISH_SNAPSHOT, [campaign_id, user_id, kind, label])
         return True
