@@ -19,6 +19,7 @@ from campaign.services.errors import DomainError
 from campaign.services.results import leaderboard as lb
 from campaign.services.results import leaderboard_cache as cache
 from campaign.services.setup import geo
+from campaign.services.setup.framework_cache import framework_info
 
 from .. import band_reasons
 from ..access import PUBLIC, allow
@@ -39,6 +40,24 @@ def band_reason(row: dict, data: dict, locale: str, short: bool = False) -> list
 def band_legend(data: dict, locale: str) -> list[str]:
     """The band rules (minimum totals and group floors) for the legend."""
     return band_reasons.floor_legend(data["bands"], data["groups"], locale)
+
+
+@bp.app_template_global()
+def result_band_reason(row, version_id: int, bands: list[dict], locale: str) -> list[str]:
+    """The band reason of a result row (``UnitResult``) on the commission's pages, short form.
+
+    The same words as the public board, from the run's framework (cached per process).
+    """
+    groups = [{"code": g.code, "kind": g.kind, "max_points": g.max_points, "floor_pct": g.floor_pct}
+              for g in framework_info(version_id).fw.groups]
+    shown = {"total": row.total, "group_scores": row.group_scores or {}, "status": row.status}
+    return band_reason(shown, {"bands": bands or [], "groups": groups}, locale, True)
+
+
+@bp.app_template_global()
+def draft_label() -> str:
+    """How the commission's provisional table marks a unit that did not submit (its draft figures)."""
+    return _("bản nháp, chưa nộp: không xếp hạng")
 
 
 @bp.app_template_global()

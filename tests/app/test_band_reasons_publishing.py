@@ -99,3 +99,18 @@ def test_official_result_refused_while_entries_are_received_midterm_is_labelled(
         sess["lang"] = "en"  # what the language switch stores
     en = client.get(f"/leaderboard?campaign={c.slug}").get_data(as_text=True)
     assert "Mid-term (preliminary) result – not the official result" in en
+
+
+def test_commission_table_labels_drafts_and_gives_each_band_its_reason(app, client, factory):
+    admin = factory.user("admin")
+    c, units = _campaign(factory, "appraisal")
+    client.login(admin.username)
+    html = client.get(f"/admin/results/{c.id}").get_data(as_text=True)
+    # the drafts are listed with their draft figures, labelled, unranked
+    row = {u.id: html[html.index(f'result-row-{u.id}'):].split("</tr>")[0] for u in units}
+    assert all("bản nháp, chưa nộp: không xếp hạng" in row[u.id] for u in units[2:])
+    assert not any("bản nháp" in row[u.id] for u in units[:2])
+    assert f'data-testid="total-{units[2].id}">25,00 <span' in row[units[2].id]  # the draft's own figure, labelled
+    # 25 reaches "Tốt" (≥ 20); 10 does not, and says what it lacks
+    assert "25,00 ≥ 20,00</div>" in row[units[0].id]
+    assert "10,00 &lt; 20,00 cần cho mức Tốt" in row[units[1].id]
