@@ -98,8 +98,7 @@ def change_password():
 @allow(ANY_USER)
 def logout_everywhere():
     if EmptyForm().validate_on_submit():
-        svc.end_sessions(current_user.id, "auth.logout_everywhere")
-        _relogin(svc.get_user(current_user.id))
+        _relogin(svc.end_sessions(current_user.id, "auth.logout_everywhere"))
         flash(_("Đã đăng xuất khỏi mọi thiết bị khác."), "success")
     return redirect(url_for("accounts.account"))
 
@@ -251,14 +250,16 @@ def onboarding_page():
     status = 200
     if form.validate_on_submit():
         try:
+            dry_run = bool(form.dry_run.data)
             if form.source.data == "tree":
-                rows = onboarding.rows_from_tree(form.parent_id.data, int(form.level.data))
+                report = onboarding.from_tree(form.parent_id.data, int(form.level.data), dry_run=dry_run,
+                                              actor_id=current_user.id)
             else:
                 upload = form.file.data
                 if not upload or not upload.filename:
                     raise DomainError(_("Hãy chọn tệp Excel hoặc CSV."))
-                rows = onboarding.parse(upload.read(onboarding.LIMITS.max_bytes + 1), upload.filename)
-            report = onboarding.run(rows, dry_run=bool(form.dry_run.data), actor_id=current_user.id)
+                report = onboarding.from_file(upload.read(onboarding.LIMITS.max_bytes + 1), upload.filename,
+                                              dry_run=dry_run, actor_id=current_user.id)
             status = 200 if report.ok else 422
         except DomainError as exc:
             form.file.errors.append(exc.message)

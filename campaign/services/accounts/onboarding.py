@@ -185,6 +185,16 @@ def _check_row(item: dict, rep: RowReport, units: dict[str, Unit], with_officer:
                     email=email, phone=item.get("phone") or None)
 
 
+def from_file(data: bytes, filename: str, *, dry_run: bool, actor_id: int) -> Report:
+    """Onboard the rows of an uploaded sheet (see :func:`run`)."""
+    return run(parse(data, filename), dry_run=dry_run, actor_id=actor_id)
+
+
+def from_tree(parent_id: int | None, level: int, *, dry_run: bool, actor_id: int) -> Report:
+    """Onboard one officer per unit of the tree (see :func:`run`)."""
+    return run(rows_from_tree(parent_id, level), dry_run=dry_run, actor_id=actor_id)
+
+
 # --------------------------------------------------------------------------- printable list
 
 def batch_user_ids(batch_id: int) -> list[int]:

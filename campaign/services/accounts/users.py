@@ -51,12 +51,13 @@ def record_login(user_id: int) -> None:
     db.session.commit()
 
 
-def end_sessions(user_id: int, action: str = "auth.logout") -> None:
+def end_sessions(user_id: int, action: str = "auth.logout") -> User:
     """End every session of the user (a copied cookie stops working too)."""
     user = _get(user_id)
     user.session_version += 1
     audit.record(action, "user", user.id, actor=user)
     db.session.commit()
+    return user
 
 
 def change_password(user_id: int, current: str, new: str) -> User:
