@@ -43,15 +43,21 @@ def band_legend(data: dict, locale: str) -> list[str]:
 
 
 @bp.app_template_global()
-def result_band_reason(row, version_id: int, bands: list[dict], locale: str) -> list[str]:
-    """The band reason of a result row (``UnitResult``) on the commission's pages, short form.
+def result_band_reason(row, version_id: int, bands: list[dict], locale: str, short: bool = True) -> list[str]:
+    """The band reason of a result on the commission's pages (a ``UnitResult``, or a dict with its fields).
 
     The same words as the public board, from the run's framework (cached per process).
     """
-    groups = [{"code": g.code, "kind": g.kind, "max_points": g.max_points, "floor_pct": g.floor_pct}
+    groups = [{"code": g.code, "kind": g.kind, "max_points": g.max_points, "floor_pct": g.floor_pct,
+               "name": _name(g.name, "vi"), "name_en": _name(g.name, "en")}
               for g in framework_info(version_id).fw.groups]
-    shown = {"total": row.total, "group_scores": row.group_scores or {}, "status": row.status}
-    return band_reason(shown, {"bands": bands or [], "groups": groups}, locale, True)
+    field = row.get if isinstance(row, dict) else (lambda key: getattr(row, key, None))
+    shown = {"total": field("total"), "group_scores": field("group_scores") or {}, "status": field("status")}
+    return band_reason(shown, {"bands": bands or [], "groups": groups}, locale, short)
+
+
+def _name(name, lang: str) -> str:
+    return (name.get(lang) or name.get("vi") or "") if isinstance(name, dict) else (name or "")
 
 
 @bp.app_template_global()

@@ -114,3 +114,7 @@ def test_commission_table_labels_drafts_and_gives_each_band_its_reason(app, clie
     # 25 reaches "Tốt" (≥ 20); 10 does not, and says what it lacks
     assert "25,00 ≥ 20,00</div>" in row[units[0].id]
     assert "10,00 &lt; 20,00 cần cho mức Tốt" in row[units[1].id]
+    # the explanation page says it in full
+    run_id = db.session.scalar(sa.select(ScoreRun.id).where(ScoreRun.campaign_id == c.id, ScoreRun.kind == "provisional"))
+    page = client.get(f"/admin/results/{c.id}/runs/{run_id}/units/{units[1].id}").get_data(as_text=True)
+    assert "10,00 &lt; 20,00 cần cho mức Tốt" in page.split('data-testid="explain-band-reason"')[1].split("</ul>")[0]
