@@ -17,6 +17,7 @@ import re
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
@@ -157,7 +158,7 @@ def stripped_copy(f: EvidenceFile, original: str, cache_dir: str) -> str:
         else:
             _strip_office(original, tmp)
         os.replace(tmp, target)
-    except (PyPdfError, zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (PyPdfError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, RuntimeError) as exc:
         raise DomainError(_("Không tạo được bản ẩn danh của tệp này; hãy báo ban thi đua.")) from exc
     finally:
         if os.path.exists(tmp):
