@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditLog, Unit, UnitLineage
+from campaign.models import AuditLog, CampaignUnit, Unit, UnitLineage
 from campaign.services.errors import Conflict
+from campaign.services.setup import campaigns as campaigns_svc
 from campaign.services.setup import unit_sync
 from campaign.services.setup import units as units_svc
 from tests.admin_helpers import admin_client, gso_bytes, request_ctx  # noqa: F401
@@ -155,3 +156,25 @@ def test_official_page_and_unit_page_in_english(client, factory):
     html = client.get(f"/admin/units/{ba_dinh.id}").get_data(as_text=True)
     assert "Formed from these old units" in html and "merger" in html and "Ward" in html
     assert "Hình thành từ" not in html
+
+
+def test_a_campaign_takes_the_unit_tree_of_its_own_period(app):
+    unit_sync.import_gso(gso_file([row("Quận Ba Đình", "001", "Phường Trúc Bạch", "00004", "Phường"),
+                                   row("Quận Ba Đình", "001", "Phường Quán Thánh", "00013", "Phường")]),
+                         "hn-2017.xlsx", effective=date(2017, 10, 15))
+    unit_sync.load_official("01", confirm=unit_sync.load_official("01", dry_run=True).token)
+
+    def participants(start: date, end: date) -> list[str]:
+        c = campaigns_svc.create_campaign({"name": f"Thi đua {end.year}", "kind": "regular",
+                                           "template_code": "mass-mobilization-2018", "period_start": start,
+                                           "period_end": end, "participants": {"levels": [3]}})
+        return list(db.session.scalars(sa.select(Unit.name).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+                                       .where(CampaignUnit.campaign_id == c.id)))  # names repeat across districts
+
+    # 2018: the old wards and communes (two from the file, the other 524 of the 526 that formed today's
+    # units added as history by the official list), none of the 2025 units
+    in_2018 = participants(date(2018, 1, 1), date(2018, 12, 31))
+    assert len(in_2018) == 526 and {"Phường Trúc Bạch", "Phường Quán Thánh"} <= set(in_2018)
+    assert "Phường Ba Đình" not in in_2018
+    in_2026 = participants(date(2026, 1, 1), date(2026, 12, 31))
+    assert len(in_2026) == 126 and "Phường Ba Đình" in in_2026 and "Phường Trúc Bạch" not in in_2026

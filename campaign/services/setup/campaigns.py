@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -31,6 +31,7 @@ from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
 from campaign.services.results.ledger import LEDGER_SETTINGS
+from campaign.services.setup.units import active_on
 
 KINDS = ("regular", "thematic")
 ROLLUP_KINDS = ("none", "mean", "weighted_mean", "share_meeting", "combined")
@@ -225,8 +226,9 @@ class ValidationFailed(DomainError):
 
 # --------------------------------------------------------------------------- participants
 
-def resolve_participants(rule: dict) -> list[Unit]:
-    """Active units chosen by level, kind, cluster or code (the union of all four)."""
+def resolve_participants(rule: dict, on: date | None = None) -> list[Unit]:
+    """Units existing on ``on`` (the campaign's period end; today when None) chosen by level, kind,
+    cluster or code (the union of all four)."""
     levels = [int(x) for x in rule.get("levels") or []]
     kinds = [k for k in rule.get("kinds") or [] if k in UNIT_LEVELS]
     cluster_ids = [int(x) for x in rule.get("cluster_ids") or []]
@@ -242,7 +244,7 @@ def resolve_participants(rule: dict) -> list[Unit]:
         conds.append(Unit.code.in_(codes))
     if not conds:
         return []
-    return list(db.session.scalars(sa.select(Unit).where(sa.or_(*conds), Unit.valid_to.is_(None), Unit.level > 1)
+    return list(db.session.scalars(sa.select(Unit).where(sa.or_(*conds), active_on(on), Unit.level > 1)
                                    .order_by(Unit.level, Unit.code)))
 
 
@@ -256,7 +258,7 @@ def unknown_codes(codes: list[str]) -> list[str]:
 
 def _set_participants(campaign: Campaign, rule: dict, ranking_cluster_ids: list[int]) -> tuple[int, int]:
     """Replace the participant set; returns (added, removed). Refuses to drop a unit with an entry."""
-    wanted = {u.id: u for u in resolve_participants(rule)}
+    wanted = {u.id: u for u in resolve_participants(rule, campaign.period_end)}
     cluster_of: dict[int, int] = {}
     if ranking_cluster_ids:
         rows = db.session.execute(sa.select(ClusterMember.unit_id, ClusterMember.cluster_id)

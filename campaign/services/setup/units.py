@@ -110,6 +110,15 @@ def unit_tree(include_inactive: bool = True, on: date | None = None) -> list[dic
     return roots
 
 
+def active_on(day: date | None) -> sa.ColumnElement[bool]:
+    """SQL condition: the unit exists on ``day`` (today's tree when None), so a campaign uses the
+    tree of its own period (2018: districts; 2026: the two-tier units)."""
+    if day is None:
+        return Unit.valid_to.is_(None)
+    return sa.and_(sa.or_(Unit.valid_from.is_(None), Unit.valid_from <= day),
+                   sa.or_(Unit.valid_to.is_(None), Unit.valid_to > day))
+
+
 def unit_counts() -> dict:
     rows = db.session.execute(
         sa.select(Unit.kind, sa.func.count()).where(Unit.valid_to.is_(None)).group_by(Unit.kind)).all()
