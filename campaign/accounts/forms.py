@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -18,20 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-MAX_ID = 2**31 - 1
-
-
-def to_int(value) -> int | None:
-    """An id from a form or query string; None when empty or beyond what the database holds."""
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
-
-
-class IntField(IntegerField):
-    """A page number (the view bounds it)."""
-
-    def __init__(self, label=None, validators=None, *, lo: int = 0, **kwargs) -> None:
-        super().__init__(label, validators, **kwargs)
+from campaign.params import IntField, to_int
 
 ROLE_CHOICES = [("officer", _l("Cán bộ đơn vị")), ("judge", _l("Giám khảo")), ("admin", _l("Quản trị")),
                 ("viewer", _l("Người xem"))]
