@@ -135,23 +135,27 @@ def _rollups(inp: CampaignInputs, exact: list[float], own: list[float | None], r
     for i, (lvl, parent) in enumerate(zip(inp.levels, inp.parents, strict=True)):
         if lvl == 3 and parent in row_of_unit and inp.levels[row_of_unit[parent]] == 2:
             children.setdefault(row_of_unit[parent], []).append(i)
+    if not children:
+        return {}
+    # Communes count with their shown figures; one that did not submit counts 0.
+    counts = np.asarray(ranked, dtype=bool)
+    tot_shown = np.where(counts, shown_array(np.asarray(exact, dtype=float)), 0.0).tolist()
+    grp_shown = {g: np.where(counts, shown_array(np.asarray(group_exact[g], dtype=float)), 0.0).tolist()
+                 for g in groups}
     out: dict[int, dict] = {}
     for d, kids in sorted(children.items()):
-        def commune_total(k: int, figures: list[float]) -> float:
-            return shown(figures[k]) if ranked[k] else 0.0
-
-        communes = [CommuneResult(inp.unit_codes[k], commune_total(k, exact), inp.populations[k],
-                                  ranked[k] and threshold is not None and shown(exact[k]) >= float(threshold))
+        communes = [CommuneResult(inp.unit_codes[k], tot_shown[k], inp.populations[k],
+                                  ranked[k] and threshold is not None and tot_shown[k] >= float(threshold))
                     for k in kids]
         own_d = own[d] if ranked[d] else None  # a draft's own part is not counted
         rr = rollup(rule, own_d, communes)
         by_group: dict[str, float] = {}
         if rr.method != "share_meeting":
             for g in groups:
-                parts = [CommuneResult(inp.unit_codes[k], commune_total(k, group_exact[g]), inp.populations[k])
-                         for k in kids]
+                col = grp_shown[g]
+                parts = [CommuneResult("", col[k], inp.populations[k]) for k in kids]
                 own_g = group_exact[g][d] if own_d is not None else None
-                by_group[g] = rollup(rule, own_g, parts).total
+                by_group[g] = rollup(rule, own_g, parts, detail=False).total
         out[d] = {"total": rr.total, "groups": by_group, "explanation": {
             "rule": dict(rule), "method": rr.method, "own_total": None if own_d is None else shown(own_d),
             "total": shown(rr.total), "communes": len(kids),
@@ -265,15 +269,17 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         on_progress(0.8, "rows")
 
     method = settings.get("aggregation", "mean")
+    own_shown = shown_array(np.asarray([0.0 if o is None else o for o in own], dtype=float)).tolist()
+    reg_shown = shown_array(np.asarray(regular, dtype=float)).tolist()
+    bonus_shown = shown_array(np.asarray(bonus, dtype=float)).tolist()
     rows = []
     for i in range(n):
         gs = {g: group_shown[g][i] for g in groups if i not in rollups or g in rollups[i]["groups"]}
         status = RANKED if ranked[i] else NOT_SUBMITTED
-        own_i = own[i]
         expl = {
             "v": 2, "entry": has_entry[i], "status": status, "decimals": SHOWN_DECIMALS,
-            "total": totals[i], "total_exact": exact[i], "own_total": None if own_i is None else shown(own_i),
-            "regular_total": shown(regular[i]), "bonus_total": shown(bonus[i]), "penalty_total": pen_shown[i],
+            "total": totals[i], "total_exact": exact[i], "own_total": None if own[i] is None else own_shown[i],
+            "regular_total": reg_shown[i], "bonus_total": bonus_shown[i], "penalty_total": pen_shown[i],
             "groups": gs, "group_pcts": pcts_of.get(i), "caps_applied": caps.get(i, []),
             "aggregation": {"method": method, "normalise": bool(settings.get("normalise")),
                             "trim_min_judges": settings.get("trim_min_judges", 3)},

@@ -34,16 +34,16 @@ class RollupResult:
     components: list[dict] = field(default_factory=list)
 
 
-def _mean(rule: dict, communes: Sequence[CommuneResult]) -> RollupResult:
+def _mean(rule: dict, communes: Sequence[CommuneResult], detail: bool = True) -> RollupResult:
     n = len(communes)
     if n == 0:
         return RollupResult(0.0, "mean", [{"note": "no communes"}])
     comps = [{"unit_code": c.unit_code, "total": c.total, "weight": 1 / n,
-              "contribution": round_points(c.total / n)} for c in communes]
+              "contribution": round_points(c.total / n)} for c in communes] if detail else []
     return RollupResult(round_points(math.fsum(c.total for c in communes) / n), "mean", comps)
 
 
-def _weighted_mean(rule: dict, communes: Sequence[CommuneResult]) -> RollupResult:
+def _weighted_mean(rule: dict, communes: Sequence[CommuneResult], detail: bool = True) -> RollupResult:
     if not communes:
         return RollupResult(0.0, "weighted_mean", [{"note": "no communes"}])
     known = [c.population for c in communes if c.population is not None]
@@ -56,13 +56,14 @@ def _weighted_mean(rule: dict, communes: Sequence[CommuneResult]) -> RollupResul
     for c, p in zip(communes, pops, strict=True):
         w = p / wsum
         acc.append(c.total * w)
-        comps.append({"unit_code": c.unit_code, "total": c.total, "population": p,
-                      "population_imputed": c.population is None, "weight": w,
-                      "contribution": round_points(c.total * w)})
+        if detail:
+            comps.append({"unit_code": c.unit_code, "total": c.total, "population": p,
+                          "population_imputed": c.population is None, "weight": w,
+                          "contribution": round_points(c.total * w)})
     return RollupResult(round_points(math.fsum(acc)), "weighted_mean", comps)
 
 
-def _share_meeting(rule: dict, communes: Sequence[CommuneResult]) -> RollupResult:
+def _share_meeting(rule: dict, communes: Sequence[CommuneResult], detail: bool = True) -> RollupResult:
     scale = float(rule.get("scale", 100))
     n = len(communes)
     met = sum(1 for c in communes if c.meets_standard)
@@ -72,11 +73,11 @@ def _share_meeting(rule: dict, communes: Sequence[CommuneResult]) -> RollupResul
     return RollupResult(total, "share_meeting", comps)
 
 
-def _combined(rule: dict, own: float | None, communes: Sequence[CommuneResult]) -> RollupResult:
+def _combined(rule: dict, own: float | None, communes: Sequence[CommuneResult], detail: bool = True) -> RollupResult:
     inner_rule = rule.get("communes") or {"kind": "mean"}
     if inner_rule.get("kind") == "combined":
         raise ValueError("combined rollup cannot nest another combined rule")
-    inner = rollup(inner_rule, None, communes)
+    inner = rollup(inner_rule, None, communes, detail=detail)
     ow, cw = float(rule.get("own_weight", 0.5)), float(rule.get("communes_weight", 0.5))
     own_v = 0.0 if own is None else float(own)
     comps = [
@@ -88,15 +89,18 @@ def _combined(rule: dict, own: float | None, communes: Sequence[CommuneResult]) 
     return RollupResult(round_points(ow * own_v + cw * inner.total), "combined", comps)
 
 
-def rollup(rule: dict, own: float | None, communes: Sequence[CommuneResult]) -> RollupResult:
-    """Apply a rollup ``rule`` (``{"kind": mean|weighted_mean|share_meeting|combined, ...}``)."""
+def rollup(rule: dict, own: float | None, communes: Sequence[CommuneResult], *, detail: bool = True) -> RollupResult:
+    """Apply a rollup ``rule`` (``{"kind": mean|weighted_mean|share_meeting|combined, ...}``).
+
+    ``detail=False`` skips the per-commune components (same total; for group-by-group roll-ups).
+    """
     kind = rule.get("kind")
     if kind == "mean":
-        return _mean(rule, communes)
+        return _mean(rule, communes, detail)
     if kind == "weighted_mean":
-        return _weighted_mean(rule, communes)
+        return _weighted_mean(rule, communes, detail)
     if kind == "share_meeting":
-        return _share_meeting(rule, communes)
+        return _share_meeting(rule, communes, detail)
     if kind == "combined":
-        return _combined(rule, own, communes)
+        return _combined(rule, own, communes, detail)
     raise ValueError(f"unknown rollup kind {kind!r}")
