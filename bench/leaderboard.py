@@ -12,7 +12,7 @@ small threaded Python generator if wrk is missing) the three URLs in the same ru
     /leaderboard  (HTML, district level)   /api/v1/campaigns/<slug>/leaderboard   /ping
 
 Each round runs the three back to back; the figures are the median over ``--repeat`` rounds.
-The load generator shares the 2 cores with the server (see docs/performance-reliability §8).
+The load generator shares the 2 cores with the server (see ../shared/docs/performance-reliability.md §8).
 Last line:
 
     leaderboard: html_rps=… json_rps=… trivial_rps=… html_ratio=… json_ratio=… p99_ms=…

@@ -1,7 +1,7 @@
 """Reading many rows fast: plain DBAPI tuples and float matrices, no Row objects.
 
 A recompute reads hundreds of thousands of numbers; SQLAlchemy ``Row`` objects cost
-several times the query itself (performance-reliability §4), so the hot reads go through
+several times the query itself (../shared/docs/performance-reliability.md §4), so the hot reads go through
 the raw cursor of the session's connection (same transaction).
 """
 from __future__ import annotations

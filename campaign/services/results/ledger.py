@@ -1,7 +1,7 @@
 """The recompute's input ledger: each entry's points summed per framework node.
 
 Why it exists: re-reading every value and every judge's score of a campaign costs about
-4× a bare ``GROUP BY`` over the values (performance-reliability §4); reading ~16 subtotal
+4× a bare ``GROUP BY`` over the values (../shared/docs/performance-reliability.md §4); reading ~16 subtotal
 rows per entry, kept current by the changes themselves, costs less than one.
 
 An indicator's *effective* points are the judges' aggregate (clamped) where submitted
