@@ -10,16 +10,13 @@ codes keep their leading zeros (``01``, ``001``, ``00001``) also when a spreadsh
 """
 from __future__ import annotations
 
-import io
-import os
 import unicodedata
 from dataclasses import dataclass
 
-import openpyxl
-import xlrd
 from flask_babel import gettext as _
 
 from . import ImportFormatError, SourceUnit
+from .sheets import GSO_LIMITS, read_sheets
 
 GSO_COLUMNS = ("Tỉnh Thành Phố", "Mã TP", "Quận Huyện", "Mã QH", "Phường Xã", "Mã PX", "Cấp", "Tên Tiếng Anh")
 REQUIRED_COLUMNS = ("Tỉnh Thành Phố", "Mã TP", "Phường Xã", "Mã PX", "Cấp")
@@ -92,29 +89,8 @@ def province_kind(name: str) -> str | None:
 
 
 def _read_sheets(data: bytes, filename: str) -> list[tuple[str, list[list]]]:
-    """(name, rows) of every sheet, rows as lists of cell values."""
-    if not data:
-        raise ImportFormatError(_("Tệp rỗng: không có dữ liệu để nhập."))
-    ext = os.path.splitext(filename or "")[1].lower()
-    is_zip = data[:2] == b"PK"
-    is_ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if is_ole or (ext == ".xls" and not is_zip):
-        try:
-            with open(os.devnull, "w") as log:
-                book = xlrd.open_workbook(file_contents=data, logfile=log)
-            return [(s.name, [s.row_values(r) for r in range(s.nrows)])
-                    for s in book.sheets()[:MAX_SHEETS]]
-        except Exception as exc:  # noqa: BLE001 - xlrd raises many kinds for broken files
-            raise ImportFormatError(_("Không đọc được tệp .xls: %(err)s", err=str(exc))) from exc
-    if is_zip or ext == ".xlsx":
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheets = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in book.worksheets[:MAX_SHEETS]]
-            book.close()
-            return sheets
-        except Exception as exc:  # noqa: BLE001 - zipfile/openpyxl raise many kinds
-            raise ImportFormatError(_("Không đọc được tệp .xlsx: %(err)s", err=str(exc))) from exc
-    raise ImportFormatError(_("Định dạng tệp không được hỗ trợ: hãy dùng tệp .xls hoặc .xlsx xuất từ Tổng cục Thống kê."))
+    """(name, rows) of every sheet, rows as lists of cell values; read within bounds (sheets.GSO_LIMITS)."""
+    return read_sheets(data, filename, GSO_LIMITS, formats=("xls", "xlsx"))[:MAX_SHEETS]
 
 
 def _find_header(sheets) -> tuple[list[list], int, dict[str, int]]:

@@ -97,3 +97,16 @@ def test_clusters_csv_semicolon_and_roles():
     rows = parse_clusters_csv("cluster_code;cluster_name;unit_code;role\nCUM-1;Cụm 1;001;head\nCUM-1;;002;boss\n".encode())
     assert rows[0].problem is None and rows[0].values["role"] == "head"
     assert "boss" in rows[1].problem
+
+
+def test_gso_import_reads_through_the_bounded_reader():
+    """Issue 13.3: a list declaring a whole sheet, or carrying an entity bomb, is refused before parsing."""
+    from tests.files_helpers import BILLION_LAUGHS, cell, row, sheet_xml, xlsx
+
+    bomb = xlsx([("Sheet1", sheet_xml(row(1, GSO_HEADER) + f'<row r="1048576">{cell("A1048576", "x")}</row>',
+                                      dimension="A1:XFD1048576"))])
+    with pytest.raises(ImportFormatError, match="dòng"):
+        parse_gso(bomb, "gso.xlsx")
+    laughs = xlsx([("Sheet1", sheet_xml(row(1, GSO_HEADER) + row(2, ["&lol9;"] * 8), prolog=BILLION_LAUGHS))])
+    with pytest.raises(ImportFormatError, match=r"Không đọc được tệp \.xlsx"):
+        parse_gso(laughs, "gso.xlsx")
