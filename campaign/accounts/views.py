@@ -290,7 +290,7 @@ def _xlsx(data: bytes, name: str) -> Response:
 def _audit_filter() -> tuple[AuditFilterForm, auditlog.AuditFilter]:
     form = AuditFilterForm(request.args)
     form.campaign_id.choices = [("", _("Tất cả"))] + auditlog.campaigns()
-    form.action.choices = [("", _("Tất cả"))] + [(a, a) for a in auditlog.actions()]
+    form.action.choices = [("", _("Tất cả"))] + auditlog.actions()
     form.validate()
     page = form.page.data if isinstance(form.page.data, int) and 0 < form.page.data < 10**9 else 1
     return form, auditlog.AuditFilter(
@@ -307,7 +307,7 @@ def audit_log():
     rows, total = auditlog.search(f)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("accounts/audit.html", form=form, rows=rows, total=total, page=f.page,
-                           page_size=auditlog.PAGE_SIZE, args=args)
+                           page_size=auditlog.PAGE_SIZE, args=args, action_label=auditlog.action_label)
 
 
 @bp.route("/admin/audit/export.<fmt>")

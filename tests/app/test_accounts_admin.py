@@ -106,7 +106,7 @@ def test_audit_log_filters_and_formula_safe_exports(app, client, factory):
     db.session.commit()
     client.login("quantri")
     html = client.get("/admin/audit?action=unit.update").get_data(as_text=True)
-    assert "1 dòng" in html and "unit.update" in html and "00007 Phường Điện Biên" in html and "quantri" in html
+    assert "1 dòng" in html and "Sửa đơn vị" in html and "00007 Phường Điện Biên" in html and "quantri" in html
     assert "&#34;=HYPERLINK" in html or "=HYPERLINK" in html
     assert "0 dòng" in client.get("/admin/audit?user=giamkhao1").get_data(as_text=True)
     assert "1 dòng" in client.get("/admin/audit?unit=00007").get_data(as_text=True)
@@ -119,11 +119,11 @@ def test_audit_log_filters_and_formula_safe_exports(app, client, factory):
     raw = client.get("/admin/audit/export.csv?action=unit.update").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(raw.lstrip("\ufeff"))))
     assert rows[0][:5] == ["id", "Thời điểm (UTC)", "Người thực hiện", "Vai trò", "Hành động"]
-    assert rows[1][4] == "unit.update" and rows[1][2] == "quantri"
-    assert rows[1][10] == "'+sửa tên"  # a formula-looking reason is quoted in CSV
-    assert rows[1][9].startswith('{"name": "=HYPERLINK')  # JSON text: starts with "{", harmless
+    assert rows[1][4:6] == ["unit.update", "Sửa đơn vị"] and rows[1][2] == "quantri"
+    assert rows[1][11] == "'+sửa tên"  # a formula-looking reason is quoted in CSV
+    assert rows[1][10].startswith('{"name": "=HYPERLINK')  # JSON text: starts with "{", harmless
     ws = openpyxl.load_workbook(io.BytesIO(client.get("/admin/audit/export.xlsx?action=unit.update").data)).active
-    assert ws.cell(row=2, column=11).value == "+sửa tên" and ws.cell(row=2, column=11).data_type == "s"
+    assert ws.cell(row=2, column=12).value == "+sửa tên" and ws.cell(row=2, column=12).data_type == "s"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.action == "unit.update")) == 1
 
 

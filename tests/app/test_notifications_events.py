@@ -202,3 +202,23 @@ def test_a_claim_left_by_a_dead_worker_is_released_after_ten_minutes(app, factor
     stale.email_state, stale.emailed_at = "sending", utcnow() - timedelta(minutes=11)
     db.session.commit()
     assert mail.pending_ids() == [stale.id]
+
+
+def test_judges_with_unsubmitted_scores_are_reminded_of_the_appraisal_deadline(app, factory):
+    from campaign.models import Assignment
+    from tests.judging_helpers import district_campaign
+
+    campaign, districts, entries = district_campaign(factory, n_entries=3)
+    campaign.appraisal_deadline = DEADLINE
+    busy, done = factory.user("judge", username="gk-busy"), factory.user("judge", username="gk-done")
+    for e in entries:
+        db.session.add(Assignment(entry_id=e.id, judge_id=busy.id, status="submitted" if e is entries[0] else "draft"))
+        db.session.add(Assignment(entry_id=e.id, judge_id=done.id, status="submitted"))
+    db.session.commit()
+    notifications.send_deadline_reminders(now=DEADLINE - timedelta(days=1, hours=12))
+    [n] = _mine(busy)
+    assert (n.kind, n.params["days"], n.params["n"]) == ("judging_deadline", 2, 2)
+    with force_locale("vi"):
+        assert notifications.text_of(n, "vi") == (f"Còn 2 ngày đến hạn chấm “{campaign.name}”",
+                                                   "Bạn còn 2 hồ sơ chưa nộp điểm. Hạn thẩm định: 30/11/2026 17:00.")
+    assert _mine(done) == []

@@ -9,9 +9,31 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
+from campaign.labels import N_
 from campaign.models import AuditLog, Campaign, Unit, User
 from campaign.safe_export import csv_text, xlsx_bytes
 
+ACTION_LABELS = {
+    "auth.login": N_("Đăng nhập"), "auth.login_failed": N_("Đăng nhập sai"),
+    "auth.login_throttled": N_("Đăng nhập bị chặn tạm thời"), "auth.logout": N_("Đăng xuất"),
+    "auth.logout_everywhere": N_("Đăng xuất mọi thiết bị"), "account.password_changed": N_("Đổi mật khẩu"),
+    "account.preferences": N_("Đổi cài đặt tài khoản"), "user.create": N_("Tạo người dùng"),
+    "user.update": N_("Sửa người dùng"), "user.deactivate": N_("Khóa tài khoản"), "user.reactivate": N_("Mở khóa tài khoản"),
+    "user.password_reset": N_("Đặt lại mật khẩu"), "invitation.issue": N_("Tạo thư mời"),
+    "invitation.accept": N_("Đặt mật khẩu từ thư mời"), "accounts.onboard": N_("Tạo tài khoản hàng loạt"),
+    "entry.create": N_("Mở hồ sơ"), "entry.save_values": N_("Lưu số liệu hồ sơ"), "entry.submit": N_("Nộp hồ sơ"),
+    "entry.resubmit": N_("Nộp lại hồ sơ (giải trình)"), "entry.clarification_requested": N_("Yêu cầu giải trình"),
+    "judging.clarification_requested": N_("Giám khảo yêu cầu giải trình"), "evidence.upload": N_("Tải lên minh chứng"),
+    "evidence.delete": N_("Xóa minh chứng"), "judging.assign": N_("Phân công chấm"), "judging.unassign": N_("Gỡ phân công"),
+    "judging.auto_assign": N_("Phân công tự động"), "judging.save_draft": N_("Lưu nháp điểm"),
+    "judging.submit": N_("Nộp điểm"), "judging.reopen": N_("Mở lại phiếu chấm"),
+    "judging.conflict_declared": N_("Khai báo xung đột lợi ích"), "council.override": N_("Hội đồng điều chỉnh điểm"),
+    "council.override_revoked": N_("Hủy điều chỉnh điểm"), "campaign.create": N_("Tạo phong trào"),
+    "campaign.update": N_("Sửa phong trào"), "campaign.status": N_("Chuyển giai đoạn phong trào"),
+    "campaign.extend_deadline": N_("Gia hạn nộp hồ sơ"), "results.publish": N_("Công bố kết quả"),
+    "unit.create": N_("Tạo đơn vị"), "unit.update": N_("Sửa đơn vị"), "framework.import": N_("Nhập bộ tiêu chí"),
+    "values.import_xlsx": N_("Nhập số liệu từ Excel"),
+}
 PAGE_SIZE = 100
 EXPORT_MAX = 50_000  # rows per export: bounded memory whatever the filter
 
@@ -86,8 +108,15 @@ def search(f: AuditFilter) -> tuple[list[AuditRow], int]:
     return [_row(r) for r in rows], total
 
 
-def actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditLog.action).distinct().order_by(AuditLog.action)))
+def action_label(action: str) -> str:
+    """The action in words (translated); an action without a label shows as recorded."""
+    label = ACTION_LABELS.get(action)
+    return _(label) if label else action
+
+
+def actions() -> list[tuple[str, str]]:
+    """(action, label) of every action in the log, for the filter."""
+    return [(a, action_label(a)) for a in db.session.scalars(sa.select(AuditLog.action).distinct().order_by(AuditLog.action))]
 
 
 def campaigns() -> list[tuple[int, str]]:
@@ -96,10 +125,11 @@ def campaigns() -> list[tuple[int, str]]:
 
 def export(f: AuditFilter, fmt: str) -> bytes:
     """CSV or XLSX of the matching rows (at most EXPORT_MAX, newest first); user text stays text."""
-    header = ["id", _("Thời điểm (UTC)"), _("Người thực hiện"), _("Vai trò"), _("Hành động"), _("Đối tượng"),
+    header = ["id", _("Thời điểm (UTC)"), _("Người thực hiện"), _("Vai trò"), _("Hành động"), _("Mô tả"), _("Đối tượng"),
               _("Đơn vị"), _("Phong trào"), _("Trước"), _("Sau"), _("Lý do"), _("Địa chỉ IP")]
     rows = (_row(r) for r in db.session.execute(_query(f).order_by(AuditLog.id.desc()).limit(EXPORT_MAX)))
-    lines = ([r.id, r.at.strftime("%Y-%m-%d %H:%M:%S"), r.username or "", r.actor_role or "", r.action, r.object,
+    lines = ([r.id, r.at.strftime("%Y-%m-%d %H:%M:%S"), r.username or "", r.actor_role or "", r.action,
+              action_label(r.action), r.object,
               r.unit or "", r.campaign or "", r.before, r.after, r.reason or "", r.ip or ""] for r in rows)
     if fmt == "csv":
         return csv_text(header, lines).encode("utf-8")

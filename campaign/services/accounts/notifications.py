@@ -215,7 +215,8 @@ def reminder_days() -> list[int]:
 
 def send_deadline_reminders(now: datetime | None = None) -> list[int]:
     """Remind the officers of every unit that has not submitted, at each configured number of
-    days before its deadline (its own extension counts). Only the nearest reminder due is sent."""
+    days before its deadline (its own extension counts), and judges with unsubmitted scores
+    before the appraisal deadline. Only the nearest reminder due is sent."""
     now = now or utcnow()
     days = reminder_days()
     if not days:
@@ -243,9 +244,29 @@ def send_deadline_reminders(now: datetime | None = None) -> list[int]:
         for c, _u, deadline, d in due[unit_id]:
             params = {**_campaign_params(c), "deadline": deadline.isoformat(), "days": d}
             drafts.append(Draft(uid, "deadline", f"deadline:{c.id}:{unit_id}:{d}", params, "/unit/"))
+    drafts.extend(_judging_reminders(now, days))
     created = _insert(drafts)
     db.session.commit()
     return created
+
+
+def _judging_reminders(now: datetime, days: list[int]) -> list[Draft]:
+    """The same offsets before a campaign's appraisal deadline, to judges with unsubmitted scores."""
+    rows = db.session.execute(
+        sa.select(Campaign, Assignment.judge_id, sa.func.count()).join(Entry, Entry.campaign_id == Campaign.id)
+        .join(Assignment, Assignment.entry_id == Entry.id)
+        .join(User, sa.and_(User.id == Assignment.judge_id, User.active))
+        .where(Campaign.status == "appraisal", Campaign.archived_at.is_(None), Campaign.appraisal_deadline.is_not(None),
+               Campaign.appraisal_deadline > now, Assignment.status != "submitted")
+        .group_by(Campaign.id, Assignment.judge_id)).all()
+    drafts = []
+    for c, judge_id, open_count in rows:
+        passed = [d for d in days if c.appraisal_deadline - now <= timedelta(days=d) + _morning_slack(d)]
+        if passed:
+            d = min(passed)
+            params = {**_campaign_params(c), "deadline": c.appraisal_deadline.isoformat(), "days": d, "n": open_count}
+            drafts.append(Draft(judge_id, "judging_deadline", f"judging_deadline:{c.id}:{d}", params, "/judging/"))
+    return drafts
 
 
 def _morning_slack(days: int) -> timedelta:
@@ -307,6 +328,13 @@ def text_of(n: Notification, locale: str) -> tuple[str, str]:
                  ngettext("Còn %(num)s ngày đến hạn nộp hồ sơ “%(name)s”", "Còn %(num)s ngày đến hạn nộp hồ sơ “%(name)s”",
                           days, name=name))
         return title, _("Đơn vị của bạn chưa nộp hồ sơ. Hạn nộp: %(deadline)s.", deadline=_when(p.get("deadline"), locale))
+    if n.kind == "judging_deadline":
+        days = int(p.get("days") or 0)
+        title = (_("Hôm nay là hạn chấm “%(name)s”", name=name) if days == 0 else
+                 ngettext("Còn %(num)s ngày đến hạn chấm “%(name)s”", "Còn %(num)s ngày đến hạn chấm “%(name)s”",
+                          days, name=name))
+        return title, _("Bạn còn %(n)s hồ sơ chưa nộp điểm. Hạn thẩm định: %(deadline)s.", n=p.get("n", 0),
+                        deadline=_when(p.get("deadline"), locale))
     if n.kind == "clarification_requested":
         return (_("Yêu cầu giải trình: “%(name)s”", name=name),
                 _("Hồ sơ của %(unit)s cần giải trình các chỉ tiêu: %(codes)s. Hãy trả lời và nộp lại hồ sơ.",
