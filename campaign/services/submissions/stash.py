@@ -53,10 +53,13 @@ def keep(entry_id: int, owner_id: int, formdata: MultiDict) -> str | None:
     None when the data is over the size cap or Redis is unavailable: the caller then shows
     the plain "expired" page (the browser's back button still has the typed data).
     """
+    cap = int(current_app.config.get("UNIT_STASH_MAX_BYTES", 128 * 1024))
     items = [(k, v) for k, v in formdata.items(multi=True) if _FIELD.match(k) and isinstance(v, str)]
+    if sum(len(k) + len(v) for k, v in items) > cap:  # over the cap already as characters: no copy made
+        return None
     token = secrets.token_urlsafe(16)
     blob = json.dumps({"token": token, "items": items}, ensure_ascii=False).encode()
-    if len(blob) > int(current_app.config.get("UNIT_STASH_MAX_BYTES", 128 * 1024)):
+    if len(blob) > cap:
         return None
     try:
         get_redis().set(_KEY.format(user=int(owner_id), entry=int(entry_id)), blob,
