@@ -5,13 +5,12 @@ a mid-term (preliminary) publication is possible, labelled as not official on th
 """
 from __future__ import annotations
 
-import time
-
+import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import ScoreRun
-from campaign.services.results import recompute
+from campaign.services.results import queue, recompute
 from tests.band_reasons_helpers import board_cells
 from tests.results_helpers import rich_framework, save_values
 
@@ -38,14 +37,19 @@ def _snapshots(kind: str) -> list[ScoreRun]:
     return db.session.scalars(sa.select(ScoreRun).where(ScoreRun.kind == kind, ScoreRun.published_at.is_not(None))).all()
 
 
-def _wait_for(kind: str) -> list[ScoreRun]:
-    deadline = time.monotonic() + 30  # a bound on waiting for the worker, not a timing assertion
-    while not _snapshots(kind) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return _snapshots(kind)
+@pytest.fixture
+def broker_down(monkeypatch):
+    """The broker refuses the publish task, so the request publishes inline (its documented fallback).
+
+    Deterministic, and no worker thread competing with the test for SQLite's write lock.
+    """
+    def refuse(*_args, **_kwargs):
+        raise ConnectionError("broker down (test)")
+
+    monkeypatch.setattr(queue, "send", refuse)
 
 
-def test_publish_first_shows_what_will_happen_then_publishes_once_confirmed(app, client, factory, celery_worker):
+def test_publish_first_shows_what_will_happen_then_publishes_once_confirmed(app, client, factory, broker_down):
     admin = factory.user("admin")
     c, units = _campaign(factory, "appraisal")
     client.login(admin.username)
@@ -58,7 +62,7 @@ def test_publish_first_shows_what_will_happen_then_publishes_once_confirmed(app,
 
     client.submit(f"/admin/results/{c.id}/publish", {"label": "Tổng kết 2025", "confirmed": "1"},
                   page=f"/admin/results/{c.id}")
-    [snap] = _wait_for("snapshot")
+    [snap] = _snapshots("snapshot")
     assert snap.label == "Tổng kết 2025"
 
     board = client.get(f"/leaderboard?campaign={c.slug}").get_data(as_text=True)
@@ -75,7 +79,7 @@ def test_publish_first_shows_what_will_happen_then_publishes_once_confirmed(app,
         ("–", "–", "Chưa nộp"), ("–", "–", "Chưa nộp"), ("–", "–", "Chưa nộp")]
 
 
-def test_official_result_refused_while_entries_are_received_midterm_is_labelled(app, client, factory, celery_worker):
+def test_official_result_refused_while_entries_are_received_midterm_is_labelled(app, client, factory, broker_down):
     admin = factory.user("admin")
     c, _units = _campaign(factory, "open")
     client.login(admin.username)
@@ -90,7 +94,7 @@ def test_official_result_refused_while_entries_are_received_midterm_is_labelled(
     assert "«Kết quả sơ kết giữa kỳ – chưa phải kết quả chính thức»" in html
     client.submit(f"/admin/results/{c.id}/midterm", {"label": "Sơ kết 6 tháng", "confirmed": "1"},
                   page=f"/admin/results/{c.id}")
-    assert len(_wait_for("midterm")) == 1
+    assert len(_snapshots("midterm")) == 1
     for url in (f"/leaderboard?campaign={c.slug}", f"/leaderboard/unit/{_units[0].code}?campaign={c.slug}"):
         html = client.get(url).get_data(as_text=True)
         assert "Kết quả sơ kết giữa kỳ – chưa phải kết quả chính thức" in html, url
