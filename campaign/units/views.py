@@ -21,9 +21,9 @@ bp = Blueprint("units", __name__, url_prefix="/admin/units", cli_group=None)
 
 
 @bp.app_template_global("unit_lineage")
-def _unit_lineage(code: str, year: int | None = None) -> dict | None:
-    """Predecessors (with their own published results) of the unit holding ``code`` in ``year``."""
-    return lineage.public_lineage(code, year)
+def _unit_lineage(unit_id: int) -> dict | None:
+    """Predecessors of a unit, with their own published results (public unit page)."""
+    return lineage.public_lineage(unit_id)
 
 
 @bp.app_context_processor

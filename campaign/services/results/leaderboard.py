@@ -25,6 +25,7 @@ from campaign.models import (
     MapLayer,
     ScoreRun,
     Unit,
+    UnitLineage,
     UnitResult,
 )
 from campaign.models.base import JSONType
@@ -127,7 +128,8 @@ def _rows_query(run_id: int, prev_id: int | None):
                   Unit.latitude, Unit.longitude, parent.code.label("parent_code"),
                   Cluster.code.label("cluster_code"), Cluster.name.label("cluster_name"),
                   Cluster.name_en.label("cluster_name_en"), prev.rank.label("prev_rank"),
-                  prev.rank_in_cluster.label("prev_rank_in_cluster"), prev.total.label("prev_total"))
+                  prev.rank_in_cluster.label("prev_rank_in_cluster"), prev.total.label("prev_total"),
+                  sa.exists().where(UnitLineage.successor_id == UnitResult.unit_id).label("has_lineage"))
         .join(Unit, Unit.id == UnitResult.unit_id)
         .outerjoin(parent, parent.id == Unit.parent_id)
         .outerjoin(Cluster, Cluster.id == UnitResult.cluster_id)
@@ -143,7 +145,8 @@ def _row_dict(r) -> dict:
             "group_scores": r.group_scores or {}, "interval_low": r.interval_low, "interval_high": r.interval_high,
             "lat": r.latitude, "lon": r.longitude, "parent_code": r.parent_code, "cluster": r.cluster_code,
             "cluster_name": r.cluster_name, "cluster_name_en": r.cluster_name_en,
-            "prev_rank": r.prev_rank, "prev_rank_in_cluster": r.prev_rank_in_cluster, "prev_total": r.prev_total}
+            "prev_rank": r.prev_rank, "prev_rank_in_cluster": r.prev_rank_in_cluster, "prev_total": r.prev_total,
+            "unit_id": r.unit_id, "has_lineage": bool(r.has_lineage)}  # formed from older units (unit_lineage)
 
 
 def shape_rows(rows: list[dict], *, in_cluster: bool, show_intervals: bool) -> list[dict]:

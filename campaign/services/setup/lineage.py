@@ -5,8 +5,6 @@ belonged to), never added up or drawn as the successor's trend.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -37,20 +35,11 @@ def successors(unit_id: int) -> list[dict]:
     return [{"event": link.event, "effective": link.effective, "unit": s} for link, s in rows]
 
 
-def current_unit_id(code: str, on: date | None = None) -> int | None:
-    """The unit that holds ``code`` on ``on`` (today by default): codes are reused over time."""
-    on = on or date.today()
-    return db.session.scalar(sa.select(Unit.id).where(
-        Unit.code == code, sa.or_(Unit.valid_from.is_(None), Unit.valid_from <= on),
-        sa.or_(Unit.valid_to.is_(None), Unit.valid_to > on)).order_by(Unit.valid_from.desc().nulls_last()).limit(1))
-
-
-def public_lineage(code: str, year: int | None = None) -> dict | None:
-    """For a unit's public page (a campaign of ``year``): its predecessors grouped by former district, each
-    with its own published results (latest published snapshot of each campaign), and the district's own.
-    None without lineage."""
-    unit_id = current_unit_id(code, date(year, 12, 31) if year else None)
-    preds = predecessors(unit_id) if unit_id else []
+def public_lineage(unit_id: int) -> dict | None:
+    """For a unit's public page: its predecessors grouped by former district, each with its own published
+    results (latest published run of each campaign), and the district's own. Two statements, no GROUP BY
+    (the public pages' budget); called only for units that have lineage. None without predecessors."""
+    preds = predecessors(unit_id)
     if not preds:
         return None
     ids = {p["unit"].id for p in preds} | {p["parent"].id for p in preds if p["parent"] is not None}
@@ -67,16 +56,17 @@ def public_lineage(code: str, year: int | None = None) -> dict | None:
 
 def _published_results(unit_ids: set[int]) -> dict[int, list[dict]]:
     """unit id -> its result in the latest published run of each campaign, oldest campaign first."""
-    latest = (sa.select(ScoreRun.campaign_id, sa.func.max(ScoreRun.id).label("run_id"))
-              .where(ScoreRun.published_at.is_not(None)).group_by(ScoreRun.campaign_id).subquery())
-    count = (sa.select(UnitResult.run_id, UnitResult.level, sa.func.count().label("n"))
-             .group_by(UnitResult.run_id, UnitResult.level).subquery())
+    newer = aliased(ScoreRun)
+    others = aliased(UnitResult)
+    count = (sa.select(sa.func.count()).where(others.run_id == UnitResult.run_id, others.level == UnitResult.level)
+             .scalar_subquery())
     rows = db.session.execute(
-        sa.select(UnitResult.unit_id, UnitResult.total, UnitResult.rank, count.c.n, Campaign)
-        .join(latest, latest.c.run_id == UnitResult.run_id)
-        .join(Campaign, Campaign.id == latest.c.campaign_id)
-        .join(count, sa.and_(count.c.run_id == UnitResult.run_id, count.c.level == UnitResult.level))
-        .where(UnitResult.unit_id.in_(unit_ids)).order_by(Campaign.period_end, Campaign.id)).all()
+        sa.select(UnitResult.unit_id, UnitResult.total, UnitResult.rank, count.label("n"), Campaign)
+        .join(ScoreRun, ScoreRun.id == UnitResult.run_id).join(Campaign, Campaign.id == ScoreRun.campaign_id)
+        .where(UnitResult.unit_id.in_(unit_ids), ScoreRun.published_at.is_not(None),
+               ~sa.exists().where(newer.campaign_id == ScoreRun.campaign_id, newer.published_at.is_not(None),
+                                  newer.id > ScoreRun.id))
+        .order_by(Campaign.period_end, Campaign.id)).all()
     out: dict[int, list[dict]] = {}
     for unit_id, total, rank, n, campaign in rows:
         out.setdefault(unit_id, []).append({"campaign": campaign, "total": total, "rank": rank, "count": n})
