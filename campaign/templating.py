@@ -56,6 +56,7 @@ NAV = (
     ("admin.dashboard", N_("Quản trị"), ("admin",)),
     ("unit.dashboard", N_("Đơn vị của tôi"), ("officer",)),
     ("judging.dashboard", N_("Chấm điểm"), ("judge",)),
+    ("results.index", N_("Kết quả thi đua"), ("viewer",)),
 )
 ROLE_LABELS = {"admin": N_("Quản trị"), "officer": N_("Cán bộ đơn vị"), "judge": N_("Giám khảo"),
                "viewer": N_("Người xem")}

@@ -52,9 +52,8 @@ def register(app: Flask) -> None:
     @_in_request
     def import_units(path: Path, fmt: str | None, dry_run: bool, effective: datetime | None, confirm: str | None):
         """Import units from a GSO list (.xls/.xlsx) or a CSV; reports every row."""
-        from campaign.services.setup import units
-        from campaign.services.setup import unit_sync
         from campaign.services.errors import DomainError
+        from campaign.services.setup import unit_sync, units
 
         fmt = fmt or ("gso" if path.suffix.lower() in (".xls", ".xlsx") else "csv")
         data = path.read_bytes()
@@ -75,8 +74,8 @@ def register(app: Flask) -> None:
     @_in_request
     def import_framework(path: Path):
         """Import a framework file (YAML or JSON, format thidua-framework/1) as a new version."""
-        from campaign.services.setup import framework_io
         from campaign.services.errors import DomainError
+        from campaign.services.setup import framework_io
 
         try:
             version, created = framework_io.import_framework(path.read_bytes(), path.name)
@@ -96,10 +95,11 @@ def register(app: Flask) -> None:
         """Export a stored framework (or a shipped template) as YAML, JSON or the blank XLSX table."""
         import sqlalchemy as sa
 
+        from campaign.services.errors import DomainError
+        from campaign.services.setup import framework_io
+
         from ..extensions import db
         from ..models import Framework, FrameworkVersion
-        from campaign.services.setup import framework_io
-        from campaign.services.errors import DomainError
 
         q = sa.select(FrameworkVersion).join(Framework).where(Framework.code == code)
         q = q.where(FrameworkVersion.version == number) if number else q.order_by(FrameworkVersion.version.desc())
@@ -138,10 +138,10 @@ def register(app: Flask) -> None:
     def create_campaign(framework: str, name: str, name_en: str | None, kind: str, start, end, deadline,
                         levels, kinds, codes):
         """Create a draft campaign from a framework file (or a template code such as ntm-2016)."""
-        from ..extensions import db
-        from campaign.services.setup import campaigns
-        from campaign.services.setup import framework_io
         from campaign.services.errors import DomainError
+        from campaign.services.setup import campaigns, framework_io
+
+        from ..extensions import db
         from .forms import local_to_utc
 
         try:

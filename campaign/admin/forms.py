@@ -1,17 +1,31 @@
 """Forms of the admin feature (campaigns, units, clusters, imports, frameworks)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField,
-    SelectField, SelectMultipleField, StringField, TextAreaField, widgets,
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from campaign.params import IntField
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -96,7 +110,7 @@ class CampaignForm(FlaskForm):
     tie_breaks = TextAreaField(_l("Thứ tự phân hạng khi bằng điểm (mỗi dòng một tiêu chí)"), validators=[Optional()])
     award_quota_pct = FloatField(_l("Tỷ lệ tối đa ở mức cao nhất trong mỗi cụm (%)"), default=20,
                                  validators=[Optional(), NumberRange(min=0, max=100)])
-    top_per_cluster = IntegerField(_l("Số đơn vị dẫn đầu mỗi cụm"), default=1, validators=[Optional(), NumberRange(min=0)])
+    top_per_cluster = IntField(_l("Số đơn vị dẫn đầu mỗi cụm"), default=1, validators=[Optional()], hi=10_000)
     rollup_kind = SelectField(_l("Điểm cấp huyện từ kết quả cấp xã"), choices=ROLLUP_CHOICES, default="none")
     rollup_own_weight = FloatField(_l("Trọng số điểm của huyện"), validators=[Optional(), NumberRange(min=0, max=1)])
     rollup_communes_weight = FloatField(_l("Trọng số điểm các xã"), validators=[Optional(), NumberRange(min=0, max=1)])
@@ -174,7 +188,7 @@ class CampaignForm(FlaskForm):
         bands = list(s.get("bands") or [])
         while len(self.bands.entries) < max(5, len(bands)):
             self.bands.append_entry()
-        for entry, b in zip(self.bands.entries, bands + [None] * len(self.bands.entries)):
+        for entry, b in zip(self.bands.entries, bands + [None] * len(self.bands.entries), strict=False):  # padded
             if b is None:
                 entry.form.code.data = entry.form.label_vi.data = entry.form.label_en.data = ""
                 entry.form.min_total.data = entry.form.floor_pct.data = None
@@ -194,6 +208,10 @@ class TransitionForm(FlaskForm):
 
 class MidtermForm(FlaskForm):
     label = StringField(_l("Tên đợt sơ kết"), validators=[Optional(), Length(max=200)])
+
+
+class CsrfForm(FlaskForm):
+    """A button-only POST (clone, archive, remove an extension): nothing to fill but the CSRF token."""
 
 
 class ExtensionForm(FlaskForm):
@@ -217,7 +235,7 @@ class UnitForm(FlaskForm):
     kind = SelectField(_l("Loại đơn vị"), choices=[("city", _l("Thành phố trực thuộc trung ương")),
                                                    ("province", _l("Tỉnh"))] + UNIT_KIND_CHOICES)
     parent_id = SelectField(_l("Đơn vị cấp trên"), choices=[], validators=[Optional()])
-    population = IntegerField(_l("Dân số"), validators=[Optional(), NumberRange(min=0)])
+    population = IntField(_l("Dân số"), validators=[Optional()])
     area_km2 = FloatField(_l("Diện tích (km²)"), validators=[Optional(), NumberRange(min=0)])
 
 
@@ -246,7 +264,3 @@ class ImportForm(FlaskForm):
     effective = DateField(_l("Ngày hiệu lực (đơn vị không còn trong danh mục ngừng hoạt động từ ngày này)"),
                           validators=[Optional()])
     dry_run = BooleanField(_l("Chạy thử: chỉ xem trước thay đổi, chưa lưu"), default=True)
-
-
-def next_year(dt: datetime | None) -> datetime | None:
-    return dt + timedelta(days=365) if dt else None

@@ -5,23 +5,40 @@ from __future__ import annotations
 from datetime import date
 
 from flask import (
-    Blueprint, Response, current_app, flash, redirect, render_template, request, url_for,
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import allow
+from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup import campaigns as svc
-from campaign.services.setup import framework_io
-from campaign.services.setup import lifecycle
+from campaign.services.setup import framework_io, lifecycle, unit_sync
 from campaign.services.setup import units as units_svc
-from campaign.services.setup import unit_sync
-from campaign.services.errors import DomainError
+from scoring.framework import parse_framework, validate_framework
+
+from ..access import allow
 from ..labels import N_
+from ..web import attachment
 from .forms import (
-    CampaignForm, ClusterForm, ExtensionForm, FrameworkEditForm, FrameworkImportForm, ImportForm, InactiveForm,
-    MidtermForm, TransitionForm, UnitForm, local_to_utc,
+    CampaignForm,
+    ClusterForm,
+    CsrfForm,
+    ExtensionForm,
+    FrameworkEditForm,
+    FrameworkImportForm,
+    ImportForm,
+    InactiveForm,
+    MidtermForm,
+    TransitionForm,
+    UnitForm,
+    local_to_utc,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -126,15 +143,13 @@ def campaign_new():
             _("Hãy chọn một bộ tiêu chí mẫu hoặc một bộ tiêu chí đã có.")]
         valid = False
     if valid:
-        data = form.to_data()
-        if True:
-            try:
-                c = svc.create_campaign(data, user_id=current_user.id)
-            except svc.ValidationFailed as exc:
-                _apply_field_errors(form, exc.errors)
-            else:
-                flash(_("Đã tạo phong trào “%(name)s” (nháp).", name=c.name), "success")
-                return redirect(url_for("admin.campaign_detail", campaign_id=c.id))
+        try:
+            c = svc.create_campaign(form.to_data(), user_id=current_user.id)
+        except svc.ValidationFailed as exc:
+            _apply_field_errors(form, exc.errors)
+        else:
+            flash(_("Đã tạo phong trào “%(name)s” (nháp).", name=c.name), "success")
+            return redirect(url_for("admin.campaign_detail", campaign_id=c.id))
     return render_template("admin/campaign_form.html", form=form, campaign=None), (400 if form.errors else 200)
 
 
@@ -146,7 +161,7 @@ def campaign_detail(campaign_id: int):
         "admin/campaign_detail.html", c=c, moves=lifecycle.allowed_moves(c), history=svc.status_history(c.id),
         summary=svc.participant_summary(c.id), entries=svc.entry_count(c.id), extensions=svc.extensions(c.id),
         transition_form=TransitionForm(), midterm_form=MidtermForm(), ext_form=_ext_form(c.id),
-        csrf_form=MidtermForm())
+        csrf_form=CsrfForm())
 
 
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -206,7 +221,7 @@ def campaign_midterm(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/archive", methods=["POST"])
 @allow("admin")
 def campaign_archive(campaign_id: int):
-    form = MidtermForm()
+    form = CsrfForm()
     if form.validate_on_submit():
         archived = request.form.get("archived", "1") == "1"
         try:
@@ -220,7 +235,7 @@ def campaign_archive(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/clone", methods=["POST"])
 @allow("admin")
 def campaign_clone(campaign_id: int):
-    form = MidtermForm()
+    form = CsrfForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id), code=303)
     c = svc.clone_campaign(campaign_id, user_id=current_user.id)
@@ -254,7 +269,7 @@ def campaign_extend(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/extensions/<int:unit_id>/delete", methods=["POST"])
 @allow("admin")
 def campaign_extension_delete(campaign_id: int, unit_id: int):
-    if MidtermForm().validate_on_submit():
+    if CsrfForm().validate_on_submit():
         svc.remove_extension(campaign_id, unit_id, user_id=current_user.id)
         flash(_("Đã bỏ gia hạn."), "success")
     return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id, _anchor="extensions"), code=303)
@@ -271,8 +286,6 @@ def campaign_framework(campaign_id: int):
     if form.validate_on_submit():
         try:
             doc = framework_io.loads(form.document.data, "edit.yaml")
-            from scoring.framework import validate_framework
-
             problems = validate_framework(doc)
             if not problems:
                 v = svc.replace_framework(c.id, doc, user_id=current_user.id)
@@ -282,8 +295,6 @@ def campaign_framework(campaign_id: int):
             problems = [exc.message]
     fw = None
     if c.framework_version is not None:
-        from scoring.framework import parse_framework
-
         fw = parse_framework(c.framework_version.document)
     return render_template("admin/campaign_framework.html", c=c, form=form, problems=problems, fw=fw,
                            entries=svc.entry_count(c.id)), (400 if problems else 200)
@@ -324,8 +335,6 @@ def framework_import():
 def framework_detail(framework_id: int):
     versions = framework_io.framework_versions(framework_id)
     if not versions:
-        from campaign.services.errors import NotFound
-
         raise NotFound(_("Không tìm thấy bộ tiêu chí."))
     latest = versions[0]
     form = FrameworkEditForm()
@@ -339,9 +348,7 @@ def framework_detail(framework_id: int):
                 problems = [_("Mã bộ tiêu chí phải giữ nguyên (%(code)s); muốn tạo bộ mới hãy nhập tệp.",
                               code=latest.framework.code)]
             else:
-                from scoring.framework import validate_framework
-
-                problems = validate_framework(doc)
+                    problems = validate_framework(doc)
             if not problems:
                 v, created = framework_io.import_framework(form.document.data, "edit.yaml", user_id=current_user.id)
                 flash(_("Đã lưu phiên bản v%(v)s. Các phong trào đang dùng phiên bản cũ không bị ảnh hưởng.", v=v.version)
@@ -349,16 +356,9 @@ def framework_detail(framework_id: int):
                 return redirect(url_for("admin.framework_detail", framework_id=framework_id), code=303)
         except DomainError as exc:
             problems = [exc.message]
-    from scoring.framework import parse_framework
-
     return render_template("admin/framework_detail.html", framework=latest.framework, versions=versions,
                            latest=latest, fw=parse_framework(latest.document), form=form, problems=problems), \
         (400 if problems else 200)
-
-
-def _download(body, filename: str, mimetype: str) -> Response:
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/framework-versions/<int:version_id>/export.<fmt>")
@@ -366,13 +366,11 @@ def _download(body, filename: str, mimetype: str) -> Response:
 def framework_export(version_id: int, fmt: str):
     if fmt == "xlsx":
         body, name = framework_io.blank_scoring_table_for_version(version_id, _lang())
-        return _download(body, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return attachment(body, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt not in framework_io.FORMATS:
-        from campaign.services.errors import NotFound
-
         raise NotFound(_("Định dạng xuất không hợp lệ."))
     text, name = framework_io.export_version(version_id, fmt)
-    return _download(text.encode("utf-8"), name, "application/json" if fmt == "json" else "application/x-yaml")
+    return attachment(text.encode("utf-8"), name, "application/json" if fmt == "json" else "application/x-yaml")
 
 
 @bp.route("/framework-templates/<code>/export.<fmt>")
@@ -380,21 +378,17 @@ def framework_export(version_id: int, fmt: str):
 def template_export(code: str, fmt: str):
     doc = framework_io.template_doc(code)
     if fmt == "xlsx":
-        return _download(framework_io.blank_scoring_table(doc, _lang()), f"bang-cham-diem-{code}.xlsx",
+        return attachment(framework_io.blank_scoring_table(doc, _lang()), f"bang-cham-diem-{code}.xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if fmt not in framework_io.FORMATS:
-        from campaign.services.errors import NotFound
-
         raise NotFound(_("Định dạng xuất không hợp lệ."))
-    return _download(framework_io.dumps(doc, fmt).encode("utf-8"), f"{code}.{fmt}",
+    return attachment(framework_io.dumps(doc, fmt).encode("utf-8"), f"{code}.{fmt}",
                      "application/json" if fmt == "json" else "application/x-yaml")
 
 
 @bp.route("/framework-templates/<code>")
 @allow("admin")
 def template_detail(code: str):
-    from scoring.framework import parse_framework
-
     doc = framework_io.template_doc(code)
     return render_template("admin/template_detail.html", doc=doc, fw=parse_framework(doc), code=code)
 

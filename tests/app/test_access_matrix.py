@@ -292,3 +292,13 @@ def test_blind_campaign_hides_provisional_results_from_viewer_until_published(ap
     client.login("xem")
     html = client.get(f"/admin/results/{camp.id}").get_data(as_text=True)
     assert f'data-testid="total-{units[0].id}"' in html and "chấm kín" not in html
+
+
+def test_viewer_lands_on_the_results_list_and_finds_it_in_the_menu(app, client, factory):
+    factory.user("viewer", username="xem")
+    db.session.commit()
+    client.login("xem")
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/admin/results/")
+    html = client.get("/admin/results/").get_data(as_text=True)
+    assert 'href="/admin/results/"' in html and "Kết quả thi đua" in html

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Campaign, CampaignUnit, Cluster, ClusterMember, DeadlineExtension, FrameworkVersion
+from campaign.services.errors import Conflict, DomainError
 from campaign.services.setup import campaigns as svc
 from campaign.services.setup import framework_io
-from campaign.services.errors import Conflict, DomainError
+from campaign.services.submissions.entries import effective_deadline
 from tests.admin_helpers import admin_client, ready_campaign, request_ctx  # noqa: F401
 
 
@@ -182,8 +183,9 @@ def test_deadline_extension_per_unit_with_reason(client, factory):
     ext = db.session.scalar(sa.select(DeadlineExtension))
     assert ext.unit_id == units[0].id and ext.reason == "Mất điện, thiếu số liệu"
     assert ext.new_deadline == datetime(2099, 1, 5, 10, 0)
-    assert svc.effective_deadline(c, units[0].id) == ext.new_deadline
-    assert svc.effective_deadline(c, units[1].id) == c.submission_deadline
+    # 17:00 in Hà Nội is 10:00 UTC; the other unit keeps the campaign's deadline
+    assert effective_deadline(c, units[0].id) == (datetime(2099, 1, 5, 10, 0), True)
+    assert effective_deadline(c, units[1].id) == (c.submission_deadline, False)
     assert "Mất điện" in client.get(page).get_data(as_text=True)
 
 
@@ -222,9 +224,8 @@ def test_framework_edit_makes_new_version_then_is_refused_once_entries_exist(cli
     db.session.commit()
     html = client.get(page).get_data(as_text=True)
     assert 'data-testid="framework-locked"' in html and 'data-testid="framework-form"' not in html
-    with client.application.test_request_context():
-        with pytest.raises(Conflict, match="nhân bản"):
-            svc.replace_framework(c.id, db.session.get(FrameworkVersion, old_version).document)
+    with client.application.test_request_context(), pytest.raises(Conflict, match="nhân bản"):
+        svc.replace_framework(c.id, db.session.get(FrameworkVersion, old_version).document)
     assert db.session.get(Campaign, c.id).framework_version.version == 2
 
 

@@ -19,12 +19,19 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from scoring.aggregate import METHODS as AGGREGATIONS
-
 from campaign.extensions import db
 from campaign.labels import N_
 from campaign.models import (
-    UNIT_LEVELS, Campaign, CampaignUnit, Cluster, ClusterMember, DeadlineExtension, Entry, StatusChange, Unit,
+    UNIT_LEVELS,
+    Campaign,
+    CampaignUnit,
+    Cluster,
+    ClusterMember,
+    DeadlineExtension,
+    Entry,
+    StatusChange,
+    Unit,
+    User,
 )
 from campaign.models.base import utcnow
 from campaign.services import audit
@@ -32,6 +39,7 @@ from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
 from campaign.services.results.ledger import LEDGER_SETTINGS
 from campaign.services.setup.units import active_on
+from scoring.aggregate import METHODS as AGGREGATIONS
 
 KINDS = ("regular", "thematic")
 ROLLUP_KINDS = ("none", "mean", "weighted_mean", "share_meeting", "combined")
@@ -73,14 +81,6 @@ def _unique_slug(base: str, exclude_id: int | None = None) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def _actor(user_id):
-    if user_id is None:
-        return None
-    from campaign.models import User
-
-    return db.session.get(User, user_id)
 
 
 # --------------------------------------------------------------------------- reading
@@ -126,8 +126,6 @@ def participant_summary(campaign_id: int) -> dict:
 
 def status_history(campaign_id: int) -> list[tuple[StatusChange, str | None]]:
     """Status changes, newest first, with the username of who made each."""
-    from campaign.models import User
-
     return [(s, who) for s, who in db.session.execute(
         sa.select(StatusChange, User.username).join(User, User.id == StatusChange.by_id, isouter=True)
         .where(StatusChange.campaign_id == campaign_id)
@@ -138,13 +136,6 @@ def extensions(campaign_id: int) -> list[tuple[DeadlineExtension, Unit]]:
     return [(e, u) for e, u in db.session.execute(
         sa.select(DeadlineExtension, Unit).join(Unit, Unit.id == DeadlineExtension.unit_id)
         .where(DeadlineExtension.campaign_id == campaign_id).order_by(Unit.code)).all()]
-
-
-def effective_deadline(campaign: Campaign, unit_id: int) -> datetime | None:
-    """The unit's submission deadline: its extension if one was granted, else the campaign's."""
-    ext = db.session.scalar(sa.select(DeadlineExtension.new_deadline).where(
-        DeadlineExtension.campaign_id == campaign.id, DeadlineExtension.unit_id == unit_id))
-    return ext or campaign.submission_deadline
 
 
 # --------------------------------------------------------------------------- validation
@@ -353,7 +344,7 @@ def create_campaign(data: dict, user_id: int | None = None) -> Campaign:
     db.session.add(c)
     db.session.flush()
     _set_participants(c, rule, settings["ranking_cluster_ids"])
-    audit.record("campaign.create", "campaign", c.id, after=_snapshot(c), campaign_id=c.id, actor=_actor(user_id))
+    audit.record("campaign.create", "campaign", c.id, after=_snapshot(c), campaign_id=c.id, actor=user_id)
     db.session.commit()
     return c
 
@@ -395,7 +386,7 @@ def update_campaign(campaign_id: int, data: dict, user_id: int | None = None) ->
     c.settings = settings
     db.session.flush()
     audit.record("campaign.update", "campaign", c.id, before=before, after=_snapshot(c), campaign_id=c.id,
-                 actor=_actor(user_id))
+                 actor=user_id)
     if score_changed:
         # Only the judges' aggregation changes the ledger's per-entry points; ranking
         # settings and participants re-rank the same subtotals.
@@ -419,7 +410,7 @@ def clone_campaign(source_id: int, user_id: int | None = None, name: str | None 
     c = create_campaign(data, user_id)
     # Units picked one by one that are no longer active were dropped by resolve_participants;
     # the rule keeps them so the admin sees what changed.
-    audit.record("campaign.clone", "campaign", c.id, after={"from": src.id}, campaign_id=c.id, actor=_actor(user_id))
+    audit.record("campaign.clone", "campaign", c.id, after={"from": src.id}, campaign_id=c.id, actor=user_id)
     db.session.commit()
     return c
 
@@ -431,7 +422,7 @@ def archive_campaign(campaign_id: int, archived: bool = True, user_id: int | Non
                          status=status_label(c.status)))
     c.archived_at = utcnow() if archived else None
     audit.record("campaign.archive" if archived else "campaign.unarchive", "campaign", c.id, campaign_id=c.id,
-                 actor=_actor(user_id))
+                 actor=user_id)
     db.session.commit()
     return c
 
@@ -467,7 +458,7 @@ def extend_deadline(campaign_id: int, unit_id: int, new_deadline: datetime, reas
     db.session.flush()
     audit.record("campaign.extend_deadline", "deadline_extension", ext.id, before=before,
                  after={"new_deadline": new_deadline.isoformat(), "unit_id": unit_id}, reason=reason,
-                 campaign_id=campaign_id, unit_id=unit_id, actor=_actor(user_id))
+                 campaign_id=campaign_id, unit_id=unit_id, actor=user_id)
     db.session.commit()
     return ext
 
@@ -479,7 +470,7 @@ def remove_extension(campaign_id: int, unit_id: int, user_id: int | None = None)
         return
     audit.record("campaign.remove_extension", "deadline_extension", ext.id,
                  before={"new_deadline": ext.new_deadline.isoformat(), "reason": ext.reason},
-                 campaign_id=campaign_id, unit_id=unit_id, actor=_actor(user_id))
+                 campaign_id=campaign_id, unit_id=unit_id, actor=user_id)
     db.session.delete(ext)
     db.session.commit()
 
@@ -516,7 +507,7 @@ def replace_framework(campaign_id: int, doc: dict, user_id: int | None = None):
     c.settings = settings
     audit.record("campaign.framework", "campaign", c.id, before={"framework_version_id": old},
                  after={"framework_version_id": version.id, "version": version.version}, campaign_id=c.id,
-                 actor=_actor(user_id))
+                 actor=user_id)
     mark_stale(c.id)
     db.session.commit()
     return version

@@ -117,7 +117,7 @@ def import_framework(data: bytes | str, filename: str = "", *, user_id: int | No
     if created:
         audit.record("framework.import", "framework_version", version.id,
                      after={"code": doc.get("code"), "version": version.version, "file": filename},
-                     actor=_actor(user_id))
+                     actor=user_id)
     db.session.commit()
     return version, created
 
@@ -153,14 +153,6 @@ def list_frameworks() -> list[dict]:
 def framework_versions(framework_id: int) -> list[FrameworkVersion]:
     return list(db.session.scalars(sa.select(FrameworkVersion).where(FrameworkVersion.framework_id == framework_id)
                                    .order_by(FrameworkVersion.version.desc())))
-
-
-def _actor(user_id):
-    if user_id is None:
-        return None
-    from campaign.models import User
-
-    return db.session.get(User, user_id)
 
 
 # --------------------------------------------------------------------------- XLSX
