@@ -85,6 +85,7 @@ def test_submit_asks_for_confirmation_stating_what_will_happen(client, world):
     assert done.status_code == 303
     page = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Đã nộp hồ sơ" in page and 'data-testid="locked"' in page
+    assert "Số có thể viết" not in page  # no typing hints on a locked entry
     db.session.expire_all()
     assert db.session.get(Entry, entry_id).status == "submitted"
 

@@ -77,6 +77,7 @@ def test_the_same_file_twice_on_one_indicator_is_refused_with_a_word(app, client
     client.login("canbo")
     entry_id = open_entry(client, world)
     assert save(client, entry_id, {}, files={"file-A.1": (io.BytesIO(PDF), "bien-ban.pdf")}).status_code == 303
+    assert "(45 B)" in client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)  # 9 + 18 + 12 + 6 bytes
     resp = save(client, entry_id, {}, files={"file-A.1": (io.BytesIO(PDF), "ban-sao.pdf")})
     assert resp.status_code == 422
     box = error_box(resp.get_data(as_text=True), "A.1")
