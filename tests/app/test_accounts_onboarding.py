@@ -132,3 +132,37 @@ def test_onboarding_from_the_unit_tree_and_a_file_that_is_not_a_sheet(app, clien
     bad = _upload(client, b"%PDF-1.4 not a sheet", dry_run=True, name="x.pdf")
     assert bad.status_code == 422
     assert "Định dạng tệp không được hỗ trợ" in bad.get_data(as_text=True)
+
+
+def test_judges_join_a_campaigns_panel_in_the_same_operation_and_a_rerun_adds_none_twice(app, client, factory):
+    from campaign.models import PanelMember
+
+    _communes(factory)
+    campaign = factory.campaign(slug="dan-van-kheo-2026", status="appraisal")
+    db.session.commit()
+    rows = [["", "Phạm Quốc Dũng", "dung@so.example", "", "giám khảo", "dan-van-kheo-2026"],
+            ["", "Vũ Thị Lan", "lan@so.example", "", "giám khảo", "dan-van-kheo-2026"],
+            ["", "Bùi Minh", "", "", "giám khảo", "khong-co"]]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Mã đơn vị", "Họ và tên", "E-mail", "Số điện thoại", "Vai trò", "Phong trào"])
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    client.login("quantri")
+    bad = _upload(client, buf.getvalue(), dry_run=False)
+    assert bad.status_code == 422 and "Không có phong trào mã “khong-co”" in bad.get_data(as_text=True)
+    ws.delete_rows(4)
+    buf = io.BytesIO()
+    wb.save(buf)
+    ok = _upload(client, buf.getvalue(), dry_run=False)
+    assert "Tạo mới: 2 · Bỏ qua: 0 · Lỗi: 0" in ok.get_data(as_text=True)
+    panel = db.session.scalars(sa.select(PanelMember.judge_id).where(PanelMember.campaign_id == campaign.id)).all()
+    judges = {e: i for e, i in db.session.execute(sa.select(User.email, User.id).where(User.role == "judge"))}
+    assert sorted(panel) == sorted([judges["dung@so.example"], judges["lan@so.example"]])
+    again = _upload(client, buf.getvalue(), dry_run=False)
+    html = again.get_data(as_text=True)
+    assert "Tạo mới: 0 · Bỏ qua: 2 · Lỗi: 0" in html and "Đã có giám khảo với e-mail này" in html
+    assert _count("judge") == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PanelMember)) == 2

@@ -19,11 +19,12 @@ from flask_babel import gettext as _
 from campaign.extensions import db
 from campaign.importers import ImportFormatError
 from campaign.importers.sheets import Limits, read_rows
-from campaign.models import AuditLog, Invitation, Unit, User
+from campaign.models import AuditLog, Campaign, Invitation, Unit, User
 from campaign.models.base import utcnow
 from campaign.safe_export import xlsx_bytes
 from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
+from campaign.services.judging.panel import add_panel_member
 
 from . import invitations
 from .users import UserData, _clean_email, create_user
@@ -37,6 +38,7 @@ HEADERS = {  # normalised header text → field
     "so dien thoai": "phone", "dien thoai": "phone", "phone": "phone",
     "vai tro": "role", "role": "role",
     "ten dang nhap": "username", "username": "username",
+    "phong trao": "campaign", "campaign": "campaign",  # judges: the campaign (its code) whose panel they join
 }
 ROLE_WORDS = {"officer": "officer", "can bo": "officer", "can bo don vi": "officer",
               "judge": "judge", "giam khao": "judge"}
@@ -117,35 +119,64 @@ def run(rows: list[dict], *, dry_run: bool, actor_id: int) -> Report:
     if len(rows) > MAX_ROWS:
         raise DomainError(_("Tối đa %(n)s tài khoản một lần.", n=MAX_ROWS))
     report = Report(dry_run=dry_run)
-    codes = {r.get("unit_code", "") for r in rows} - {""}
-    units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))} if codes else {}
-    with_officer = set(db.session.scalars(sa.select(User.unit_id).where(
-        User.role == "officer", User.unit_id.in_([u.id for u in units.values()])))) if units else set()
-    taken = {name.lower() for name in db.session.scalars(sa.select(User.username))}
-    plan: list[tuple[RowReport, UserData]] = []
+    known = _known(rows)
+    plan: list[tuple[RowReport, UserData, int | None]] = []
+    panel: list[tuple[int, int]] = []  # (existing judge, campaign)
     for item in rows:
         rep = RowReport(row=item["row"], unit_code=item.get("unit_code", ""), full_name=item.get("full_name", ""))
         report.rows.append(rep)
-        data = _check_row(item, rep, units, with_officer, taken)
+        data = _check_row(item, rep, known)
+        campaign_id = known.campaigns.get(item.get("campaign", "")) if item.get("campaign") else None
         if data is not None:
-            plan.append((rep, data))
+            plan.append((rep, data, campaign_id))
+        elif rep.status == "skip" and campaign_id and rep.username:
+            panel.append((known.judge_by_email[item["email"].strip().lower()], campaign_id))
     if dry_run or not report.ok:
         db.session.rollback()
         return report
     created: list[int] = []
-    for _rep, data in plan:
+    for _rep, data, campaign_id in plan:
         user = create_user(data, actor_id)
         invitations.issue(user, actor_id, fresh=True)
         created.append(user.id)
+        if campaign_id:
+            panel.append((user.id, campaign_id))
     row = audit.record("accounts.onboard", "user", None, after={"created": len(created), "user_ids": created,
                                                                 "skipped": report.counts["skip"]}, actor=actor_id)
     db.session.commit()
     report.batch_id = row.id
+    for judge_id, campaign_id in panel:  # idempotent, so a re-run completes a panel left half done
+        add_panel_member(campaign_id, judge_id)
     return report
 
 
-def _check_row(item: dict, rep: RowReport, units: dict[str, Unit], with_officer: set[int],
-               taken: set[str]) -> UserData | None:
+@dataclass
+class _Known:
+    units: dict[str, Unit]
+    with_officer: set[int]
+    taken: set[str]
+    judge_by_email: dict[str, int]  # e-mail (lowercase) → id of an existing judge
+    judge_names: dict[int, str]  # id → username
+    campaigns: dict[str, int]  # slug → id
+
+
+def _known(rows: list[dict]) -> _Known:
+    """What the rows are checked against, read once (set-based, whatever the number of rows)."""
+    codes = {r.get("unit_code", "") for r in rows} - {""}
+    units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes), Unit.valid_to.is_(None)))
+             } if codes else {}
+    with_officer = set(db.session.scalars(sa.select(User.unit_id).where(
+        User.role == "officer", User.unit_id.in_([u.id for u in units.values()])))) if units else set()
+    judge_rows = db.session.execute(sa.select(User.id, User.username, User.email).where(User.role == "judge")).all()
+    slugs = {r.get("campaign", "") for r in rows} - {""}
+    campaigns = {slug: cid for slug, cid in db.session.execute(
+        sa.select(Campaign.slug, Campaign.id).where(Campaign.slug.in_(slugs)))} if slugs else {}
+    return _Known(units, with_officer, {n.lower() for n in db.session.scalars(sa.select(User.username))},
+                  {e.lower(): uid for uid, _n, e in judge_rows if e}, {uid: n for uid, n, _e in judge_rows}, campaigns)
+
+
+def _check_row(item: dict, rep: RowReport, known: _Known) -> UserData | None:
+    units, with_officer, taken = known.units, known.with_officer, known.taken
     role = ROLE_WORDS.get(_norm(item.get("role") or "officer"))
     if role is None:
         rep.message = _("Vai trò “%(role)s” không hợp lệ (cán bộ / giám khảo).", role=item.get("role"))
@@ -167,6 +198,14 @@ def _check_row(item: dict, rep: RowReport, units: dict[str, Unit], with_officer:
         email = _clean_email(item.get("email"))
     except DomainError as exc:
         rep.message = exc.message
+        return None
+    if item.get("campaign") and (role != "judge" or item["campaign"] not in known.campaigns):
+        rep.message = _("Không có phong trào mã “%(slug)s” (chỉ giám khảo được thêm vào hội đồng chấm).",
+                        slug=item["campaign"])
+        return None
+    if role == "judge" and email and email.lower() in known.judge_by_email:
+        rep.username, rep.status = known.judge_names[known.judge_by_email[email.lower()]], "skip"
+        rep.message = _("Đã có giám khảo với e-mail này; bỏ qua (vẫn thêm vào hội đồng chấm nếu có ghi phong trào).")
         return None
     base = item.get("username") or (f"cb-{_slug(unit.code)}" if role == "officer" else f"gk-{_slug(rep.full_name)}")
     username = base
