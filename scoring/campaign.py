@@ -32,7 +32,7 @@ import numpy as np
 from .entry import score_entry
 from .framework import Framework
 from .ranking import Award, Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
-from .rollup import CommuneResult, rollup
+from .rollup import CommuneResult, rollup, rollup_figure
 from .rules import SHOWN_DECIMALS, round_points, shown
 from .vector import CompiledRules, tree_totals
 from .vector import shown as shown_array
@@ -150,12 +150,12 @@ def _rollups(inp: CampaignInputs, exact: list[float], own: list[float | None], r
         own_d = own[d] if ranked[d] else None  # a draft's own part is not counted
         rr = rollup(rule, own_d, communes)
         by_group: dict[str, float] = {}
-        if rr.method != "share_meeting":
-            for g in groups:
-                col = grp_shown[g]
-                parts = [CommuneResult("", col[k], inp.populations[k]) for k in kids]
-                own_g = group_exact[g][d] if own_d is not None else None
-                by_group[g] = rollup(rule, own_g, parts, detail=False).total
+        pops = [inp.populations[k] for k in kids]
+        for g in groups:
+            col = grp_shown[g]
+            fig = rollup_figure(rule, group_exact[g][d] if own_d is not None else None, [col[k] for k in kids], pops)
+            if fig is not None:
+                by_group[g] = fig
         out[d] = {"total": rr.total, "groups": by_group, "explanation": {
             "rule": dict(rule), "method": rr.method, "own_total": None if own_d is None else shown(own_d),
             "total": shown(rr.total), "communes": len(kids),

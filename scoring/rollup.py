@@ -34,33 +34,54 @@ class RollupResult:
     components: list[dict] = field(default_factory=list)
 
 
+def _mean_of(values: Sequence[float]) -> float:
+    return round_points(math.fsum(values) / len(values)) if values else 0.0
+
+
+def _population_weights(populations: Sequence[float | None]) -> tuple[list[float], list[float]]:
+    """(populations with the missing ones imputed, weights summing to 1) — see the module docstring."""
+    known = [p for p in populations if p is not None]
+    fill = math.fsum(known) / len(known) if known else 1.0
+    pops = [p if p is not None else fill for p in populations]
+    wsum = math.fsum(pops)
+    if wsum <= 0:
+        pops, wsum = [1.0] * len(populations), float(len(populations))
+    return pops, [p / wsum for p in pops]
+
+
+def _weighted_of(values: Sequence[float], weights: Sequence[float]) -> float:
+    return round_points(math.fsum(v * w for v, w in zip(values, weights, strict=True)))
+
+
+def _combine(rule: dict, own: float | None, communes_part: float) -> float:
+    ow, cw = float(rule.get("own_weight", 0.5)), float(rule.get("communes_weight", 0.5))
+    return round_points(ow * (0.0 if own is None else float(own)) + cw * communes_part)
+
+
+def _inner_rule(rule: dict) -> dict:
+    inner = rule.get("communes") or {"kind": "mean"}
+    if inner.get("kind") == "combined":
+        raise ValueError("combined rollup cannot nest another combined rule")
+    return inner
+
+
 def _mean(rule: dict, communes: Sequence[CommuneResult], detail: bool = True) -> RollupResult:
     n = len(communes)
     if n == 0:
         return RollupResult(0.0, "mean", [{"note": "no communes"}])
     comps = [{"unit_code": c.unit_code, "total": c.total, "weight": 1 / n,
               "contribution": round_points(c.total / n)} for c in communes] if detail else []
-    return RollupResult(round_points(math.fsum(c.total for c in communes) / n), "mean", comps)
+    return RollupResult(_mean_of([c.total for c in communes]), "mean", comps)
 
 
 def _weighted_mean(rule: dict, communes: Sequence[CommuneResult], detail: bool = True) -> RollupResult:
     if not communes:
         return RollupResult(0.0, "weighted_mean", [{"note": "no communes"}])
-    known = [c.population for c in communes if c.population is not None]
-    fill = math.fsum(known) / len(known) if known else 1.0
-    pops = [c.population if c.population is not None else fill for c in communes]
-    wsum = math.fsum(pops)
-    if wsum <= 0:
-        pops, wsum = [1.0] * len(communes), float(len(communes))
-    comps, acc = [], []
-    for c, p in zip(communes, pops, strict=True):
-        w = p / wsum
-        acc.append(c.total * w)
-        if detail:
-            comps.append({"unit_code": c.unit_code, "total": c.total, "population": p,
-                          "population_imputed": c.population is None, "weight": w,
-                          "contribution": round_points(c.total * w)})
-    return RollupResult(round_points(math.fsum(acc)), "weighted_mean", comps)
+    pops, weights = _population_weights([c.population for c in communes])
+    comps = [{"unit_code": c.unit_code, "total": c.total, "population": p, "population_imputed": c.population is None,
+              "weight": w, "contribution": round_points(c.total * w)}
+             for c, p, w in zip(communes, pops, weights, strict=True)] if detail else []
+    return RollupResult(_weighted_of([c.total for c in communes], weights), "weighted_mean", comps)
 
 
 def _share_meeting(rule: dict, communes: Sequence[CommuneResult], detail: bool = True) -> RollupResult:
@@ -74,10 +95,7 @@ def _share_meeting(rule: dict, communes: Sequence[CommuneResult], detail: bool =
 
 
 def _combined(rule: dict, own: float | None, communes: Sequence[CommuneResult], detail: bool = True) -> RollupResult:
-    inner_rule = rule.get("communes") or {"kind": "mean"}
-    if inner_rule.get("kind") == "combined":
-        raise ValueError("combined rollup cannot nest another combined rule")
-    inner = rollup(inner_rule, None, communes, detail=detail)
+    inner = rollup(_inner_rule(rule), None, communes, detail=detail)
     ow, cw = float(rule.get("own_weight", 0.5)), float(rule.get("communes_weight", 0.5))
     own_v = 0.0 if own is None else float(own)
     comps = [
@@ -86,13 +104,13 @@ def _combined(rule: dict, own: float | None, communes: Sequence[CommuneResult], 
         {"part": "communes", "method": inner.method, "score": inner.total, "weight": cw,
          "contribution": round_points(cw * inner.total), "components": inner.components},
     ]
-    return RollupResult(round_points(ow * own_v + cw * inner.total), "combined", comps)
+    return RollupResult(_combine(rule, own, inner.total), "combined", comps)
 
 
 def rollup(rule: dict, own: float | None, communes: Sequence[CommuneResult], *, detail: bool = True) -> RollupResult:
     """Apply a rollup ``rule`` (``{"kind": mean|weighted_mean|share_meeting|combined, ...}``).
 
-    ``detail=False`` skips the per-commune components (same total; for group-by-group roll-ups).
+    ``detail=False`` skips the per-commune components (same total).
     """
     kind = rule.get("kind")
     if kind == "mean":
@@ -103,4 +121,23 @@ def rollup(rule: dict, own: float | None, communes: Sequence[CommuneResult], *, 
         return _share_meeting(rule, communes, detail)
     if kind == "combined":
         return _combined(rule, own, communes, detail)
+    raise ValueError(f"unknown rollup kind {kind!r}")
+
+
+def rollup_figure(rule: dict, own: float | None, values: Sequence[float],
+                  populations: Sequence[float | None]) -> float | None:
+    """The same roll-up of one figure (e.g. a criteria group's points) of each commune, without objects.
+
+    None for ``share_meeting``, which counts communes meeting the standard and has no per-figure meaning.
+    """
+    kind = rule.get("kind")
+    if kind == "mean":
+        return _mean_of(values)
+    if kind == "weighted_mean":
+        return _weighted_of(values, _population_weights(populations)[1]) if values else 0.0
+    if kind == "share_meeting":
+        return None
+    if kind == "combined":
+        inner = rollup_figure(_inner_rule(rule), None, values, populations)
+        return None if inner is None else _combine(rule, own, inner)
     raise ValueError(f"unknown rollup kind {kind!r}")
