@@ -2,19 +2,19 @@
 the commission's completeness view, bulk value import and shared-file flags."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import allow
+from campaign.safe_export import XLSX_MIMETYPE
+from campaign.services.errors import DomainError
 from campaign.services.submissions import entries as entries_svc
-from campaign.services.submissions import evidence as ev
 from campaign.services.submissions import reporting as svc
 from campaign.services.submissions import values_xlsx
-from campaign.services.errors import DomainError
-from ..unit.forms import ImportForm
+
+from ..access import allow
+from ..web import attachment
+from .forms import ClarifyForm, WorkbookImportForm
 
 bp = Blueprint("reporting", __name__, url_prefix="/admin/reporting")
 
@@ -28,9 +28,7 @@ def index():
 @bp.route("/<int:campaign_id>")
 @allow("admin")
 def campaign(campaign_id: int):
-    data = svc.campaign_rates(campaign_id)
-    return render_template("reporting/campaign.html", **data, shared=ev.shared_hashes(campaign_id),
-                           form=ImportForm())
+    return render_template("reporting/campaign.html", **svc.campaign_page(campaign_id), form=WorkbookImportForm())
 
 
 @bp.route("/<int:campaign_id>/districts/<int:district_id>")
@@ -43,21 +41,20 @@ def district(campaign_id: int, district_id: int):
 @allow("admin")
 def export_csv(campaign_id: int):
     text, name = svc.csv_export(campaign_id)
-    return Response(text, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=\"{name}\""})
+    return attachment(text, name, "text/csv; charset=utf-8")
 
 
 @bp.route("/<int:campaign_id>/template.xlsx")
 @allow("admin")
 def template_xlsx(campaign_id: int):
     data, name = values_xlsx.campaign_workbook(campaign_id)
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=ev.MIME["xlsx"], max_age=0)
+    return attachment(data, name, XLSX_MIMETYPE)
 
 
 @bp.route("/<int:campaign_id>/import", methods=["POST"])
 @allow("admin")
 def import_values(campaign_id: int):
-    form = ImportForm()
+    form = WorkbookImportForm()
     form.validate_on_submit()
     try:
         report = values_xlsx.import_for_campaign(campaign_id, current_user, request.files.get("workbook"))
@@ -70,7 +67,10 @@ def import_values(campaign_id: int):
 @bp.route("/entries/<int:entry_id>/clarify", methods=["POST"])
 @allow("admin")
 def clarify(entry_id: int):
-    codes = [c for c in request.form.get("codes", "").replace(";", ",").split(",") if c.strip()]
-    entries_svc.request_clarification(entry_id, current_user, codes, request.form.get("message", ""))
-    flash(_("Đã gửi yêu cầu giải trình cho đơn vị."), "success")
+    form = ClarifyForm()
+    if form.validate_on_submit():
+        entries_svc.request_clarification(entry_id, current_user, form.code_list(), form.message.data)
+        flash(_("Đã gửi yêu cầu giải trình cho đơn vị."), "success")
+    else:
+        flash(_("Hãy nhập nội dung yêu cầu giải trình."), "danger")
     return redirect(request.referrer or url_for("reporting.index"), code=303)

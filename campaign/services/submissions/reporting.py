@@ -15,6 +15,8 @@ from campaign.extensions import db
 from campaign.models import Campaign, CampaignUnit, DeadlineExtension, Entry, Unit
 from campaign.safe_export import csv_text
 from campaign.services.errors import NotFound
+from campaign.services.setup.campaigns import get_campaign, list_campaigns
+from campaign.services.submissions.evidence import shared_hashes
 
 
 def _status_rows(campaign: Campaign):
@@ -52,9 +54,8 @@ def _tally(items) -> dict:
 
 
 def unit_states(campaign_id: int) -> tuple[Campaign, list[dict]]:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    """The campaign and each participating unit's submission state (on time, late, missing)."""
+    campaign = get_campaign(campaign_id)
     items = []
     for r in _status_rows(campaign):
         items.append({"unit_id": r.id, "code": r.code, "name": r.name, "level": r.level,
@@ -72,6 +73,7 @@ def _district_key(it: dict) -> tuple[int, str]:
 
 
 def campaign_rates(campaign_id: int) -> dict:
+    """Rates of the whole campaign and per district."""
     campaign, items = unit_states(campaign_id)
     districts: dict[int, dict] = {}
     for it in items:
@@ -82,7 +84,13 @@ def campaign_rates(campaign_id: int) -> dict:
     return {"campaign": campaign, "total": _tally(items), "districts": rows}
 
 
+def campaign_page(campaign_id: int) -> dict:
+    """What the commission's reporting page of a campaign shows: rates, and files shared by several units."""
+    return {**campaign_rates(campaign_id), "shared": shared_hashes(campaign_id)}
+
+
 def district_detail(campaign_id: int, district_id: int) -> dict:
+    """Rates of one district's units (drill-down)."""
     campaign, items = unit_states(campaign_id)
     district = db.session.get(Unit, district_id)
     if district is None:
@@ -92,12 +100,13 @@ def district_detail(campaign_id: int, district_id: int) -> dict:
 
 
 def overview() -> list[dict]:
-    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status != "draft", Campaign.archived_at.is_(None))
-                                   .order_by(Campaign.id.desc()))
+    """Rates of every campaign that receives or received entries (not drafts, not archived), newest first."""
+    campaigns = [row["campaign"] for row in list_campaigns() if row["campaign"].status != "draft"]
     return [{"campaign": c, **_tally(unit_states(c.id)[1])} for c in campaigns]
 
 
 def csv_export(campaign_id: int) -> tuple[str, str]:
+    """(CSV text, file name) of every unit's state; formula-safe (campaign.safe_export)."""
     campaign, items = unit_states(campaign_id)
     header = ["district", "unit_code", "unit_name", "level", "entry_status", "state", "deadline_utc", "submitted_utc"]
     rows = [[_district_key(it)[1], it["code"], it["name"], it["level"], it["status"], it["state"],
