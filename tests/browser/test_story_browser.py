@@ -115,6 +115,8 @@ def test_officer_judge_admin_story(tmp_path, demo_server):
                     box.fill("1")
             page.click('[data-testid="submit-scores"]')
             page.wait_for_load_state("load")
+            page.click('[data-testid="confirm-submit"]')  # the judge's confirmation step
+            page.wait_for_load_state("load")
             assert page.url.endswith("/judging/"), page.inner_text("main")[:1500]
             assert "Scores submitted" in page.inner_text("main")  # the English UI persisted across logins
             page.click('[data-testid="logout"]')
