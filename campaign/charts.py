@@ -52,9 +52,14 @@ def _default(obj):
 
 
 def _out(fig: go.Figure) -> dict:
-    """Plain dict without plotly.py's default template (plotly.js has its own defaults)."""
+    """Plain dict without plotly.py's default template (plotly.js has its own defaults).
+
+    The figure carries its ``config`` (CONFIG, the one definition): static/js/leaderboard.js
+    passes it to ``Plotly.newPlot`` as it is.
+    """
     out = fig.to_plotly_json()
     out.get("layout", {}).pop("template", None)
+    out["config"] = dict(CONFIG)
     return out
 
 

@@ -11,8 +11,8 @@
       if (!src) { continue; }
       try {
         var fig = JSON.parse(src.textContent);
-        window.Plotly.newPlot(el, fig.data || [], fig.layout || {},
-          { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"] });
+        // fig.config comes from campaign/charts.py (CONFIG): the one place the chart options live
+        window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, fig.config || {});
       } catch (e) {
         el.setAttribute("data-error", String(e));
       }

@@ -79,3 +79,12 @@ def test_script_json_is_safe_inside_a_script_element():
     assert "<" not in out and ">" not in out and "'" not in out and "&" not in out and "\u2028" not in out
     assert "Đình" in out  # Vietnamese kept as UTF-8 (compact)
     assert json.loads(out) == {"name": "</script><script>alert('x')</script> & Đình\u2028"}
+
+
+def test_every_figure_carries_the_one_plotly_config_and_the_script_uses_it():
+    from pathlib import Path
+
+    fig = charts.leaderboard_bars(ROWS, GROUPS, BANDS, score_label="Điểm")
+    assert fig["config"] == {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
+    script = (Path(charts.__file__).resolve().parents[1] / "static/js/leaderboard.js").read_text(encoding="utf-8")
+    assert "fig.config" in script and "displaylogo" not in script  # no second copy of the options in JS
