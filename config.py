@@ -132,7 +132,8 @@ class TestingConfig(Config):
     LOGIN_IP_LIMIT = 12
     LOGIN_ACCOUNT_LIMIT = 8
     RECOMPUTE_COALESCE_SECONDS = 0.0
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # cheap: tests create and log in hundreds of users
+    # cheap: tests create and log in hundreds of users (THIDUA_TEST_PASSWORD_HASH_METHOD=scrypt to compare)
+    PASSWORD_HASH_METHOD = env("TEST_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 class IntegrationTestConfig(TestingConfig):
