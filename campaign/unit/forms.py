@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -86,7 +87,7 @@ def form_data(fw: Framework, shown: dict[str, dict], *, lock_version: int, form_
     return data
 
 
-def posted_entry(formdata, files) -> Posted:
+def posted_entry(formdata: MultiDict, files: MultiDict) -> Posted:
     """The press of a button on the entry form: values of the listed codes, chosen files, the action."""
     values = posted_from_form(formdata)
     chosen = {}
@@ -99,7 +100,7 @@ def posted_entry(formdata, files) -> Posted:
                   delete_file=_int(formdata.get("delete_file")))
 
 
-def _int(raw) -> int | None:
+def _int(raw: str | None) -> int | None:
     try:
         value = int(raw)
     except (TypeError, ValueError):

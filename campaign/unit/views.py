@@ -5,6 +5,7 @@ import io
 from urllib.parse import quote
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -25,14 +26,14 @@ bp = Blueprint("unit", __name__, url_prefix="/unit")
 
 @bp.route("/")
 @allow("officer")
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     rows = overview.dashboard(current_user)
     return render_template("unit/dashboard.html", rows=rows)
 
 
 @bp.route("/campaigns/<int:campaign_id>/entry", methods=["GET"])
 @allow("officer")
-def open_entry(campaign_id: int):
+def open_entry(campaign_id: int) -> ResponseReturnValue:
     entry = svc.open_entry(campaign_id, current_user)
     return redirect(url_for("unit.edit_entry", entry_id=entry.id))
 
@@ -47,7 +48,7 @@ def _locked_number(raw: str) -> str:
     return number(value, len(decimals))
 
 
-def _render(page: officer_form.EntryPage, status: int = 200):
+def _render(page: officer_form.EntryPage, status: int = 200) -> ResponseReturnValue:
     numeric = {n.code for n in page.fw.indicators() if n.value_type in ("number", "percentage", "count")}
     shown = {code: ({**item, "raw": _locked_number(item.get("raw") or "")} if code in numeric and code not in page.editable
                     and item.get("raw") else item) for code, item in page.shown.items()}
@@ -61,7 +62,7 @@ def _render(page: officer_form.EntryPage, status: int = 200):
                            label=svc.label, files_name=files_name), status
 
 
-def _answer(outcome: officer_form.Outcome, entry_id: int):
+def _answer(outcome: officer_form.Outcome, entry_id: int) -> ResponseReturnValue:
     for text, category in outcome.messages:
         flash(text, category)
     if outcome.redirect:
@@ -74,13 +75,13 @@ def _answer(outcome: officer_form.Outcome, entry_id: int):
 
 @bp.route("/entries/<int:entry_id>", methods=["GET"])
 @allow("officer")
-def edit_entry(entry_id: int):
+def edit_entry(entry_id: int) -> ResponseReturnValue:
     return _render(officer_form.entry_page(entry_id, current_user, restore=request.args.get("restore", "")[:64]))
 
 
 @bp.route("/entries/<int:entry_id>", methods=["POST"])
 @allow("officer")
-def save_entry(entry_id: int):
+def save_entry(entry_id: int) -> ResponseReturnValue:
     """Save the draft; "Nộp hồ sơ" also checks it and shows the confirmation step."""
     posted = posted_entry(request.form, request.files)
     return _answer(officer_form.save_form(entry_id, current_user, posted), entry_id)
@@ -88,7 +89,7 @@ def save_entry(entry_id: int):
 
 @bp.route("/entries/<int:entry_id>/submit", methods=["POST"])
 @allow("officer")
-def confirm_submit(entry_id: int):
+def confirm_submit(entry_id: int) -> ResponseReturnValue:
     form = ConfirmSubmitForm()
     form.validate()  # CSRF is checked app-wide; the version is only compared
     lock = form.lock_version.data
@@ -98,14 +99,14 @@ def confirm_submit(entry_id: int):
 
 @bp.route("/entries/<int:entry_id>/preview", methods=["POST"])
 @allow("officer")
-def preview(entry_id: int):
+def preview(entry_id: int) -> ResponseReturnValue:
     return jsonify(officer_form.live_preview(entry_id, current_user, posted_from_form(request.form)))
 
 
 # ---------------------------------------------------------------- expired session / CSRF: keep the data
 
 @bp.errorhandler(CSRFError)
-def csrf_failed(_e):
+def csrf_failed(_e) -> ResponseReturnValue:
     """An expired session or form: nothing is saved, but what the officer typed is kept.
 
     Only for a post carrying the form signature given to an officer with the form (so an
@@ -134,7 +135,7 @@ def csrf_failed(_e):
 
 @bp.route("/files/<int:file_id>")
 @allow("officer", "judge", "admin")
-def download(file_id: int):
+def download(file_id: int) -> ResponseReturnValue:
     row, path = ev.for_download(file_id, current_user)
     kind = row.storage_name.rsplit(".", 1)[-1]
     inline = request.args.get("inline") == "1" and kind in ev.INLINE_OK
@@ -153,14 +154,14 @@ def download(file_id: int):
 
 @bp.route("/entries/<int:entry_id>/versions")
 @allow("officer", "judge", "admin")
-def versions(entry_id: int):
+def versions(entry_id: int) -> ResponseReturnValue:
     entry, rows = overview.versions(entry_id, current_user)
     return render_template("unit/versions.html", entry=entry, versions=rows)
 
 
 @bp.route("/entries/<int:entry_id>/versions/<int:number>")
 @allow("officer", "judge", "admin")
-def version_diff(entry_id: int, number: int):
+def version_diff(entry_id: int, number: int) -> ResponseReturnValue:
     diff = overview.version_diff(entry_id, current_user, number)
     return render_template("unit/version_diff.html", **diff)
 
@@ -169,7 +170,7 @@ def version_diff(entry_id: int, number: int):
 
 @bp.route("/entries/<int:entry_id>/xlsx")
 @allow("officer")
-def download_xlsx(entry_id: int):
+def download_xlsx(entry_id: int) -> ResponseReturnValue:
     data, name = values_xlsx.entry_workbook(entry_id, current_user)
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
                      mimetype=ev.MIME["xlsx"], max_age=0)
@@ -177,7 +178,7 @@ def download_xlsx(entry_id: int):
 
 @bp.route("/entries/<int:entry_id>/xlsx", methods=["POST"])
 @allow("officer")
-def upload_xlsx(entry_id: int):
+def upload_xlsx(entry_id: int) -> ResponseReturnValue:
     form = XlsxUploadForm()
     form.validate_on_submit()
     try:
