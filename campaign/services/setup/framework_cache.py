@@ -1,23 +1,25 @@
 """A framework version parsed, compiled and mapped to its database node ids, once per process.
 
-The recompute and the ledger both turn rows keyed by ``IndicatorNode.id`` into matrix
-columns; parsing the YAML-sized document for every change would dominate a one-entry refresh.
+The one cache of parsed frameworks: the recompute and the ledger turn rows keyed by
+``IndicatorNode.id`` into matrix columns, the entry form and the judge's page read the parsed
+tree (``parsed``); parsing the YAML-sized document for every change would dominate a one-entry
+refresh. A version's document never changes, and the key includes its digest anyway.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from scoring.framework import Framework as EngineFramework
-from scoring.framework import parse_framework
-from scoring.vector import CompiledRules, compile_rules
-
 from campaign.extensions import db
 from campaign.models import FrameworkVersion, IndicatorNode
 from campaign.services.errors import NotFound
+from scoring.framework import Framework as EngineFramework
+from scoring.framework import parse_framework
+from scoring.vector import CompiledRules, compile_rules
 
 ROW_KINDS = ("judged", "manual")  # indicators whose points may come from judges
 
@@ -45,17 +47,25 @@ class FrameworkInfo:
         return {nid: k for k, nid in enumerate(self.leaf_parent_ids)}
 
 
-# (database url, version id, document digest) -> parsed and compiled framework.
-_CACHE: dict[tuple, FrameworkInfo] = {}
+# (database url, version id, document digest) -> parsed and compiled framework; least recently used out.
+_CACHE: OrderedDict[tuple, FrameworkInfo] = OrderedDict()
+MAX_CACHED = 128
+
+
+def parsed(version_id: int) -> EngineFramework:
+    """The engine's parsed framework of a version (what the entry form and the judge's page need)."""
+    return framework_info(version_id).fw
 
 
 def framework_info(version_id: int) -> FrameworkInfo:
+    """The version parsed, compiled and mapped to node ids: one SELECT when cached, else built once."""
     digest = db.session.scalar(sa.select(FrameworkVersion.digest).where(FrameworkVersion.id == version_id))
     if digest is None:
         raise NotFound(_("Không tìm thấy bảng chấm điểm."))
     key = (str(db.engine.url), version_id, digest)
     info = _CACHE.get(key)
     if info is not None:
+        _CACHE.move_to_end(key)
         return info
     version = db.session.get(FrameworkVersion, version_id)
     fw = parse_framework(version.document)
@@ -78,4 +88,6 @@ def framework_info(version_id: int) -> FrameworkInfo:
         col_parent=np.array([k_of[parent_of[c]] for c in compiled.codes], dtype=np.int64),
     )
     _CACHE[key] = info
+    while len(_CACHE) > MAX_CACHED:
+        _CACHE.popitem(last=False)
     return info
