@@ -164,7 +164,9 @@ def my_assignments(judge_id: int) -> list[dict]:
     for a, e, c, unit_name, total, done in rows:
         out.append({"assignment": a, "entry": e, "campaign": c,
                     "label": e.blind_code if is_blind(c) else unit_name,
-                    "total": total or 0, "done": done or 0, "deadline": c.appraisal_deadline,
+                    # a submit confirms the rule's points of every indicator left empty
+                    "total": total or 0, "done": (total or 0) if a.status == "submitted" else (done or 0),
+                    "deadline": c.appraisal_deadline,
                     "overdue": bool(c.appraisal_deadline and c.appraisal_deadline < utcnow()
                                     and a.status != "submitted")})
     return out
