@@ -151,7 +151,8 @@ def _clarification_answered(row: AuditLog) -> list[Draft]:
     params = {**_campaign_params(entry.campaign), "unit": entry.blind_code if blind else entry.unit.name}
     users = db.session.execute(sa.select(User.id, User.role).where(User.id.in_(requesters), User.active)).all()
     return [Draft(u.id, "clarification_answered", f"answered:{row.id}", params,
-                  f"/judging/entries/{entry.id}" if u.role == "judge" else f"/unit/entries/{entry.id}") for u in users]
+                  f"/judging/entries/{entry.id}" if u.role == "judge" else f"/admin/reporting/{entry.campaign_id}")
+            for u in users]
 
 
 def _judge_assigned(row: AuditLog, judge_ids: list[int]) -> list[Draft]:
