@@ -5,8 +5,9 @@ from flask import Flask, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from .extensions import db
 from campaign.services.errors import DomainError
+
+from .extensions import db
 
 
 def _wants_json() -> bool:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
+
+from campaign.services.results import leaderboard as lb
+from campaign.services.results import leaderboard_cache as cache
 
 from ..access import PUBLIC, allow
 from ..public import pages
-from campaign.services.results import leaderboard as lb
-from campaign.services.results import leaderboard_cache as cache
 from .openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -11,8 +11,8 @@ import yaml
 
 from campaign.extensions import db
 from campaign.models import Framework, FrameworkVersion, IndicatorNode
-from campaign.services.setup import framework_io
 from campaign.services.errors import DomainError
+from campaign.services.setup import framework_io
 from tests.admin_helpers import admin_client, request_ctx  # noqa: F401
 from tests.factories import small_framework
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.models import AuditLog, Campaign, CampaignUnit, StatusChange
 from campaign.models.base import utcnow
-from campaign.services.setup import lifecycle
 from campaign.services.errors import Conflict
+from campaign.services.setup import lifecycle
 from tests.admin_helpers import admin_client, ready_campaign, request_ctx  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("request_ctx")

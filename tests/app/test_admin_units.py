@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Cluster, ClusterMember, Unit
+from campaign.services.errors import DomainError
 from campaign.services.setup import unit_sync
 from campaign.services.setup import units as svc
-from campaign.services.errors import DomainError
 from tests.admin_helpers import SMALL_GSO, admin_client, gso_bytes, gso_xlsx, request_ctx  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("request_ctx")

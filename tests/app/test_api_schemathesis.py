@@ -34,7 +34,7 @@ def test_api_conforms_to_its_description(app, factory):
             if real and case.path_parameters and "ref" in case.path_parameters:
                 case.path_parameters["ref"] = real  # also hit the published campaign, not only 404s
             response = case.call_and_validate()
-            statuses.append((operation.label, response.status_code))
+            statuses.append((case.operation.label, response.status_code))
 
         conforms()
     assert statuses and all(code < 500 for _op, code in statuses)

@@ -164,10 +164,10 @@ def test_overview_has_distribution_bands_completeness_and_centroid_map(client, f
     assert 'data-map="centroids"' in html
     fig = json.loads(re.search(r'id="fig-map">(.*?)</script>', html, re.S).group(1))
     trace = fig["data"][0]
-    where = dict(zip(trace["text"], zip(trace["x"], trace["y"])))
+    where = dict(zip(trace["text"], zip(trace["x"], trace["y"], strict=True), strict=True))
     assert where == {"Quận Ba Đình": (105.82, 21.035), "Huyện Ba Vì": (105.38, 21.16)}
     # sized by score: 91 gets the largest marker, 60 the smallest
-    sizes = dict(zip(trace["text"], trace["marker"]["size"]))
+    sizes = dict(zip(trace["text"], trace["marker"]["size"], strict=True))
     assert sizes["Quận Ba Đình"] > sizes["Huyện Ba Vì"]
     # completeness: 1 of the 2 participants submitted
     assert "50,0%" in re.search(r'data-testid="completeness">(.*?)</div>\s*</div>', html, re.S).group(1)
@@ -213,7 +213,8 @@ def test_anonymous_shell_is_the_template_and_switches_language(client, board, fa
     client.login("xem")
     page = client.get("/leaderboard").get_data(as_text=True)
     assert 'data-testid="whoami"' in page
-    assert [(r["code"], r["rank"], r["tied"]) for r in rows_of(page)] == [(r["code"], r["rank"], r["tied"]) for r in rows_of(html)]
+    assert [(r["code"], r["rank"], r["tied"]) for r in rows_of(page)] == [
+        (r["code"], r["rank"], r["tied"]) for r in rows_of(html)]
 
 
 def test_security_headers_on_public_pages(client, board):

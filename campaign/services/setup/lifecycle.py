@@ -17,8 +17,8 @@ from campaign.labels import N_
 from campaign.models import Campaign, CampaignUnit, StatusChange
 from campaign.models.base import utcnow
 from campaign.services import audit
-from campaign.services.setup.campaigns import entry_count, get_campaign, status_label
 from campaign.services.errors import Conflict, DomainError
+from campaign.services.setup.campaigns import entry_count, get_campaign, status_label
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("open",),
@@ -68,9 +68,8 @@ def problems(c: Campaign, to: str, *, force: bool = False) -> list[str]:
     elif to == "appraisal":
         if c.submission_deadline and c.submission_deadline > utcnow() and not force:
             out.append(_("Hạn nộp bài chưa hết. Đánh dấu “Đóng nhận bài sớm” nếu muốn chuyển thẩm định ngay."))
-    elif to == "published":
-        if c.is_stale:
-            out.append(_("Kết quả tạm tính chưa cập nhật với thay đổi mới nhất: hãy chờ tính lại xong rồi công bố."))
+    elif to == "published" and c.is_stale:
+        out.append(_("Kết quả tạm tính chưa cập nhật với thay đổi mới nhất: hãy chờ tính lại xong rồi công bố."))
     return out
 
 
