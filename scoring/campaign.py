@@ -259,11 +259,13 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     floors = any(b.floor_pct is not None for b in bands)
     band_of: list[str | None] = [None] * n
     pcts_of: dict[int, dict[str, float]] = {}
+    # A roll-up row has only the groups its rule could roll up (none for share_meeting).
+    groups_of = {d: [g for g in groups if g in r["groups"]] for d, r in rollups.items()}
     if bands:
         for i in rows_ranked:
-            gp = {g: group_shown[g][i] for g in groups if i not in rollups or g in rollups[i]["groups"]}
-            pcts_of[i] = group_pcts(gp, fw) if floors else {}
-            band_of[i] = classify(totals[i], pcts_of[i], bands, group_floors)
+            if floors:
+                pcts_of[i] = group_pcts({g: group_shown[g][i] for g in groups_of.get(i, groups)}, fw)
+            band_of[i] = classify(totals[i], pcts_of.get(i, {}), bands, group_floors)
     award_of = _awards(inp, settings, bands, band_of, rows_ranked, rk_c, totals, tied_c, deep_c, names_of)
     if on_progress:
         on_progress(0.8, "rows")
@@ -274,7 +276,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     bonus_shown = shown_array(np.asarray(bonus, dtype=float)).tolist()
     rows = []
     for i in range(n):
-        gs = {g: group_shown[g][i] for g in groups if i not in rollups or g in rollups[i]["groups"]}
+        gs = {g: group_shown[g][i] for g in groups_of.get(i, groups)}
         status = RANKED if ranked[i] else NOT_SUBMITTED
         expl = {
             "v": 2, "entry": has_entry[i], "status": status, "decimals": SHOWN_DECIMALS,
