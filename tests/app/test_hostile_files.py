@@ -212,3 +212,15 @@ def test_fuzzed_workbooks_never_500_and_a_refusal_stores_nothing(client, world, 
     if resp.status_code == 400:
         assert "Kết quả nhập Excel" in resp.get_data(as_text=True)
         assert {c: (v.raw, v.explanation) for c, v in _stored(entry_id).items()} == before
+
+
+def test_template_validation_lists_cover_exactly_their_cells(app, world):
+    """Validations are attached in one go (per-cell add() was quadratic); each still covers its cells."""
+    admin = Client(app.test_client())
+    admin.login("hoidong")
+    ws = load_workbook(io.BytesIO(admin.get(f"/admin/reporting/{world.campaign.id}/template.xlsx").data))["Giá trị"]
+    rows = {(r[0].value, r[2].value): r[0].row for r in ws.iter_rows(min_row=2)}
+    by_formula = {dv.formula1: {str(c) for c in dv.sqref.ranges} for dv in ws.data_validations.dataValidation}
+    yes_no = {f"G{rows[(u, 'A.5')]}" for u in ("W001", "W002")}
+    assert by_formula['"Có,Không"'] == yes_no
+    assert by_formula['"good,fair"'] == {f"G{rows[(u, 'B.1')]}" for u in ("W001", "W002")}

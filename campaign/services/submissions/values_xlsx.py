@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from campaign.extensions import db
@@ -64,9 +65,14 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
     na_dv = DataValidation(type="list", formula1='"x"', allow_blank=True)
     pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True)
     pct.error, pct.errorTitle = "0–100", "Tỷ lệ %"
-    for dv in (yes_no, na_dv, pct):
-        ws.add_data_validation(dv)
     choice_dvs: dict[str, DataValidation] = {}
+    # cells of each validation, set once at the end: DataValidation.add() per cell rescans the
+    # whole range (quadratic: 8,600 rows took 165 s instead of 6 s)
+    refs: dict[int, tuple[DataValidation, list[str]]] = {}
+
+    def validate(dv: DataValidation, ref: str) -> None:
+        refs.setdefault(id(dv), (dv, []))[1].append(ref)
+
     editable_fill = PatternFill("solid", fgColor="FFF8DC")
     r = 1
     for unit in units:
@@ -91,19 +97,21 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
                 c.number_format = "@"  # text: "1.234,5" stays as typed
             ref = f"G{r}"
             if n.value_type == "yes_no":
-                yes_no.add(ref)
+                validate(yes_no, ref)
             elif n.value_type == "percentage":
-                pct.add(ref)
+                validate(pct, ref)
             elif n.value_type == "choice" or n.rule.kind == "judged" and n.value_type is None:
                 codes = [c.code for c in n.choices] or [lv.code for lv in n.rule.levels]
                 key = ",".join(codes)
                 if key not in choice_dvs and len(key) < 250:
                     choice_dvs[key] = DataValidation(type="list", formula1=f'"{key}"', allow_blank=True)
-                    ws.add_data_validation(choice_dvs[key])
                 if key in choice_dvs:
-                    choice_dvs[key].add(ref)
+                    validate(choice_dvs[key], ref)
             if n.na_allowed:
-                na_dv.add(f"H{r}")
+                validate(na_dv, f"H{r}")
+    for dv, cells in refs.values():
+        dv.sqref = MultiCellRange(" ".join(cells))
+        ws.add_data_validation(dv)
     for col, width in zip("ABCDEFGHI", (12, 24, 10, 50, 18, 10, 18, 14, 40), strict=True):
         ws.column_dimensions[col].width = width
     ws.protection.sheet = True  # structure locked; only value/NA/explanation cells are open
