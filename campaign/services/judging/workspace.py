@@ -40,7 +40,7 @@ from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.judging import blind as blind_mode
 from campaign.services.judging import conflicts
 from campaign.services.results.freshness import mark_stale
-from campaign.services.setup.framework_cache import framework_info
+from campaign.services.setup.framework_cache import parsed
 from scoring.entry import score_entry
 from scoring.framework import Framework, Node
 from scoring.rules import NA, clamp_points, indicator_points, parse_number
@@ -58,7 +58,7 @@ def is_blind(campaign: Campaign) -> bool:
 
 def framework_of(campaign: Campaign) -> Framework:
     """The campaign's parsed framework, from the per-process cache (parsed once per version)."""
-    return framework_info(campaign.framework_version_id).fw
+    return parsed(campaign.framework_version_id)
 
 
 def rule_value(iv: IndicatorValue | None, node: Node) -> object:
