@@ -1,12 +1,21 @@
 """``flask`` commands of the admin feature: unit imports, framework import/export, campaigns."""
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from campaign.services.errors import DomainError
+from campaign.services.setup import campaigns, framework_io, unit_sync, units
+
+from ..extensions import db
+from ..models import Framework, FrameworkVersion
+from .forms import local_to_utc
 
 
 def _print_report(report) -> None:
@@ -28,12 +37,8 @@ def _print_report(report) -> None:
 
 def _in_request(f):
     """Services translate their messages (the locale comes from the request): give them one."""
-    import functools
-
     @functools.wraps(f)
     def run(*args, **kwargs):
-        from flask import current_app
-
         with current_app.test_request_context():
             return f(*args, **kwargs)
 
@@ -52,9 +57,6 @@ def register(app: Flask) -> None:
     @_in_request
     def import_units(path: Path, fmt: str | None, dry_run: bool, effective: datetime | None, confirm: str | None):
         """Import units from a GSO list (.xls/.xlsx) or a CSV; reports every row."""
-        from campaign.services.errors import DomainError
-        from campaign.services.setup import unit_sync, units
-
         fmt = fmt or ("gso" if path.suffix.lower() in (".xls", ".xlsx") else "csv")
         data = path.read_bytes()
         try:
@@ -74,9 +76,6 @@ def register(app: Flask) -> None:
     @_in_request
     def import_framework(path: Path):
         """Import a framework file (YAML or JSON, format thidua-framework/1) as a new version."""
-        from campaign.services.errors import DomainError
-        from campaign.services.setup import framework_io
-
         try:
             version, created = framework_io.import_framework(path.read_bytes(), path.name)
         except DomainError as exc:
@@ -93,14 +92,6 @@ def register(app: Flask) -> None:
     @_in_request
     def export_framework(code: str, number: int | None, fmt: str, output: Path | None):
         """Export a stored framework (or a shipped template) as YAML, JSON or the blank XLSX table."""
-        import sqlalchemy as sa
-
-        from campaign.services.errors import DomainError
-        from campaign.services.setup import framework_io
-
-        from ..extensions import db
-        from ..models import Framework, FrameworkVersion
-
         q = sa.select(FrameworkVersion).join(Framework).where(Framework.code == code)
         q = q.where(FrameworkVersion.version == number) if number else q.order_by(FrameworkVersion.version.desc())
         version = db.session.scalar(q.limit(1))
@@ -138,12 +129,6 @@ def register(app: Flask) -> None:
     def create_campaign(framework: str, name: str, name_en: str | None, kind: str, start, end, deadline,
                         levels, kinds, codes):
         """Create a draft campaign from a framework file (or a template code such as ntm-2016)."""
-        from campaign.services.errors import DomainError
-        from campaign.services.setup import campaigns, framework_io
-
-        from ..extensions import db
-        from .forms import local_to_utc
-
         try:
             path = Path(framework)
             if path.exists():
@@ -172,8 +157,6 @@ def register(app: Flask) -> None:
     @_in_request
     def list_campaigns(show_all: bool, as_json: bool):
         """List campaigns with status, participants and entries."""
-        from campaign.services.setup import campaigns
-
         rows = campaigns.list_campaigns(include_archived=show_all)
         if as_json:
             click.echo(json.dumps([{

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
+
+from campaign.services.errors import DomainError
+from campaign.services.results import export as results_export
+from campaign.services.results import recompute
+from campaign.services.results.freshness import enqueue_recompute
 
 from ..extensions import db
 from ..models import Campaign, User
@@ -24,9 +29,6 @@ def register(app: Flask) -> None:
     @click.option("--enqueue", is_flag=True, help="Send to the worker instead of computing here.")
     def recompute_cmd(campaign: str, enqueue: bool):
         """Recompute a campaign's provisional result (id or slug)."""
-        from campaign.services.results import recompute
-        from campaign.services.results.freshness import enqueue_recompute
-
         cid = _campaign_id(campaign)
         if enqueue:
             click.echo("enqueued" if enqueue_recompute(cid, coalesce=False) else "pipeline down: not enqueued")
@@ -38,8 +40,6 @@ def register(app: Flask) -> None:
     @app.cli.command("recompute-all")
     def recompute_all_cmd():
         """Recompute every non-draft campaign in this process."""
-        from campaign.services.results import recompute
-
         for res in recompute.recompute_all():
             click.echo(f"campaign {res['campaign_id']}: {res['status']} units={res.get('units', 0)}")
 
@@ -50,17 +50,12 @@ def register(app: Flask) -> None:
     @click.option("--user", "username", default=None, help="Record this user as the publisher.")
     def publish_cmd(campaign: str, midterm: bool, label: str, username: str | None):
         """Freeze the current provisional result as a published snapshot."""
-        from campaign.services.errors import DomainError
-        from campaign.services.results import recompute
-
         cid = _campaign_id(campaign)
         user_id = None
         if username:
             user_id = db.session.scalar(sa.select(User.id).where(User.username == username))
             if user_id is None:
                 raise click.UsageError(f"no user {username!r}")
-        from flask import current_app
-
         try:
             with current_app.test_request_context():  # translated messages need a locale
                 run_id = recompute.publish(cid, user_id=user_id, kind="midterm" if midterm else "snapshot",
@@ -76,10 +71,6 @@ def register(app: Flask) -> None:
     @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None)
     def export_cmd(campaign: str, fmt: str, run_id: int | None, output: str | None):
         """Write a campaign's results as CSV or XLSX."""
-        from flask import current_app
-
-        from campaign.services.results import export as results_export
-
         with current_app.test_request_context():  # translated headers need a locale
             content, filename, _mime = results_export.export(_campaign_id(campaign), fmt, run_id)
         path = output or filename

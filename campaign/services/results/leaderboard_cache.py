@@ -44,6 +44,8 @@ from typing import Any
 import redis
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from campaign.redis_client import get_redis
 from campaign.services.results import leaderboard as lb
@@ -375,9 +377,6 @@ def _after_rollback(session) -> None:
 
 
 def install_hooks() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "after_commit", _after_commit)

@@ -38,6 +38,7 @@ from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
 from campaign.services.results.ledger import LEDGER_SETTINGS
+from campaign.services.setup import framework_io
 from campaign.services.setup.units import active_on
 from scoring.aggregate import METHODS as AGGREGATIONS
 
@@ -296,8 +297,6 @@ def _snapshot(c: Campaign) -> dict:
 
 def _framework_version_for(data: dict, user_id):
     """Resolve the framework choice of a create form: template code or stored version id."""
-    from campaign.services.setup import framework_io
-
     if data.get("template_code"):
         return framework_io.install_template(data["template_code"], user_id=user_id)
     if data.get("framework_version_id"):
@@ -482,8 +481,6 @@ def replace_framework(campaign_id: int, doc: dict, user_id: int | None = None):
 
     Refused once any entry exists: its values belong to the version it was started on.
     """
-    from campaign.services.setup import framework_io
-
     c = get_campaign(campaign_id)
     n = entry_count(campaign_id)
     if n:

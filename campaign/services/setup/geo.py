@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from campaign.extensions import db
 from campaign.importers import ImportFormatError
 from campaign.importers.documents import GEOJSON_LIMITS, load_json
-from campaign.models import MapLayer
+from campaign.models import MapLayer, Unit
 from campaign.services import audit
 from campaign.services.errors import DomainError
 
@@ -167,8 +167,6 @@ def polygons(feature: dict) -> list[list[list[float]]]:
 
 def store_layer(raw: bytes, name: str, user_id: int | None) -> MapLayer:
     """Validate and store a boundary layer; it replaces the active one. Raises DomainError."""
-    from campaign.models import Unit
-
     known = set(db.session.scalars(sa.select(Unit.code).where(Unit.level == 2)))
     doc, errors = validate_geojson(raw, known or None)
     if errors:

@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 
 from campaign.extensions import db
 from campaign.labels import N_
-from campaign.models import Campaign, CampaignUnit, StatusChange
+from campaign.models import Campaign, CampaignUnit, StatusChange, User
 from campaign.models.base import utcnow
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError
+from campaign.services.results import publishing
 from campaign.services.setup.campaigns import entry_count, get_campaign, status_label
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -82,8 +83,6 @@ def _record(c: Campaign, frm: str, to: str, note: str, user_id: int | None) -> N
     db.session.add(StatusChange(campaign_id=c.id, from_status=frm, to_status=to, by_id=user_id, note=note or ""))
     actor = None
     if user_id is not None:
-        from campaign.models import User
-
         actor = db.session.get(User, user_id)
     audit.record("campaign.status", "campaign", c.id, before={"status": frm}, after={"status": to},
                  reason=note or None, campaign_id=c.id, actor=actor)
@@ -127,14 +126,7 @@ def midterm_review(campaign_id: int, *, user_id: int | None = None, label: str =
 def _publish_snapshot(c: Campaign, user_id: int | None, *, kind: str, label: str) -> None:
     """Freeze the provisional result through the results service (it commits its own snapshot)."""
     try:
-        from campaign.services.results import recompute
-    except ImportError:  # results pipeline not installed: status only
-        return
-    publish = getattr(recompute, "publish", None)
-    if publish is None:
-        return
-    try:
-        publish(c.id, user_id=user_id, kind=kind, label=label)
+        publishing.publish(c.id, user_id=user_id, kind=kind, label=label)
     except DomainError:
         db.session.rollback()
         raise
