@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditLog, CampaignUnit, Unit, UnitLineage
+from campaign.models import AuditLog, CampaignUnit, Unit, UnitLineage, User
 from campaign.services.errors import Conflict
 from campaign.services.setup import campaigns as campaigns_svc
 from campaign.services.setup import unit_sync
@@ -100,6 +100,9 @@ def test_official_page_dry_run_confirm_and_unit_page(client, factory):
     token = html.split('name="confirm" value="')[1].split('"')[0]
     r = client.submit("/admin/units/official", {"province": "01", "confirm": token}, page="/admin/units/official")
     assert "Đã nhập xong" in r.get_data(as_text=True)
+    [row_] = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "units.import_official")).all()
+    assert row_.actor_id == db.session.scalar(sa.select(User.id).where(User.username == "chief"))
+    assert row_.after["ended"] == ["001"]  # Quận Ba Đình, the only unit of the old tree here
     assert _count(Unit.level == 3, Unit.valid_to.is_(None)) == 126
     db.session.expire_all()
     assert db.session.get(Unit, old.id).valid_to == date(2025, 7, 1)

@@ -20,7 +20,7 @@ from campaign.extensions import db
 from campaign.importers import ImportFormatError, SourceUnit
 from campaign.importers.gso import parse_gso, source_units
 from campaign.importers.official import REFORM_DATE, LineageLink, OfficialList, official_list
-from campaign.models import UNIT_LEVELS, Unit, UnitLineage, User
+from campaign.models import UNIT_LEVELS, Unit, UnitLineage
 from campaign.services import audit
 from campaign.services.errors import DomainError
 from campaign.services.setup.units import ImportReport, kind_label
@@ -86,7 +86,7 @@ def _run(sync: _Sync, sources: list[SourceUnit], predecessors: list[SourceUnit],
         audit.record(f"units.import_{report.kind}", "unit", None,
                      after={**about, "effective": sync.effective.isoformat(), "counts": report.counts,
                             "ended": [line.code for line in report.lines if line.action in ("deactivated", "successor")]},
-                     actor=db.session.get(User, user_id) if user_id else None)
+                     actor=user_id)
         db.session.commit()
         report.applied = True
     except Exception:

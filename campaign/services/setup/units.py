@@ -19,7 +19,7 @@ from campaign.extensions import db
 from campaign.importers import ImportFormatError
 from campaign.importers.csv_units import parse_clusters_csv, parse_units_csv
 from campaign.labels import N_
-from campaign.models import UNIT_LEVELS, CampaignUnit, Cluster, ClusterMember, Unit, User
+from campaign.models import UNIT_LEVELS, CampaignUnit, Cluster, ClusterMember, Unit
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
@@ -155,7 +155,7 @@ def save_unit(data: dict, unit_id: int | None = None, user_id: int | None = None
         unit = Unit(**fields, valid_from=data.get("valid_from"))
         db.session.add(unit)
         db.session.flush()
-        audit.record("unit.create", "unit", unit.id, after=_unit_dict(unit), unit_id=unit.id, actor=_actor(user_id))
+        audit.record("unit.create", "unit", unit.id, after=_unit_dict(unit), unit_id=unit.id, actor=user_id)
     else:
         unit = get_unit(unit_id)
         before = _unit_dict(unit)
@@ -163,7 +163,7 @@ def save_unit(data: dict, unit_id: int | None = None, user_id: int | None = None
             setattr(unit, k, v)
         db.session.flush()
         audit.record("unit.update", "unit", unit.id, before=before, after=_unit_dict(unit), unit_id=unit.id,
-                     actor=_actor(user_id))
+                     actor=user_id)
     db.session.commit()
     return unit
 
@@ -189,7 +189,7 @@ def set_inactive(unit_id: int, valid_to: date | None, reason: str = "", user_id:
     before = _unit_dict(unit)
     unit.valid_to = valid_to
     audit.record("unit.deactivate" if valid_to else "unit.reactivate", "unit", unit.id, before=before,
-                 after=_unit_dict(unit), reason=reason or None, unit_id=unit.id, actor=_actor(user_id))
+                 after=_unit_dict(unit), reason=reason or None, unit_id=unit.id, actor=user_id)
     db.session.commit()
     return unit
 
@@ -199,11 +199,6 @@ def _unit_dict(u: Unit) -> dict:
             "valid_from": u.valid_from.isoformat() if u.valid_from else None,
             "valid_to": u.valid_to.isoformat() if u.valid_to else None}
 
-
-def _actor(user_id):
-    if user_id is None:
-        return None
-    return db.session.get(User, user_id)
 
 
 # --------------------------------------------------------------------------- clusters
@@ -258,7 +253,7 @@ def save_cluster(data: dict, cluster_id: int | None = None, user_id: int | None 
         db.session.execute(sa.insert(ClusterMember), [{"cluster_id": cluster.id, "unit_id": i} for i in set(member_ids)])
     db.session.expire(cluster, ["members"])
     audit.record("cluster.create" if before is None else "cluster.update", "cluster", cluster.id,
-                 before=before, after=_cluster_dict(cluster), campaign_id=campaign_id, actor=_actor(user_id))
+                 before=before, after=_cluster_dict(cluster), campaign_id=campaign_id, actor=user_id)
     _mark_campaigns_stale_for_cluster(cluster.id)
     db.session.commit()
     return cluster
@@ -326,7 +321,7 @@ def import_units_csv(data: bytes, *, dry_run: bool = False, user_id: int | None 
         if dry_run:
             db.session.rollback()
             return report
-        audit.record("units.import_csv", "unit", None, after={"counts": report.counts}, actor=_actor(user_id))
+        audit.record("units.import_csv", "unit", None, after={"counts": report.counts}, actor=user_id)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -385,7 +380,7 @@ def import_clusters_csv(data: bytes, *, dry_run: bool = False, user_id: int | No
             return report
         for cid in touched:
             _mark_campaigns_stale_for_cluster(cid)
-        audit.record("clusters.import_csv", "cluster", None, after={"counts": report.counts}, actor=_actor(user_id))
+        audit.record("clusters.import_csv", "cluster", None, after={"counts": report.counts}, actor=user_id)
         db.session.commit()
     except Exception:
         db.session.rollback()
