@@ -44,3 +44,15 @@ def test_outside_a_request_the_actor_is_what_the_caller_passes(app, factory):
     db.session.commit()
     assert (_row("test.cli").actor_id, _row("test.cli").actor_role, _row("test.cli").ip) == (user.id, "admin", None)
     assert (_row("test.system").actor_id, _row("test.system").request_id) == (None, None)
+
+
+def test_a_service_that_names_no_actor_is_audited_as_the_logged_in_user(client, factory):
+    """Opening a campaign's entry creates it; the entries service passes no actor, the bound request does."""
+    unit = factory.unit(name="Quận Ghi Nhật Ký")
+    camp = factory.campaign(units=[unit])
+    officer = factory.user("officer", unit=unit, username="canbo-audit")
+    db.session.commit()
+    client.login("canbo-audit")
+    assert client.get(f"/unit/campaigns/{camp.id}/entry").status_code in (200, 302, 303)
+    row = _row("entry.create")
+    assert (row.actor_id, row.actor_role, row.unit_id) == (officer.id, "officer", unit.id)
