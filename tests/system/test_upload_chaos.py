@@ -95,7 +95,8 @@ def test_killing_workers_mid_upload_leaves_files_and_rows_consistent(tmp_path, r
     port = free_port()
     env = dict(os.environ, THIDUA_CONFIG="config.DevelopmentConfig", THIDUA_DATABASE_URL=db_url,
                THIDUA_REDIS_URL=redis_url, THIDUA_INSTANCE_DIR=str(tmp_path), THIDUA_SECRET_KEY="chaos",
-               THIDUA_UPLOAD_FOLDER=str(tmp_path / "uploads"), WEB_CONCURRENCY="1", PYTHONUNBUFFERED="1")
+               THIDUA_UPLOAD_FOLDER=str(tmp_path / "uploads"), WEB_CONCURRENCY="1", PYTHONUNBUFFERED="1",
+               THIDUA_MAX_FILES_PER_INDICATOR=str(ROUNDS))  # every round adds a file to A.1
     log = open(tmp_path / "gunicorn.log", "ab")
     master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
                                "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
