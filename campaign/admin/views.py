@@ -21,7 +21,7 @@ from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup import campaigns as svc
 from campaign.services.setup import framework_io, lifecycle, unit_sync
 from campaign.services.setup import units as units_svc
-from scoring.framework import parse_framework, validate_framework
+from scoring.framework import parse_framework
 
 from ..access import allow
 from ..labels import N_
@@ -278,26 +278,23 @@ def campaign_extension_delete(campaign_id: int, unit_id: int):
 @bp.route("/campaigns/<int:campaign_id>/framework", methods=["GET", "POST"])
 @allow("admin")
 def campaign_framework(campaign_id: int):
-    c = svc.get_campaign(campaign_id)
     form = FrameworkEditForm()
     problems: list[str] = []
-    if request.method == "GET" and c.framework_version is not None:
-        form.document.data = framework_io.dumps(c.framework_version.document)
     if form.validate_on_submit():
         try:
-            doc = framework_io.loads(form.document.data, "edit.yaml")
-            problems = validate_framework(doc)
-            if not problems:
-                v = svc.replace_framework(c.id, doc, user_id=current_user.id)
-                flash(_("Đã lưu bộ tiêu chí thành phiên bản v%(v)s.", v=v.version), "success")
-                return redirect(url_for("admin.campaign_framework", campaign_id=c.id), code=303)
+            v = svc.replace_framework_text(campaign_id, form.document.data, user_id=current_user.id)
+        except framework_io.FrameworkProblems as exc:
+            problems = exc.problems
         except DomainError as exc:
             problems = [exc.message]
-    fw = None
-    if c.framework_version is not None:
-        fw = parse_framework(c.framework_version.document)
-    return render_template("admin/campaign_framework.html", c=c, form=form, problems=problems, fw=fw,
-                           entries=svc.entry_count(c.id)), (400 if problems else 200)
+        else:
+            flash(_("Đã lưu bộ tiêu chí thành phiên bản v%(v)s.", v=v.version), "success")
+            return redirect(url_for("admin.campaign_framework", campaign_id=campaign_id), code=303)
+    page = svc.framework_editor(campaign_id)
+    if request.method == "GET":
+        form.document.data = page.text
+    return render_template("admin/campaign_framework.html", c=page.campaign, form=form, problems=problems, fw=page.fw,
+                           entries=page.entries), (400 if problems else 200)
 
 
 # --------------------------------------------------------------------------- frameworks
@@ -333,32 +330,24 @@ def framework_import():
 @bp.route("/frameworks/<int:framework_id>", methods=["GET", "POST"])
 @allow("admin")
 def framework_detail(framework_id: int):
-    versions = framework_io.framework_versions(framework_id)
-    if not versions:
-        raise NotFound(_("Không tìm thấy bộ tiêu chí."))
-    latest = versions[0]
     form = FrameworkEditForm()
     problems: list[str] = []
-    if request.method == "GET":
-        form.document.data = framework_io.dumps(latest.document)
     if form.validate_on_submit():
         try:
-            doc = framework_io.loads(form.document.data, "edit.yaml")
-            if doc.get("code") != latest.framework.code:
-                problems = [_("Mã bộ tiêu chí phải giữ nguyên (%(code)s); muốn tạo bộ mới hãy nhập tệp.",
-                              code=latest.framework.code)]
-            else:
-                    problems = validate_framework(doc)
-            if not problems:
-                v, created = framework_io.import_framework(form.document.data, "edit.yaml", user_id=current_user.id)
-                flash(_("Đã lưu phiên bản v%(v)s. Các phong trào đang dùng phiên bản cũ không bị ảnh hưởng.", v=v.version)
-                      if created else _("Không có thay đổi."), "success")
-                return redirect(url_for("admin.framework_detail", framework_id=framework_id), code=303)
+            v, created = framework_io.save_edited(framework_id, form.document.data, user_id=current_user.id)
+        except framework_io.FrameworkProblems as exc:
+            problems = exc.problems
         except DomainError as exc:
             problems = [exc.message]
-    return render_template("admin/framework_detail.html", framework=latest.framework, versions=versions,
-                           latest=latest, fw=parse_framework(latest.document), form=form, problems=problems), \
-        (400 if problems else 200)
+        else:
+            flash(_("Đã lưu phiên bản v%(v)s. Các phong trào đang dùng phiên bản cũ không bị ảnh hưởng.", v=v.version)
+                  if created else _("Không có thay đổi."), "success")
+            return redirect(url_for("admin.framework_detail", framework_id=framework_id), code=303)
+    page = framework_io.framework_page(framework_id)
+    if request.method == "GET":
+        form.document.data = page.text
+    return render_template("admin/framework_detail.html", framework=page.framework, versions=page.versions,
+                           latest=page.latest, fw=page.fw, form=form, problems=problems), (400 if problems else 200)
 
 
 @bp.route("/framework-versions/<int:version_id>/export.<fmt>")

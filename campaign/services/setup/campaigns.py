@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -39,8 +40,10 @@ from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
 from campaign.services.results.ledger import LEDGER_SETTINGS
 from campaign.services.setup import framework_io
+from campaign.services.setup.framework_cache import parsed
 from campaign.services.setup.units import active_on
 from scoring.aggregate import METHODS as AGGREGATIONS
+from scoring.framework import Framework as EngineFramework
 
 KINDS = ("regular", "thematic")
 ROLLUP_KINDS = ("none", "mean", "weighted_mean", "share_meeting", "combined")
@@ -475,6 +478,27 @@ def remove_extension(campaign_id: int, unit_id: int, user_id: int | None = None)
 
 
 # --------------------------------------------------------------------------- framework
+
+@dataclass
+class FrameworkEditor:
+    campaign: Campaign
+    text: str  # the campaign's framework as YAML ("" when it has none)
+    fw: EngineFramework | None
+    entries: int
+
+
+def framework_editor(campaign_id: int) -> FrameworkEditor:
+    """The campaign's framework page: the document as YAML, parsed (cached), and how many entries use it."""
+    c = get_campaign(campaign_id)
+    version = c.framework_version
+    return FrameworkEditor(c, framework_io.dumps(version.document) if version else "",
+                           parsed(version.id) if version else None, entry_count(c.id))
+
+
+def replace_framework_text(campaign_id: int, text: str, user_id: int | None = None):
+    """``replace_framework`` from the editor's YAML; FrameworkProblems lists what to fix."""
+    return replace_framework(campaign_id, framework_io.parse_edited(text), user_id=user_id)
+
 
 def replace_framework(campaign_id: int, doc: dict, user_id: int | None = None):
     """Give the campaign an edited framework as a new immutable version.

@@ -11,6 +11,7 @@ import copy
 import functools
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,7 +25,9 @@ from campaign.models import Framework, FrameworkVersion
 from campaign.safe_export import put
 from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
+from campaign.services.setup.framework_cache import parsed
 from campaign.services.setup.frameworks import digest, install_version
+from scoring.framework import Framework as EngineFramework
 from scoring.framework import FrameworkError, dump_framework, parse_framework, validate_framework
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "frameworks"
@@ -151,8 +154,59 @@ def list_frameworks() -> list[dict]:
 
 
 def framework_versions(framework_id: int) -> list[FrameworkVersion]:
+    """Versions of a framework, newest first."""
     return list(db.session.scalars(sa.select(FrameworkVersion).where(FrameworkVersion.framework_id == framework_id)
                                    .order_by(FrameworkVersion.version.desc())))
+
+
+# --------------------------------------------------------------------------- editing in the browser
+
+class FrameworkProblems(DomainError):
+    """Every problem of an edited framework document, listed above the editor (the text is kept)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def parse_edited(text: str) -> dict:
+    """The document typed in the editor (YAML), or FrameworkProblems listing every problem."""
+    try:
+        doc = loads(text, "edit.yaml")
+    except DomainError as exc:
+        raise FrameworkProblems([exc.message]) from None
+    problems = validate_framework(doc)
+    if problems:
+        raise FrameworkProblems(problems)
+    return doc
+
+
+@dataclass
+class FrameworkPage:
+    framework: Framework
+    versions: list[FrameworkVersion]
+    latest: FrameworkVersion
+    text: str  # the latest version as YAML, for the editor
+    fw: EngineFramework
+
+
+def framework_page(framework_id: int) -> FrameworkPage:
+    """A stored framework's page: its versions and the latest one, parsed (cached) and as YAML."""
+    versions = framework_versions(framework_id)
+    if not versions:
+        raise NotFound(_("Không tìm thấy bộ tiêu chí."))
+    latest = versions[0]
+    return FrameworkPage(latest.framework, versions, latest, dumps(latest.document), parsed(latest.id))
+
+
+def save_edited(framework_id: int, text: str, *, user_id: int | None = None) -> tuple[FrameworkVersion, bool]:
+    """Store an edited framework as its next version (or nothing when unchanged); the code must stay."""
+    page = framework_page(framework_id)
+    doc = parse_edited(text)
+    if doc.get("code") != page.framework.code:
+        raise FrameworkProblems([_("Mã bộ tiêu chí phải giữ nguyên (%(code)s); muốn tạo bộ mới hãy nhập tệp.",
+                                   code=page.framework.code)])
+    return import_framework(text, "edit.yaml", user_id=user_id)
 
 
 # --------------------------------------------------------------------------- XLSX
