@@ -45,7 +45,7 @@ def main() -> int:
                 proc.wait()
         for pid_file in RUN_DIR.glob("*.pid"):
             pid_file.unlink(missing_ok=True)
-        print("\nstopped: web, worker" + ("" if "THIDUA_REDIS_URL" in os.environ else ", redis"), flush=True)
+        print("\nstopped: " + ", ".join(name for name, _proc in children), flush=True)
 
     try:
         if "THIDUA_REDIS_URL" not in os.environ:
