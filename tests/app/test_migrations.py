@@ -19,3 +19,23 @@ def test_migrations_create_the_model_schema(tmp_path, redis_url):
         assert diff == []
         db.engine.dispose()
     app._drop_test_db()
+
+
+def test_migrated_unit_codes_are_unique_only_among_current_units(tmp_path, redis_url):
+    """GSO reuses codes: an ended unit and a current one may share a code, two current ones may not."""
+    import pytest
+    import sqlalchemy as sa
+
+    app = make_app(tmp_path, redis_url)
+    with app.app_context():
+        db.drop_all()
+        upgrade()
+        insert = sa.text("INSERT INTO unit (code, name, kind, level, is_demo, valid_from, valid_to, created_at, updated_at) "
+                         "VALUES ('00004', :name, 'ward', 3, false, '2018-01-01', :ended, '2026-01-01', '2026-01-01')")
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"name": "Phường Trúc Bạch", "ended": "2025-06-30"})
+            conn.execute(insert, {"name": "Phường Ba Đình", "ended": None})
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(insert, {"name": "Phường khác", "ended": None})
+        db.engine.dispose()
+    app._drop_test_db()
