@@ -224,3 +224,12 @@ def test_template_validation_lists_cover_exactly_their_cells(app, world):
     yes_no = {f"G{rows[(u, 'A.5')]}" for u in ("W001", "W002")}
     assert by_formula['"Có,Không"'] == yes_no
     assert by_formula['"good,fair"'] == {f"G{rows[(u, 'B.1')]}" for u in ("W001", "W002")}
+
+
+def test_refusal_reads_in_english_with_english_numbers(client, world):
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    client.post("/lang/en", data={"next": "/"})
+    payload = raw_xlsx(f'<row r="1048576">{cell("A1048576", "x")}</row>', dimension="A1:XFD1048576")
+    html = _upload(client, f"/unit/entries/{entry_id}/xlsx", payload, f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert "The sheet declares 1,048,576 rows, more than the maximum of 1,007; nothing was imported." in html
