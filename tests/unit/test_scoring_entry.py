@@ -7,7 +7,8 @@ import sys
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.entry import check_values, score_entry
 from scoring.framework import parse_framework
@@ -212,7 +213,7 @@ def test_total_is_sum_of_capped_groups(vals):
     reg = min(e.groups["I"].points + e.groups["II"].points, FW.scale)
     expect = max(0.0, min(reg + e.groups["B"].points + e.groups["P"].points, FW.scale + 5))
     assert abs(e.total - expect) < 1e-9
-    for code, g in e.groups.items():
+    for _code, g in e.groups.items():
         lo, hi = (-g.cap, 0) if g.kind == "penalty" else (0, g.cap)
         assert lo <= g.points <= hi
     for i in e.indicators.values():

@@ -4,9 +4,11 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from scoring.ranking import Band, RankItem as R, Ranked, classify, propose_awards, quota_size, rank
+from scoring.ranking import Band, Ranked, classify, propose_awards, quota_size, rank
+from scoring.ranking import RankItem as R
 
 
 def brief(ranked):

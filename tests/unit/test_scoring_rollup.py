@@ -6,7 +6,8 @@ sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
 
 import pytest
 
-from scoring.rollup import CommuneResult as C, rollup
+from scoring.rollup import CommuneResult as C
+from scoring.rollup import rollup
 
 COMMUNES = [C("a", 80, 1000, True), C("b", 60, 3000, False), C("c", 100, None, True)]
 
