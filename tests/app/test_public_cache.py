@@ -304,3 +304,21 @@ def test_final_page_bytes_are_bounded_and_follow_the_payload(client, published, 
     assert 0 < len(views._bodies) <= 4
     first = client.get("/leaderboard").get_data()
     assert client.get("/leaderboard").get_data() == first  # served from the cached bytes
+
+
+def test_a_publication_warms_the_cache_so_its_first_visitors_build_nothing(client, factory):
+    """publishing.publish (what the worker's publish task runs) builds the hot pages after its commit."""
+    from campaign.services.results import publishing, recompute
+
+    units = [factory.unit(code="101", name="Quận Một"), factory.unit(code="102", name="Quận Hai")]
+    camp = factory.campaign(units=units, slug="warm", status="appraisal")
+    for u in units:
+        factory.entry(camp, u, status="submitted")
+    db.session.commit()
+    recompute.recompute_provisional(camp.id)
+    publishing.publish(camp.id)
+    cache.reset_local()  # another worker: nothing in its own memory, Redis holds what the publish built
+    before = cache.builds()
+    assert "Quận Một" in client.get("/leaderboard?campaign=warm").get_data(as_text=True)
+    assert client.get("/leaderboard/overview?campaign=warm").status_code == 200
+    assert cache.builds() == before

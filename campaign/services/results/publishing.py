@@ -18,7 +18,7 @@ from campaign.models import Campaign, ScoreRun, UnitResult, User
 from campaign.models.base import utcnow
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
-from campaign.services.results import queue
+from campaign.services.results import leaderboard_cache, queue
 from campaign.services.results.writes import provisional_run
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def publish(campaign_id: int, user_id: int | None = None, kind: str = "snapshot"
                         "not_submitted": n_not},
                  actor=db.session.get(User, user_id) if user_id is not None else None)
     db.session.commit()
+    leaderboard_cache.warm(snap.id)  # new cache generation + the hot public pages built now (never raises)
     return snap.id
 
 
