@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import abort, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 PUBLIC = "public"  # anyone, no login
@@ -29,13 +30,15 @@ def allow(*audience: str) -> Callable[[F], F]:
 
 
 def access_of(endpoint: str) -> frozenset[str] | None:
+    """The audience declared for an endpoint (None: undeclared, refused)."""
     if endpoint == "static":
         return frozenset({PUBLIC})
     view = current_app.view_functions.get(endpoint)
     return getattr(view, "_thidua_access", None)
 
 
-def enforce_access():
+def enforce_access() -> ResponseReturnValue | None:
+    """before_request: refuse undeclared routes, send anonymous users to the login, 403 other roles."""
     if request.endpoint is None:
         return None  # 404 handled by Flask
     audience = access_of(request.endpoint)

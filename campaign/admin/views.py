@@ -21,7 +21,6 @@ from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup import campaigns as svc
 from campaign.services.setup import framework_io, lifecycle, unit_sync
 from campaign.services.setup import units as units_svc
-from scoring.framework import parse_framework
 
 from ..access import allow
 from ..labels import N_
@@ -378,8 +377,8 @@ def template_export(code: str, fmt: str):
 @bp.route("/framework-templates/<code>")
 @allow("admin")
 def template_detail(code: str):
-    doc = framework_io.template_doc(code)
-    return render_template("admin/template_detail.html", doc=doc, fw=parse_framework(doc), code=code)
+    doc, fw = framework_io.template_page(code)
+    return render_template("admin/template_detail.html", doc=doc, fw=fw, code=code)
 
 
 # --------------------------------------------------------------------------- units

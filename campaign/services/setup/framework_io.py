@@ -88,6 +88,12 @@ def list_templates() -> list[dict]:
             for stem, doc in _templates().items()]
 
 
+def template_page(code: str) -> tuple[dict, EngineFramework]:
+    """A shipped template's document and its parsed tree (for its page)."""
+    doc = template_doc(code)
+    return doc, parse_framework(doc)
+
+
 def template_doc(code: str) -> dict:
     """A template's document (a copy: callers may change it)."""
     doc = _templates().get(code)
