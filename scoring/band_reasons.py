@@ -63,8 +63,8 @@ def group_percentages(group_points: Mapping[str, float | None],
     """Each top-level regular group's points as a % of its ``max_points`` (4 decimals), as the engine feeds classify.
 
     ``groups``: (code, kind, max_points) of the framework's top-level groups. Bonus and penalty
-    groups, groups without a positive maximum and groups without points are left out — the same
-    figures as :func:`scoring.campaign.group_pcts`, from a published row rather than a parsed framework.
+    groups, groups without a positive maximum and groups without points are left out. The engine's
+    :func:`scoring.campaign.group_pcts` calls this with a parsed framework's groups (one implementation).
     """
     out: dict[str, float] = {}
     for code, kind, max_points in groups:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .band_reasons import group_percentages
 from .entry import score_entry
 from .framework import Framework
 from .ranking import Award, Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
@@ -89,9 +90,11 @@ class CampaignResult:
 
 
 def group_pcts(group_points: Mapping[str, float], fw: Framework) -> dict[str, float]:
-    """Shown points of each top-level regular group as a % of its maximum (4 decimals), for floors."""
-    return {g.code: round(group_points.get(g.code, 0.0) / g.max_points * 100.0, 4)
-            for g in fw.groups if g.kind == "regular" and g.max_points > 0 and g.code in group_points}
+    """Shown points of each top-level regular group as a % of its maximum (4 decimals), for floors.
+
+    One implementation with the published rows' explanation: :func:`scoring.band_reasons.group_percentages`.
+    """
+    return group_percentages(group_points, ((g.code, g.kind, g.max_points) for g in fw.groups))
 
 
 def _weighted(compiled: CompiledRules, gs: Mapping[str, float], weights: Mapping[str, Any]) -> float:
