@@ -96,6 +96,14 @@ def get_campaign(campaign_id: int) -> Campaign:
     return c
 
 
+def get_campaign_by_slug(slug: str) -> Campaign:
+    """The campaign a command line names by its slug; NotFound with the same message as by id."""
+    c = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if c is None:
+        raise NotFound(_("Không tìm thấy phong trào."))
+    return c
+
+
 def list_campaigns(include_archived: bool = False) -> list[dict]:
     counts = (sa.select(CampaignUnit.campaign_id, sa.func.count().label("n"))
               .group_by(CampaignUnit.campaign_id).subquery())

@@ -27,6 +27,7 @@ from campaign.models import Campaign, CampaignUnit, Entry, Unit, User
 from campaign.safe_export import put
 from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
+from campaign.services.setup.campaigns import get_campaign, get_campaign_by_slug
 from campaign.services.submissions.entries import (
     EDITABLE,
     check_values_raw,
@@ -139,9 +140,7 @@ def entry_workbook(entry_id: int, user: User) -> tuple[bytes, str]:
 
 def campaign_workbook(campaign_id: int) -> tuple[bytes, str]:
     """Template for all participating units (commission)."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    campaign = get_campaign(campaign_id)
     units = list(db.session.scalars(sa.select(Unit).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
                                     .where(CampaignUnit.campaign_id == campaign_id).order_by(Unit.code)))
     entries = db.session.scalars(sa.select(Entry).where(Entry.campaign_id == campaign_id))
@@ -377,16 +376,14 @@ def import_for_entry(entry_id: int, user: User, file_storage) -> ImportReport:
 
 
 def import_for_campaign(campaign_id: int, user: User, file_storage) -> ImportReport:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or user.role != "admin":
+    if user.role != "admin":
         raise NotFound(_("Không tìm thấy phong trào."))
+    campaign = get_campaign(campaign_id)
     return import_rows(campaign, read_sheet(file_storage, _template_rows(campaign)), user)
 
 
 def import_path(campaign_slug: str, path: str, user: User | None) -> ImportReport:
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == campaign_slug))
-    if campaign is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    campaign = get_campaign_by_slug(campaign_slug)
 
     class _FS:
         filename = path
