@@ -7,7 +7,7 @@ from flask import Flask, current_app
 
 from campaign.services.errors import DomainError
 from campaign.services.results import export as results_export
-from campaign.services.results import recompute
+from campaign.services.results import publish_check, recompute
 from campaign.services.results.freshness import enqueue_recompute
 
 from ..extensions import db
@@ -49,7 +49,7 @@ def register(app: Flask) -> None:
     @click.option("--label", default="")
     @click.option("--user", "username", default=None, help="Record this user as the publisher.")
     def publish_cmd(campaign: str, midterm: bool, label: str, username: str | None):
-        """Freeze the current provisional result as a published snapshot."""
+        """Freeze the current provisional result as a published snapshot (official only from the appraisal stage)."""
         cid = _campaign_id(campaign)
         user_id = None
         if username:
@@ -58,8 +58,7 @@ def register(app: Flask) -> None:
                 raise click.UsageError(f"no user {username!r}")
         try:
             with current_app.test_request_context():  # translated messages need a locale
-                run_id = recompute.publish(cid, user_id=user_id, kind="midterm" if midterm else "snapshot",
-                                           label=label)
+                run_id = publish_check.publish_now(cid, user_id, "midterm" if midterm else "snapshot", label)
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"published run {run_id}")

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
-from campaign.models import Campaign, UnitResult
-from campaign.services.errors import Conflict, DomainError, NotFound
+from campaign.models import UnitResult
+from campaign.services.errors import Conflict, DomainError
 from campaign.services.results import publishing
 from campaign.services.results.writes import provisional_run
+from campaign.services.setup.campaigns import get_campaign
 
 OFFICIAL_STAGES = ("appraisal", "published", "closed")
 
@@ -43,9 +44,7 @@ def preview(campaign_id: int, kind: str) -> PublishPreview:
     """The confirmation's figures; refuses an official publication before the appraisal stage."""
     if kind not in publishing.KINDS:
         raise DomainError(_("Loại công bố không hợp lệ."))
-    c = db.session.get(Campaign, campaign_id)
-    if c is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    c = get_campaign(campaign_id)
     if kind == "snapshot" and c.status not in OFFICIAL_STAGES:
         raise Conflict(_("Kết quả chính thức chỉ được công bố từ giai đoạn thẩm định trở đi; phong trào còn "
                          "đang nhận bài. Hãy công bố sơ kết (giữa kỳ): kết quả sẽ được ghi rõ là chưa chính thức."))
@@ -68,3 +67,9 @@ def publish_confirmed(campaign_id: int, user_id: int | None, kind: str, label: s
     """Publish after the confirmation (the stage rule checked again); True when queued for the worker."""
     preview(campaign_id, kind)
     return publishing.request_publish(campaign_id, user_id, kind, label)
+
+
+def publish_now(campaign_id: int, user_id: int | None, kind: str, label: str = "") -> int:
+    """Publish in this process (``flask publish``) under the same stage rule as the web; the new run's id."""
+    preview(campaign_id, kind)
+    return publishing.publish(campaign_id, user_id=user_id, kind=kind, label=label)
