@@ -224,6 +224,8 @@ def campaign_archive(campaign_id: int):
     if form.validate_on_submit():
         archived = request.form.get("archived", "1") == "1"
         try:
+            if archived and request.form.get("confirmed") != "1":  # first request: say what will happen
+                return render_template("admin/confirm_archive.html", p=svc.archive_preview(campaign_id), form=form)
             svc.archive_campaign(campaign_id, archived=archived, user_id=current_user.id)
             flash(_("Đã lưu trữ phong trào.") if archived else _("Đã bỏ lưu trữ phong trào."), "success")
         except DomainError as exc:

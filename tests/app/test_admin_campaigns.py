@@ -157,9 +157,25 @@ def test_clone_and_archive_in_browser(client, factory):
     assert clone.status == "draft" and clone.framework_version_id == c.framework_version_id
     assert clone.submission_deadline is None and "bản sao" in clone.name
     assert {cu.unit_id for cu in clone.participants} == {u.id for u in units}
+    # The first press only says what will happen; nothing is archived yet.
     r = client.submit(f"/admin/campaigns/{c.id}/archive", {"archived": "1"}, page=page)
+    text = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Xác nhận lưu trữ phong trào" in text
+    assert "Lưu trữ «Phong trào 2017» sẽ:" in text
+    assert "khoá vòng đời: không chuyển trạng thái, không mở lại được cho đến khi bỏ lưu trữ" in text
+    assert "phong trào chưa công bố kết quả nào nên không có gì trên trang công khai" in text
+    assert "Có thể hoàn tác bằng nút «Bỏ lưu trữ»" in text
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).archived_at is None
+    assert f'campaign-row-{c.id}"' in client.get("/admin/campaigns").get_data(as_text=True)
+    # The confirmed press archives, with its audit row.
+    r = client.submit(f"/admin/campaigns/{c.id}/archive", {"archived": "1", "confirmed": "1"}, page=page)
+    assert r.status_code == 303
+    assert "Đã lưu trữ phong trào." in client.get(page).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Campaign, c.id).archived_at is not None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "campaign.archive", AuditLog.campaign_id == c.id)) == 1
     assert f'campaign-row-{c.id}"' not in client.get("/admin/campaigns").get_data(as_text=True)
     assert f'campaign-row-{c.id}"' in client.get("/admin/campaigns?archived=1").get_data(as_text=True)
 

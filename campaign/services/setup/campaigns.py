@@ -30,6 +30,7 @@ from campaign.models import (
     ClusterMember,
     DeadlineExtension,
     Entry,
+    ScoreRun,
     StatusChange,
     Unit,
     User,
@@ -425,11 +426,36 @@ def clone_campaign(source_id: int, user_id: int | None = None, name: str | None 
     return c
 
 
-def archive_campaign(campaign_id: int, archived: bool = True, user_id: int | None = None) -> Campaign:
-    c = get_campaign(campaign_id)
-    if archived and c.status not in ("draft", "closed"):
+@dataclass(frozen=True)
+class ArchivePreview:
+    """What archiving will do, shown before it is done (the confirmation step)."""
+
+    campaign_id: int
+    campaign_name: str
+    status: str
+    publications: int  # published snapshots and mid-term results, which stay public
+
+
+def _check_archivable(c: Campaign) -> None:
+    if c.status not in ("draft", "closed"):
         raise Conflict(_("Chỉ lưu trữ được phong trào ở trạng thái nháp hoặc đã kết thúc (hiện tại: %(status)s).",
                          status=status_label(c.status)))
+
+
+def archive_preview(campaign_id: int) -> ArchivePreview:
+    """The confirmation's facts; refuses (as archiving would) a campaign that is neither draft nor closed."""
+    c = get_campaign(campaign_id)
+    _check_archivable(c)
+    publications = db.session.scalar(sa.select(sa.func.count()).select_from(ScoreRun).where(
+        ScoreRun.campaign_id == c.id, ScoreRun.published_at.is_not(None))) or 0
+    return ArchivePreview(c.id, c.name, c.status, publications)
+
+
+def archive_campaign(campaign_id: int, archived: bool = True, user_id: int | None = None) -> Campaign:
+    """Archive (hide from the working lists, freeze the lifecycle) or restore a campaign."""
+    c = get_campaign(campaign_id)
+    if archived:
+        _check_archivable(c)
     c.archived_at = utcnow() if archived else None
     audit.record("campaign.archive" if archived else "campaign.unarchive", "campaign", c.id, campaign_id=c.id,
                  actor=user_id)
