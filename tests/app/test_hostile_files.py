@@ -17,8 +17,9 @@ from werkzeug.datastructures import FileStorage
 from campaign.extensions import db
 from campaign.models import AuditLog, Framework, FrameworkVersion, MapLayer
 from campaign.services.setup import framework_io
+from campaign.services.setup.framework_cache import parsed
 from campaign.services.submissions import values_xlsx
-from campaign.services.submissions.entries import framework_of, save_entry_values, stored_posted
+from campaign.services.submissions.entries import save_entry_values, stored_posted
 from tests.conftest import Client
 from tests.factories import small_framework
 from tests.files_helpers import BILLION_LAUGHS, alias_bomb, cell, deep_json, mutate_zip_member, mutations, row
@@ -114,7 +115,7 @@ def test_officer_workbook_round_trip_is_lossless_on_every_shipped_framework(app,
     campaign = factory.campaign(framework_io.template_doc(code), units=[unit])
     entry = factory.entry(campaign, unit)
     db.session.commit()
-    indicators = framework_of(campaign.framework_version_id).indicators()
+    indicators = parsed(campaign.framework_version_id).indicators()
     with app.test_request_context():
         save_entry_values(entry, officer, {n.code: _value_for(n, i) for i, n in enumerate(indicators)}, None)
         before = stored_posted(entry)

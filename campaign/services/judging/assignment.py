@@ -15,6 +15,7 @@ from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.judging import conflicts
 from campaign.services.results.freshness import mark_stale
+from campaign.services.setup.campaigns import get_campaign
 from scoring.assignment import Plan, Shortfall, plan_assignment
 
 __all__ = ["ASSIGNABLE_STATUSES", "Plan", "Shortfall", "apply_auto", "assign", "judges_per_entry", "plan_assignment",
@@ -47,16 +48,9 @@ def propose(campaign_id: int) -> Plan:
     )
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
-    return campaign
-
-
 def apply_auto(campaign_id: int, actor: User | None = None) -> Plan:
     """Compute the plan again (never trust a stale preview) and save its new assignments."""
-    _campaign(campaign_id)
+    get_campaign(campaign_id)
     plan = propose(campaign_id)
     for entry_id, judge_id in plan.new:
         db.session.add(Assignment(entry_id=entry_id, judge_id=judge_id, assigned_by_id=getattr(actor, "id", None)))
@@ -71,7 +65,7 @@ def apply_auto(campaign_id: int, actor: User | None = None) -> Plan:
 
 def assign(campaign_id: int, entry_id: int, judge_id: int, actor: User | None = None) -> Assignment:
     """Manual assignment by the admin; refuses judges off the panel or in conflict."""
-    _campaign(campaign_id)
+    get_campaign(campaign_id)
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.campaign_id != campaign_id:
         raise NotFound(_("Không tìm thấy hồ sơ."))

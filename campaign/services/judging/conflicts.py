@@ -33,6 +33,7 @@ from campaign.models import (
     User,
 )
 from campaign.services.errors import Forbidden, NotFound
+from campaign.services.setup.campaigns import get_campaign
 
 REASONS = ("own_unit", "parent_unit", "child_unit", "same_cluster", "declared", "reciprocal")
 
@@ -95,9 +96,7 @@ def static_reasons(judge_unit: int | None, entry_unit: int, parents: dict[int, i
 
 def campaign_conflicts(campaign_id: int, judge_ids: list[int] | None = None) -> CampaignConflicts:
     """Static conflicts between the panel (or ``judge_ids``) and the campaign's entries."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    campaign = get_campaign(campaign_id)
     settings = campaign.settings or {}
     if judge_ids is None:
         judge_ids = list(db.session.scalars(sa.select(PanelMember.judge_id).where(PanelMember.campaign_id == campaign_id)))

@@ -27,9 +27,10 @@ from campaign.models import Assignment, Campaign, Entry, IndicatorNode, Indicato
 from campaign.services import audit
 from campaign.services.errors import DomainError, Forbidden, NotFound
 from campaign.services.judging.panel import person
-from campaign.services.judging.workspace import framework_of, localized, point_range, rule_value
+from campaign.services.judging.workspace import localized, point_range, rule_value
 from campaign.services.results.freshness import mark_stale
 from campaign.services.setup.campaigns import get_campaign
+from campaign.services.setup.framework_cache import parsed
 from scoring.aggregate import JudgeScore as ScoreItem
 from scoring.aggregate import aggregate, disagreement, judge_stats, zscore_normalise
 from scoring.entry import score_entry
@@ -73,7 +74,7 @@ def _threshold(settings: dict, node) -> float:
 def load(campaign_id: int) -> CouncilData:
     campaign = get_campaign(campaign_id)
     settings = campaign.settings or {}
-    fw = framework_of(campaign)
+    fw = parsed(campaign.framework_version_id)
     nodes = {n.code: n for n in fw.indicators()}
     code_of = dict(db.session.execute(sa.select(IndicatorNode.id, IndicatorNode.code).where(
         IndicatorNode.framework_version_id == campaign.framework_version_id, IndicatorNode.is_indicator)).all())
@@ -203,7 +204,7 @@ def set_override(entry_id: int, target: str, points, reason: str, actor) -> Over
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Cần nêu lý do điều chỉnh điểm."))
-    fw = framework_of(entry.campaign)
+    fw = parsed(entry.campaign.framework_version_id)
     if target not in {code for code, _label in override_targets(fw)}:
         raise DomainError(_("Mục điều chỉnh không hợp lệ."))
     try:

@@ -56,11 +56,6 @@ def is_blind(campaign: Campaign) -> bool:
     return bool((campaign.settings or {}).get("blind"))
 
 
-def framework_of(campaign: Campaign) -> Framework:
-    """The campaign's parsed framework, from the per-process cache (parsed once per version)."""
-    return parsed(campaign.framework_version_id)
-
-
 def rule_value(iv: IndicatorValue | None, node: Node) -> object:
     """The value the scoring rule reads from a stored IndicatorValue."""
     if iv is None:
@@ -196,7 +191,7 @@ def entry_view(judge_id: int, entry_id: int) -> dict:
     entry = a.entry
     campaign = entry.campaign
     blind = is_blind(campaign)
-    fw = framework_of(campaign)
+    fw = parsed(campaign.framework_version_id)
     nodes = _nodes(entry)
     values = {iv.indicator_id: iv for iv in entry.values}
     scores = {s.indicator_id: s for s in a.scores}
@@ -242,7 +237,7 @@ def entry_view(judge_id: int, entry_id: int) -> dict:
 
 def entry_framework(judge_id: int, entry_id: int) -> Framework:
     """The framework of an entry the judge may score (the scoring form is built from it)."""
-    return framework_of(_assignment_for(judge_id, entry_id).entry.campaign)
+    return parsed(_assignment_for(judge_id, entry_id).entry.campaign.framework_version_id)
 
 
 def _stored_marks(a: Assignment, nodes: dict[str, IndicatorNode]) -> Marks:
@@ -313,7 +308,7 @@ def save_scores(judge_id: int, entry_id: int, posted: Marks, *, submit: bool) ->
     a = _assignment_for(judge_id, entry_id)
     _writable(a)
     entry = a.entry
-    fw = framework_of(entry.campaign)
+    fw = parsed(entry.campaign.framework_version_id)
     nodes = _nodes(entry)
     values = {iv.indicator_id: iv for iv in entry.values}
     errors: dict[str, str] = {}
@@ -377,7 +372,7 @@ def submission_summary(judge_id: int, entry_id: int) -> dict:
     rule and what is still missing (then the submit cannot be confirmed)."""
     a = _assignment_for(judge_id, entry_id)
     entry = a.entry
-    fw = framework_of(entry.campaign)
+    fw = parsed(entry.campaign.framework_version_id)
     nodes = _nodes(entry)
     code_of = {n.id: c for c, n in nodes.items()}
     values = {iv.indicator_id: iv for iv in entry.values}
@@ -422,7 +417,7 @@ def confirm_submit(judge_id: int, entry_id: int, digest: str) -> Assignment:
 
 def clarification_codes(judge_id: int, entry_id: int) -> list[str]:
     a = _assignment_for(judge_id, entry_id)
-    return [n.code for n in framework_of(a.entry.campaign).indicators()]
+    return [n.code for n in parsed(a.entry.campaign.framework_version_id).indicators()]
 
 
 def request_clarification(judge_id: int, entry_id: int, codes: list[str], message: str) -> ClarificationRequest:
@@ -430,7 +425,7 @@ def request_clarification(judge_id: int, entry_id: int, codes: list[str], messag
     entry = a.entry
     if a.status == "submitted":
         raise Conflict(_("Điểm đã nộp; chỉ quản trị viên có thể mở lại để sửa."))
-    valid = {n.code for n in framework_of(entry.campaign).indicators()}
+    valid = {n.code for n in parsed(entry.campaign.framework_version_id).indicators()}
     codes = [c for c in dict.fromkeys(codes) if c]
     if not codes or any(c not in valid for c in codes):
         raise DomainError(_("Hãy chọn ít nhất một chỉ tiêu cần giải trình."))

@@ -5,10 +5,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
-from campaign.models import Campaign, Cluster, ScoreRun, Unit, UnitResult
+from campaign.models import Cluster, ScoreRun, Unit, UnitResult
 from campaign.safe_export import XLSX_MIMETYPE, csv_text, xlsx_bytes
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.results.recompute import provisional_run
+from campaign.services.setup.campaigns import get_campaign
 
 FORMATS = ("csv", "xlsx")
 
@@ -54,9 +55,7 @@ def export(campaign_id: int, fmt: str = "csv", run_id: int | None = None) -> tup
     """(content, filename, mimetype)."""
     if fmt not in FORMATS:
         raise DomainError(_("Định dạng xuất không hợp lệ."))
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    campaign = get_campaign(campaign_id)
     run, header, rows = table(campaign_id, run_id)
     base = f"ket-qua-{campaign.slug}-{run.kind}-{run.id}"
     if fmt == "csv":

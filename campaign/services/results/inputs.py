@@ -26,10 +26,11 @@ from flask_babel import gettext as _
 
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, CampaignUnit, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit
-from campaign.services.errors import DomainError, NotFound
+from campaign.services.errors import DomainError
 from campaign.services.results import ledger
 from campaign.services.results.fastsql import as_matrix, fetch
 from campaign.services.results.ledger import Subtotals, raw_value, rule_points
+from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
 from scoring.aggregate import JudgeScore as EngineJudgeScore
 from scoring.aggregate import aggregate as engine_aggregate
@@ -84,9 +85,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
     ``from_raw=False`` reads the ledger instead of values and judges' scores; it is only
     valid when the campaign's ledger is current and the settings allow it.
     """
-    c = db.session.get(Campaign, campaign_id)
-    if c is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    c = get_campaign(campaign_id)
     if c.framework_version_id is None:
         raise DomainError(_("Phong trào chưa có bảng chấm điểm."))
     inputs_version = c.inputs_version

@@ -5,13 +5,9 @@ import contextlib
 import json
 import time
 
-from flask_babel import gettext as _
-
-from campaign.extensions import db
-from campaign.models import Campaign
 from campaign.redis_client import get_redis
-from campaign.services.errors import NotFound
 from campaign.services.results.writes import provisional_run
+from campaign.services.setup.campaigns import get_campaign
 
 PROGRESS_KEY = "thidua:recompute-progress:{}"
 
@@ -30,9 +26,7 @@ def clear_progress(campaign_id: int) -> None:
 
 def progress(campaign_id: int) -> dict:
     """Freshness and progress of the campaign's provisional result (for the admin page)."""
-    c = db.session.get(Campaign, campaign_id)
-    if c is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    c = get_campaign(campaign_id)
     run = provisional_run(campaign_id)
     running = None
     try:

@@ -17,9 +17,10 @@ from campaign.extensions import db
 from campaign.models import Campaign, ScoreRun, UnitResult, User
 from campaign.models.base import utcnow
 from campaign.services import audit
-from campaign.services.errors import Conflict, DomainError, NotFound
+from campaign.services.errors import Conflict, DomainError
 from campaign.services.results import leaderboard_cache, queue
 from campaign.services.results.writes import provisional_run
+from campaign.services.setup.campaigns import get_campaign
 
 log = logging.getLogger(__name__)
 KINDS = ("snapshot", "midterm")
@@ -29,10 +30,7 @@ def _check(campaign_id: int, kind: str, *, lock: bool) -> tuple[Campaign, ScoreR
     """The campaign and its provisional run, if publishing them now is allowed (else a translated error)."""
     if kind not in KINDS:
         raise DomainError(_("Loại công bố không hợp lệ."))
-    q = sa.select(Campaign).where(Campaign.id == campaign_id).execution_options(populate_existing=True)
-    c = db.session.scalar(q.with_for_update() if lock else q)
-    if c is None:
-        raise NotFound(_("Không tìm thấy phong trào."))
+    c = get_campaign(campaign_id, lock=lock, refresh=True)
     run = provisional_run(campaign_id)
     if c.is_stale or run is None or run.inputs_version != c.inputs_version:
         raise Conflict(_("Kết quả tạm tính chưa cập nhật; hãy chờ tính lại xong rồi công bố."))

@@ -22,11 +22,9 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
 from campaign.extensions import db
 from campaign.models import Campaign
-from campaign.services.errors import NotFound
 from campaign.services.results import ledger
 from campaign.services.results.freshness import enqueue_recompute
 from campaign.services.results.inputs import Inputs, load_inputs
@@ -34,6 +32,7 @@ from campaign.services.results.progress import PROGRESS_KEY, clear_progress, pro
 from campaign.services.results.publishing import latest_runs, publish, request_publish
 from campaign.services.results.whatif import explain, what_if
 from campaign.services.results.writes import _LAST_ROWS, provisional_run, write_provisional
+from campaign.services.setup.campaigns import get_campaign
 from campaign.sqlite import read_only_transactions
 from scoring.campaign import CampaignResult, compute_campaign
 
@@ -84,9 +83,7 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
     set_progress(campaign_id, 0.05, "reading")
     try:
         with read_only_transactions():
-            c = db.session.get(Campaign, campaign_id)
-            if c is None:
-                raise NotFound(_("Không tìm thấy phong trào."))
+            c = get_campaign(campaign_id)
             run = provisional_run(campaign_id)
             if not force and run is not None and not c.is_stale:
                 db.session.rollback()

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
-from campaign.models import Assignment, Campaign, IndicatorValue, JudgeScore, Override, ScoreRun, Unit, UnitResult
+from campaign.models import Assignment, IndicatorValue, JudgeScore, Override, ScoreRun, Unit, UnitResult
 from campaign.services.errors import NotFound
 from campaign.services.results import ledger
 from campaign.services.results.inputs import load_inputs
 from campaign.services.results.ledger import raw_value
+from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import framework_info
 from campaign.sqlite import read_only_transactions
 from scoring.aggregate import aggregate as engine_aggregate
@@ -32,9 +33,7 @@ def what_if(campaign_id: int, settings_override: dict) -> dict:
     """Ranks under other settings, compared with the provisional result; writes nothing."""
     override = {k: v for k, v in (settings_override or {}).items() if k in WHAT_IF_SETTINGS}
     with read_only_transactions():
-        c = db.session.get(Campaign, campaign_id)
-        if c is None:
-            raise NotFound(_("Không tìm thấy phong trào."))
+        c = get_campaign(campaign_id)
         # Ranking-only changes (weights, bands, tie-breaks, roll-up) re-rank the ledger's
         # subtotals; another aggregation or normalisation needs the judges' raw marks.
         from_raw = (c.ledger_stale or any(k in override for k in ledger.LEDGER_SETTINGS)

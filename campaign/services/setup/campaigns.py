@@ -90,8 +90,10 @@ def _unique_slug(base: str, exclude_id: int | None = None) -> str:
 
 # --------------------------------------------------------------------------- reading
 
-def get_campaign(campaign_id: int) -> Campaign:
-    c = db.session.get(Campaign, campaign_id)
+def get_campaign(campaign_id: int, *, lock: bool = False, refresh: bool = False) -> Campaign:
+    """The campaign or NotFound — the one place for it. ``lock`` takes the row lock (SELECT … FOR UPDATE);
+    ``refresh`` re-reads the row over what the session already holds (a worker may have changed it)."""
+    c = db.session.get(Campaign, campaign_id, with_for_update=lock or None, populate_existing=refresh or lock)
     if c is None:
         raise NotFound(_("Không tìm thấy phong trào."))
     return c

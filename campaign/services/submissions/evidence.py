@@ -28,7 +28,8 @@ from campaign.models.base import utcnow
 from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
-from campaign.services.submissions.entries import EDITABLE, can_view_entry, editable_codes, entry_for_edit, framework_of
+from campaign.services.setup.framework_cache import parsed
+from campaign.services.submissions.entries import EDITABLE, can_view_entry, editable_codes, entry_for_edit
 
 MIME = {
     "pdf": "application/pdf",
@@ -214,7 +215,7 @@ def attach(entry: Entry, user: User, code: str, file_storage) -> EvidenceFile:
     """
     if entry.status not in EDITABLE:
         raise DomainError(_("Hồ sơ đã nộp và đang khóa; không thể thêm tệp."))
-    fw = framework_of(entry.framework_version_id)
+    fw = parsed(entry.framework_version_id)
     try:
         node = fw.node(code)
     except KeyError:
@@ -261,7 +262,7 @@ def remove(entry: Entry, user: User, file_id: int) -> EvidenceFile:
         raise NotFound(_("Không tìm thấy tệp."))
     if entry.status not in EDITABLE:
         raise DomainError(_("Hồ sơ đã nộp và đang khóa; không thể xóa tệp."))
-    fw = framework_of(entry.framework_version_id)
+    fw = parsed(entry.framework_version_id)
     node = db.session.get(IndicatorNode, row.indicator_id)
     if node is not None and node.code not in editable_codes(entry, fw):
         raise DomainError(_("Chỉ được sửa các chỉ tiêu được yêu cầu giải trình; chỉ tiêu này đang khóa."))

@@ -10,11 +10,11 @@ from campaign.extensions import db
 from campaign.models import Campaign, CampaignUnit, DeadlineExtension, Entry, EntryVersion, User
 from campaign.models.base import utcnow
 from campaign.services.errors import Forbidden, NotFound
+from campaign.services.setup.framework_cache import parsed
 from campaign.services.submissions.entries import (
     completeness,
     entry_for_view,
     evidence_counts,
-    framework_of,
     label,
     stored_posted,
 )
@@ -36,7 +36,7 @@ def version_diff(entry_id: int, user: User, number: int) -> dict:
         raise NotFound(_("Không tìm thấy phiên bản."))
     new = by_num[number].content.get("values", {})
     old = by_num[number - 1].content.get("values", {}) if number - 1 in by_num else {}
-    fw = framework_of(entry.framework_version_id)
+    fw = parsed(entry.framework_version_id)
     changes = []
     for n in fw.indicators():
         a, b = old.get(n.code) or {}, new.get(n.code) or {}
@@ -77,7 +77,7 @@ def dashboard(user: User, now: datetime | None = None) -> list[dict]:
                 "status": entry.status if entry else "not_started", "completeness": None,
                 "remaining": _remaining(deadline, now), "overdue": bool(deadline and now > deadline)}
         if entry is not None:
-            fw = framework_of(entry.framework_version_id)
+            fw = parsed(entry.framework_version_id)
             info["completeness"] = completeness(fw, stored_posted(entry), evidence_counts(entry.id))
         out.append(info)
     return out
