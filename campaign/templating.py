@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import date, datetime
 from functools import lru_cache
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_datetime, format_decimal, get_locale, gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
+from . import formats
 from .labels import N_, award_label, band_label
 from .version import __version__
 
@@ -29,19 +31,48 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def _tz() -> str:
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+
+
 def number(value: float | int | None, digits: int = 2) -> str:
     """A number in the current locale's format (``–`` for missing)."""
-    if value is None:
-        return "–"
-    fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=fmt)
+    return formats.number(value, _locale(), digits)
+
+
+def moment(value: datetime | None, *_ignored: object) -> str:
+    """A stored UTC time in the configured zone, one form per locale (``30/11/2026 17:00``)."""
+    return formats.moment(value, _locale(), _tz())
+
+
+def day(value: date | datetime | None) -> str:
+    """A calendar day, one form per locale (``30/11/2026`` / ``30 Nov 2026``)."""
+    return formats.day(value, _locale(), _tz())
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    """A value already in percent (61.0) as "61 %" (vi) / "61%" (en)."""
+    return formats.percent(None if value is None else value / 100, _locale(), digits)
+
+
+def plain(value: float | int | None) -> str:
+    """A typed-in value shown back in the locale form ("88,8", never "88.8" in Vietnamese)."""
+    return formats.plain(value, _locale())
+
+
+def filesize(n_bytes: int | None) -> str:
+    """A file size in KB/MB in the locale form."""
+    return formats.size(n_bytes, _locale())
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(static_url=static_url, get_locale=lambda: str(get_locale()))
     register_context(app)
-    app.jinja_env.filters["number"] = number
-    app.jinja_env.filters["datetime"] = lambda v, f="short": format_datetime(v, f) if v else "–"
+    app.jinja_env.filters.update(number=number, datetime=moment, day=day, percent=percent, plain=plain, filesize=filesize)
 
     @app.after_request
     def _cache_static(response):

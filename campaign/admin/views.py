@@ -24,6 +24,7 @@ from campaign.services.setup import units as units_svc
 
 from ..access import allow
 from ..labels import N_
+from ..templating import day as day_text
 from ..web import attachment
 from .forms import (
     CampaignForm,
@@ -431,7 +432,7 @@ def unit_inactive(unit_id: int):
         valid_to = None if reactivate else (form.valid_to.data or date.today())
         u = units_svc.set_inactive(unit_id, valid_to, form.reason.data or "", user_id=current_user.id)
         flash(_("Đơn vị %(name)s hoạt động trở lại.", name=u.name) if reactivate else
-              _("Đơn vị %(name)s ngừng hoạt động từ %(day)s.", name=u.name, day=valid_to.strftime("%d/%m/%Y")), "success")
+              _("Đơn vị %(name)s ngừng hoạt động từ %(day)s.", name=u.name, day=day_text(valid_to)), "success")
     return redirect(url_for("admin.units", _anchor=f"u{unit_id}"), code=303)
 
 

@@ -21,8 +21,9 @@ from campaign.services.results import leaderboard_cache as cache
 from campaign.services.setup import geo
 from campaign.services.setup.framework_cache import framework_info
 
-from .. import band_reasons
+from .. import band_reasons, templating
 from ..access import PUBLIC, allow
+from ..web import attachment
 from . import pages
 
 bp = Blueprint("public", __name__)
@@ -68,8 +69,8 @@ def draft_label() -> str:
 
 @bp.app_template_global()
 def percent(value: float) -> str:
-    """A percentage in the page's number format."""
-    return band_reasons.pct(value)
+    """A percentage (61.0) in the page's one form: "61,0 %" (vi), "61.0%" (en)."""
+    return templating.percent(value, 1)
 
 
 def _locale() -> str:
@@ -170,9 +171,7 @@ def export(fmt: str):
     name = f"{camp['slug']}-{level}{'-' + cluster if cluster else ''}-{camp['runs'][0]['id']}.{fmt}"
     mime = ("text/csv; charset=utf-8" if fmt == "csv"
             else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    resp = Response(body, mimetype=mime)
-    resp.headers["Content-Disposition"] = f"attachment; filename=\"{name}\""
-    return resp
+    return attachment(body, name, mime)
 
 
 @bp.route("/leaderboard/unit/<code>")

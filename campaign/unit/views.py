@@ -1,10 +1,9 @@
 """Routes of the 'unit' feature (blueprint `unit`, under /unit): the officer's workspace."""
 from __future__ import annotations
 
-import io
-from urllib.parse import quote
+import re
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,7 +17,8 @@ from campaign.services.submissions.officer_form import posted_from_form
 from scoring.rules import to_number
 
 from ..access import allow
-from ..templating import number
+from ..templating import number, plain
+from ..web import attachment, evidence_file
 from .forms import ConfirmSubmitForm, XlsxUploadForm, build_entry_form, files_name, form_data, posted_entry
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -38,6 +38,9 @@ def open_entry(campaign_id: int) -> ResponseReturnValue:
     return redirect(url_for("unit.edit_entry", entry_id=entry.id))
 
 
+NUMERIC = ("number", "percentage", "count")
+
+
 def _locked_number(raw: str) -> str:
     """A stored number on a locked field in the reader's format (90.5 → 90,5 in Vietnamese); text as it is."""
     try:
@@ -48,10 +51,39 @@ def _locked_number(raw: str) -> str:
     return number(value, len(decimals))
 
 
+_SIMPLE_NUMBER = re.compile(r"-?\d+[.,]\d+")
+
+
+def _typed_number(raw: str) -> str:
+    """A valid plain decimal the officer may edit, shown back in the reader's form ("88.8" → "88,8" in Vietnamese).
+
+    Anything else (grouped, whole, invalid) stays exactly as typed, so a draft is never rewritten.
+    """
+    if not _SIMPLE_NUMBER.fullmatch(raw):
+        return raw
+    try:
+        return plain(to_number(raw))
+    except (TypeError, ValueError):
+        return raw
+
+
+def _locked_text(node, raw: str) -> str:
+    """What a locked field reads: the choice's label, never its code ("tot" → "Tốt"); numbers in the reader's form."""
+    if node.value_type in NUMERIC:
+        return _locked_number(raw)
+    if node.value_type == "yes_no":
+        return {"yes": _("Có"), "no": _("Không")}.get(raw, raw)
+    options = {c.code: svc.label(c.label) for c in node.choices}
+    options.update({lv.code: svc.label(lv.descriptor) for lv in getattr(node.rule, "levels", ()) if lv.code not in options})
+    return options.get(raw) or raw
+
+
 def _render(page: officer_form.EntryPage, status: int = 200) -> ResponseReturnValue:
-    numeric = {n.code for n in page.fw.indicators() if n.value_type in ("number", "percentage", "count")}
-    shown = {code: ({**item, "raw": _locked_number(item.get("raw") or "")} if code in numeric and code not in page.editable
-                    and item.get("raw") else item) for code, item in page.shown.items()}
+    numeric = {n.code for n in page.fw.indicators() if n.value_type in NUMERIC}
+    shown = {code: ({**item, "raw": _typed_number(item["raw"])} if code in numeric and code in page.editable
+                    and item.get("raw") and not page.errors.get(code) else item) for code, item in page.shown.items()}
+    locked = {n.code: _locked_text(n, page.shown[n.code].get("raw") or "") for n in page.fw.indicators()
+              if n.code not in page.editable and n.code in page.shown}
     form = build_entry_form(page.fw, form_data(page.fw, shown, lock_version=page.entry.lock_version,
                                                form_sig=page.form_signature))
     accepted = {code: (", ".join(k.upper() for k in kinds), ev.accept_attribute(kinds))
@@ -59,7 +91,7 @@ def _render(page: officer_form.EntryPage, status: int = 200) -> ResponseReturnVa
     return render_template("unit/entry.html", page=page, entry=page.entry, campaign=page.campaign, fw=page.fw,
                            form=form, errors=page.errors, files=page.files, editable=page.editable,
                            preview=page.preview, completeness=page.completeness, accepted=accepted,
-                           label=svc.label, files_name=files_name), status
+                           label=svc.label, files_name=files_name, locked=locked), status
 
 
 def _answer(outcome: officer_form.Outcome, entry_id: int) -> ResponseReturnValue:
@@ -139,15 +171,7 @@ def download(file_id: int) -> ResponseReturnValue:
     row, path = ev.for_download(file_id, current_user)
     kind = row.storage_name.rsplit(".", 1)[-1]
     inline = request.args.get("inline") == "1" and kind in ev.INLINE_OK
-    resp = send_file(path, mimetype=ev.MIME.get(kind, "application/octet-stream"), as_attachment=not inline,
-                     download_name=row.original_name, max_age=0, conditional=True)
-    if inline:
-        # send_file only encodes the name for attachments; keep the UTF-8 name for inline too
-        resp.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(row.original_name)}"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return evidence_file(path, row.original_name, ev.MIME.get(kind, "application/octet-stream"), inline=inline)
 
 
 # ---------------------------------------------------------------- versions
@@ -172,8 +196,7 @@ def version_diff(entry_id: int, number: int) -> ResponseReturnValue:
 @allow("officer")
 def download_xlsx(entry_id: int) -> ResponseReturnValue:
     data, name = values_xlsx.entry_workbook(entry_id, current_user)
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype=ev.MIME["xlsx"], max_age=0)
+    return attachment(data, name, ev.MIME["xlsx"])
 
 
 @bp.route("/entries/<int:entry_id>/xlsx", methods=["POST"])

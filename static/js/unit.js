@@ -75,7 +75,7 @@
     if (!c) { return; }
     var whole = function (x) { return Number(x).toLocaleString(lang === "en" ? "en-US" : "vi-VN"); };
     var pct = document.querySelector("[data-complete-pct]");
-    if (pct) { pct.textContent = whole(c.pct) + "%"; }
+    if (pct) { pct.textContent = whole(c.pct) + (lang === "en" ? "%" : " %"); }
     var count = document.querySelector("[data-complete-count]");
     if (count) { count.textContent = whole(c.filled) + "/" + whole(c.total); }
     var invalid = document.querySelector("[data-complete-invalid]");

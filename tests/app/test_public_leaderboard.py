@@ -170,7 +170,7 @@ def test_overview_has_distribution_bands_completeness_and_centroid_map(client, f
     sizes = dict(zip(trace["text"], trace["marker"]["size"], strict=True))
     assert sizes["Quận Ba Đình"] > sizes["Huyện Ba Vì"]
     # completeness: 1 of the 2 participants submitted
-    assert "50,0%" in re.search(r'data-testid="completeness">(.*?)</div>\s*</div>', html, re.S).group(1)
+    assert "50,0 %" in re.search(r'data-testid="completeness">(.*?)</div>\s*</div>', html, re.S).group(1)
     bands = re.search(r'data-testid="bands-table">(.*?)</table>', html, re.S).group(1)
     assert "Xuất sắc" in bands and "Hoàn thành" in bands
 

@@ -145,7 +145,7 @@ def test_refused_answer_shows_the_locked_values(app, client, submitted):
     assert "Cần đính kèm tệp minh chứng" in error_box(html, "A.1")
     # the locked indicators show what is stored, not empty boxes
     assert field_value(html, "A.3") == "3" and field_value(html, "A.4") == "5"
-    assert field_value(html, "B.2") == "Mô hình hay" and field_value(html, "A.5") == "yes"
+    assert field_value(html, "B.2") == "Mô hình hay" and field_value(html, "A.5") == "Có"  # the label, never the code
     assert field_value(html, "A.1") == "67,5" and field_value(html, "A.2") == "1.234,5"
 
 

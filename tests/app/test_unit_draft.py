@@ -39,12 +39,12 @@ def test_invalid_values_stay_marked_after_a_reload_and_do_not_count_as_filled(cl
                      html)
     assert 'data-testid="ind-A.2"' in html and re.search(r'class="card indicator invalid" id="ind-A.2"', html)
     # filled and valid: A.5, B.1, B.2 → 3 of 7 = 43 %; A.1, A.2, A.4 are wrong, A.3 empty
-    assert _counter(html) == ("43%", "3/7", "3 ô chưa hợp lệ")
+    assert _counter(html) == ("43 %", "3/7", "3 ô chưa hợp lệ")
     # corrected: 6 of 7 (A.3 still empty) = 86 %, no marks left
     assert save(client, entry_id, {**BAD, "A.1": "67,5", "A.2": "1.234,5", "A.4": "5"}).status_code == 303
     html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
     assert error_box(html, "A.2").strip() == "" and "aria-invalid=\"true\"" not in html
-    assert _counter(html) == ("86%", "6/7", "")
+    assert _counter(html) == ("86 %", "6/7", "")
 
 
 def test_the_live_counter_gets_the_same_count_as_the_page(client, world):

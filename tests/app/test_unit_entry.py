@@ -33,7 +33,7 @@ def test_dashboard_lists_my_campaign_with_countdown_and_completeness(client, wor
     entry_id = open_entry(client, world)
     save(client, entry_id, {"A.1": "70", "A.2": "10"})
     html = client.get("/unit/").get_data(as_text=True)
-    assert 'data-testid="completeness">29%' in html  # 2 of 7 indicators filled
+    assert 'data-testid="completeness">29 %' in html  # 2 of 7 indicators filled
     assert "Bản nháp" in html
 
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.importers import ImportFormatError, SourceUnit
 from campaign.importers.gso import parse_gso, source_units
@@ -35,6 +37,11 @@ class _Sync:
     report: ImportReport
     lineage_source: str
     links: list[LineageLink] | None  # None: a GSO file, lineage only from reused codes
+
+
+def _day(value: date) -> str:
+    """A day in the reader's form (messages are worded in the request's language)."""
+    return formats.day(value, str(get_locale() or "vi"))
 
 
 def import_gso(data: bytes, filename: str, *, dry_run: bool = False, effective: date | None = None,
@@ -135,7 +142,7 @@ def _place(sync: _Sync, s: SourceUnit, current: dict[str, Unit], placed: dict[st
         report.add(s.row, s.code, s.name, "successor", _(
             "mã %(code)s đang là “%(old)s” (%(old_kind)s): đơn vị cũ ngừng hoạt động từ %(day)s, tạo đơn vị mới "
             "“%(new)s” (%(new_kind)s) kế thừa đơn vị cũ", code=s.code, old=unit.name, old_kind=kind_label(unit.kind),
-            new=s.name, new_kind=kind_label(s.kind), day=sync.effective.strftime("%d/%m/%Y")), level)
+            new=s.name, new_kind=kind_label(s.kind), day=_day(sync.effective)), level)
         if sync.links is None:
             db.session.flush()
             db.session.add(UnitLineage(successor_id=new.id, predecessor_id=unit.id, effective=sync.effective,
@@ -181,7 +188,7 @@ def _end_vanished(sync: _Sync, placed: dict[str, Unit]) -> None:
         unit.valid_to = sync.effective
         sync.report.add(None, unit.code, unit.name, "deactivated", _(
             "không còn trong danh mục: ngừng hoạt động từ %(day)s (giữ lịch sử)",
-            day=sync.effective.strftime("%d/%m/%Y")), unit.level)
+            day=_day(sync.effective)), unit.level)
 
 
 def _record_links(sync: _Sync, placed: dict[str, Unit], predecessors: list[SourceUnit]) -> None:
