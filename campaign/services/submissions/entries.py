@@ -409,11 +409,12 @@ def save_entry_values(entry: Entry, user: User, posted: dict[str, dict], lock_ve
     if refused:
         return {"changed": [], "errors": refused, "lock_version": entry.lock_version, "refused": True}
     if lock_version is not None:
-        # optimistic concurrency: only the form loaded at the current version may write
+        # Optimistic concurrency: only the form loaded at the current version may write. A post that
+        # changes no value (the browser re-sending a saved form on reload) overwrites nobody's work.
         bumped = db.session.execute(
             sa.update(Entry).where(Entry.id == entry.id, Entry.lock_version == int(lock_version))
-            .values(lock_version=Entry.lock_version + 1, updated_at=utcnow()))
-        if bumped.rowcount != 1:
+            .values(lock_version=Entry.lock_version + 1, updated_at=utcnow())) if changed else None
+        if bumped is not None and bumped.rowcount != 1:
             db.session.rollback()
             raise StaleForm(_("Hồ sơ vừa được lưu ở một tab hoặc máy khác. Dữ liệu bạn nhập vẫn còn trên biểu mẫu; "
                               "hãy xem lại phiên bản mới nhất rồi lưu lại."))
