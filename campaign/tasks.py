@@ -19,9 +19,11 @@ from celery import shared_task
 
 from campaign.services.errors import DomainError
 from campaign.services.results import publishing, queue, recompute
+from campaign.services.submissions import values_import_jobs
 
 RECOMPUTE_TIME_LIMIT = 120  # s; a 10,000-unit × 80-indicator recompute takes ~2 s here
 PUBLISH_TIME_LIMIT = 120
+IMPORT_TIME_LIMIT = 600  # s; a 26,402-row sheet takes about a minute under load
 
 
 @shared_task(name=queue.RECOMPUTE_CAMPAIGN, bind=True, acks_late=True, reject_on_worker_lost=True,
@@ -50,3 +52,9 @@ def publish_snapshot(self, campaign_id: int, user_id: int | None = None, kind: s
         return None  # refused (e.g. stale meanwhile, or already published): nothing to retry
     except recompute.RetryableError as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(name=queue.IMPORT_VALUES, time_limit=IMPORT_TIME_LIMIT, soft_time_limit=IMPORT_TIME_LIMIT - 10)
+def import_values(campaign_id: int, user_id: int) -> dict:
+    """Not acks_late: a rerun after a lost worker would find its slot already finished or failed."""
+    return values_import_jobs.run(campaign_id, user_id)

@@ -2,7 +2,8 @@
 the commission's completeness view, bulk value import and shared-file flags."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +11,7 @@ from campaign.safe_export import XLSX_MIMETYPE
 from campaign.services.errors import DomainError
 from campaign.services.submissions import entries as entries_svc
 from campaign.services.submissions import reporting as svc
-from campaign.services.submissions import values_xlsx
+from campaign.services.submissions import values_import_jobs, values_xlsx
 
 from ..access import allow
 from ..web import attachment
@@ -54,14 +55,37 @@ def template_xlsx(campaign_id: int):
 @bp.route("/<int:campaign_id>/import", methods=["POST"])
 @allow("admin")
 def import_values(campaign_id: int):
+    """Small files are imported here; large ones go to the worker and the admin watches its progress."""
     form = WorkbookImportForm()
     form.validate_on_submit()
     try:
-        report = values_xlsx.import_for_campaign(campaign_id, current_user, request.files.get("workbook"))
+        report = values_import_jobs.submit(campaign_id, current_user, request.files.get("workbook"), str(get_locale()))
     except DomainError as exc:
         return render_template("reporting/import_report.html", campaign_id=campaign_id, report=None,
                                error=exc.message), exc.status
+    if report is None:
+        return redirect(url_for("reporting.import_progress", campaign_id=campaign_id), code=303)
     return render_template("reporting/import_report.html", campaign_id=campaign_id, report=report, error=None)
+
+
+@bp.route("/<int:campaign_id>/import")
+@allow("admin")
+def import_progress(campaign_id: int):
+    """The worker's import: a progress bar while it runs, then the same report as a small file's."""
+    job = values_import_jobs.status(campaign_id, current_user)
+    if job["status"] == "none":
+        return redirect(url_for("reporting.campaign", campaign_id=campaign_id))
+    if job["status"] in ("done", "failed"):
+        return render_template("reporting/import_report.html", campaign_id=campaign_id, report=job.get("report"),
+                               error=job.get("error"))
+    return render_template("reporting/import_progress.html", campaign_id=campaign_id, job=job)
+
+
+@bp.route("/<int:campaign_id>/import/status.json")
+@allow("admin")
+def import_status(campaign_id: int):
+    job = values_import_jobs.status(campaign_id, current_user)
+    return jsonify({k: v for k, v in job.items() if k in ("status", "phase", "percent", "read", "saved", "total")})
 
 
 @bp.route("/entries/<int:entry_id>/clarify", methods=["POST"])

@@ -10,6 +10,7 @@ from flask import current_app
 RECOMPUTE_CAMPAIGN = "thidua.recompute_campaign"
 SWEEP_STALE = "thidua.sweep_stale"
 PUBLISH_SNAPSHOT = "thidua.publish_snapshot"
+IMPORT_VALUES = "thidua.import_values"  # the commission's large values import (submissions)
 
 
 def send(name: str, args: list, countdown: float = 0) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -28,13 +29,13 @@ from campaign.safe_export import put
 from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup.campaigns import get_campaign, get_campaign_by_slug
+from campaign.services.setup.framework_cache import parsed
 from campaign.services.submissions.entries import (
     EDITABLE,
     check_values_raw,
     create_entry,
     editable_codes,
     entry_for_edit,
-    framework_of,
     issue_message,
     label,
     save_entry_values,
@@ -56,7 +57,7 @@ def _row_label(t: str) -> str:
 
 
 def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[int, dict]) -> bytes:
-    fw = framework_of(campaign.framework_version_id)
+    fw = parsed(campaign.framework_version_id)
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
@@ -269,9 +270,15 @@ def _same(new: dict, old: dict) -> bool:
                                                                           text(old["explanation"]))
 
 
-def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | None = None) -> ImportReport:
+Progress = Callable[[str, int, int], None]  # (phase, rows done, rows in all): the worker's progress bar
+
+
+def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | None = None,
+                progress: Progress | None = None) -> ImportReport:
     """Validate every cell, then save the accepted ones for every unit in one transaction."""
-    fw = framework_of(campaign.framework_version_id)
+    if progress:
+        progress("checking", 0, len(rows))
+    fw = parsed(campaign.framework_version_id)
     nodes = {n.code: n for n in fw.indicators()}
     seen: set[tuple[str, str]] = set()
     problems = []
@@ -303,7 +310,11 @@ def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | Non
             report.rows.append(CellResult(i, unit_code, code, raw, "refused", _("Đơn vị không tham gia phong trào này.")))
             continue
         by_unit.setdefault(unit.id, []).append(r)
+    done = len(rows) - sum(len(v) for v in by_unit.values())
     for unit_id, unit_rows in by_unit.items():
+        if progress:
+            progress("saving", done, len(rows))
+        done += len(unit_rows)
         entry = entries.get(unit_id)
         if entry is None:
             if campaign.status != "open":
@@ -344,7 +355,7 @@ def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | Non
         if accepted:
             save_entry_values(entry, user, accepted, None, source="xlsx", commit=False)
     report.rows.sort(key=lambda r: r.row)
-    audit.record("values.import_xlsx", "campaign", campaign.id, campaign_id=campaign.id,
+    audit.record("values.import_xlsx", "campaign", campaign.id, campaign_id=campaign.id, actor=user,
                  after={"accepted": report.accepted, "refused": report.refused})
     db.session.commit()
     return report
@@ -358,7 +369,7 @@ class _Issue:
 
 
 def _indicator_count(campaign: Campaign) -> int:
-    return len(framework_of(campaign.framework_version_id).indicators())
+    return len(parsed(campaign.framework_version_id).indicators())
 
 
 def _template_rows(campaign: Campaign) -> int:
@@ -375,11 +386,18 @@ def import_for_entry(entry_id: int, user: User, file_storage) -> ImportReport:
     return import_rows(campaign, rows, user, only_unit_id=entry.unit_id)
 
 
-def import_for_campaign(campaign_id: int, user: User, file_storage) -> ImportReport:
-    if user.role != "admin":
+def campaign_for_import(campaign_id: int, user: User) -> Campaign:
+    """The campaign an admin imports into; NotFound for anyone else (same answer as a missing one)."""
+    if user is None or user.role != "admin":
         raise NotFound(_("Không tìm thấy phong trào."))
-    campaign = get_campaign(campaign_id)
-    return import_rows(campaign, read_sheet(file_storage, _template_rows(campaign)), user)
+    return get_campaign(campaign_id)
+
+
+def import_for_campaign(campaign_id: int, user: User, file_storage, progress: Progress | None = None) -> ImportReport:
+    campaign = campaign_for_import(campaign_id, user)
+    if progress:
+        progress("reading", 0, 0)
+    return import_rows(campaign, read_sheet(file_storage, _template_rows(campaign)), user, progress=progress)
 
 
 def import_path(campaign_slug: str, path: str, user: User | None) -> ImportReport:
