@@ -14,6 +14,7 @@ from campaign.services.accounts import users as svc
 from campaign.services.errors import DomainError
 
 from ..access import ANY_USER, PUBLIC, allow
+from ..web import attachment
 from . import events, tasks  # noqa: F401  (tasks: registers this feature's Celery tasks)
 from .forms import (
     AuditFilterForm,
@@ -282,7 +283,7 @@ def invitations_list():
 
 
 def _xlsx(data: bytes, name: str) -> Response:
-    return Response(data, mimetype=XLSX_MIMETYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return attachment(data, name, XLSX_MIMETYPE)
 
 
 # --------------------------------------------------------------------------- admin: audit log, mail
@@ -319,8 +320,7 @@ def audit_export(fmt: str):
     data = auditlog.export(f, fmt)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
-        return Response(data, mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="nhat-ky-{stamp}.csv"'})
+        return attachment(data, f"nhat-ky-{stamp}.csv", "text/csv; charset=utf-8")
     return _xlsx(data, f"nhat-ky-{stamp}.xlsx")
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from campaign.services.accounts import users
 
 from ..access import ANY_USER, PUBLIC, allow
-from ..extensions import csrf, db, login_manager
+from ..extensions import csrf, login_manager
 from ..models import User
 from . import ratelimit
 from .forms import LoginForm
@@ -21,14 +21,7 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Sessions carry the user's session_version, so bumping it logs out everywhere."""
-    try:
-        uid, version = (int(part) for part in user_id.split(":", 1))
-    except ValueError:
-        return None
-    user = db.session.get(User, uid)
-    if user is None or user.session_version != version or not user.active:
-        return None
-    return user
+    return users.session_user(user_id)
 
 
 def _safe_next(target: str | None) -> str:

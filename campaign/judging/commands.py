@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 
-from ..extensions import db
-from ..models import Campaign
+from campaign.services.errors import NotFound
+from campaign.services.judging import assignment
+from campaign.services.setup.campaigns import get_campaign_by_slug
 
 
 def register(app: Flask) -> None:
@@ -15,11 +15,10 @@ def register(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True, help="Show the plan without saving it.")
     def assign_judges(campaign_slug: str, dry_run: bool):
         """Give each submitted entry of CAMPAIGN_SLUG its judges (balanced, no conflicts)."""
-        from campaign.services.judging import assignment
-
-        campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == campaign_slug))
-        if campaign is None:
-            raise click.UsageError(f"no campaign with slug {campaign_slug!r}")
+        try:
+            campaign = get_campaign_by_slug(campaign_slug)
+        except NotFound:
+            raise click.UsageError(f"no campaign with slug {campaign_slug!r}") from None
         plan = assignment.propose(campaign.id) if dry_run else assignment.apply_auto(campaign.id)
         click.echo(f"{'would create' if dry_run else 'created'} {len(plan.new)} assignments, "
                    f"{plan.k} judges per entry")

@@ -11,9 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from campaign.params import MAX_INT, IntField
 from scoring.framework import Framework
-
-MAX_ID = 2**31 - 1  # ids beyond a database integer are "not there", never an overflow
 
 
 class Filled:
@@ -95,8 +94,16 @@ class PanelCapForm(FlaskForm):
 
 
 class ManualAssignForm(FlaskForm):
-    entry_id = SelectField(_l("Hồ sơ"), coerce=int, choices=[])
-    judge_id = SelectField(_l("Giám khảo"), coerce=int, choices=[])
+    entry_id = SelectField(_l("Hồ sơ"), coerce=int, choices=[], validate_choice=False)
+    judge_id = SelectField(_l("Giám khảo"), coerce=int, choices=[], validate_choice=False)
+
+    def validate_entry_id(self, field) -> None:
+        if not 0 < (field.data or 0) <= MAX_INT:  # beyond a database integer: "not there", never an overflow
+            raise ValidationError(_l("Hãy chọn hồ sơ và giám khảo."))
+
+    def validate_judge_id(self, field) -> None:
+        if not 0 < (field.data or 0) <= MAX_INT:
+            raise ValidationError(_l("Hãy chọn hồ sơ và giám khảo."))
 
 
 class ReassignForm(FlaskForm):
@@ -104,7 +111,7 @@ class ReassignForm(FlaskForm):
     reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=2000)])
 
     def validate_judge_id(self, field) -> None:
-        if not 0 < (field.data or 0) <= MAX_ID:
+        if not 0 < (field.data or 0) <= MAX_INT:
             raise ValidationError(_l("Hãy chọn một giám khảo."))
 
 
@@ -124,5 +131,5 @@ class OverrideForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    override_id = IntegerField(validators=[NumberRange(min=1, max=MAX_ID)])
+    override_id = IntField(validators=[NumberRange(min=1)], lo=1)
     reason = StringField(_l("Lý do huỷ"), validators=[Filled(_l("Cần nêu lý do điều chỉnh điểm.")), Length(max=2000)])

@@ -8,9 +8,7 @@ live in the services.
 """
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +21,7 @@ from campaign.services.judging import workspace as svc
 from campaign.services.setup.campaigns import get_campaign, status_label
 
 from ..access import allow
+from ..web import evidence_file
 from . import forms as F
 
 bp = Blueprint("judging", __name__, url_prefix="/judging")
@@ -120,12 +119,7 @@ def clarify(entry_id: int):
 @allow("judge")
 def evidence(file_id: int):
     d = svc.evidence_for_judge(current_user.id, file_id)
-    resp = send_file(d.path, mimetype=d.mime, download_name=d.name, as_attachment=not d.inline, max_age=0)
-    if d.inline:
-        resp.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(d.name)}"
-    resp.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return evidence_file(d.path, d.name, d.mime, inline=d.inline)
 
 
 @bp.route("/conflicts", methods=["GET", "POST"])
@@ -220,8 +214,7 @@ def assign_auto(campaign_id: int):
 @allow("admin")
 def assign_manual(campaign_id: int):
     form = F.ManualAssignForm()
-    form.entry_id.validate_choice = form.judge_id.validate_choice = False
-    if form.validate() and 0 < form.entry_id.data <= F.MAX_ID and 0 < form.judge_id.data <= F.MAX_ID:
+    if form.validate():
         assignment_svc.assign(campaign_id, form.entry_id.data, form.judge_id.data, current_user)
         flash(_("Đã phân công."), "success")
     else:

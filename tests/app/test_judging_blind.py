@@ -82,7 +82,7 @@ def test_file_names_take_the_extension_of_the_sniffed_type(client, factory, app)
     assert "phuong" not in page.lower()
     resp = client.get(f"/judging/evidence/{f.id}")
     assert resp.status_code == 200
-    assert resp.headers["Content-Disposition"] == "inline; filename*=UTF-8''04-0001-01.pdf"
+    assert resp.headers["Content-Disposition"] == "inline; filename=\"04-0001-01.pdf\"; filename*=UTF-8''04-0001-01.pdf"
 
 
 def test_pdf_metadata_is_stripped_from_the_judges_copy_and_kept_in_the_original(client, factory, app):

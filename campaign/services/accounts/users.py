@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from campaign.extensions import db
 from campaign.models import ROLES, Unit, User
 from campaign.models.base import utcnow
+from campaign.params import MAX_INT
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
 
@@ -36,6 +37,21 @@ def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
     ok = passwords.verify(user.password_hash if user else None, password)
     return user if ok and user is not None and user.active else None
+
+
+def session_user(session_id: str) -> User | None:
+    """The user a login session ("<id>:<session_version>") belongs to, or None once that session was ended
+    (bumping ``session_version`` logs the user out everywhere) or the account was deactivated."""
+    try:
+        uid, version = (int(part) for part in session_id.split(":", 1))
+    except ValueError:
+        return None
+    if not 0 < uid <= MAX_INT:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user
 
 
 def record_failed_login(username: str, limit: str | None = None) -> None:

@@ -30,7 +30,7 @@ def judges_per_entry(campaign: Campaign) -> int:
 
 def propose(campaign_id: int) -> Plan:
     """The plan ``apply_auto`` would save now (dry run): existing assignments are kept."""
-    campaign = db.session.get(Campaign, campaign_id)
+    campaign = get_campaign(campaign_id)
     entries = db.session.execute(
         sa.select(Entry.id, Entry.unit_id).where(Entry.campaign_id == campaign_id,
                                                  Entry.status.in_(ASSIGNABLE_STATUSES))).all()

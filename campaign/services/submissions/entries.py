@@ -33,7 +33,8 @@ from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.judging import conflicts
 from campaign.services.judging.workspace import is_blind
 from campaign.services.results.freshness import mark_stale
-from campaign.services.setup.framework_cache import framework_info
+from campaign.services.setup.campaigns import get_campaign
+from campaign.services.setup.framework_cache import parsed
 from campaign.sqlite import writing_transactions
 from scoring.entry import check_values, score_entry
 from scoring.framework import Framework, Node
@@ -45,11 +46,6 @@ OPEN_CAMPAIGN = ("open",)
 
 
 # --------------------------------------------------------------------------- framework helpers
-
-def framework_of(version_id: int) -> Framework:
-    """Parsed framework of a version, from the one per-process cache (setup.framework_cache)."""
-    return framework_info(version_id).fw
-
 
 def label(d: dict | str | None) -> str:
     """The user's language from a {vi, en} dict (Vietnamese as fallback)."""
@@ -219,9 +215,9 @@ def entry_for_edit(entry_id: int, user: User) -> Entry:
 
 def open_entry(campaign_id: int, user: User) -> Entry:
     """The officer's entry in a campaign, created (draft) on first visit."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or user.role != "officer" or not _participates(campaign_id, user.unit_id):
+    if user.role != "officer" or not _participates(campaign_id, user.unit_id):
         raise NotFound(_("Không tìm thấy phong trào."))
+    campaign = get_campaign(campaign_id)
     entry = db.session.scalar(sa.select(Entry).where(Entry.campaign_id == campaign_id,
                                                      Entry.unit_id == user.unit_id))
     if entry is not None:
@@ -384,7 +380,7 @@ def save_entry_values(entry: Entry, user: User, posted: dict[str, dict], lock_ve
     """save_values for an entry the caller has already authorised."""
     if entry.status not in EDITABLE:
         raise DomainError(_("Hồ sơ đã nộp và đang khóa; không thể sửa."))
-    fw = framework_of(entry.framework_version_id)
+    fw = parsed(entry.framework_version_id)
     allowed = editable_codes(entry, fw)
     stored = stored_posted(entry)
     merged = {code: dict(v) for code, v in stored.items()}
@@ -462,7 +458,7 @@ def _write_rows(entry: Entry, fw: Framework, merged: dict[str, dict], changed: l
 # --------------------------------------------------------------------------- submission
 
 def snapshot(entry: Entry) -> dict:
-    fw = framework_of(entry.framework_version_id)
+    fw = parsed(entry.framework_version_id)
     posted = stored_posted(entry)
     score = score_entry(fw, engine_values(fw, posted))
     files = db.session.execute(
@@ -520,7 +516,7 @@ def submit(entry_id: int, user: User, *, now: datetime | None = None,
     now = now or utcnow()
     resubmit = entry.status == "clarification_requested"
     check_window(entry, now)
-    errors = submit_errors(entry, framework_of(entry.framework_version_id))
+    errors = submit_errors(entry, parsed(entry.framework_version_id))
     if errors:
         raise InvalidEntry(errors)
     new_status = "resubmitted" if resubmit else "submitted"
@@ -563,7 +559,7 @@ def request_clarification(entry_id: int, user: User, codes: list[str], message: 
         raise NotFound(_("Không tìm thấy hồ sơ."))
     if entry.status not in ("submitted", "resubmitted", "clarification_requested"):
         raise DomainError(_("Chỉ yêu cầu giải trình được với hồ sơ đã nộp."))
-    fw = framework_of(entry.framework_version_id)
+    fw = parsed(entry.framework_version_id)
     known = {n.code for n in fw.indicators()}
     codes = [c for c in dict.fromkeys(c.strip() for c in codes) if c]
     unknown = [c for c in codes if c not in known]

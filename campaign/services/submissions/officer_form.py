@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from campaign.extensions import db
 from campaign.models import Campaign, ClarificationRequest, Entry, EvidenceFile, User
 from campaign.services.errors import DomainError
+from campaign.services.setup.framework_cache import parsed
 from campaign.services.submissions import evidence, stash
 from campaign.services.submissions.entries import (
     EDITABLE,
@@ -29,7 +30,6 @@ from campaign.services.submissions.entries import (
     editable_codes,
     effective_deadline,
     entry_for_edit,
-    framework_of,
     label,
     open_clarifications,
     preview,
@@ -113,7 +113,7 @@ def _page(entry: Entry, user: User, *, posted: dict[str, dict] | None = None,
     Locked indicators always show what is stored (a refused post carries no value for them),
     and invalid values kept in a draft are marked with their message on every visit.
     """
-    fw = framework_of(entry.framework_version_id)
+    fw = parsed(entry.framework_version_id)
     editable = editable_codes(entry, fw)
     shown = stored_posted(entry)
     for code, item in (posted or {}).items():
@@ -184,7 +184,7 @@ def save_form(entry_id: int, user: User, posted: Posted) -> Outcome:
     if entry.status not in EDITABLE:
         return Outcome(page=_page(entry, user), status=400,
                        messages=[(_("Hồ sơ đã nộp và đang khóa; không thể sửa."), "danger")])
-    fw = framework_of(entry.framework_version_id)
+    fw = parsed(entry.framework_version_id)
     whole, per_code = evidence.count_refusals(entry.id, {c: len(fs) for c, fs in posted.files.items()})
     if whole or per_code:
         msgs = [(whole or _("Có chỉ tiêu vượt quá số tệp cho phép; không có gì được lưu (xem thông báo cạnh chỉ tiêu)."),
