@@ -28,6 +28,7 @@ from scoring.rules import NA, indicator_points
 from . import demo_2026
 from .extensions import db
 from .hanoi import CITY_CODE, CITY_NAME, DISTRICTS
+from .labels import N_
 from .models import (
     UNIT_LEVELS,
     Assignment,
@@ -49,6 +50,7 @@ from .models.base import utcnow
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 SEED = 2018
+PUBLISH_LABEL_2018 = N_("Tổng kết năm 2018 (demo)")
 # Indicator quality = QUALITY_BASE + QUALITY_SPAN × unit strength + noise (see _quality).
 QUALITY_BASE, QUALITY_SPAN, QUALITY_NOISE = 0.57, 0.34, 0.04
 DEMO_PASSWORD_SUFFIX = "-demo"
@@ -132,8 +134,8 @@ def load() -> str:
     for campaign, _members, _mode in sorted(campaigns, key=lambda c: c[0].slug == "nam-dan-van-2018"):
         recompute.recompute_provisional(campaign.id)
         if campaign.status == "published":
-            recompute.publish(campaign.id, user_id=users["admin"].id, kind="snapshot",
-                              label="Tổng kết năm 2018 (demo)")
+            label = demo_2026.PUBLISH_LABEL if campaign.slug == demo_2026.SLUG else PUBLISH_LABEL_2018
+            recompute.publish(campaign.id, user_id=users["admin"].id, kind="snapshot", label=label)
     return (f"demo loaded: {len(districts)} districts, {len(communes)} demo commune-level units, "
             f"{len(campaigns)} campaigns")
 

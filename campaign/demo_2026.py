@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from .extensions import db
 from .hanoi import CITY_CODE
+from .labels import N_
 from .models import Campaign, Cluster, ClusterMember, Unit, UnitLineage
 from .services.setup.unit_sync import apply_official_in_transaction
 
@@ -56,6 +57,10 @@ def add_campaign(now: datetime, make_campaign: Callable[..., Campaign],
     campaign.period_start, campaign.period_end = date(2026, 1, 1), date(2026, 12, 31)
     participate(campaign, units, _clusters(units))
     return campaign, units, "submitted"
+
+
+# The 2026 publication's own label (stored in Vietnamese; pages show the English form from the catalogue).
+PUBLISH_LABEL = N_("Tổng kết năm 2026 (demo)")
 
 
 def _clusters(units: list[Unit]) -> dict[int, Cluster]:

@@ -69,10 +69,16 @@ def filesize(n_bytes: int | None) -> str:
     return formats.size(n_bytes, _locale())
 
 
+def stored_label(text: str | None) -> str:
+    """A stored label (a publication's) in the reader's language when the catalogue has its English form."""
+    return gettext(text) if text else ""
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(static_url=static_url, get_locale=lambda: str(get_locale()))
     register_context(app)
-    app.jinja_env.filters.update(number=number, datetime=moment, day=day, percent=percent, plain=plain, filesize=filesize)
+    app.jinja_env.filters.update(number=number, datetime=moment, day=day, percent=percent, plain=plain, filesize=filesize,
+                            stored_label=stored_label)
 
     @app.after_request
     def _cache_static(response):

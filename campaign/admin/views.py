@@ -80,7 +80,7 @@ def dashboard():
              if ep in current_app.view_functions and not _has_args(ep)]
     campaigns = svc.list_campaigns()
     return render_template("admin/dashboard.html", campaigns=campaigns[:8], links=links,
-                           unit_counts=units_svc.unit_counts(), n_clusters=len(units_svc.list_clusters(shared_only=True)),
+                           level_counts=units_svc.level_counts(), n_clusters=len(units_svc.list_clusters(shared_only=True)),
                            n_templates=len(framework_io.list_templates()))
 
 

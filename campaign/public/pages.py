@@ -24,6 +24,7 @@ from campaign.services.setup.geo import centroid, polygons
 
 from .. import band_reasons, charts, formats
 from ..labels import band_label
+from ..templating import stored_label
 
 LOCALES = ("vi", "en")
 
@@ -118,7 +119,7 @@ def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
             series.append({"name": _("Cao nhất cụm") + " (" + loc_name(data["cluster_best"], locale) + ")",
                            "values": data["cluster_best"]["group_scores"]})
         fig_groups = charts.unit_groups(groups, series, score_label=_("Điểm"), separators=separators(locale))
-        points = [{"label": h["label"] or formats.day(lb.published_at(h), locale),
+        points = [{"label": stored_label(h["label"]) or formats.day(lb.published_at(h), locale),
                    "total": h["total"], "rank": h["rank"]} for h in data["history"]]
         fig_history = charts.history(points, score_label=_("Điểm"), rank_label=_("Hạng"),
                                      separators=separators(locale))

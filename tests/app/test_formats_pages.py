@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from campaign.extensions import db
 from tests.conftest import Client
+from tests.public_helpers import publish
 from tests.unit_helpers import GOOD, PDF, World, field_value, open_entry, save, submit
 
 
@@ -73,3 +74,40 @@ def test_locked_fields_read_as_labels_and_hide_empty_explanations(app, client, f
     assert re.search(r'<input[^>]*name="v-B.2"[^>]*class="readonly"[^>]*disabled', html)
     assert 'name="ex-A.1"' not in html  # locked with no explanation: no empty "Giải trình" box
     assert field_value(html, "A.2") == "1.234,5" and 'name="codes" value="A.2"' in html  # the asked one stays editable
+
+
+def test_a_two_tier_campaign_overview_has_no_district_map_and_its_label_speaks_english(client, factory):
+    city = factory.unit("city", code="01", name="Thành phố Hà Nội")
+    w1 = factory.unit("ward", parent=city, code="00004", name="Phường Ba Đình")
+    w2 = factory.unit("commune", parent=city, code="09999", name="Xã Minh Châu")
+    camp = factory.campaign(units=[w1, w2], slug="xa-2026", name="Thi đua xã 2026")
+    publish(camp, [(w1, 80, 1, {"I": 50, "II": 30}), (w2, 70, 2, {"I": 40, "II": 30})], level=3,
+            label="Tổng kết năm 2026 (demo)")
+    html = client.get("/leaderboard/overview?campaign=xa-2026").get_data(as_text=True)
+    assert 'data-testid="n-communes">2<' in html
+    assert 'data-testid="n-districts"' not in html and 'data-testid="map-chart"' not in html
+    assert "GeoJSON" not in html and "quản trị viên" not in html  # visitors never read admin instructions
+    board = client.get("/leaderboard?campaign=xa-2026").get_data(as_text=True)
+    assert re.search(r'data-testid="run-label">Tổng kết năm 2026 \(demo\)<', board)
+    client.post("/lang/en", data={"next": "/leaderboard?campaign=xa-2026"})
+    board = client.get("/leaderboard?campaign=xa-2026").get_data(as_text=True)
+    assert re.search(r'data-testid="run-label">2026 year-end review \(demo\)<', board)
+    html = client.get("/leaderboard/overview?campaign=xa-2026").get_data(as_text=True)
+    assert "Map of district scores" not in html and "District-level units ranked" not in html
+
+
+def test_admin_dashboard_counts_current_units_by_level_and_the_ended_ones_apart(client, factory):
+    factory.user("admin", username="qt")
+    city = factory.unit("city", code="01", name="Thành phố Hà Nội")
+    old = factory.unit("urban_district", parent=city, code="001", name="Quận Ba Đình", valid_to=date(2025, 7, 1))
+    factory.unit("ward", parent=old, code="00001", name="Phường Phúc Xá", valid_to=date(2025, 7, 1))
+    factory.unit("urban_district", parent=city, code="002", name="Quận Hoàn Kiếm", valid_to=date(2025, 7, 1))
+    for i in range(3):
+        factory.unit("ward", parent=city, code=f"1000{i}", name=f"Phường mới {i}")
+    db.session.commit()
+    client.login("qt")
+    html = client.get("/admin/").get_data(as_text=True)
+    tile = re.search(r'data-testid="tile-units">(.*?)</a>', html, re.S).group(1)
+    assert 'data-testid="units-current">3<' in tile and "0 cấp huyện · 3 cấp xã" in tile
+    assert "Đã ngừng hoạt động, giữ kết quả cũ: 2 cấp huyện · 1 cấp xã" in tile
+    assert "0 + " not in tile

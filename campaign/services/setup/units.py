@@ -76,11 +76,6 @@ class ImportReport:
     def needs_confirmation(self) -> bool:
         return bool(self.token) and not self.applied and not self.refused
 
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, "dry_run": self.dry_run, "counts": self.counts, "refused": self.refused,
-                "token": self.token, "applied": self.applied, "lineage": self.lineage,
-                "lines": [line.__dict__ for line in self.lines]}
-
 
 def _format_error(exc: ImportFormatError) -> DomainError:
     return DomainError(_("Không nhập được tệp, không có thay đổi nào được lưu. %(err)s", err=exc.message))
@@ -123,6 +118,20 @@ def unit_counts() -> dict:
     rows = db.session.execute(
         sa.select(Unit.kind, sa.func.count()).where(Unit.valid_to.is_(None)).group_by(Unit.kind)).all()
     return {k: n for k, n in rows}
+
+
+def level_counts() -> dict[str, dict[int, int]]:
+    """Units by level, current and ended, so a dashboard never reads "0 districts" after the 2025 reform as "nothing".
+
+    ``{"current": {2: n, 3: n}, "ended": {2: n, 3: n}}`` (levels 2 = district, 3 = commune).
+    """
+    ended = Unit.valid_to.is_not(None)
+    rows = db.session.execute(sa.select(ended, Unit.level, sa.func.count()).where(Unit.level.in_((2, 3)))
+                              .group_by(ended, Unit.level)).all()
+    out: dict[str, dict[int, int]] = {"current": {2: 0, 3: 0}, "ended": {2: 0, 3: 0}}
+    for is_ended, level, n in rows:
+        out["ended" if is_ended else "current"][level] = n
+    return out
 
 
 def unit_choices(levels: tuple[int, ...] = (1, 2, 3)) -> list[Unit]:
