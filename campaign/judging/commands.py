@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from campaign.services.errors import NotFound
 from campaign.services.judging import assignment
@@ -16,7 +16,8 @@ def register(app: Flask) -> None:
     def assign_judges(campaign_slug: str, dry_run: bool):
         """Give each submitted entry of CAMPAIGN_SLUG its judges (balanced, no conflicts)."""
         try:
-            campaign = get_campaign_by_slug(campaign_slug)
+            with current_app.test_request_context():  # the services' messages are translated: they need a locale
+                campaign = get_campaign_by_slug(campaign_slug)
         except NotFound:
             raise click.UsageError(f"no campaign with slug {campaign_slug!r}") from None
         plan = assignment.propose(campaign.id) if dry_run else assignment.apply_auto(campaign.id)
