@@ -67,7 +67,7 @@ def test_draft_saves_what_only_a_submit_refuses_and_submit_is_confirmed(client, 
     resp = client.submit(url + "/score", {"action": "submit", "points-I.1": "12,5", "points-I.3": "15"}, page=url)
     assert resp.status_code == 400
     body = resp.get_data(as_text=True)
-    assert _field_error(body, "comment-I.1") == ("Điểm 12,5 khác điểm tính theo quy tắc (16): "
+    assert _field_error(body, "comment-I.1") == ("Điểm 12,50 khác điểm tính theo quy tắc (16,00): "
                                                  "cần ghi nhận xét giải thích trước khi nộp.")
     assert _field_error(body, "points-II.1") == "Cần chấm điểm chỉ tiêu này trước khi nộp."
     assert "Những gì bạn nhập đã được lưu nháp." in body
@@ -113,10 +113,29 @@ def test_invalid_points_refuse_the_draft_and_keep_what_was_typed(client, factory
     assert resp.status_code == 400
     body = resp.get_data(as_text=True)
     assert _field_error(body, "points-I.1") == "Điểm không hợp lệ: hãy nhập một số, ví dụ 12,5."
-    assert _field_error(body, "points-I.3") == "Điểm phải trong khoảng 0 đến 20."
+    assert _field_error(body, "points-I.3") == "Điểm phải trong khoảng 0,00 đến 20,00."  # as the table shows 20,00
     assert _input_value(body, "points-I.1") == "mười hai" and "Chưa rõ</textarea>" in body
     assert 'data-unsaved="1"' in body  # the page warns before leaving: this is not stored
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JudgeScore)) == 0
+
+
+def test_fields_left_empty_come_back_empty_after_a_refused_submit(client, factory):
+    """Empty = "confirm the rule's points": stored as the rule's points, shown again as an empty field."""
+    campaign, districts, entries, judge, a = _setup(factory)
+    client.login("gk")
+    url = f"/judging/entries/{entries[0].id}"
+    resp = client.submit(url + "/score", {"action": "submit", "points-I.1": "4", "points-II.1": "40"}, page=url)
+    assert resp.status_code == 400
+    body = resp.get_data(as_text=True)
+    # 4 against the rule's 16 (see the module docstring): the numbers as the table writes them
+    assert _field_error(body, "comment-I.1") == ("Điểm 4,00 khác điểm tính theo quy tắc (16,00): "
+                                                 "cần ghi nhận xét giải thích trước khi nộp.")
+    assert "16,00" in body
+    for page in (body, client.get(url).get_data(as_text=True)):  # the refused page, then a later visit
+        assert _input_value(page, "points-I.1") == "4"
+        assert _input_value(page, "points-I.2") == "" and _input_value(page, "points-I.3") == ""
+    # what the empty fields confirmed is stored: I.2 "yes" → 20, I.3 → 15
+    assert _marks(a.id, campaign) == {"I.1": (4, ""), "I.2": (20, ""), "I.3": (15, ""), "II.1": (40, "")}
 
 
 def test_confirmation_of_marks_changed_since_is_refused(client, factory):

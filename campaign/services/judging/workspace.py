@@ -21,6 +21,7 @@ from flask import current_app, has_request_context
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.models import (
     Assignment,
@@ -90,6 +91,11 @@ def localized(d: dict | str | None) -> str:
 def _num(x: float) -> str:
     """Points in the locale's form without grouping ("12,5" / "12.5"), as a judge types them."""
     return format_decimal(x, format="0.####")
+
+
+def _shown(x: float) -> str:
+    """Points in a message as the page's tables show them (``|number``: "6,00" / "6.00")."""
+    return formats.number(x, str(get_locale() or "vi"))
 
 
 def value_label(iv: IndicatorValue | None, node: Node) -> str | None:
@@ -224,10 +230,11 @@ def entry_view(judge_id: int, entry_id: int) -> dict:
                 "score": scores.get(row.id),
             })
         groups.append({"code": g.code, "name": localized(g.name), "indicators": items})
+    rule_points = {it["code"]: it["computed"] for g in groups for it in g["indicators"]}
     clarifications = db.session.scalars(sa.select(ClarificationRequest).where(ClarificationRequest.entry_id == entry.id)
                                         .order_by(ClarificationRequest.created_at)).all()
     return {"assignment": a, "entry": entry, "campaign": campaign, "blind": blind, "fw": fw,
-            "marks": _stored_marks(a, nodes), "label": entry.blind_code if blind else entry.unit.name,
+            "marks": _stored_marks(a, nodes, rule_points), "label": entry.blind_code if blind else entry.unit.name,
             "narrative": text(entry.narrative), "groups": groups, "general_files": files.get(None, []),
             "clarifications": [{"codes": c.indicator_codes, "message": text(c.message), "created_at": c.created_at,
                                 "response": text(c.response), "resolved_at": c.resolved_at} for c in clarifications],
@@ -240,10 +247,20 @@ def entry_framework(judge_id: int, entry_id: int) -> Framework:
     return parsed(_assignment_for(judge_id, entry_id).entry.campaign.framework_version_id)
 
 
-def _stored_marks(a: Assignment, nodes: dict[str, IndicatorNode]) -> Marks:
-    """The judge's saved marks in the shape of the form (points as typed in the locale)."""
+def _stored_marks(a: Assignment, nodes: dict[str, IndicatorNode], rule_points: dict[str, float | None]) -> Marks:
+    """The judge's saved marks in the shape of the form (points as typed in the locale).
+
+    A mark equal to the rule's points shows as an empty field: empty means "confirm the rule's
+    points" (the placeholder shows them), so a field the judge left empty comes back empty.
+    """
     code_of = {n.id: c for c, n in nodes.items()}
-    return {code_of[s.indicator_id]: (_num(s.points), s.comment or "", bool(s.comment_public)) for s in a.scores}
+    out: Marks = {}
+    for s in a.scores:
+        code = code_of[s.indicator_id]
+        rule = rule_points.get(code)
+        same = rule is not None and abs(s.points - rule) <= 1e-9
+        out[code] = ("" if same else _num(s.points), s.comment or "", bool(s.comment_public))
+    return out
 
 
 # --------------------------------------------------------------------------- saving
@@ -269,7 +286,7 @@ def _submit_issues(fw: Framework, computed: dict[str, float | None],
         elif computed.get(node.code) is not None and abs(mark[0] - computed[node.code]) > 1e-9 and not mark[1]:
             issues[f"comment-{node.code}"] = _(
                 "Điểm %(mark)s khác điểm tính theo quy tắc (%(p)s): cần ghi nhận xét giải thích trước khi nộp.",
-                mark=_num(mark[0]), p=_num(computed[node.code]))
+                mark=_shown(mark[0]), p=_shown(computed[node.code]))
     return issues
 
 
@@ -281,7 +298,7 @@ def _parse_mark(node: Node, raw: str) -> float:
         raise DomainError(_("Điểm không hợp lệ: hãy nhập một số, ví dụ 12,5.")) from None
     lo, hi = point_range(node)
     if not lo <= pts <= hi:
-        raise DomainError(_("Điểm phải trong khoảng %(lo)s đến %(hi)s.", lo=_num(lo), hi=_num(hi)))
+        raise DomainError(_("Điểm phải trong khoảng %(lo)s đến %(hi)s.", lo=_shown(lo), hi=_shown(hi)))
     pts = clamp_points(node.rule.kind if node.kind != "penalty" else "penalty", pts, node.max_points)
     levels = getattr(node.rule, "levels", ()) or ()
     if node.rule.kind == "judged" and levels and pts not in {lv.points for lv in levels}:
