@@ -37,6 +37,7 @@ def test_demo_2026_campaign_runs_end_to_end_beside_2018(app, client):
                                                       ScoreRun.published_at.is_not(None)))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(UnitResult)
                              .where(UnitResult.run_id == run.id)) == 126
+    assert run.label == "Tổng kết năm 2026 (demo)"  # its own year, not the 2018 campaign's label
 
     # the 2018 district campaign still shows its 30 districts, which ended on 1 July 2025
     old = db.session.scalar(sa.select(Unit).where(Unit.code == "001"))

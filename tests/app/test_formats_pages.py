@@ -4,8 +4,14 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
 
 from campaign.extensions import db
+from campaign.models import IndicatorNode
+from campaign.services import audit
+from campaign.services.accounts import auditlog
 from tests.conftest import Client
 from tests.public_helpers import publish
 from tests.unit_helpers import GOOD, PDF, World, field_value, open_entry, save, submit
@@ -111,3 +117,39 @@ def test_admin_dashboard_counts_current_units_by_level_and_the_ended_ones_apart(
     assert 'data-testid="units-current">3<' in tile and "0 cấp huyện · 3 cấp xã" in tile
     assert "Đã ngừng hoạt động, giữ kết quả cũ: 2 cấp huyện · 1 cấp xã" in tile
     assert "0 + " not in tile
+
+
+def _audit_row(html: str, text: str) -> str:
+    return next(r for r in re.findall(r'data-testid="audit-row">(.*?)</tr>', html, re.S) if text in r)
+
+
+def test_audit_rows_read_as_fields_and_names_not_json_and_ids(client, factory):
+    admin = factory.user("admin", username="qt")
+    judge = factory.user("judge", username="gk1")
+    camp = factory.campaign()
+    i1 = db.session.scalar(sa.select(IndicatorNode).where(IndicatorNode.framework_version_id == camp.framework_version_id,
+                                                          IndicatorNode.code == "I.1"))
+    audit.record("demo.loaded", "database", None, actor=admin)
+    audit.record("user.update", "user", judge.id, before={"active": True}, after={"active": False}, actor=admin)
+    audit.record("judging.save_draft", "assignment", 97, before=None, after={str(i1.id): 4.5}, actor=judge)
+    db.session.commit()
+    client.login("qt")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    row = _audit_row(html, "Lưu nháp điểm")
+    assert "Phiếu chấm số 97" in row
+    assert "I.1 Tỷ lệ BHYT:</span> 4,5" in row  # the indicator by code and name, the number in the Vietnamese form
+    assert f'"{i1.id}"' not in row and "assignment:97" not in row and "{" not in row
+    assert "Người dùng gk1" in html and "Đang hoạt động:</span> có" in html and "user:" not in html
+    # the action filter offers labels, never internal codes
+    options = re.search(r'<select[^>]*name="action"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert ">Nạp dữ liệu mẫu<" in options and ">demo.loaded<" not in options
+    # the export keeps the raw data
+    csv = client.get("/admin/audit/export.csv").get_data(as_text=True)
+    assert f'{{""{i1.id}"": 4.5}}' in csv
+
+
+def test_every_recorded_action_has_a_label():
+    recorded = set()
+    for path in Path(__file__).resolve().parents[2].joinpath("campaign").rglob("*.py"):
+        recorded |= set(re.findall(r'audit\.record\(\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
+    assert recorded and sorted(recorded - set(auditlog.ACTION_LABELS)) == []

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
 from campaign.labels import N_
-from campaign.models import AuditLog, Campaign, Unit, User
+from campaign.models import AuditLog, Campaign, IndicatorNode, Unit, User
 from campaign.safe_export import csv_text, xlsx_bytes
 
 ACTION_LABELS = {
@@ -32,8 +33,28 @@ ACTION_LABELS = {
     "campaign.update": N_("Sửa phong trào"), "campaign.status": N_("Chuyển giai đoạn phong trào"),
     "campaign.extend_deadline": N_("Gia hạn nộp hồ sơ"), "results.publish": N_("Công bố kết quả"),
     "unit.create": N_("Tạo đơn vị"), "unit.update": N_("Sửa đơn vị"), "framework.import": N_("Nhập bộ tiêu chí"),
-    "values.import_xlsx": N_("Nhập số liệu từ Excel"),
+    "values.import_xlsx": N_("Nhập số liệu từ Excel"), "demo.loaded": N_("Nạp dữ liệu mẫu"),
+    "units.import_csv": N_("Nhập danh mục đơn vị"), "unit.deactivate": N_("Ngừng hoạt động đơn vị"),
+    "map_layer.upload": N_("Tải lên bản đồ ranh giới"), "judging.panel_add": N_("Thêm giám khảo vào hội đồng"),
+    "judging.panel_remove": N_("Bớt giám khảo khỏi hội đồng"), "judging.panel_cap": N_("Đặt số hồ sơ tối đa mỗi giám khảo"),
+    "clusters.import_csv": N_("Nhập cụm thi đua"), "cluster.create": N_("Tạo cụm thi đua"),
+    "campaign.remove_extension": N_("Hủy gia hạn nộp hồ sơ"), "campaign.framework": N_("Đổi bộ tiêu chí của phong trào"),
+    "campaign.clone": N_("Sao chép phong trào"), "campaign.archive": N_("Lưu trữ phong trào"),
+    "campaign.unarchive": N_("Bỏ lưu trữ phong trào"),
 }
+OBJECT_LABELS = {
+    "user": N_("Người dùng"), "entry": N_("Hồ sơ"), "assignment": N_("Phiếu chấm"), "campaign": N_("Phong trào"),
+    "unit": N_("Đơn vị"), "evidence": N_("Minh chứng"), "invitation": N_("Thư mời"), "database": N_("Cơ sở dữ liệu"),
+    "framework": N_("Bộ tiêu chí"), "cluster": N_("Cụm thi đua"), "score_run": N_("Lượt tính điểm"),
+}
+FIELD_LABELS = {
+    "status": N_("Trạng thái"), "total": N_("Tổng điểm"), "label": N_("Nhãn"), "kind": N_("Loại"), "name": N_("Tên"),
+    "username": N_("Tên đăng nhập"), "role": N_("Vai trò"), "reason": N_("Lý do"), "new_deadline": N_("Hạn mới"),
+    "raw": N_("Giá trị"), "na": N_("Không áp dụng"), "explanation": N_("Giải trình"), "active": N_("Đang hoạt động"),
+    "expires_at": N_("Hết hạn"), "filename": N_("Tệp"), "points": N_("Điểm"), "comment": N_("Nhận xét"),
+}
+INDICATOR_KEYED = ("judging.save_draft",)  # before/after keyed by indicator ids: shown as codes and names
+ITEMS_SHOWN = 12  # per cell; the export keeps everything
 PAGE_SIZE = 100
 EXPORT_MAX = 50_000  # rows per export: bounded memory whatever the filter
 
@@ -59,10 +80,13 @@ class AuditRow:
     object: str
     unit: str | None
     campaign: str | None
-    before: str
+    before: str  # raw JSON (exports)
     after: str
     reason: str | None
     ip: str | None
+    object_label: str = ""  # what the page shows: "Người dùng admin", "Phiếu chấm số 97"
+    before_items: tuple[tuple[str, Any], ...] = ()  # ("field", value) for the page; numbers stay numbers
+    after_items: tuple[tuple[str, Any], ...] = ()
 
 
 def _query(f: AuditFilter):
@@ -99,13 +123,68 @@ def _row(r) -> AuditRow:
                     before=_dump(log.before), after=_dump(log.after), reason=log.reason, ip=log.ip)
 
 
+def _value(value: Any) -> Any:
+    """A recorded value as a person reads it: numbers stay numbers (the page formats them), the rest in words."""
+    if isinstance(value, bool):
+        return _("có") if value else _("không")
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, dict):
+        return "; ".join(f"{_field(k)}: {_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(_value(v)) for v in value[:20]) + (" …" if len(value) > 20 else "")
+    text = str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _field(key: str) -> str:
+    label = FIELD_LABELS.get(key)
+    return _(label) if label else key
+
+
+def _items(data: Any, names: dict[str, str]) -> tuple[tuple[str, Any], ...]:
+    if not isinstance(data, dict):
+        return () if data is None else (("", _value(data)),)
+    items = [(names.get(str(k)) or _field(str(k)), _value(v)) for k, v in data.items()]
+    if len(items) > ITEMS_SHOWN:
+        items = items[:ITEMS_SHOWN] + [("", _("… và %(n)s mục khác", n=len(items) - ITEMS_SHOWN))]
+    return tuple(items)
+
+
+def _readable(rows: list[AuditRow], logs: list[AuditLog]) -> list[AuditRow]:
+    """The page's rows with objects and fields in words; two set-based look-ups for the whole page."""
+    user_ids = {int(g.object_id) for g in logs if g.object_type == "user" and str(g.object_id or "").isdigit()}
+    users = {i: name for i, name in db.session.execute(sa.select(User.id, User.username).where(User.id.in_(user_ids)))}
+    node_ids = {int(k) for g in logs if g.action in INDICATOR_KEYED for d in (g.before, g.after) if isinstance(d, dict)
+                for k in d if str(k).isdigit()}
+    nodes = {str(i): f"{code} {name}" for i, code, name in db.session.execute(
+        sa.select(IndicatorNode.id, IndicatorNode.code, IndicatorNode.name).where(IndicatorNode.id.in_(node_ids)))} \
+        if node_ids else {}
+    out = []
+    for row, log in zip(rows, logs, strict=True):
+        kind = OBJECT_LABELS.get(log.object_type)
+        kind_text = _(kind) if kind else log.object_type
+        if log.object_type == "user" and str(log.object_id or "").isdigit() and int(log.object_id) in users:
+            obj = f"{kind_text} {users[int(log.object_id)]}"
+        elif log.object_id:
+            obj = _("%(kind)s số %(id)s", kind=kind_text, id=log.object_id)
+        else:
+            obj = kind_text
+        names = nodes if log.action in INDICATOR_KEYED else {}
+        out.append(replace(row, object_label=obj, before_items=_items(log.before, names),
+                           after_items=_items(log.after, names)))
+    return out
+
+
 def search(f: AuditFilter) -> tuple[list[AuditRow], int]:
-    """One page (newest first) and the number of matching rows."""
+    """One page (newest first) and the number of matching rows, readable (field: value, names not ids)."""
     q = _query(f)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())) or 0
     page = max(1, min(f.page, 1 + total // PAGE_SIZE))
-    rows = db.session.execute(q.order_by(AuditLog.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return [_row(r) for r in rows], total
+    rows = list(db.session.execute(q.order_by(AuditLog.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return _readable([_row(r) for r in rows], [r[0] for r in rows]), total
 
 
 def action_label(action: str) -> str:
