@@ -143,7 +143,8 @@ def test_unit_form_offers_the_official_types_and_the_dashboard_counts_two_tiers(
     for label in ("Thành phố trực thuộc trung ương", "Tỉnh", "Thành phố thuộc tỉnh", "Đặc khu", "Phường", "Xã"):
         assert f">{label}</option>" in form
     dashboard = client.get("/admin/").get_data(as_text=True)
-    assert "0 + 126" in dashboard  # no district-level unit, 126 commune-level units
+    # no district-level unit, 126 commune-level units, said in words
+    assert 'data-testid="units-current">126<' in dashboard and "0 cấp huyện · 126 cấp xã" in dashboard
 
 
 def test_official_page_and_unit_page_in_english(client, factory):
