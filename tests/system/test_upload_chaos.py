@@ -19,9 +19,9 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -97,9 +97,10 @@ def test_killing_workers_mid_upload_leaves_files_and_rows_consistent(tmp_path, r
                THIDUA_REDIS_URL=redis_url, THIDUA_INSTANCE_DIR=str(tmp_path), THIDUA_SECRET_KEY="chaos",
                THIDUA_UPLOAD_FOLDER=str(tmp_path / "uploads"), WEB_CONCURRENCY="1", PYTHONUNBUFFERED="1",
                THIDUA_MAX_FILES_PER_INDICATOR=str(ROUNDS))  # every round adds a file to A.1
-    log = open(tmp_path / "gunicorn.log", "ab")
-    master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-                               "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(tmp_path / "gunicorn.log", "ab") as log:  # the server keeps its own descriptor
+        master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b",
+                                   f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     rng = random.Random(5)
     acknowledged, killed = [], 0
@@ -128,7 +129,9 @@ def test_killing_workers_mid_upload_leaves_files_and_rows_consistent(tmp_path, r
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
             lock = re.search(r'name="lock_version"[^>]*value="(\d+)"', html).group(1)
             content = _pdf(k)
-            body, boundary = _multipart([("csrf_token", token), ("lock_version", lock), ("codes", "A.2"),
+            # the form lists every editable indicator (its files are read only for listed ones)
+            body, boundary = _multipart([("csrf_token", token), ("lock_version", lock), ("codes", "A.1"),
+                                         ("codes", "A.2"),
                                          ("v-A.2", str(k)), ("action", "save")], "file-A.1", f"bien-ban-{k}.pdf",
                                         content)
             sock = socket.create_connection(("127.0.0.1", port), timeout=20)
@@ -166,7 +169,6 @@ def test_killing_workers_mid_upload_leaves_files_and_rows_consistent(tmp_path, r
     finally:
         master.terminate()
         master.wait(30)
-        log.close()
     assert killed >= 10  # the chaos really happened
     assert len(acknowledged) >= ROUNDS // 5  # the undisturbed uploads at least
 
