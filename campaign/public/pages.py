@@ -27,6 +27,7 @@ from ..labels import band_label
 from ..templating import stored_label
 
 LOCALES = ("vi", "en")
+NOT_SUBMITTED = "not_submitted"  # UnitResult.status of a unit that did not submit: shown as "Chưa nộp"
 
 
 def separators(locale: str) -> str:
@@ -120,7 +121,8 @@ def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
                            "values": data["cluster_best"]["group_scores"]})
         fig_groups = charts.unit_groups(groups, series, score_label=_("Điểm"), separators=separators(locale))
         points = [{"label": stored_label(h["label"]) or formats.day(lb.published_at(h), locale),
-                   "total": h["total"], "rank": h["rank"]} for h in data["history"]]
+                   "total": h["total"], "rank": h["rank"]} for h in data["history"]
+                  if h.get("status") != NOT_SUBMITTED]  # not scored: no point on the chart
         fig_history = charts.history(points, score_label=_("Điểm"), rank_label=_("Hạng"),
                                      separators=separators(locale))
         title = loc_name(me, locale) + " · " + loc_name(camp, locale)
@@ -134,23 +136,29 @@ def build_overview_page(camp: dict, locale: str) -> dict:
     with force_locale(locale):
         sep = separators(locale)
         bands = _bands(data["bands"], locale)
-        districts = [r for r in data["rows"] if r["level"] == 2]
+        # Units that did not submit have no score: listed last as "Chưa nộp", never charted as 0.
+        districts = sorted((r for r in data["rows"] if r["level"] == 2),
+                           key=lambda r: (r["overall_rank"] is None, r["overall_rank"] or 0))
         communes = [r for r in data["rows"] if r["level"] == 3]
-        series = [s for s in ({"name": _("Cấp huyện"), "totals": [r["total"] for r in districts]},
-                              {"name": _("Cấp xã"), "totals": [r["total"] for r in communes]}) if s["totals"]]
+        scored = [r for r in districts if r.get("status") != NOT_SUBMITTED]
+        series = [s for s in ({"name": _("Cấp huyện"), "totals": [r["total"] for r in scored]},
+                              {"name": _("Cấp xã"), "totals": [r["total"] for r in communes
+                                                             if r.get("status") != NOT_SUBMITTED]}) if s["totals"]]
         fig_dist = charts.distribution(series, score_label=_("Điểm"), count_label=_("Số đơn vị"), separators=sep)
         cluster_names, counts = [], {}
         for r in data["rows"]:
             cname = (r["cluster_name_en"] if locale == "en" and r["cluster_name_en"] else r["cluster_name"]) or _("Chưa xếp cụm")
             if cname not in cluster_names:
                 cluster_names.append(cname)
-            key = f"{cname}\x1f{r['band'] or ''}"
+            key = f"{cname}\x1f{NOT_SUBMITTED if r.get('status') == NOT_SUBMITTED else r['band'] or ''}"
             counts[key] = counts.get(key, 0) + 1
         band_list = bands + ([{"code": "", "label": _("Chưa xếp loại"), "min_total": 0}]
-                             if any(not r["band"] for r in data["rows"]) else [])
+                             if any(not r["band"] and r.get("status") != NOT_SUBMITTED for r in data["rows"]) else []) \
+            + ([{"code": NOT_SUBMITTED, "label": _("Chưa nộp"), "min_total": 0}]
+               if any(r.get("status") == NOT_SUBMITTED for r in data["rows"]) else [])
         fig_bands = charts.bands_per_cluster(cluster_names, band_list, counts, count_label=_("Số đơn vị"))
         points = []
-        for r in districts:
+        for r in scored:
             where = centroid(r["code"], r["lat"], r["lon"])
             if where:
                 points.append({"code": r["code"], "name": loc_name(r, locale), "lat": where[0], "lon": where[1],
@@ -158,7 +166,7 @@ def build_overview_page(camp: dict, locale: str) -> dict:
         geojson = data["geojson"]
         if geojson and geojson.get("features"):
             feats = [{"code": f["properties"]["code"], "rings": polygons(f)} for f in geojson["features"]]
-            fig_map = charts.choropleth(feats, {r["code"]: r["total"] for r in districts},
+            fig_map = charts.choropleth(feats, {r["code"]: r["total"] for r in scored},
                                         {r["code"]: loc_name(r, locale) for r in districts},
                                         score_label=_("Điểm"), no_data_label=_("Không có số liệu"), separators=sep)
             map_kind = "choropleth"
