@@ -272,14 +272,14 @@ def main(argv=None) -> None:
     procs = []
     try:
         cid = build(url, redis_url, args.officers)
-        log = open(os.path.join(tmp, "procs.log"), "ab")
-        web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b",
-                                f"127.0.0.1:{web_port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "wsgi:celery_app", "worker", "-B",
-                                   "--pool=solo", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-                                   "--schedule", os.path.join(tmp, "beat-schedule")],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with open(os.path.join(tmp, "procs.log"), "ab") as log:  # the children keep their own descriptors
+            web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b",
+                                    f"127.0.0.1:{web_port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+            worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "wsgi:celery_app", "worker", "-B",
+                                       "--pool=solo", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+                                       "--schedule", os.path.join(tmp, "beat-schedule")],
+                                      cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         procs = [web, worker]
         base = f"http://127.0.0.1:{web_port}"
         _wait_http(base + "/ping", web)

@@ -8,7 +8,6 @@ from flask import Flask
 from .extensions import db
 from .models import ROLES, Unit, User
 
-
 # Feature modules that add their own commands with a ``register(app)`` function.
 FEATURE_COMMANDS = ("admin", "unit", "judging", "results", "public")
 

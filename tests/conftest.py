@@ -189,3 +189,24 @@ def pytest_sessionfinish(session, exitstatus):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{_PG_TEMPLATE[0]}" WITH (FORCE)'))
         admin.dispose()
+
+
+TIERS = ("unit", "app", "tasks", "browser", "system")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with its tier (its folder), so `-m unit` or `-m "not browser"` selects one.
+
+    tests/unit/ is the pure tier: a test there that asks for the application (and so a database)
+    is refused, so the fast tier stays fast and needs no services.
+    """
+    offenders = []
+    for item in items:
+        parts = item.path.relative_to(config.rootpath).parts
+        tier = parts[1] if len(parts) > 2 and parts[0] == "tests" and parts[1] in TIERS else None
+        if tier:
+            item.add_marker(getattr(pytest.mark, tier))
+        if tier == "unit" and {"app", "factory", "client"} & set(getattr(item, "fixturenames", ())):
+            offenders.append(item.nodeid)
+    if offenders:
+        raise pytest.UsageError("tests/unit/ is for tests without the app or a database: " + ", ".join(offenders))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from campaign.models import Campaign, CampaignUnit, Entry, Unit, User, UNIT_LEVELS
+from campaign.models import UNIT_LEVELS, Campaign, CampaignUnit, Entry, Unit, User
 from campaign.models.base import utcnow
 from campaign.services.setup.frameworks import install_version
 

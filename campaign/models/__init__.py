@@ -1,4 +1,5 @@
 """All models, re-exported so ``from campaign.models import Entry`` works."""
+from .accounts import Invitation, Notification, NotificationCursor
 from .audit import AuditLog, AuditLogImmutable
 from .campaigns import (
     CAMPAIGN_STATUSES,
@@ -22,7 +23,6 @@ from .judging import Assignment, ConflictDeclaration, JudgeScore, Override, Pane
 from .results import RUN_KINDS, EntryNodeScore, MapLayer, ScoreRun, UnitResult
 from .units import LINEAGE_EVENTS, UNIT_LEVELS, Cluster, ClusterMember, Unit, UnitLineage
 from .users import ROLES, User
-from .accounts import Invitation, Notification, NotificationCursor
 
 __all__ = [
     "AuditLog", "AuditLogImmutable", "CAMPAIGN_STATUSES", "Campaign", "CampaignUnit",

@@ -14,7 +14,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -70,7 +70,7 @@ def integrity_ok(path: Path) -> bool:
 def backup(dest_root: str | Path) -> Path:
     """Write a new backup directory under ``dest_root`` and return its path."""
     url = db.engine.url
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     dest = Path(dest_root) / f"thidua-{stamp}"
     dest.mkdir(parents=True)
     try:

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, Campaign
-from campaign.services.results import recompute
 from campaign.services.backup import BackupError, backup, restore, row_counts
+from campaign.services.results import recompute
 from tests.results_helpers import random_campaign
 
 WRITES = 300

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import AuditLog, MapLayer
+from campaign.services.setup.geo import validate_geojson
 from tests.public_helpers import BANDS, publish
 
 
@@ -65,3 +66,20 @@ def test_valid_geojson_is_stored_and_the_overview_becomes_a_choropleth(client, s
     fig = json.loads(html.split('id="fig-map">', 1)[1].split("</script>", 1)[0])
     fills = [t.get("fillcolor") for t in fig["data"] if t.get("fill") == "toself"]
     assert len(fills) == 2 and fills[0] != fills[1]  # 90 and 60 get different colours
+
+
+def test_geojson_validation(app):
+    with app.test_request_context("/"):
+        _check_geojson()
+
+
+def _check_geojson():
+    ok = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"ma": "001", "x": "drop"},
+          "geometry": {"type": "Polygon", "coordinates": [[[105.8, 21.0], [105.9, 21.0], [105.9, 21.1], [105.8, 21.0]]]}}]}
+    doc, errors = validate_geojson(json.dumps(ok).encode(), {"001"})
+    assert errors == [] and doc["features"][0]["properties"] == {"code": "001", "name": ""}
+    dup = {"type": "FeatureCollection", "features": ok["features"] * 2}
+    assert len(validate_geojson(json.dumps(dup).encode(), {"001"})[1]) == 1
+    line = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "001"},
+            "geometry": {"type": "LineString", "coordinates": [[105.8, 21.0], [105.9, 21.0]]}}]}
+    assert validate_geojson(json.dumps(line).encode(), {"001"})[1]

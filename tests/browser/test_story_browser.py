@@ -150,6 +150,7 @@ def test_commune_officer_submits_the_43_indicator_new_rural_form(tmp_path, facto
     """Issue 4's check: a commune fills the 19-criteria NTM table (43 indicators, 26 with evidence)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     import yaml
+
     from scoring.framework import parse_framework
 
     base, set_read_only = live_server

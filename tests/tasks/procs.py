@@ -28,8 +28,8 @@ def env_for(app, redis_url: str, tmp_path: Path, **extra: str) -> dict:
 class Proc:
     def __init__(self, args: list[str], env: dict, log: Path):
         self.log = log
-        self.fh = open(log, "ab")
-        self.p = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.fh, stderr=subprocess.STDOUT)
+        with open(log, "ab") as fh:  # the child keeps its own descriptor
+            self.p = subprocess.Popen(args, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
         self.pid = self.p.pid
 
     def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
@@ -47,7 +47,6 @@ class Proc:
         if self.p.poll() is None:
             os.kill(self.pid, signal.SIGKILL)
             self.p.wait(10)
-        self.fh.close()
 
     def stop(self) -> None:
         if self.p.poll() is None:
@@ -57,7 +56,6 @@ class Proc:
             except subprocess.TimeoutExpired:
                 os.kill(self.pid, signal.SIGKILL)
                 self.p.wait(10)
-        self.fh.close()
 
 
 def start_worker(env: dict, tmp_path: Path, name: str) -> Proc:

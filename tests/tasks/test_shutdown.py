@@ -65,9 +65,10 @@ def test_sigterm_to_gunicorn_completes_the_request_in_flight(tmp_path, redis_url
     env = dict(os.environ, THIDUA_CONFIG="config.DevelopmentConfig", THIDUA_REDIS_URL=redis_url,
                THIDUA_DATABASE_URL=f"sqlite:///{tmp_path / 'web.sqlite'}", THIDUA_INSTANCE_DIR=str(tmp_path),
                THIDUA_SECRET_KEY="graceful-test", WEB_CONCURRENCY="1", PYTHONUNBUFFERED="1")
-    log = open(tmp_path / "gunicorn.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-                             "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(tmp_path / "gunicorn.log", "ab") as log:  # the server keeps its own descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b",
+                                 f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
     try:
         assert wait_until(lambda: _answers(port), 30), (tmp_path / "gunicorn.log").read_text()[-2000:]
         body = b"username=someone&password=" + b"x" * 4000
@@ -88,7 +89,6 @@ def test_sigterm_to_gunicorn_completes_the_request_in_flight(tmp_path, redis_url
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
-        log.close()
     status_line = answer.split(b"\r\n", 1)[0]
     # A complete answer (the form has no CSRF token: refused with 400, as it should be).
     assert status_line == b"HTTP/1.1 400 BAD REQUEST", answer[:300]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from campaign import charts
-from campaign.services.setup.geo import APPROX_CENTROIDS, validate_geojson
+from campaign.services.setup.geo import APPROX_CENTROIDS
 
 ROWS = [{"code": "002", "name": "Quận Hoàn Kiếm", "total": 91, "group_scores": {"I": 51, "II": 40}},
         {"code": "001", "name": "<b>Ba Đình</b>", "total": 80, "group_scores": {"I": 50, "II": 30}}]
@@ -55,23 +55,6 @@ def test_number_format_follows_locale():
 def test_approximate_centroids_cover_the_30_districts():
     assert len(APPROX_CENTROIDS) == 30
     assert all(20.5 < lat < 21.4 and 105.2 < lon < 106.1 for lat, lon in APPROX_CENTROIDS.values())
-
-
-def test_geojson_validation(app):
-    with app.test_request_context("/"):
-        _check_geojson()
-
-
-def _check_geojson():
-    ok = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"ma": "001", "x": "drop"},
-          "geometry": {"type": "Polygon", "coordinates": [[[105.8, 21.0], [105.9, 21.0], [105.9, 21.1], [105.8, 21.0]]]}}]}
-    doc, errors = validate_geojson(json.dumps(ok).encode(), {"001"})
-    assert errors == [] and doc["features"][0]["properties"] == {"code": "001", "name": ""}
-    dup = {"type": "FeatureCollection", "features": ok["features"] * 2}
-    assert len(validate_geojson(json.dumps(dup).encode(), {"001"})[1]) == 1
-    line = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "001"},
-            "geometry": {"type": "LineString", "coordinates": [[105.8, 21.0], [105.9, 21.0]]}}]}
-    assert validate_geojson(json.dumps(line).encode(), {"001"})[1]
 
 
 def test_script_json_is_safe_inside_a_script_element():
