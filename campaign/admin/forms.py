@@ -204,10 +204,12 @@ class TransitionForm(FlaskForm):
     to = HiddenField(validators=[DataRequired()])
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
     force = BooleanField(_l("Đóng nhận bài sớm"))
+    confirmed = HiddenField()  # "1" on the confirmation step's POST
 
 
 class MidtermForm(FlaskForm):
     label = StringField(_l("Tên đợt sơ kết"), validators=[Optional(), Length(max=200)])
+    confirmed = HiddenField()  # "1" on the confirmation step's POST
 
 
 class CsrfForm(FlaskForm):

@@ -195,6 +195,9 @@ def campaign_status(campaign_id: int):
     form = TransitionForm()
     if form.validate_on_submit():
         try:
+            if form.confirmed.data != "1":  # first press: say what will happen, change nothing
+                return render_template("admin/confirm_move.html", form=form, p=lifecycle.move_preview(
+                    campaign_id, form.to.data, force=bool(form.force.data)))
             c = lifecycle.transition(campaign_id, form.to.data, user_id=current_user.id, note=form.note.data or "",
                                      force=bool(form.force.data))
             flash(_("Phong trào chuyển sang trạng thái “%(s)s”.", s=svc.status_label(c.status)), "success")
@@ -211,6 +214,9 @@ def campaign_midterm(campaign_id: int):
     form = MidtermForm()
     if form.validate_on_submit():
         try:
+            if form.confirmed.data != "1":  # first press: say what will happen, change nothing
+                return render_template("admin/confirm_move.html", form=form,
+                                       p=lifecycle.move_preview(campaign_id, "midterm"))
             lifecycle.midterm_review(campaign_id, user_id=current_user.id, label=form.label.data or "")
             flash(_("Đã công bố kết quả sơ kết."), "success")
         except DomainError as exc:

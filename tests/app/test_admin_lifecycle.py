@@ -138,18 +138,62 @@ def test_full_lifecycle_in_browser(client, factory):
     admin_client(client, factory)
     c, _ = ready_campaign(factory)
     page = f"/admin/campaigns/{c.id}"
+    # first press: the confirmation says what will happen and changes nothing
     r = client.submit(f"/admin/campaigns/{c.id}/status", {"to": "open", "note": "Phát động"}, page=page)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Xác nhận: Mở nhận bài" in html
+    assert "Các đơn vị tham gia thấy phong trào và bắt đầu nhập, nộp hồ sơ." in html
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).status == "draft"
+    r = client.submit(f"/admin/campaigns/{c.id}/status", {"to": "open", "note": "Phát động", "confirmed": "1"}, page=page)
     assert r.status_code == 303
+    db.session.expire_all()
     assert db.session.get(Campaign, c.id).status == "open"
-    r = client.submit(f"/admin/campaigns/{c.id}/status", {"to": "appraisal"}, page=page)
+    # a move that cannot happen yet says why on its confirmation, and its button is disabled
+    html = client.submit(f"/admin/campaigns/{c.id}/status", {"to": "appraisal"}, page=page).get_data(as_text=True)
+    assert "Hạn nộp bài chưa hết" in html and 'data-testid="confirm-move" disabled' in html
+    assert "Đơn vị chưa nộp sẽ được xếp là «Chưa nộp»." in html
+    r = client.submit(f"/admin/campaigns/{c.id}/status", {"to": "appraisal", "confirmed": "1"}, page=page)
     assert "Hạn nộp bài chưa hết" in client.get(r.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Campaign, c.id).status == "open"
-    client.submit(f"/admin/campaigns/{c.id}/status", {"to": "appraisal", "force": "y"}, page=page)
+    client.submit(f"/admin/campaigns/{c.id}/status", {"to": "appraisal", "force": "y", "confirmed": "1"}, page=page)
     db.session.expire_all()
     assert db.session.get(Campaign, c.id).status == "appraisal"
     html = client.get(page).get_data(as_text=True)
     assert 'data-testid="status-history"' in html and "Phát động" in html
+
+
+def test_publishing_moves_state_the_counts_before_anything_is_published(client, factory):
+    from campaign.models import ScoreRun
+    from campaign.services.results import recompute
+
+    admin_client(client, factory)
+    c, units = ready_campaign(factory, status="open")
+    factory.entry(c, units[0], status="submitted")
+    db.session.commit()
+    recompute.recompute_provisional(c.id, force=True)
+    page = f"/admin/campaigns/{c.id}"
+    html = client.submit(f"/admin/campaigns/{c.id}/midterm", {"label": "Sơ kết 6 tháng"}, page=page).get_data(as_text=True)
+    n = len(units)
+    assert "Xác nhận: Công bố kết quả sơ kết" in html and "không phải kết quả chính thức" in html
+    assert f"1 trên {n} đơn vị đã nộp hồ sơ; {n - 1} đơn vị sẽ được công bố là «Chưa nộp»" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ScoreRun).where(
+        ScoreRun.campaign_id == c.id, ScoreRun.published_at.is_not(None))) == 0
+    client.submit(f"/admin/campaigns/{c.id}/midterm", {"label": "Sơ kết 6 tháng", "confirmed": "1"}, page=page)
+    lifecycle.transition(c.id, "appraisal", force=True)
+    recompute.recompute_provisional(c.id, force=True)
+    html = client.submit(f"/admin/campaigns/{c.id}/status", {"to": "published"}, page=page).get_data(as_text=True)
+    assert "Kết quả chính thức được công bố ngay trên trang công khai" in html
+    assert f"1 trên {n} đơn vị đã nộp hồ sơ" in html
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).status == "appraisal"
+    client.submit(f"/admin/campaigns/{c.id}/status", {"to": "published", "confirmed": "1"}, page=page)
+    db.session.expire_all()
+    assert db.session.get(Campaign, c.id).status == "published"
+    kinds = db.session.scalars(sa.select(ScoreRun.kind).where(
+        ScoreRun.campaign_id == c.id, ScoreRun.published_at.is_not(None)).order_by(ScoreRun.id)).all()
+    assert kinds == ["midterm", "snapshot"]
 
 
 def test_publish_freezes_a_snapshot_and_midterm_is_its_own_result(factory):
@@ -184,6 +228,12 @@ def test_transition_buttons_post_exactly_what_the_page_renders(client, factory):
     for name, value in fields:
         data.setdefault(name, []).append(value)
     assert data["to"] == ["open"]  # exactly one target, no empty duplicate
+    confirmation = client.post(f"/admin/campaigns/{c.id}/status", data=data).get_data(as_text=True)
+    form = next(f for f in re.findall(r"<form[^>]*>.*?</form>", confirmation, re.S) if 'data-testid="confirm-move"' in f)
+    data = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form):
+        data.setdefault(name, []).append(value)
+    assert data["to"] == ["open"] and data["confirmed"] == ["1"]
     r = client.post(f"/admin/campaigns/{c.id}/status", data=data)
     assert r.status_code == 303
     db.session.expire_all()

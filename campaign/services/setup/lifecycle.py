@@ -9,6 +9,8 @@ transaction; a refused move raises a DomainError saying exactly what is missing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -18,7 +20,7 @@ from campaign.models import Campaign, CampaignUnit, StatusChange, User
 from campaign.models.base import utcnow
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError
-from campaign.services.results import publishing
+from campaign.services.results import publish_check, publishing
 from campaign.services.setup.campaigns import entry_count, get_campaign, status_label
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -36,6 +38,49 @@ ACTION_LABELS = {
     ("appraisal", "open"): N_("Mở lại nhận bài"),
     ("published", "closed"): N_("Kết thúc phong trào"),
 }
+
+
+# What each move does, said on its confirmation step before anything happens.
+MOVE_EFFECTS = {
+    ("draft", "open"): (N_("Các đơn vị tham gia thấy phong trào và bắt đầu nhập, nộp hồ sơ."),
+                        N_("Khung tiêu chí không sửa được nữa khi đã có hồ sơ.")),
+    ("open", "appraisal"): (N_("Đóng nhận hồ sơ: đơn vị không sửa, không nộp được nữa "
+                               "(trừ khi được gia hạn hoặc được yêu cầu giải trình)."),
+                            N_("Đơn vị chưa nộp sẽ được xếp là «Chưa nộp»."),
+                            N_("Giám khảo bắt đầu thẩm định các hồ sơ đã nộp.")),
+    ("open", "draft"): (N_("Phong trào trở về bản nháp và ẩn khỏi các đơn vị."),),
+    ("appraisal", "published"): (N_("Kết quả chính thức được công bố ngay trên trang công khai và không sửa được nữa."),),
+    ("appraisal", "open"): (N_("Mở lại nhận hồ sơ: các đơn vị lại sửa và nộp được cho đến hạn."),),
+    ("published", "closed"): (N_("Kết thúc phong trào: không còn thay đổi trạng thái nào; kết quả đã công bố vẫn công khai."),),
+}
+
+
+@dataclass(frozen=True)
+class MovePreview:
+    """What a lifecycle move (or a mid-term publication) will do, for its confirmation step."""
+
+    campaign_id: int
+    campaign_name: str
+    to: str  # a status, or "midterm"
+    action: str
+    effects: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    publish: publish_check.PublishPreview | None = None  # counts, when the move publishes
+
+
+def move_preview(campaign_id: int, to: str, *, force: bool = False) -> MovePreview:
+    """The confirmation of moving ``campaign_id`` to ``to`` ("midterm": a mid-term publication)."""
+    c = get_campaign(campaign_id)
+    if to == "midterm":
+        return MovePreview(c.id, c.name, to, _("Công bố kết quả sơ kết"),
+                           [_("Kết quả sơ kết được công bố trên trang công khai, ghi rõ không phải kết quả chính thức.")],
+                           publish=publish_check.preview(c.id, "midterm"))
+    if to not in TRANSITIONS.get(c.status, ()):
+        raise DomainError(_("Không thể chuyển phong trào từ “%(a)s” sang “%(b)s”.", a=status_label(c.status),
+                            b=status_label(to)))
+    effects = [_(text) for text in MOVE_EFFECTS.get((c.status, to), ())]
+    counts = publish_check.preview(c.id, "snapshot") if to == "published" else None
+    return MovePreview(c.id, c.name, to, action_label(c.status, to), effects, problems(c, to, force=force), counts)
 
 
 def action_label(frm: str, to: str) -> str:
