@@ -57,7 +57,8 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     MAX_FORM_PARTS = 1000
     ALLOWED_EVIDENCE_TYPES = tuple((env("EVIDENCE_TYPES", "pdf,jpeg,png,docx,xlsx") or "").split(","))
-    MAX_FILES_PER_REQUEST = env_int("MAX_FILES_PER_REQUEST", 20)  # evidence files in one press of a button
+    # evidence files in one press of a button: the largest shipped table (NTM) asks for 26 at once
+    MAX_FILES_PER_REQUEST = env_int("MAX_FILES_PER_REQUEST", 60)
     MAX_FILES_PER_INDICATOR = env_int("MAX_FILES_PER_INDICATOR", 10)  # evidence files kept on one indicator
     # What an officer typed before an expired session refused the post: size cap, lifetime, and
     # how old a served form may be and still have its data kept.
