@@ -70,7 +70,7 @@ def test_too_many_files_on_one_indicator_is_refused_next_to_it(app, client, worl
 
 
 def test_default_caps_come_from_the_environment_settings(app):
-    assert app.config["MAX_FILES_PER_REQUEST"] == 20 and app.config["MAX_FILES_PER_INDICATOR"] == 10
+    assert app.config["MAX_FILES_PER_REQUEST"] == 60 and app.config["MAX_FILES_PER_INDICATOR"] == 10
 
 
 def test_the_same_file_twice_on_one_indicator_is_refused_with_a_word(app, client, world):
