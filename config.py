@@ -54,6 +54,8 @@ class Config:
     # Per file; the request limit adds room for several files and form fields.
     MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
     MAX_CONTENT_LENGTH = env_int("MAX_REQUEST_MB", 50) * 1024 * 1024
+    # The commission's values import above this size runs in the worker (64 KB ≈ 1,500 template rows)
+    VALUES_IMPORT_INLINE_BYTES = env_int("VALUES_IMPORT_INLINE_KB", 64) * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     MAX_FORM_PARTS = 1000
     ALLOWED_EVIDENCE_TYPES = tuple((env("EVIDENCE_TYPES", "pdf,jpeg,png,docx,xlsx") or "").split(","))

@@ -65,6 +65,7 @@ def _stored(unit_id):
     rows = db.session.execute(sa.select(IndicatorNode.code, IndicatorValue.raw)
                               .join(IndicatorValue, IndicatorValue.indicator_id == IndicatorNode.id)
                               .join(Entry, Entry.id == IndicatorValue.entry_id).where(Entry.unit_id == unit_id)).all()
+    db.session.rollback()  # end the read: an open SQLite read would hold up the worker's recompute at teardown
     return {code: raw for code, raw in rows if raw}
 
 
@@ -137,3 +138,13 @@ def test_broker_down_gives_a_clear_message_and_keeps_no_job(admin, world, monkey
 def test_only_admins_see_the_import_status(client, world):
     client.login("canbo")
     assert client.get(f"/admin/reporting/{world.campaign.id}/import/status.json").status_code == 403
+
+
+def test_a_file_above_the_upload_cap_is_refused_before_anything_is_stored(app, admin, world):
+    app.config["MAX_UPLOAD_BYTES"] = 1024 * 1024
+    blob = io.BytesIO(b"PK" + b"\0" * (1024 * 1024 + 10))  # 1 MB + 12 bytes: over the 1 MB cap
+    resp = admin.submit(f"/admin/reporting/{world.campaign.id}/import", {"workbook": (blob, "qua-lon.xlsx")},
+                        page=f"/admin/reporting/{world.campaign.id}", content_type="multipart/form-data")
+    assert resp.status_code == 400
+    assert "Tệp lớn hơn 1 MB; không có giá trị nào được lưu." in resp.get_data(as_text=True)
+    assert admin.get(f"/admin/reporting/{world.campaign.id}/import/status.json").get_json()["status"] == "none"

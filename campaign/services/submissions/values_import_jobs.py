@@ -70,11 +70,11 @@ def submit(campaign_id: int, user: User, file_storage, locale: str = "vi") -> Im
         return values_xlsx.import_for_campaign(campaign_id, user, file_storage)
     data = file_storage.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
     upload = _Upload(file_storage.filename, data)
-    if len(data) <= current_app.config.get("VALUES_IMPORT_INLINE_BYTES", 64 * 1024):
+    if len(data) <= current_app.config["VALUES_IMPORT_INLINE_BYTES"]:
         return values_xlsx.import_for_campaign(campaign_id, user, upload)
     if len(data) > current_app.config["MAX_UPLOAD_BYTES"]:
         raise DomainError(_("Tệp lớn hơn %(mb)s MB; không có giá trị nào được lưu.",
-                            mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)))
+                            mb=max(1, current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024))))
     key = _key(campaign_id, user.id)
     state = {"status": "queued", "phase": "queued", "read": 0, "saved": 0, "total": 0,
              "filename": file_storage.filename[:200], "locale": locale, "at": time.time()}
