@@ -36,6 +36,11 @@ def test_user_list_search_and_filters(client, factory):
     assert 'data-testid="user-giamkhao1"' in html and 'data-testid="user-cb-dienbien"' not in html
     html = client.get("/admin/users?q=Mai").get_data(as_text=True)
     assert "1 người dùng" in html and "Lê Thị Mai" in html
+    # search ignores diacritics and case, and finds officers by their unit's name
+    html = client.get("/admin/users?q=pham quoc dung").get_data(as_text=True)
+    assert "1 người dùng" in html and "Phạm Quốc Dũng" in html
+    html = client.get("/admin/users?q=DIEN BIEN").get_data(as_text=True)
+    assert 'data-testid="user-cb-dienbien"' in html and 'data-testid="user-giamkhao1"' not in html
     html = client.get("/admin/users?unit=00007").get_data(as_text=True)
     assert "1 người dùng" in html and "00007 · Phường Điện Biên" in html
     assert "0 người dùng" in client.get("/admin/users?unit=99999").get_data(as_text=True)

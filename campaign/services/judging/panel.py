@@ -17,6 +17,7 @@ from campaign.services.judging import assignment as planner
 from campaign.services.judging import conflicts
 from campaign.services.results.freshness import mark_stale
 from campaign.services.setup.campaigns import get_campaign, list_campaigns
+from campaign.vietnamese import sort_key
 
 ASSIGNMENT_STATUS_LABELS = {"assigned": N_("Chưa chấm"), "draft": N_("Bản nháp"), "submitted": N_("Đã nộp")}
 
@@ -124,7 +125,7 @@ def assignments_page(campaign_id: int, preview: bool = False) -> dict:
             "plan": planner.propose(campaign_id) if preview else None,
             "names": {m["judge"].id: m["name"] for m in members},
             "entries": {e.id: name for e, name in entries},
-            "rows": [{"entry": e, "unit": name, "judges": sorted(by_entry.get(e.id, []), key=lambda r: r["name"])}
+            "rows": [{"entry": e, "unit": name, "judges": sorted(by_entry.get(e.id, []), key=lambda r: sort_key(r["name"]))}
                      for e, name in entries]}
 
 

@@ -17,6 +17,7 @@ from campaign.safe_export import csv_text
 from campaign.services.errors import NotFound
 from campaign.services.setup.campaigns import get_campaign, list_campaigns
 from campaign.services.submissions.evidence import shared_hashes
+from campaign.vietnamese import sort_key
 
 
 def _status_rows(campaign: Campaign):
@@ -80,7 +81,7 @@ def campaign_rates(campaign_id: int) -> dict:
         key, name = _district_key(it)
         districts.setdefault(key, {"district_id": key, "name": name, "items": []})["items"].append(it)
     rows = [{"district_id": d["district_id"], "name": d["name"], **_tally(d["items"])}
-            for d in sorted(districts.values(), key=lambda d: d["name"])]
+            for d in sorted(districts.values(), key=lambda d: sort_key(d["name"]))]
     return {"campaign": campaign, "total": _tally(items), "districts": rows}
 
 
