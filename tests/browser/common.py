@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
@@ -33,3 +34,17 @@ def serve(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+
+
+WIDTHS = ((1366, 900), (375, 812))  # desktop and phone
+
+
+def screenshots(page, folder: Path, name: str) -> None:
+    """Full-page screenshots of what is on screen at desktop and phone widths (``<name>-<width>.png``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for width, height in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+    if size:
+        page.set_viewport_size(size)

@@ -16,26 +16,16 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Entry, User
-from tests.browser.common import ARGS, CHROMIUM
+from tests.browser.common import ARGS, CHROMIUM, screenshots
 from tests.browser.common import login as _login
 
 SHOTS = Path(os.environ.get("THIDUA_SHOTS", "/tmp/shots")) / "judge"
-WIDTHS = {"desktop": (1366, 900), "phone": (375, 812)}
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
 ]
-
-
-def _shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for label, (w, h) in WIDTHS.items():
-        page.set_viewport_size({"width": w, "height": h})
-        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(size)
 
 
 def _unfinished(judge_id: int) -> list[int]:
@@ -93,7 +83,7 @@ def test_judge_draft_refused_submit_and_confirmation(demo_server):
             assert "Đã lưu nháp." in page.inner_text("main")
             page.reload()
             assert page.locator(f'[data-testid="points-{code}"]').input_value() == typed
-            _shoot(page, "entry-draft-vi")
+            screenshots(page, SHOTS, "entry-draft-vi")
 
             # choose a level wherever the judge must, then submit: refused, next to the comment field
             chosen = {}
@@ -111,7 +101,7 @@ def test_judge_draft_refused_submit_and_confirmation(demo_server):
             assert page.locator(f'[data-testid="points-{code}"]').input_value() == typed
             for name, value in chosen.items():
                 assert page.locator(f'select[name="{name}"]').input_value() == value
-            _shoot(page, "entry-refused-vi")
+            screenshots(page, SHOTS, "entry-refused-vi")
 
             page.locator(f'[data-testid="comment-{code}"]').fill("Số liệu minh chứng chưa khớp với báo cáo")
             page.click('[data-testid="submit-scores"]')
@@ -120,7 +110,7 @@ def test_judge_draft_refused_submit_and_confirmation(demo_server):
             summary = page.inner_text('[data-testid="confirm-summary"]')
             assert "Tổng điểm theo điểm bạn chấm" in summary and code in summary
             assert "không sửa được điểm nữa" in summary
-            _shoot(page, "confirm-vi")
+            screenshots(page, SHOTS, "confirm-vi")
             page.click('[data-testid="confirm-submit"]')
             page.wait_for_load_state("load")
             assert page.url.endswith("/judging/") and "Đã nộp điểm." in page.inner_text("main")
@@ -128,15 +118,15 @@ def test_judge_draft_refused_submit_and_confirmation(demo_server):
             # English: the same pages, one click away
             page.click('[data-testid="lang-switch"]')
             page.wait_for_load_state("load")
-            _shoot(page, "dashboard-en")
+            screenshots(page, SHOTS, "dashboard-en")
             other = entries[1] if len(entries) > 1 else entry_id
             page.goto(f"{demo_server}/judging/entries/{other}")
             assert "Scoring" in page.inner_text("header") or page.locator("html").get_attribute("lang") == "en"
-            _shoot(page, "entry-en")
+            screenshots(page, SHOTS, "entry-en")
             if other != entry_id:
                 page.click('[data-testid="submit-scores"]')
                 page.wait_for_load_state("load")
-                _shoot(page, "entry-refused-en")
+                screenshots(page, SHOTS, "entry-refused-en")
                 if page.url.endswith("/submit"):
                     assert "Submit scores" in page.inner_text("main")
                 else:

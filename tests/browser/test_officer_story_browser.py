@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, ClarificationRequest, Entry, EntryVersion, User
-from tests.browser.common import ARGS, CHROMIUM, login, serve
+from tests.browser.common import ARGS, CHROMIUM, login, screenshots, serve
 from tests.unit_helpers import PDF, World
 
 SHOTS = Path(os.environ.get("THIDUA_SHOTS", "/tmp/shots/officer"))
@@ -30,15 +30,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
 ]
-
-
-def _shots(page, name: str) -> None:
-    """Full-page screenshots of what is on screen at desktop and phone widths."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((1366, 900), (375, 812)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def _switch_language(page, lang: str) -> None:
@@ -100,7 +91,7 @@ def _draft_story(page, base: str, username: str, campaign_id: int, lang: str, ev
     # 6 of 7 filled and valid (A.2 is not): 86 %
     assert _text(page, "completeness") == ("86 %" if lang == "vi" else "86%") and _text(page, "completeness-count") == "6/7"
     assert _text(page, "invalid-count") == words["invalid"]
-    _shots(page, f"draft-invalid-marked-{lang}")
+    screenshots(page, SHOTS, f"draft-invalid-marked-{lang}")
     # corrected: the live counter and the mark follow without saving
     page.fill('[data-testid="value-A.2"]', "1.234,5")
     page.wait_for_function("document.querySelector('[data-testid=\"completeness-count\"]').textContent === '7/7'")
@@ -116,11 +107,11 @@ def _draft_story(page, base: str, username: str, campaign_id: int, lang: str, ev
     # 10 (A.1: 67,5 % on 50→85 over 20) + 10 (A.2 ≥ 1.000) + 3 + 5 + 10 (A.5) + 12 (B.1 fair) = 50
     assert _text(page, "confirm-total") == ("50,00" if lang == "vi" else "50.00")
     assert _text(page, "confirm-files") == "1" and _text(page, "confirm-empty") == words["all_filled"]
-    _shots(page, f"confirm-submit-{lang}")
+    screenshots(page, SHOTS, f"confirm-submit-{lang}")
     page.dblclick('[data-testid="confirm-submit"]')  # a double click still makes one submission
     page.wait_for_load_state("load")
     assert words["locked"] in _text(page, "locked")
-    _shots(page, f"submitted-locked-{lang}")
+    screenshots(page, SHOTS, f"submitted-locked-{lang}")
     page.click('[data-testid="logout"]')
     page.wait_for_load_state("load")
 
@@ -180,12 +171,12 @@ def test_ward_officer_answers_the_clarification(tmp_path, demo_server):
             # a locked indicator shows its value, written the Vietnamese way, and cannot be changed
             assert page.input_value('[data-testid="value-2.1"]') == locked_21.replace(".", ",")
             assert page.is_disabled('[data-testid="value-2.1"]')
-            _shots(page, "ward-clarification-vi")
+            screenshots(page, SHOTS, "ward-clarification-vi")
             _switch_language(page, "en")
             assert "clarification requested" in _text(page, "ind-1.1")
             assert page.input_value('[data-testid="value-2.1"]') == locked_21
             assert page.inner_text('[data-testid="chosen-1.1"]') == "No file selected"  # the page's words
-            _shots(page, "ward-clarification-en")
+            screenshots(page, SHOTS, "ward-clarification-en")
             _switch_language(page, "vi")
             # the answer: evidence and an explanation on 1.1, a new value on 1.2
             assert page.inner_text('[data-testid="chosen-1.1"]') == "Chưa chọn tệp"
@@ -197,7 +188,7 @@ def test_ward_officer_answers_the_clarification(tmp_path, demo_server):
             page.wait_for_load_state("load")
             assert page.locator("h1").inner_text() == "Xác nhận nộp hồ sơ", page.inner_text("main")[:1500]
             assert "phần giải trình cho các chỉ tiêu 1.1, 1.2 được gửi tới Hội đồng thi đua" in _text(page, "confirm-what")
-            _shots(page, "ward-confirm-vi")
+            screenshots(page, SHOTS, "ward-confirm-vi")
             # the same step in English (the draft is saved: going back and pressing again shows it)
             page.click('[data-testid="confirm-back"]')
             page.wait_for_load_state("load")
@@ -207,12 +198,12 @@ def test_ward_officer_answers_the_clarification(tmp_path, demo_server):
             page.wait_for_load_state("load")
             assert page.locator("h1").inner_text() == "Confirm submission"
             assert "your answer for indicators 1.1, 1.2 is sent to the emulation council" in _text(page, "confirm-what")
-            _shots(page, "ward-confirm-en")
+            screenshots(page, SHOTS, "ward-confirm-en")
             page.click('[data-testid="confirm-submit"]')
             page.wait_for_load_state("load")
             assert page.locator('[data-testid="locked"]').count() == 1, page.inner_text("main")[:1500]
             assert "Entry submitted" in page.inner_text("main")
-            _shots(page, "ward-resubmitted-en")
+            screenshots(page, SHOTS, "ward-resubmitted-en")
         finally:
             browser.close()
     assert errors == []
