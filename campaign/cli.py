@@ -31,7 +31,7 @@ def register(app: Flask) -> None:
         """Create a user with a role (and a unit for officers)."""
         unit = None
         if unit_code:
-            unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+            unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code, Unit.valid_to.is_(None)))
             if unit is None:
                 raise click.UsageError(f"no unit with code {unit_code!r}")
         if role == "officer" and unit is None:

@@ -217,3 +217,23 @@ def test_flask_import_values_command(app, client, world, tmp_path):
     bad.write_bytes(b"nope")
     result = runner.invoke(args=["import-values", world.campaign.slug, str(bad)])
     assert result.exit_code == 2 and "REFUSED" in result.output
+
+
+def test_admin_import_reads_a_reused_code_as_the_campaigns_own_unit(app, client, world, factory):
+    """GSO reuses codes: an ended unit holding W002 must not take the participant's row."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from campaign.models import Entry
+
+    factory.unit("ward", code="W002", name="Phường đã giải thể", valid_to=date(2025, 6, 30))
+    db.session.commit()
+    admin = Client(app.test_client())
+    admin.login("hoidong")
+    wb = _campaign_template(admin, world)
+    _by(wb["Giá trị"], "W002", "A.2")[6].value = "42"
+    resp = _upload(admin, f"/admin/reporting/{world.campaign.id}/import", wb, f"/admin/reporting/{world.campaign.id}")
+    assert "Nhận 1 ô" in resp.get_data(as_text=True)
+    e2 = db.session.scalar(sa.select(Entry.id).where(Entry.unit_id == world.other.id))
+    assert _values(e2)["A.2"].value_num == 42

@@ -290,7 +290,8 @@ def import_units_csv(data: bytes, *, dry_run: bool = False, user_id: int | None 
         raise _format_error(exc) from exc
     report = ImportReport("units_csv", dry_run)
     try:
-        existing = {u.code: u for u in db.session.scalars(sa.select(Unit))}
+        # a reused code (GSO) names the current unit: it is read last and wins
+        existing = {u.code: u for u in db.session.scalars(sa.select(Unit).order_by(Unit.valid_to.is_(None)))}
         seen: set[str] = set()
         for r in rows:
             v = r.values
@@ -346,7 +347,8 @@ def import_clusters_csv(data: bytes, *, dry_run: bool = False, user_id: int | No
         raise _format_error(exc) from exc
     report = ImportReport("clusters_csv", dry_run)
     try:
-        units = {u.code: u for u in db.session.scalars(sa.select(Unit))}
+        # a reused code (GSO) names the current unit: it is read last and wins
+        units = {u.code: u for u in db.session.scalars(sa.select(Unit).order_by(Unit.valid_to.is_(None)))}
         clusters = {c.code: c for c in db.session.scalars(sa.select(Cluster).where(Cluster.campaign_id.is_(None)))}
         members = {(m.cluster_id, m.unit_id) for m in db.session.scalars(sa.select(ClusterMember))}
         touched: set[int] = set()

@@ -291,8 +291,10 @@ def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | Non
     if problems:
         raise Malformed(_("Bảng tính sai cấu trúc, không có giá trị nào được lưu: %(p)s", p="; ".join(problems[:10])))
     codes = {u for u, *_ in (r[1:] for r in rows)}
-    units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))}
     participants = set(db.session.scalars(sa.select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign.id)))
+    # a code means the campaign's own unit: GSO reuses codes, so an ended unit may share it
+    units = {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes))
+                                                   .order_by(Unit.id.in_(participants)))}
     entries = {e.unit_id: e for e in db.session.scalars(sa.select(Entry).where(Entry.campaign_id == campaign.id))}
     report = ImportReport()
     by_unit: dict[int, list] = {}
