@@ -21,12 +21,21 @@ Decisions where the format doc is silent (kept here so callers can rely on them)
 """
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 
+from .framework_check import (  # noqa: F401 - re-exported: part of the framework API
+    CHECK_OPS,
+    COMPATIBLE_RULES,
+    DIRECTIONS,
+    FORMAT_ID,
+    KINDS,
+    RESERVED_CODES,
+    RULE_KINDS,
+    VALUE_TYPES,
+    validate_framework,
+)
 from .rule_types import (  # noqa: F401 - re-exported: the rule types are part of a parsed framework
     Band,
     BandedRule,
@@ -42,28 +51,6 @@ from .rule_types import (  # noqa: F401 - re-exported: the rule types are part o
     YesNoRule,
     make_rule,
 )
-
-FORMAT_ID = "thidua-framework/1"
-KINDS = ("regular", "bonus", "penalty")
-VALUE_TYPES = ("number", "percentage", "yes_no", "choice", "count", "date", "text", "file_only")
-RULE_KINDS = ("target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty", "manual")
-DIRECTIONS = ("higher", "lower")
-CHECK_OPS = ("<", "<=", ">", ">=", "==", "!=")
-RESERVED_CODES = ("TOTAL",)
-_SLUG = re.compile(r"^[a-z0-9-]+$")
-
-_NUMERIC_TYPES = ("number", "percentage", "count")
-# value_type -> rule kinds it can feed; None (unspecified value_type) accepts any rule.
-COMPATIBLE_RULES: dict[str, tuple[str, ...]] = {
-    "number": ("target", "linear", "banded", "count", "bonus", "penalty", "manual"),
-    "percentage": ("target", "linear", "banded", "manual"),
-    "count": ("target", "linear", "banded", "count", "bonus", "penalty", "manual"),
-    "yes_no": ("yes_no",),
-    "choice": ("judged",),
-    "date": ("judged",),
-    "text": ("judged",),
-    "file_only": ("judged",),
-}
 
 
 class FrameworkError(ValueError):
@@ -172,205 +159,6 @@ class Framework:
     def bonus_cap_total(self) -> float:
         """Σ caps of bonus groups: the part of the total allowed above ``scale``."""
         return sum(g.effective_cap for g in self.groups if g.kind == "bonus")
-
-
-# --------------------------------------------------------------------------- validation
-
-def _is_num(x: Any) -> TypeGuard[float]:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _validate_rule(code: str, rule: Any, kind: str, max_points: Any, value_type: Any, errors: list[str]) -> None:
-    if not isinstance(rule, dict):
-        errors.append(f"{code}: rule must be a mapping")
-        return
-    rk = rule.get("kind")
-    if rk not in RULE_KINDS:
-        errors.append(f"{code}: unknown rule kind {rk!r}")
-        return
-    mp = max_points if _is_num(max_points) else None
-
-    def need_num(key: str) -> float | None:
-        v = rule.get(key)
-        if not _is_num(v):
-            errors.append(f"{code}: rule {rk} needs a numeric '{key}'")
-            return None
-        return float(v)
-
-    if rk in ("target", "linear"):
-        d = rule.get("direction", "higher")
-        if d not in DIRECTIONS:
-            errors.append(f"{code}: rule {rk} direction must be 'higher' or 'lower', got {d!r}")
-        t = need_num("target")
-        if rk == "linear":
-            f = need_num("floor")
-            if t is not None and f is not None:
-                if f == t:
-                    errors.append(f"{code}: linear rule floor equals target ({f:g})")
-                elif d == "higher" and f > t:
-                    errors.append(f"{code}: linear rule with direction higher needs floor < target")
-                elif d == "lower" and f < t:
-                    errors.append(f"{code}: linear rule with direction lower needs floor > target")
-    elif rk == "banded":
-        bands = rule.get("bands")
-        if not isinstance(bands, list) or not bands:
-            errors.append(f"{code}: banded rule needs a non-empty 'bands' list")
-        else:
-            prev = None
-            for i, b in enumerate(bands):
-                if not isinstance(b, dict) or not _is_num(b.get("from")) or not _is_num(b.get("points")):
-                    errors.append(f"{code}: band {i} needs numeric 'from' and 'points'")
-                    prev = None
-                    continue
-                if prev is not None and b["from"] <= prev:
-                    errors.append(f"{code}: banded rule bands are not strictly ascending by 'from'")
-                prev = b["from"]
-                if b["points"] < 0 or (mp is not None and b["points"] > mp):
-                    errors.append(f"{code}: band {i} points {b['points']} outside [0, max_points]")
-    elif rk == "yes_no":
-        for key in ("yes_points", "no_points"):
-            if key in rule:
-                v = rule[key]
-                if not _is_num(v) or v < 0 or (mp is not None and v > mp):
-                    errors.append(f"{code}: yes_no rule '{key}' must be a number in [0, max_points]")
-    elif rk in ("count", "bonus", "penalty"):
-        p = rule.get("per_item")
-        if not _is_num(p) or p <= 0:
-            errors.append(f"{code}: {rk} rule needs 'per_item' > 0")
-        if rk == "count" and "cap" in rule and (not _is_num(rule["cap"]) or rule["cap"] < 0):
-            errors.append(f"{code}: count rule 'cap' must be a number >= 0")
-    elif rk == "judged":
-        levels = rule.get("levels")
-        if not isinstance(levels, list) or not levels:
-            errors.append(f"{code}: judged rule needs a non-empty 'levels' list")
-        else:
-            seen: set = set()
-            for i, lv in enumerate(levels):
-                if not isinstance(lv, dict) or not lv.get("code") or not _is_num(lv.get("points")):
-                    errors.append(f"{code}: level {i} needs 'code' and numeric 'points'")
-                    continue
-                if lv["code"] in seen:
-                    errors.append(f"{code}: duplicate level code {lv['code']!r}")
-                seen.add(lv["code"])
-                if lv["points"] < 0 or (mp is not None and lv["points"] > mp):
-                    errors.append(f"{code}: level {lv['code']!r} points {lv['points']} outside [0, max_points]")
-
-    if rk == "bonus" and kind != "bonus":
-        errors.append(f"{code}: bonus rule outside a bonus group")
-    if rk == "penalty" and kind != "penalty":
-        errors.append(f"{code}: penalty rule outside a penalty group")
-    if kind == "penalty" and rk != "penalty":
-        errors.append(f"{code}: a penalty group may only contain penalty rules (got {rk})")
-    if value_type in COMPATIBLE_RULES and rk not in COMPATIBLE_RULES[value_type]:
-        errors.append(f"{code}: value_type {value_type} is incompatible with rule {rk}")
-
-
-def validate_framework(doc: dict) -> list[str]:
-    """Every structural problem of ``doc`` as a human-readable string (empty = valid)."""
-    errors: list[str] = []
-    if not isinstance(doc, dict):
-        return ["framework: document must be a mapping"]
-    if doc.get("format") != FORMAT_ID:
-        errors.append(f"framework: 'format' must be {FORMAT_ID!r}")
-    code = doc.get("code")
-    if not isinstance(code, str) or not _SLUG.match(code):
-        errors.append("framework: 'code' must be a slug of [a-z0-9-]")
-    if not isinstance(doc.get("name"), dict) or not doc.get("name"):
-        errors.append("framework: 'name' must be a mapping of language -> text")
-    scale = doc.get("scale")
-    if not _is_num(scale) or scale <= 0:
-        errors.append("framework: 'scale' must be a positive number")
-    groups = doc.get("groups")
-    if not isinstance(groups, list) or not groups:
-        errors.append("framework: 'groups' must be a non-empty list")
-        return errors
-
-    seen: dict[str, int] = {}
-    checks: list[tuple[str, Any]] = []
-
-    def visit(n: Any, path: str, kind: str | None, is_group: bool) -> None:
-        if not isinstance(n, dict):
-            errors.append(f"{path}: node must be a mapping")
-            return
-        c = n.get("code")
-        if not isinstance(c, str) or not c.strip():
-            errors.append(f"{path}: missing code")
-            c = path
-        else:
-            if c in seen:
-                errors.append(f"{c}: duplicate code")
-            seen[c] = seen.get(c, 0) + 1
-            if c in RESERVED_CODES:
-                errors.append(f"{c}: code is reserved")
-        if not isinstance(n.get("name"), dict):
-            errors.append(f"{c}: 'name' must be a mapping of language -> text")
-        if is_group:
-            kind = n.get("kind", "regular")
-            if kind not in KINDS:
-                errors.append(f"{c}: unknown group kind {kind!r}")
-                kind = "regular"
-        elif "kind" in n and n["kind"] != kind:
-            errors.append(f"{c}: kind {n['kind']!r} differs from its group's kind {kind!r}")
-        mp = n.get("max_points")
-        if mp is None:
-            errors.append(f"{c}: missing max_points")
-        elif not _is_num(mp):
-            errors.append(f"{c}: max_points must be a number")
-        elif mp < 0:
-            errors.append(f"{c}: negative max_points")
-        if "cap" in n and n["cap"] is not None and (not _is_num(n["cap"]) or n["cap"] < 0):
-            errors.append(f"{c}: cap must be a number >= 0")
-        fp = n.get("floor_pct")
-        if fp is not None and (not _is_num(fp) or not 0 <= fp <= 100):
-            errors.append(f"{c}: floor_pct must be within 0..100")
-        vt = n.get("value_type")
-        if vt is not None and vt not in VALUE_TYPES:
-            errors.append(f"{c}: unknown value_type {vt!r}")
-        if vt == "choice":
-            ch = n.get("choices")
-            if not isinstance(ch, list) or not ch:
-                errors.append(f"{c}: value_type choice needs a non-empty choices list")
-            else:
-                codes = [x.get("code") if isinstance(x, dict) else None for x in ch]
-                if any(not x for x in codes):
-                    errors.append(f"{c}: every choice needs a code")
-                if len(set(codes)) != len(codes):
-                    errors.append(f"{c}: duplicate choice codes")
-        lo, hi = n.get("min"), n.get("max")
-        for key, v in (("min", lo), ("max", hi)):
-            if v is not None and not _is_num(v):
-                errors.append(f"{c}: '{key}' must be a number")
-        if _is_num(lo) and _is_num(hi) and lo > hi:
-            errors.append(f"{c}: min > max")
-        children = n.get("children") or []
-        if not isinstance(children, list):
-            errors.append(f"{c}: children must be a list")
-            children = []
-        rule = n.get("rule")
-        if rule is not None and children:
-            errors.append(f"{c}: a node cannot have both a rule and children")
-        if rule is None and not children:
-            errors.append(f"{c}: leaf node without a rule")
-        if rule is not None:
-            _validate_rule(c, rule, kind or "regular", mp, vt, errors)
-        for ck in n.get("checks") or []:
-            checks.append((c, ck))
-        for i, ch in enumerate(children):
-            visit(ch, f"{c}/{i}", kind, False)
-
-    for i, g in enumerate(groups):
-        visit(g, f"groups/{i}", None, True)
-
-    indicator_codes = set(seen)
-    for c, ck in checks:
-        if not isinstance(ck, dict):
-            errors.append(f"{c}: check must be a mapping")
-            continue
-        if ck.get("op") not in CHECK_OPS:
-            errors.append(f"{c}: check has unknown op {ck.get('op')!r}")
-        if ck.get("other") not in indicator_codes:
-            errors.append(f"{c}: check refers to unknown code {ck.get('other')!r}")
-    return errors
 
 
 # --------------------------------------------------------------------------- parsing
