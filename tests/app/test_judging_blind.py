@@ -163,3 +163,38 @@ def test_a_declared_conflict_does_not_reveal_which_blind_entry_it_hits(client, f
     table = client.get(f"/judging/admin/campaigns/{campaign.id}/assignments").get_data(as_text=True)
     row = table[table.index(f'data-testid="entry-{entries[0].id}"'):table.index(f'data-testid="entry-{entries[1].id}"')]
     assert "Giám khảo tự khai báo xung đột" in row
+
+
+def _jpeg_with_exif() -> bytes:
+    """A minimal JPEG: SOI, JFIF APP0, EXIF APP1 naming the owner, a COM, a fake scan, EOI."""
+    def segment(marker: int, body: bytes) -> bytes:
+        return bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body
+    return (b"\xff\xd8" + segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+            + segment(0xE1, b"Exif\x00\x00Artist=Phuong 1 Ba Dinh GPS=21.03,105.83")
+            + segment(0xFE, b"chup tai UBND Ba Dinh") + segment(0xDB, b"\x00" + bytes(64))
+            + b"\xff\xda" + (8).to_bytes(2, "big") + b"\x01\x01\x00\x00\x3f\x00" + b"PIXELDATA" + b"\xff\xd9")
+
+
+def _png_with_text() -> bytes:
+    import zlib as _z
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return len(body).to_bytes(4, "big") + kind + body + _z.crc32(kind + body).to_bytes(4, "big")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", (1).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00")
+            + chunk(b"tEXt", b"Author\x00UBND Phuong 1 Ba Dinh") + chunk(b"eXIf", b"MM\x00*GPS Ba Dinh")
+            + chunk(b"IDAT", _z.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def test_photo_exif_and_png_text_are_stripped_and_the_pixels_kept(client, factory, app):
+    campaign, ward, entries = _ward_setup(factory)
+    jpeg = _store(app, entries[0], _jpeg_with_exif(), "image/jpeg", "anh Ba Dinh.jpg")
+    png = _store(app, entries[0], _png_with_text(), "image/png", "so-do.png")
+    client.login("gk")
+    served_jpeg = client.get(f"/judging/evidence/{jpeg.id}").data
+    assert b"Ba Dinh" not in served_jpeg and b"Exif" not in served_jpeg and b"GPS" not in served_jpeg
+    assert served_jpeg.startswith(b"\xff\xd8\xff\xe0") and served_jpeg.endswith(b"PIXELDATA\xff\xd9")
+    served_png = client.get(f"/judging/evidence/{png.id}").data
+    assert b"Ba Dinh" not in served_png and b"tEXt" not in served_png and b"eXIf" not in served_png
+    assert b"IDAT" in served_png and served_png.endswith(b"IEND\xaeB`\x82")
+    with open(os.path.join(app.config["UPLOAD_FOLDER"], jpeg.storage_name), "rb") as fh:
+        assert b"Artist=Phuong 1 Ba Dinh" in fh.read()  # the commission keeps the original

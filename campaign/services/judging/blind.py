@@ -6,8 +6,10 @@ Three leaks are closed here (issue 13, finding 5):
   unit code — so every variant is replaced by the entry's blind code, not only the exact name;
 * a file keeps its uploaded name or extension ("bien-ban.Phuong 1 Ba Dinh"): judges get
   ``<blind code>-NN.<extension of the sniffed type>``;
-* PDF and Office files carry the author and organisation in their metadata: judges are
-  served a copy without it (pypdf for PDF; docProps and author attributes for Office zips).
+* PDF and Office files carry the author and organisation in their metadata, photos their
+  camera owner, GPS position and editing software: judges are served a copy without it (pypdf
+  for PDF; docProps and author attributes for Office zips; EXIF/XMP/IPTC segments and comments
+  of JPEG, text/EXIF/time chunks of PNG, dropped byte by byte so the pixels are untouched).
   The uploaded original is kept untouched for the commission.
 """
 from __future__ import annotations
@@ -37,7 +39,7 @@ EXTENSIONS = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 OFFICE = ("docx", "xlsx")
-STRIP_VERSION = "s1"  # part of the cached copy's name: bump when the stripping changes
+STRIP_VERSION = "s2"  # part of the cached copy's name: bump when the stripping changes
 MAX_PART_BYTES = 64 * 1024 * 1024  # an Office part bigger than this unpacked is not rewritten
 
 # Administrative words before (or, in English, after) a unit's own name, longest first.
@@ -140,11 +142,11 @@ def redact(text: str | None, pattern: re.Pattern | None, code: str) -> str:
 def stripped_copy(f: EvidenceFile, original: str, cache_dir: str) -> str:
     """Path of a copy of ``original`` without author metadata (made once, then reused).
 
-    Images are served as uploaded. A file that cannot be rewritten is not served at all: in
-    a blind campaign an unreadable copy is better than a leaked name.
+    A file that cannot be rewritten is not served at all: in a blind campaign an unreadable
+    copy is better than a leaked name.
     """
     ext = EXTENSIONS.get(f.mime, "bin")
-    if ext not in ("pdf",) + OFFICE:
+    if ext not in ("pdf", "jpg", "png") + OFFICE:
         return original
     os.makedirs(cache_dir, exist_ok=True)
     target = os.path.join(cache_dir, f"{f.sha256}.{STRIP_VERSION}.{ext}")
@@ -155,6 +157,10 @@ def stripped_copy(f: EvidenceFile, original: str, cache_dir: str) -> str:
     try:
         if ext == "pdf":
             _strip_pdf(original, tmp)
+        elif ext == "jpg":
+            _strip_jpeg(original, tmp)
+        elif ext == "png":
+            _strip_png(original, tmp)
         else:
             _strip_office(original, tmp)
         os.replace(tmp, target)
@@ -233,3 +239,54 @@ def _strip_office(src: str, dst: str) -> None:
                 with zin.open(info) as fin, zout.open(fresh, "w") as fout:
                     while chunk := fin.read(64 * 1024):
                         fout.write(chunk)
+
+
+# JPEG markers kept: APP0 (JFIF), APP2 (ICC colour profile), APP14 (Adobe colour transform);
+# dropped: APP1 (EXIF, XMP), APP3–APP13 (IPTC, Photoshop, vendor notes), APP15 and COM.
+_JPEG_KEEP_APP = {0xE0, 0xE2, 0xEE}
+_PNG_DROP = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+
+
+def _strip_jpeg(src: str, dst: str) -> None:
+    with open(src, "rb") as fin, open(dst, "wb") as out:
+        if fin.read(2) != b"\xff\xd8":
+            raise ValueError("not a JPEG")
+        out.write(b"\xff\xd8")
+        while True:
+            head = fin.read(2)
+            if len(head) < 2 or head[0] != 0xFF:
+                raise ValueError("broken JPEG segment")
+            marker = head[1]
+            if marker == 0xDA:  # start of scan: the compressed image follows, copied as is
+                out.write(head)
+                while chunk := fin.read(64 * 1024):
+                    out.write(chunk)
+                return
+            size_bytes = fin.read(2)
+            if len(size_bytes) < 2:
+                raise ValueError("truncated JPEG")
+            body = fin.read(int.from_bytes(size_bytes, "big") - 2)
+            dropped = marker == 0xFE or (0xE0 <= marker <= 0xEF and marker not in _JPEG_KEEP_APP)
+            if not dropped:
+                out.write(head + size_bytes + body)
+
+
+def _strip_png(src: str, dst: str) -> None:
+    with open(src, "rb") as fin, open(dst, "wb") as out:
+        signature = fin.read(8)
+        if signature != b"\x89PNG\r\n\x1a\n":
+            raise ValueError("not a PNG")
+        out.write(signature)
+        while True:
+            length_bytes = fin.read(4)
+            if len(length_bytes) < 4:
+                raise ValueError("truncated PNG")
+            length = int.from_bytes(length_bytes, "big")
+            kind = fin.read(4)
+            if length > MAX_PART_BYTES:
+                raise ValueError("PNG chunk too large")
+            body_and_crc = fin.read(length + 4)
+            if kind not in _PNG_DROP:
+                out.write(length_bytes + kind + body_and_crc)
+            if kind == b"IEND":
+                return
