@@ -257,6 +257,12 @@ def _strip_jpeg(src: str, dst: str) -> None:
             if len(head) < 2 or head[0] != 0xFF:
                 raise ValueError("broken JPEG segment")
             marker = head[1]
+            while marker == 0xFF:  # fill bytes before a marker are allowed
+                nxt = fin.read(1)
+                if not nxt:
+                    raise ValueError("truncated JPEG")
+                marker = nxt[0]
+            head = bytes([0xFF, marker])
             if marker == 0xDA:  # start of scan: the compressed image follows, copied as is
                 out.write(head)
                 while chunk := fin.read(64 * 1024):
