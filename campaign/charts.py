@@ -170,6 +170,50 @@ def bands_per_cluster(clusters: Sequence[str], bands: Sequence[dict], counts: di
     return _out(fig)
 
 
+def _bin_width(span: float, max_bins: int) -> float:
+    """The smallest 'round' width (1, 2, 2.5 or 5 × 10^k) that covers ``span`` in at most ``max_bins`` bins."""
+    raw = max(span, 1e-9) / max_bins
+    power = 10 ** math.floor(math.log10(raw))
+    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= raw)
+
+
+def score_bands(rows: Sequence[dict], bands: Sequence[dict], *, score_label: str, count_label: str,
+                other_label: str, separators: str = ",.", max_bins: int = 20) -> dict:
+    """A long board in one small chart: units per score bin, stacked by the band each unit received.
+
+    rows: [{"total", "band"}] of the scored units. bands: [{"code", "label", "min_total"}].
+    At most ``max_bins`` bars whatever the number of units (a 3,321-unit board stays readable).
+    """
+    totals = [r["total"] for r in rows if r.get("total") is not None]
+    lo, hi = (min(totals), max(totals)) if totals else (0.0, 1.0)
+    width = _bin_width(hi - lo, max_bins)
+    start = math.floor(lo / width) * width
+    n_bins = max(1, min(max_bins + 1, math.floor((hi - start) / width) + 1))
+    centres = [start + (i + 0.5) * width for i in range(n_bins)]
+    ranges = [f"{_fmt(start + i * width, separators)}–{_fmt(start + (i + 1) * width, separators)}" for i in range(n_bins)]
+    ordered = sorted(bands, key=lambda b: -b["min_total"])
+    known = {b["code"] for b in ordered}
+    series = [(b["code"], b["label"], BAND_COLOURS[i % len(BAND_COLOURS)]) for i, b in enumerate(ordered)]
+    if any(r.get("band") not in known for r in rows):
+        series.append((None, other_label, "#9e9e9e"))
+    counts: dict[tuple, int] = {}
+    for r in rows:
+        if r.get("total") is None:
+            continue
+        i = min(n_bins - 1, max(0, math.floor((r["total"] - start) / width)))
+        code = r.get("band") if r.get("band") in known else None
+        counts[(code, i)] = counts.get((code, i), 0) + 1
+    fig = go.Figure()
+    for code, label, colour in series:
+        fig.add_trace(go.Bar(x=centres, y=[counts.get((code, i), 0) for i in range(n_bins)], width=width * 0.92,
+                             name=text(label), marker_color=colour, customdata=ranges,
+                             hovertemplate="%{customdata}: %{y}<extra>" + text(label) + "</extra>"))
+    fig.update_layout(**_layout(300, barmode="stack", separators=separators,
+                                xaxis=dict(title=dict(text=text(score_label)), gridcolor="#eeeeee"),
+                                yaxis=dict(title=dict(text=text(count_label)), gridcolor="#eeeeee", rangemode="tozero")))
+    return _out(fig)
+
+
 def _colour(value: float, lo: float, hi: float) -> str:
     t = 0.5 if hi <= lo else min(1.0, max(0.0, (value - lo) / (hi - lo)))
     return sample_colorscale(COLORSCALE, [t])[0]

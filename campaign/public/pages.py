@@ -21,12 +21,16 @@ from campaign.safe_export import csv_text, xlsx_bytes
 from campaign.services.results import leaderboard as lb
 from campaign.services.results import leaderboard_cache as cache
 from campaign.services.setup.geo import centroid, polygons
+from campaign.vietnamese import fold
 
 from .. import band_reasons, charts, formats
 from ..labels import band_label
 from ..templating import stored_label
 
 LOCALES = ("vi", "en")
+PAGE_SIZE = 50  # rows of the ranked table per page
+COMPACT_FROM = 60  # a longer board draws its top TOP_BARS and a distribution instead of one bar per unit
+TOP_BARS = 20
 NOT_SUBMITTED = "not_submitted"  # UnitResult.status of a unit that did not submit: shown as "Chưa nộp"
 
 
@@ -56,13 +60,44 @@ def snapshot_key(camp: dict) -> str:
     return f"{run['id']}@{run['published_at']}"
 
 
+def _rows_payload(camp: dict) -> dict:
+    rows = lb.run_rows(camp)
+    levels = {}
+    for level, number in lb.LEVELS.items():
+        clusters: dict[str, int] = {}
+        mine = [r for r in rows if r["level"] == number]
+        for r in mine:
+            if r["cluster"]:
+                clusters[r["cluster"]] = clusters.get(r["cluster"], 0) + 1
+        levels[level] = {"count": len(mine), "clusters": dict(sorted(clusters.items()))}
+    return {"rows": rows, "levels": levels}
+
+
+def _run_payload(camp: dict) -> dict:
+    # kept=True: immutable per snapshot and generation, so a worker never re-reads its megabytes
+    # from Redis while serving (a 3,321-unit run is ~3 MB of JSON: a stall in the tail latency)
+    return cache.payload(snapshot_key(camp), "data:rows", lambda: _rows_payload(camp), kept=True)
+
+
 def run_rows(camp: dict) -> list[dict]:
     """All rows of the current run (both levels): the one statement every page derives from."""
-    return cache.payload(snapshot_key(camp), "data:rows", lambda: {"rows": lb.run_rows(camp)})["rows"]
+    return _run_payload(camp)["rows"]
+
+
+def level_meta(camp: dict, level: str) -> dict:
+    """``{"count": units, "clusters": {code: units}}`` of a level: what a request needs without scanning rows."""
+    return _run_payload(camp)["levels"][level]
+
+
+def _board_data(camp: dict, level: str) -> dict:
+    data = lb.board_data(camp, level, None, run_rows(camp))
+    for r in data["rows"]:  # "find a unit" compares folded text (no diacritics, lower case)
+        r["search"] = fold(" ".join(filter(None, (r["name"], r["name_en"], r["code"]))))
+    return data
 
 
 def board_all(camp: dict, level: str) -> dict:
-    return cache.payload(snapshot_key(camp), f"data:{level}", lambda: lb.board_data(camp, level, None, run_rows(camp)))
+    return cache.payload(snapshot_key(camp), f"data:{level}", lambda: _board_data(camp, level), kept=True)
 
 
 def board(camp: dict, level: str, cluster: str | None) -> dict:
@@ -78,7 +113,23 @@ def board(camp: dict, level: str, cluster: str | None) -> dict:
 def valid_cluster(camp: dict, level: str, cluster: str | None) -> str | None:
     if not cluster:
         return None
-    return cluster if cluster in {c["code"] for c in board_all(camp, level)["clusters"]} else None
+    return cluster if cluster in level_meta(camp, level)["clusters"] else None
+
+
+def page_count(n_rows: int) -> int:
+    return max(1, -(-n_rows // PAGE_SIZE))
+
+
+def pager(page: int, pages: int, n_rows: int) -> dict:
+    """Where a page sits: first/last row shown (1-based) and the page numbers to link (None = a gap)."""
+    near = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    links: list[int | None] = []
+    for n in near:
+        if links and n - (links[-1] or 0) > 1:
+            links.append(None)
+        links.append(n)
+    return {"page": page, "pages": pages, "total": n_rows, "links": links,
+            "first": min(n_rows, (page - 1) * PAGE_SIZE + 1), "last": min(n_rows, page * PAGE_SIZE)}
 
 
 # ---------------------------------------------------------------- HTML fragments
@@ -93,18 +144,59 @@ def _render(template: str, locale: str, **ctx) -> dict:
         return {"title": ctx.get("title_text", ""), "content": content}
 
 
-def build_board_page(directory: dict, camp: dict, level: str, cluster: str | None, locale: str) -> dict:
+def _board_figures(data: dict, locale: str) -> dict:
+    """The board's chart(s): one bar per unit up to COMPACT_FROM units; beyond, the top TOP_BARS
+    and the distribution of scores by band (a chart of 3,321 bars is unreadable)."""
+    compact = len(data["rows"]) > COMPACT_FROM
+    bands = _bands(data["bands"], locale)
+    groups = [{"code": g["code"], "name": loc_name(g, locale)} for g in data["groups"]]
+    scored = [r for r in data["rows"] if r.get("status") != NOT_SUBMITTED and r["total"] is not None]
+    shown = scored[:TOP_BARS] if compact else data["rows"]  # (small boards: as before)
+    rows_for_chart = [{"code": r["code"], "name": loc_name(r, locale), "total": r["total"],
+                       "group_scores": r["group_scores"]} for r in shown]
+    figs = {"fig": charts.leaderboard_bars(rows_for_chart, groups, bands, score_label=_("Điểm"),
+                                           separators=separators(locale)),
+            "chart_rows": min(len(data["rows"]), TOP_BARS if compact else 60), "dist": None, "band_counts": []}
+    if compact:
+        known = {b["code"] for b in bands}  # a band the engine gave but the settings do not list keeps its own label
+        bands = bands + [{"code": code, "label": band_label(code, locale), "min_total": -1.0}
+                         for code in sorted({r["band"] for r in scored if r["band"] and r["band"] not in known})]
+        figs["dist"] = charts.score_bands(scored, bands, score_label=_("Điểm"), count_label=_("Số đơn vị"),
+                                          other_label=_("Chưa xếp loại"), separators=separators(locale))
+        counts: dict[str, int] = {}
+        for r in data["rows"]:
+            key = NOT_SUBMITTED if r.get("status") == NOT_SUBMITTED else (r["band"] or "")
+            counts[key] = counts.get(key, 0) + 1
+        labels = [(b["code"], b["label"]) for b in sorted(bands, key=lambda b: -b["min_total"])]
+        labels += [("", _("Chưa xếp loại")), (NOT_SUBMITTED, _("Chưa nộp"))]
+        figs["band_counts"] = [{"code": code, "label": label, "count": counts[code]} for code, label in labels
+                               if counts.get(code)]
+    return figs
+
+
+def build_board_page(directory: dict, camp: dict, level: str, cluster: str | None, locale: str,
+                     page: int = 1, query: str = "", figures: dict | None = None) -> dict:
+    """One page of a board (PAGE_SIZE rows), optionally only the units whose name or code matches
+    ``query`` (diacritics and case ignored). ``figures``: the charts of page 1, reused as they are."""
     data = board(camp, level, cluster)
+    rows = data["rows"]
+    if query:
+        words = fold(query).split()
+        rows = [r for r in rows if all(w in r["search"] for w in words)]
+    pages = page_count(len(rows))
+    page = min(max(1, page), pages)
     with force_locale(locale):
-        bands = _bands(data["bands"], locale)
+        figs = figures or _board_figures(data, locale)
         groups = [{"code": g["code"], "name": loc_name(g, locale)} for g in data["groups"]]
-        rows_for_chart = [{"code": r["code"], "name": loc_name(r, locale), "total": r["total"],
-                           "group_scores": r["group_scores"]} for r in data["rows"]]
-        fig = charts.leaderboard_bars(rows_for_chart, groups, bands, score_label=_("Điểm"),
-                                      separators=separators(locale))
         title = _("Bảng xếp hạng") + " · " + loc_name(camp, locale)
-    return _render("public/_board.html", locale, title_text=title, data=data, camp=camp, directory=directory,
-                   groups=groups, bands=bands, fig=fig, chart_rows=min(len(data["rows"]), 60))
+        page_rows = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    out = _render("public/_board.html", locale, title_text=title, data=data, camp=camp, directory=directory,
+                  groups=groups, bands=_bands(data["bands"], locale), fig=figs["fig"], fig_dist=figs["dist"],
+                  band_counts=figs["band_counts"], chart_rows=figs["chart_rows"], rows=page_rows,
+                  pager=pager(page, pages, len(rows)), query=query, page_size=PAGE_SIZE)
+    if page == 1 and not query:
+        out["figures"] = figs  # the other pages and the searches of this board reuse them
+    return out
 
 
 def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
@@ -186,9 +278,28 @@ def build_empty_page(locale: str) -> dict:
 
 
 # ---------------------------------------------------------------- cached getters (request path)
-def get_board_page(directory: dict, camp: dict, level: str, cluster: str | None, locale: str) -> dict:
-    return cache.payload(snapshot_key(camp), f"html:board:{level}:{cluster or ''}:{locale}",
-                         lambda: build_board_page(directory, camp, level, cluster, locale))
+def get_board_page(directory: dict, camp: dict, level: str, cluster: str | None, locale: str,
+                   page: int = 1, query: str = "") -> dict:
+    """A page of a board, cached per page, cluster and language (a new snapshot or generation = new keys).
+
+    A search (``query``) is kept only in this process's small search cache: free text must never
+    fill the shared cache. Other pages and searches reuse page 1's figures instead of rebuilding them.
+    """
+    key = snapshot_key(camp)
+    name = f"html:board:{level}:{cluster or ''}:{locale}"
+    if query:
+        return cache.search_payload(key, f"{name}:{page}:{query}", lambda: build_board_page(
+            directory, camp, level, cluster, locale, page, query, _first(directory, camp, level, cluster, locale)))
+    n_rows = level_meta(camp, level)["clusters"].get(cluster, 0) if cluster else level_meta(camp, level)["count"]
+    page = min(max(1, page), page_count(n_rows))
+    if page == 1:
+        return cache.payload(key, name, lambda: build_board_page(directory, camp, level, cluster, locale))
+    return cache.payload(key, f"{name}:{page}", lambda: build_board_page(
+        directory, camp, level, cluster, locale, page, figures=_first(directory, camp, level, cluster, locale)))
+
+
+def _first(directory: dict, camp: dict, level: str, cluster: str | None, locale: str) -> dict:
+    return get_board_page(directory, camp, level, cluster, locale).get("figures")
 
 
 def get_unit_page(camp: dict, code: str, locale: str) -> dict | None:

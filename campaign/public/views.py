@@ -27,6 +27,7 @@ from ..web import attachment
 from . import pages
 
 bp = Blueprint("public", __name__)
+MAX_QUERY = 60  # characters of a "find a unit" search (longer names do not exist)
 cache.install_hooks()
 
 
@@ -53,7 +54,8 @@ def result_band_reason(row, version_id: int, bands: list[dict], locale: str, sho
                "name": _name(g.name, "vi"), "name_en": _name(g.name, "en")}
               for g in framework_info(version_id).fw.groups]
     field = row.get if isinstance(row, dict) else (lambda key: getattr(row, key, None))
-    shown = {"total": field("total"), "group_scores": field("group_scores") or {}, "status": field("status")}
+    shown = {"total": field("total"), "group_scores": field("group_scores") or {}, "status": field("status"),
+             "band_note": field("band_note")}
     return band_reason(shown, {"bands": bands or [], "groups": groups}, locale, short)
 
 
@@ -80,7 +82,7 @@ def _locale() -> str:
 
 def _level(camp: dict) -> str:
     default = "district"
-    if not any(r["level"] == lb.LEVELS["district"] for r in pages.run_rows(camp)):
+    if not pages.level_meta(camp, "district")["count"]:
         default = "commune"  # a two-tier campaign (from 1 July 2025): no district level
     level = request.args.get("level", default)
     return level if level in lb.LEVELS else default
@@ -155,7 +157,10 @@ def leaderboard():
         return _empty()
     level = _level(camp)
     cluster = pages.valid_cluster(camp, level, request.args.get("cluster") or None)
-    return _page(pages.get_board_page(directory, camp, level, cluster, _locale()))
+    page = request.args.get("page", "1")
+    query = " ".join(request.args.get("q", "").split())[:MAX_QUERY]
+    return _page(pages.get_board_page(directory, camp, level, cluster, _locale(),
+                                      int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1, query))
 
 
 @bp.route("/leaderboard.<any(csv, xlsx):fmt>")

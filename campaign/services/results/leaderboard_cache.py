@@ -59,6 +59,7 @@ STATE_TTL = 120  # seconds: the directory in Redis (rebuilt from the DB when it 
 PAYLOAD_TTL = 600  # seconds: rendered payloads in Redis
 LOCAL_MAX_AGE = 60.0  # seconds: an in-process copy is re-read from Redis at least this often
 LOCAL_MAX_ITEMS = 512
+SEARCH_MAX_ITEMS = 64
 LOCK_MS = 15_000
 WAIT_SECONDS = 5.0
 BREAKER_SECONDS = 2.0
@@ -78,6 +79,7 @@ class _Local:
         self.directory: dict | None = None
         self.directory_at = 0.0
         self.items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self.searches: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self.down_until = 0.0
         # pub/sub: the listener thread bumps ``signals`` on every invalidation message; a
         # request may skip the Redis GET only while ``validated == signals`` (no message since
@@ -91,6 +93,7 @@ class _Local:
         with self.lock:
             self.gen, self.directory, self.directory_at = None, None, 0.0
             self.items.clear()
+            self.searches.clear()
             self.validated = -1
 
 
@@ -212,18 +215,24 @@ def directory() -> dict:
     with _local.lock:
         if _local.gen != gen:
             _local.items.clear()
+            _local.searches.clear()
         _local.gen, _local.directory, _local.directory_at = gen, d, now
     return d
 
 
-def payload(snapshot_id: int | str, name: str, build: Callable[[], Any]) -> Any:
-    """A JSON-able payload of a snapshot: local layer, then Redis, then ``build()`` once."""
+def payload(snapshot_id: int | str, name: str, build: Callable[[], Any], kept: bool = False) -> Any:
+    """A JSON-able payload of a snapshot: local layer, then Redis, then ``build()`` once.
+
+    ``kept``: data that only a signalled change can alter (the run's rows) stays in the local layer
+    until the generation changes, instead of being re-read from Redis every LOCAL_MAX_AGE.
+    """
     gen = _local.gen if _local.gen is not None else "db"
     key = PREFIX + f"p:{gen}:{snapshot_id}:{name}"
     now = time.monotonic()
+    max_age = float("inf") if kept and gen != "db" else LOCAL_MAX_AGE
     with _local.lock:
         hit = _local.items.get(key)
-        if hit is not None and now - hit[0] < LOCAL_MAX_AGE:
+        if hit is not None and now - hit[0] < max_age:
             _local.items.move_to_end(key)
             return hit[1]
     value = build() if gen == "db" or _client() is None else _shared(key, build, ttl=PAYLOAD_TTL, count=True)
@@ -231,6 +240,26 @@ def payload(snapshot_id: int | str, name: str, build: Callable[[], Any]) -> Any:
         _local.items[key] = (now, value)
         while len(_local.items) > LOCAL_MAX_ITEMS:
             _local.items.popitem(last=False)
+    return value
+
+
+def search_payload(snapshot_id: int | str, name: str, build: Callable[[], Any]) -> Any:
+    """A payload for free text (a search): this process only, SEARCH_MAX_ITEMS at most, never in Redis.
+
+    Keyed by generation and snapshot like ``payload`` (a publish makes new keys) and kept
+    LOCAL_MAX_AGE at most; its own bound, so searches never evict the pages' payloads.
+    """
+    key = PREFIX + f"s:{_local.gen or 'db'}:{snapshot_id}:{name}"
+    now = time.monotonic()
+    with _local.lock:
+        hit = _local.searches.get(key)
+        if hit is not None and now - hit[0] < LOCAL_MAX_AGE:
+            return hit[1]
+    value = build()
+    with _local.lock:
+        _local.searches[key] = (now, value)
+        while len(_local.searches) > SEARCH_MAX_ITEMS:
+            _local.searches.popitem(last=False)
     return value
 
 
