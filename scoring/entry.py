@@ -22,6 +22,7 @@ Decisions where the doc is silent:
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import operator
 from dataclasses import dataclass, field
@@ -29,8 +30,9 @@ from typing import Any
 
 from .framework import Framework, JudgedRule, Node, _dump_rule
 from .rules import NA, clamp_points, clamp_round, indicator_points, is_missing, is_na, round_points, to_bool, to_number
+from .values import Resolved, UnitContext, resolve, rule_for, with_rule
 
-NUMERIC_RULES = ("target", "linear", "banded", "count", "bonus", "penalty", "manual")
+NUMERIC_RULES = ("target", "linear", "banded", "count", "bonus", "penalty", "manual", "info")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class IndicatorScore:
     rule_kind: str
     source: str  # rule | judges | override | na
     detail: str = ""
+    basis: dict = field(default_factory=dict)  # formula / computed value, N/A criterion, unit's threshold (P)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class EntryScore:
             "indicators": [
                 {"code": i.code, "value": _jsonable(i.value), "rule": self._rules.get(i.code),
                  "points": i.points, "max_points": i.max_points, "status": i.status,
-                 "source": i.source, "detail": i.detail}
+                 "source": i.source, "detail": i.detail, **({"basis": i.basis} if i.basis else {})}
                 for i in self.indicators.values()
             ],
         }
@@ -129,8 +132,14 @@ def _node_range(node: Node, bound: float) -> tuple[float, float]:
 
 
 def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, float] | None = None,
-                overrides: dict[str, float] | None = None) -> EntryScore:
-    """Score ``values`` (indicator code -> raw value) with optional judges' points and council overrides."""
+                overrides: dict[str, float] | None = None, unit: UnitContext | None = None) -> EntryScore:
+    """Score ``values`` (indicator code -> raw value) with optional judges' points and council overrides.
+
+    ``values`` may map a criterion's code to NA (criterion-level N/A); computed indicators are
+    computed here (:func:`scoring.values.resolve`); ``unit`` picks unit-dependent targets/floors.
+    """
+    resolved = resolve(fw, values)
+    values = resolved.values
     judged = judged or {}
     overrides = overrides or {}
     indicators: dict[str, IndicatorScore] = {}
@@ -151,9 +160,13 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
             s = IndicatorScore(n.code, value, pts, n.max_points, "scored", rule.kind, "judges",
                                f"judges' aggregate {judged[n.code]:g}")
         else:
-            r = indicator_points(n, value)
+            unit_rule, notes = rule_for(n, unit, fw)
+            r = indicator_points(with_rule(n, unit_rule), value)
             src = "na" if r.status == "not_applicable" else "rule"
-            s = IndicatorScore(n.code, value, r.points, n.max_points, r.status, rule.kind, src, r.detail)
+            s = IndicatorScore(n.code, value, r.points, n.max_points, r.status, rule.kind, src, r.detail,
+                               basis=value_basis(n, resolved, notes))
+        if n.code in resolved.computed or n.code in resolved.na_from:
+            s = dataclasses.replace(s, basis=s.basis or value_basis(n, resolved, []))
         indicators[n.code] = s
         return s.points
 
@@ -198,6 +211,26 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
         caps_applied=caps, overrides={k: float(v) for k, v in overrides.items()},
         top_groups=tuple(g.code for g in fw.groups), _rules=rules,
     )
+
+
+def value_basis(n: Node, resolved: Resolved, notes: list) -> dict:
+    """How an indicator's value and rule came about: its formula and computed value, the N/A criterion
+    above it, the unit's threshold (empty for a plain typed value)."""
+    out: dict[str, Any] = {}
+    if n.code in resolved.na_from:
+        out["na_part"] = resolved.na_from[n.code]
+    elif n.compute is not None and n.code in resolved.computed:
+        o = resolved.computed[n.code]
+        out["formula"] = n.compute.expr
+        out["operands"] = list(n.compute.operands)
+        out["computed"] = resolved.values.get(n.code)
+        if o.value is None:
+            out["reason"], out["reason_code"] = o.reason, o.code
+            if o.reason == "division_by_zero" and n.compute.if_zero is not None:
+                out["if_zero"] = n.compute.if_zero
+    if notes:
+        out["thresholds"] = [{"param": nt.param, "by": nt.by, "key": nt.key, "value": nt.value} for nt in notes]
+    return out
 
 
 # --------------------------------------------------------------------------- value checks
@@ -289,11 +322,18 @@ def check_values(fw: Framework, values: dict[str, object]) -> dict[str, list[Val
     """
     issues: dict[str, list[ValueIssue]] = {}
     nodes = {n.code: n for n in fw.indicators()}
+    parts = {n.code: n for n in fw.walk() if not n.is_indicator}
     for code in values:
-        if code not in nodes:
+        if code in parts and is_na(values[code]) and not parts[code].na_allowed:
+            issues.setdefault(code, []).append(ValueIssue(code, "na_not_allowed"))
+        elif code not in nodes and code not in parts:
             issues.setdefault(code, []).append(ValueIssue(code, "unknown_indicator"))
+    resolved = resolve(fw, values)  # criterion N/A spread, computed values filled in
+    values = resolved.values
     for n in nodes.values():
-        found = _issues_for(n, values.get(n.code))
+        if n.code in resolved.na_from:
+            continue
+        found = _computed_issues(n, resolved) if n.compute is not None else _issues_for(n, values.get(n.code))
         if found:
             issues.setdefault(n.code, []).extend(found)
     for n in nodes.values():
@@ -316,6 +356,18 @@ def check_values(fw: Framework, values: dict[str, object]) -> dict[str, list[Val
                     {"op": ck.op, "other": ck.other, "value": _jsonable(a), "other_value": _jsonable(b),
                      "message": dict(ck.message)}))
     return issues
+
+
+def _computed_issues(n: Node, resolved: Resolved) -> list[ValueIssue]:
+    """A computed indicator: its value's range, or why it cannot be computed (a division by zero always;
+    a missing operand when the indicator is required; an operand that is not a number has its own issue)."""
+    v = resolved.values.get(n.code)
+    if v is not None:
+        return [i for i in _issues_for(n, v) if i.key != "required"]
+    o = resolved.computed.get(n.code)
+    if o is None or o.reason == "not_a_number" or (o.reason != "division_by_zero" and not n.required):
+        return []
+    return [ValueIssue(n.code, "not_computable", {"reason": o.reason, "operand": o.code})]
 
 
 __all__ = ["score_entry", "check_values", "EntryScore", "GroupScore", "IndicatorScore", "ValueIssue", "NA"]

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .expressions import Compute, parse_expr
 from .framework_check import (  # noqa: F401 - re-exported: part of the framework API
     CHECK_OPS,
     COMPATIBLE_RULES,
@@ -51,6 +52,7 @@ from .rule_types import (  # noqa: F401 - re-exported: the rule types are part o
     YesNoRule,
     make_rule,
 )
+from .unit_params import ParamTable, Region, dump_table  # computed / unit-dependent values (issue 16, P)
 
 
 class FrameworkError(ValueError):
@@ -98,6 +100,8 @@ class Node:
     checks: tuple[Check, ...] = ()
     guidance: dict = field(default_factory=dict)
     floor_pct: float | None = None
+    compute: Compute | None = None  # a computed indicator's expression (scoring.expressions)
+    na_inherited: bool = False  # an ancestor has na_allowed: N/A reaches this node through it (not dumped)
 
     @property
     def is_indicator(self) -> bool:
@@ -132,6 +136,7 @@ class Framework:
     source: str | None = None
     assumptions: tuple[str, ...] = ()
     format: str = FORMAT_ID
+    regions: tuple[Region, ...] = ()  # for rule parameters `by: region` (scoring.unit_params)
 
     def walk(self) -> Iterator[Node]:
         for g in self.groups:
@@ -167,12 +172,24 @@ def _f(x: Any) -> float | None:
     return None if x is None else float(x)
 
 
+def _param(r: dict, key: str) -> tuple[float, tuple[ParamTable, ...]]:
+    """A numeric rule parameter, or a unit-dependent table (its default is the plain value)."""
+    v = r[key]
+    if isinstance(v, dict):
+        table = tuple((str(k), float(x)) for k, x in (v.get("table") or {}).items())
+        return float(v["default"]), (ParamTable(key, v["by"], table, float(v["default"])),)
+    return float(v), ()
+
+
 def _parse_rule(r: dict) -> Rule:
     kind = r["kind"]
     if kind == "target":
-        return TargetRule(float(r["target"]), r.get("direction"))
+        target, tables = _param(r, "target")
+        return TargetRule(target, r.get("direction"), tables=tables)
     if kind == "linear":
-        return LinearRule(float(r["floor"]), float(r["target"]), r.get("direction"))
+        floor, t1 = _param(r, "floor")
+        target, t2 = _param(r, "target")
+        return LinearRule(floor, target, r.get("direction"), tables=t1 + t2)
     if kind == "banded":
         return BandedRule(tuple(Band(float(b["from"]), float(b["points"])) for b in r.get("bands") or ()))
     if kind == "yes_no":
@@ -186,17 +203,26 @@ def _parse_rule(r: dict) -> Rule:
     if kind == "judged":
         return JudgedRule(tuple(Level(str(lv["code"]), float(lv["points"]), dict(lv.get("descriptor") or {}))
                                 for lv in r.get("levels") or ()))
+    if kind == "info":
+        return make_rule("info")
     return ManualRule()
 
 
-def _parse_node(n: dict, kind: str) -> Node:
+def _parse_compute(c: dict | None) -> Compute | None:
+    if c is None:
+        return None
+    return Compute(str(c["expr"]), parse_expr(str(c["expr"])), _f(c.get("if_zero")))
+
+
+def _parse_node(n: dict, kind: str, na_inherited: bool = False) -> Node:
     return Node(
         code=n["code"],
         name=dict(n.get("name") or {}),
         kind=kind,
         max_points=float(n["max_points"]),
         cap=_f(n.get("cap")),
-        children=tuple(_parse_node(c, kind) for c in n.get("children") or ()),
+        children=tuple(_parse_node(c, kind, na_inherited or bool(n.get("na_allowed")))
+                       for c in n.get("children") or ()),
         rule=_parse_rule(n["rule"]) if n.get("rule") is not None else None,
         value_type=n.get("value_type"),
         unit=n.get("unit"),
@@ -209,6 +235,8 @@ def _parse_node(n: dict, kind: str) -> Node:
         checks=tuple(Check(c["op"], c["other"], dict(c.get("message") or {})) for c in n.get("checks") or ()),
         guidance=dict(n.get("guidance") or {}),
         floor_pct=_f(n.get("floor_pct")),
+        compute=_parse_compute(n.get("compute")),
+        na_inherited=na_inherited,
     )
 
 
@@ -226,6 +254,8 @@ def parse_framework(doc: dict) -> Framework:
         source=doc.get("source"),
         assumptions=tuple(doc.get("assumptions") or ()),
         format=doc["format"],
+        regions=tuple(Region(str(code), dict(r.get("name") or {}), tuple(str(p) for p in r.get("provinces") or ()))
+                      for code, r in (doc.get("regions") or {}).items()),
     )
 
 
@@ -246,8 +276,10 @@ def _dump_rule(r: Rule) -> dict:
     out: dict[str, Any] = {"kind": r.kind}
     if isinstance(r, TargetRule):
         out.update(target=_n(r.target), direction=r.direction)
+        out.update({t.param: dump_table(t) for t in r.tables})  # unit-dependent target (P)
     elif isinstance(r, LinearRule):
         out.update(target=_n(r.target), floor=_n(r.floor), direction=r.direction)
+        out.update({t.param: dump_table(t) for t in r.tables})  # unit-dependent floor/target (P)
     elif isinstance(r, BandedRule):
         out["bands"] = [{"from": _n(b.from_), "points": _n(b.points)} for b in r.bands]
     elif isinstance(r, YesNoRule):
@@ -279,6 +311,8 @@ def _dump_node(n: Node, is_group: bool) -> dict:
         "required": n.required,
         "na_allowed": n.na_allowed,
         "evidence": dict(n.evidence),
+        "compute": (_clean({"expr": n.compute.expr, "if_zero": _n(n.compute.if_zero)})
+                    if n.compute is not None else None),
         "rule": _dump_rule(n.rule) if n.rule is not None else None,
         "checks": [_clean({"op": c.op, "other": c.other, "message": dict(c.message)}) for c in n.checks],
         "children": [_dump_node(c, False) for c in n.children],
@@ -295,5 +329,6 @@ def dump_framework(fw: Framework) -> dict:
         "scale": _n(fw.scale),
         "source": fw.source,
         "assumptions": list(fw.assumptions),
+        "regions": {r.code: _clean({"name": dict(r.name), "provinces": list(r.provinces)}) for r in fw.regions},
         "groups": [_dump_node(g, True) for g in fw.groups],
     })

@@ -9,10 +9,13 @@ import math
 import re
 from typing import Any, TypeGuard
 
+from .framework_values_check import validate_value_constructs
+from .unit_params import TABLE_PARAMS
+
 FORMAT_ID = "thidua-framework/1"
 KINDS = ("regular", "bonus", "penalty")
 VALUE_TYPES = ("number", "percentage", "yes_no", "choice", "count", "date", "text", "file_only")
-RULE_KINDS = ("target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty", "manual")
+RULE_KINDS = ("target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty", "manual", "info")
 DIRECTIONS = ("higher", "lower")
 CHECK_OPS = ("<", "<=", ">", ">=", "==", "!=")
 RESERVED_CODES = ("TOTAL",)
@@ -21,9 +24,9 @@ _SLUG = re.compile(r"^[a-z0-9-]+$")
 _NUMERIC_TYPES = ("number", "percentage", "count")
 # value_type -> rule kinds it can feed; None (unspecified value_type) accepts any rule.
 COMPATIBLE_RULES: dict[str, tuple[str, ...]] = {
-    "number": ("target", "linear", "banded", "count", "bonus", "penalty", "manual"),
-    "percentage": ("target", "linear", "banded", "manual"),
-    "count": ("target", "linear", "banded", "count", "bonus", "penalty", "manual"),
+    "number": ("target", "linear", "banded", "count", "bonus", "penalty", "manual", "info"),
+    "percentage": ("target", "linear", "banded", "manual", "info"),
+    "count": ("target", "linear", "banded", "count", "bonus", "penalty", "manual", "info"),
     "yes_no": ("yes_no",),
     "choice": ("judged",),
     "date": ("judged",),
@@ -50,6 +53,8 @@ def _validate_rule(code: str, rule: Any, kind: str, max_points: Any, value_type:
 
     def need_num(key: str) -> float | None:
         v = rule.get(key)
+        if isinstance(v, dict) and key in TABLE_PARAMS:  # unit-dependent: checked in framework_values_check
+            v = v.get("default")
         if not _is_num(v):
             errors.append(f"{code}: rule {rk} needs a numeric '{key}'")
             return None
@@ -113,6 +118,8 @@ def _validate_rule(code: str, rule: Any, kind: str, max_points: Any, value_type:
                 if lv["points"] < 0 or (mp is not None and lv["points"] > mp):
                     errors.append(f"{code}: level {lv['code']!r} points {lv['points']} outside [0, max_points]")
 
+    if rk == "info" and mp is not None and mp != 0:
+        errors.append(f"{code}: an info rule (information only) needs max_points 0")
     if rk == "bonus" and kind != "bonus":
         errors.append(f"{code}: bonus rule outside a bonus group")
     if rk == "penalty" and kind != "penalty":
@@ -228,4 +235,5 @@ def validate_framework(doc: dict) -> list[str]:
             errors.append(f"{c}: check has unknown op {ck.get('op')!r}")
         if ck.get("other") not in indicator_codes:
             errors.append(f"{c}: check refers to unknown code {ck.get('other')!r}")
+    validate_value_constructs(doc, errors)  # computed indicators, unit-dependent parameters, regions (P)
     return errors

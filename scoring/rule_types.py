@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .unit_params import ParamTable
+
 
 @dataclass(frozen=True)
 class Band:
@@ -44,6 +46,7 @@ class TargetRule(_Directed):
     target: float
     direction: str | None = None
     kind: Literal["target"] = "target"
+    tables: tuple[ParamTable, ...] = ()  # unit-dependent target (scoring.unit_params); ``target`` = its default
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class LinearRule(_Directed):
     target: float
     direction: str | None = None
     kind: Literal["linear"] = "linear"
+    tables: tuple[ParamTable, ...] = ()  # unit-dependent floor/target; the plain fields hold the defaults
 
 
 @dataclass(frozen=True)
@@ -119,9 +123,17 @@ class ManualRule:
     kind: Literal["manual"] = "manual"
 
 
+@dataclass(frozen=True)
+class InfoRule:
+    """Information only (max_points 0): the value feeds computed indicators and conditions, scores nothing."""
+
+    kind: Literal["info"] = "info"
+
+
 # Scoring rule of an indicator: one type per kind (a tagged union on ``kind``), so each kind
 # carries exactly the parameters it needs and the type checker can prove the engine.
-Rule = TargetRule | LinearRule | BandedRule | YesNoRule | CountRule | BonusRule | PenaltyRule | JudgedRule | ManualRule
+Rule = (TargetRule | LinearRule | BandedRule | YesNoRule | CountRule | BonusRule | PenaltyRule | JudgedRule | ManualRule
+        | InfoRule)
 
 
 def make_rule(kind: str, **params: Any) -> Rule:
@@ -134,4 +146,4 @@ def make_rule(kind: str, **params: Any) -> Rule:
 
 _RULE_TYPES: dict[str, Any] = {"target": TargetRule, "linear": LinearRule, "banded": BandedRule, "yes_no": YesNoRule,
                                "count": CountRule, "bonus": BonusRule, "penalty": PenaltyRule, "judged": JudgedRule,
-                               "manual": ManualRule}
+                               "manual": ManualRule, "info": InfoRule}

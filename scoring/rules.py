@@ -255,6 +255,9 @@ def raw_points(rule: Rule, value: Any, mp: float) -> float:
         if level is None:
             raise ValueError(f"unknown level {value!r}")
         return level
+    if rule.kind == "info":
+        to_number(value)  # information only: a number, no points
+        return 0.0
     return to_number(value)  # ManualRule: the value is the points
 
 
@@ -295,7 +298,7 @@ def indicator_points(node_or_rule: Node | Rule, value: Any, max_points: float | 
         mp = float(max_points)
         group_kind = "regular"
     if is_na(value):
-        if node is not None and not node.na_allowed:
+        if node is not None and not (node.na_allowed or node.na_inherited):  # or through an N/A criterion
             return PointResult(0.0, "invalid", "not applicable is not allowed for this indicator")
         pts = clamp_points(rule.kind, na_points(rule.kind, group_kind, mp), mp)
         return PointResult(pts, "not_applicable", f"not applicable: {pts:g} points")

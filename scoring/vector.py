@@ -35,6 +35,8 @@ from .framework import (
     YesNoRule,
 )
 from .rules import DECIMALS, SHOWN_DECIMALS, clamp_points, is_missing, is_na, na_points, to_bool, to_number
+from .unit_params import UnitContext
+from .values import resolve, rule_for
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def compile_rules(fw: Framework) -> CompiledRules:
         na_points=np.array([clamp_points(n.scoring_rule.kind, na_points(n.scoring_rule.kind, n.kind, n.max_points),
                                          n.max_points)
                             for n in inds], dtype=float),
-        na_allowed=np.array([n.na_allowed for n in inds], dtype=bool),
+        na_allowed=np.array([n.na_allowed or n.na_inherited for n in inds], dtype=bool),
         nodes=tuple(nodes),
         groups=tuple((g.code, g.kind) for g in fw.groups),
         scale=fw.scale,
@@ -135,11 +137,18 @@ def _column(rule: Rule, v: np.ndarray, mp: float) -> np.ndarray:
             cap = min(rule.cap, mp) if isinstance(rule, CountRule) and rule.cap is not None else mp
             pts = np.where(v < 0, 0.0, np.minimum(v * rule.per_item, cap))
             return -pts if isinstance(rule, PenaltyRule) else pts
+        if rule.kind == "info":
+            return np.zeros_like(v)
         return v.copy()  # judged / manual columns hold points already
 
 
-def points_matrix(compiled: CompiledRules, values: np.ndarray, na_mask: np.ndarray | None = None) -> np.ndarray:
-    """Points per unit × indicator, clamped and quantised to the 1e-9 grid (loops over indicators only)."""
+def points_matrix(compiled: CompiledRules, values: np.ndarray, na_mask: np.ndarray | None = None,
+                  units: Sequence[UnitContext | None] | None = None, fw: Framework | None = None) -> np.ndarray:
+    """Points per unit × indicator, clamped and quantised to the 1e-9 grid (loops over indicators only).
+
+    ``units`` (one :class:`UnitContext` per row, with ``fw``) gives unit-dependent targets/floors:
+    such a column is scored once per distinct rule among the rows.
+    """
     values = np.asarray(values, dtype=float)
     n_units, n_ind = values.shape
     if n_ind != len(compiled.codes):
@@ -150,6 +159,12 @@ def points_matrix(compiled: CompiledRules, values: np.ndarray, na_mask: np.ndarr
         mp = float(compiled.max_points[j])
         v = values[:, j]
         raw = _column(rule, v, mp)
+        if units is not None and fw is not None and isinstance(rule, (TargetRule, LinearRule)) and rule.tables:
+            node = fw.node(compiled.codes[j])
+            per_row = [rule_for(node, u, fw)[0] for u in units]
+            for r in dict.fromkeys(per_row):
+                rows = np.array([x == r for x in per_row])
+                raw = np.where(rows, _column(r, v, mp), raw)
         lo, hi = (-mp, 0.0) if rule.kind == "penalty" else (0.0, mp)
         pts = clamp_round(raw, lo, hi)
         pts = np.where(np.isnan(v), 0.0, pts)
@@ -237,7 +252,8 @@ def values_matrix(fw: Framework, compiled: CompiledRules, entries: Sequence[dict
     n, m = len(entries), len(compiled.codes)
     vals = np.full((n, m), np.nan)
     na = np.zeros((n, m), dtype=bool)
-    for i, entry in enumerate(entries):
+    for i, given in enumerate(entries):
+        entry = resolve(fw, dict(given)).values  # criterion N/A spread, computed indicators computed
         jd = judged[i] if judged else {}
         for j, (code, rule) in enumerate(zip(compiled.codes, compiled.rules, strict=True)):
             if code in jd:

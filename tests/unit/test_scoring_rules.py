@@ -19,7 +19,8 @@ def pts(rule, value, mp=10):
 # ---------------------------------------------------------------- each rule kind
 
 def test_each_rule_kind_has_its_own_type_with_only_its_parameters():
-    assert set(RULE_KINDS) == {"target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty", "manual"}
+    assert set(RULE_KINDS) == {"target", "linear", "banded", "yes_no", "count", "judged", "bonus", "penalty", "manual",
+                               "info"}
     assert make_rule("count", per_item=2).kind == "count"
     assert type(make_rule("linear", floor=0, target=1)).__name__ == "LinearRule"
     with pytest.raises(TypeError):
