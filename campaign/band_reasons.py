@@ -15,6 +15,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from scoring.band_reasons import BandCheck, BandReason, explain, group_percentages
+from scoring.band_specs import engine_bands
 from scoring.ranking import Band
 
 from .labels import band_label
@@ -30,13 +31,7 @@ def _float(value: Any) -> float | None:
 
 def campaign_bands(bands: list[dict]) -> list[Band]:
     """The campaign's band settings as the engine reads them (malformed entries are skipped)."""
-    out = []
-    for b in bands or []:
-        low = _float(b.get("min_total")) if isinstance(b, dict) else None
-        if low is None or not b.get("code"):
-            continue
-        out.append(Band(str(b["code"]), low, _float(b.get("floor_pct"))))
-    return out
+    return engine_bands(bands)
 
 
 def row_reason(row: dict, bands: list[dict], groups: list[dict]) -> BandReason | None:
@@ -49,11 +44,13 @@ def row_reason(row: dict, bands: list[dict], groups: list[dict]) -> BandReason |
     if not engine_bands or row.get("total") is None or row.get("status") == "not_submitted":
         return None
     pcts = {}
-    if any(b.floor_pct is not None for b in engine_bands):  # as the recompute: pcts only matter for floors
+    if any(b.has_floors for b in engine_bands):  # as the recompute: pcts only matter for floors
         pcts = group_percentages(row.get("group_scores") or {},
                                  [(g["code"], g.get("kind") or "regular", _float(g.get("max_points"))) for g in groups])
     floors = {g["code"]: f for g in groups if (f := _float(g.get("floor_pct"))) is not None}
-    return explain(float(row["total"]), pcts, engine_bands, floors)
+    note = row.get("band_note") or {}  # failed conditions and criteria met, as the recompute stored them
+    criteria = (int(note["criteria_met"]), int(note["criteria"])) if note.get("criteria") is not None else None
+    return explain(float(row["total"]), pcts, engine_bands, floors, criteria, note.get("conditions") or ())
 
 
 def pct(value: float, *, down: bool = False) -> str:
@@ -76,10 +73,34 @@ def _group_name(code: str, groups: list[dict], locale: str, short: bool = False)
     return f"{code} ({name})" if name and name != code else code
 
 
-def _floor_parts(check: BandCheck, groups: list[dict], locale: str, short: bool) -> str:
-    return "; ".join(_("nhóm %(group)s đạt %(pct)s điểm tối đa, dưới mức sàn %(floor)s",
-                       group=_group_name(f.group, groups, locale, short), pct=pct(f.pct, down=True), floor=pct(f.floor))
-                     for f in check.failed_floors)
+def _floor_parts(check: BandCheck, groups: list[dict], locale: str, short: bool, reason: BandReason | None = None) -> str:
+    parts = [_("nhóm %(group)s đạt %(pct)s điểm tối đa, dưới mức sàn %(floor)s",
+               group=_group_name(f.group, groups, locale, short), pct=pct(f.pct, down=True), floor=pct(f.floor))
+             for f in check.failed_floors]
+    if check.criteria_needed is not None and reason is not None and reason.criteria_met is not None:
+        parts.append(_("chỉ %(met)s/%(of)s tiêu chí đạt, cần %(need)s", met=reason.criteria_met,
+                       of=reason.criteria_of, need=check.criteria_needed))
+    return "; ".join(parts)
+
+
+def condition_lines(reason: BandReason | None, bands: list[dict], locale: str) -> list[str]:
+    """Each failed condition with what it takes away: "Không được công nhận: chưa đạt điều kiện DK1 – …"."""
+    if reason is None:
+        return []
+    lines = []
+    for c in reason.conditions.failed:
+        name = (c.name.get(locale) or c.name.get("vi") or "") if isinstance(c.name, dict) else ""
+        what = f"{c.code} – {name}" if name else c.code
+        if c.missing:
+            what = _("%(condition)s (chưa có giá trị của chỉ tiêu %(codes)s)", condition=what, codes=", ".join(c.missing))
+        if c.effect == "cap":
+            lines.append(_("Xếp loại tối đa %(band)s: chưa đạt điều kiện %(condition)s",
+                           band=band_label(c.cap_band, locale, bands), condition=what))
+        elif c.effect == "no_award":
+            lines.append(_("Không được đề nghị khen thưởng: chưa đạt điều kiện %(condition)s", condition=what))
+        else:
+            lines.append(_("Không được công nhận: chưa đạt điều kiện %(condition)s", condition=what))
+    return lines
 
 
 def describe(reason: BandReason | None, bands: list[dict], groups: list[dict], locale: str,
@@ -91,23 +112,31 @@ def describe(reason: BandReason | None, bands: list[dict], groups: list[dict], l
     if reason is None:
         return []
     total = number(reason.total)
-    lines = []
-    for check in reason.floor_blocked:  # the surprising case first: enough points, a group under its floor
+    lines = condition_lines(reason, bands, locale)  # a failed condition outweighs every figure
+    if reason.conditions.withhold:
+        return lines + [_("Điểm vẫn được giữ nguyên: %(total)s", total=total)]
+    for check in reason.floor_blocked:  # the surprising case: enough points, a group under its floor
+        if check.blocked_by_condition:
+            continue
         lines.append(_("%(total)s ≥ %(min)s (%(band)s), nhưng %(why)s", total=total, min=number(check.min_total),
-                       band=band_label(check.code, locale, bands), why=_floor_parts(check, groups, locale, short)))
-    if reason.reached is not None and (reason.reached.min_total > 0 or reason.reached.floor_pct is not None):
+                       band=band_label(check.code, locale, bands),
+                       why=_floor_parts(check, groups, locale, short, reason)))
+    if reason.reached is not None and (reason.reached.min_total > 0 or reason.reached.has_floors):
         name = band_label(reason.reached.code, locale, bands)
         low = number(reason.reached.min_total)
         if short:  # next to the band's badge: the band's name is already there
             lines.append(_("%(total)s ≥ %(min)s và mọi nhóm tiêu chí đạt mức sàn", total=total, min=low)
-                         if reason.reached.floor_pct is not None else _("%(total)s ≥ %(min)s", total=total, min=low))
-        elif reason.reached.floor_pct is not None:
+                         if reason.reached.has_floors else _("%(total)s ≥ %(min)s", total=total, min=low))
+        elif reason.reached.has_floors:
             lines.append(_("%(total)s ≥ %(min)s (%(band)s) và mọi nhóm tiêu chí đạt mức sàn", band=name, total=total,
                            min=low))
         else:
             lines.append(_("%(total)s ≥ %(min)s (%(band)s)", band=name, total=total, min=low))
-    elif reason.reached is None and not reason.floor_blocked:
+    elif reason.reached is None and not reason.floor_blocked and not reason.conditions.cap_bands:
         lines.append(_("%(total)s chưa đạt mức xếp loại thấp nhất", total=total))
+    if reason.criteria_met is not None and reason.criteria_of and any(
+            b.get("min_criteria_met") for b in bands if isinstance(b, dict)):
+        lines.append(_("Đạt %(met)s/%(of)s tiêu chí", met=reason.criteria_met, of=reason.criteria_of))
     below = [m for m in reason.missed if not m.total_ok]
     if below:  # the nearest band the total did not reach
         nearest = below[-1]
@@ -122,12 +151,18 @@ def floor_legend(bands: list[dict], groups: list[dict], locale: str) -> list[str
     for b in sorted(campaign_bands(bands), key=lambda b: b.min_total, reverse=True):
         name = band_label(b.code, locale, bands)
         if b.floor_pct is None:
-            lines.append(_("%(band)s: từ %(min)s điểm", band=name, min=number(b.min_total)))
+            line = _("%(band)s: từ %(min)s điểm", band=name, min=number(b.min_total))
         else:
-            lines.append(_("%(band)s: từ %(min)s điểm và mỗi nhóm tiêu chí đạt ít nhất %(floor)s điểm tối đa của nhóm",
-                           band=name, min=number(b.min_total), floor=pct(b.floor_pct)))
+            line = _("%(band)s: từ %(min)s điểm và mỗi nhóm tiêu chí đạt ít nhất %(floor)s điểm tối đa của nhóm",
+                     band=name, min=number(b.min_total), floor=pct(b.floor_pct))
+        if b.floors:
+            line += "; " + _("mức sàn riêng của mức này: %(floors)s",
+                             floors=", ".join(f"{_group_name(g, groups, locale)} {pct(f)}" for g, f in b.floors.items()))
+        if b.min_criteria_met is not None:
+            line += "; " + _("ít nhất %(n)s tiêu chí đạt", n=b.min_criteria_met)
+        lines.append(line)
     own = [(g["code"], f) for g in groups if (f := _float(g.get("floor_pct"))) is not None]
-    if own and any(b.floor_pct is not None for b in campaign_bands(bands)):
+    if own and any(b.floor_pct is not None for b in campaign_bands(bands)):  # a band's own floors replace these
         lines.append(_("Mức sàn riêng thay cho mức sàn của xếp loại: %(floors)s",
                        floors=", ".join(f"{_group_name(code, groups, locale)} {pct(f)}" for code, f in own)))
     return lines
@@ -140,4 +175,8 @@ def structured(reason: BandReason | None) -> dict | None:
     return {"band": reason.band,
             "missed": [{"band": m.code, "min_total": m.min_total, "total_reached": m.total_ok,
                         "failed_floors": [{"group": f.group, "pct": f.pct, "floor_pct": f.floor}
-                                          for f in m.failed_floors]} for m in reason.missed]}
+                                          for f in m.failed_floors],
+                        "criteria_needed": m.criteria_needed, "blocked_by_condition": m.blocked_by_condition}
+                       for m in reason.missed],
+            "criteria_met": reason.criteria_met, "criteria": reason.criteria_of,
+            "failed_conditions": [c.to_dict() for c in reason.conditions.failed]}

@@ -30,6 +30,11 @@ from typing import Any
 import numpy as np
 
 from .band_reasons import group_percentages
+from .band_specs import engine_bands
+from .condition_eval import criteria_met, criteria_nodes
+from .condition_eval import evaluate as evaluate_conditions
+from .conditions import band_note, results_explanation
+from .conditions import effects as condition_effects
 from .entry import score_entry
 from .framework import Framework
 from .ranking import Award, Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
@@ -80,6 +85,8 @@ class CampaignInputs:
     spread: np.ndarray | None = None
     overridden: Mapping[int, OverriddenEntry] = field(default_factory=dict)  # row -> entry
     judged_detail: Mapping[int, dict] = field(default_factory=dict)  # row -> normalised judges' detail
+    # row -> raw values of the indicators the framework's conditions test (and N/A marks above them)
+    condition_values: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -200,6 +207,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         flagged = [bool(f) for f in np.asarray(over.any(axis=1))]
 
     override_expl: dict[int, dict] = {}
+    override_es: dict[int, Any] = {}
     for i, oe in inp.overridden.items():
         es = score_entry(fw, dict(oe.values), dict(oe.judged), dict(oe.overrides))
         exact[i] = es.total
@@ -208,6 +216,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             group_exact[g][i] = es.groups[g].points
         caps[i] = list(es.caps_applied)
         override_expl[i] = {"values": es.overrides, "reasons": dict(oe.reasons)}
+        override_es[i] = es
     if weights:
         for i in range(n):
             exact[i] = _weighted(comp, {g: group_exact[g][i] for g in groups}, weights)
@@ -257,19 +266,28 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
                 rk_c[i], tied_c[i], deep_c[i] = int(r2[m]), bool(t2[m]), int(d2[m])
     names_of = {d: tie_break_name(tie_names, d) for d in set(deep_a) | set(deep_c)}
 
-    bands = [Band(b["code"], float(b["min_total"]), b.get("floor_pct")) for b in settings.get("bands") or []]
+    bands = engine_bands(settings.get("bands"))
     group_floors = {g.code: g.floor_pct for g in fw.groups if g.floor_pct is not None}
-    floors = any(b.floor_pct is not None for b in bands)
+    floors = any(b.has_floors for b in bands)
     band_of: list[str | None] = [None] * n
     pcts_of: dict[int, dict[str, float]] = {}
     # A roll-up row has only the groups its rule could roll up (none for share_meeting).
     groups_of = {d: [g for g in groups if g in r["groups"]] for d, r in rollups.items()}
+    # Conditions and criteria met (issue 16): from the unit's own values and node points; a roll-up
+    # district is checked on its own entry's values only, and its criteria are not counted.
+    crit_of, cond_of = _criteria_and_conditions(inp, tt, rows_ranked, has_entry, rollups, override_es, bands)
+    no_award: set[int] = set()
     if bands:
         for i in rows_ranked:
             if floors:
                 pcts_of[i] = group_pcts({g: group_shown[g][i] for g in groups_of.get(i, groups)}, fw)
-            band_of[i] = classify(totals[i], pcts_of.get(i, {}), bands, group_floors)
-    award_of = _awards(inp, settings, bands, band_of, rows_ranked, rk_c, totals, tied_c, deep_c, names_of)
+            eff = condition_effects(cond_of.get(i, ()))
+            if not eff.award_allowed:
+                no_award.add(i)
+            band_of[i] = classify(totals[i], pcts_of.get(i, {}), bands, group_floors,
+                                  crit_of[i][0] if i in crit_of else None, eff.cap_bands, eff.withhold)
+    award_bands = [None if i in no_award else b for i, b in enumerate(band_of)]
+    award_of = _awards(inp, settings, bands, award_bands, rows_ranked, rk_c, totals, tied_c, deep_c, names_of)
     if on_progress:
         on_progress(0.8, "rows")
 
@@ -297,6 +315,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
                      "decided_by_in_cluster": names_of[deep_c[i]], "tie_breaks": tie_names},
             "band": band_of[i],
             "award": award_of[i].reason if i in award_of else None,
+            **results_explanation(cond_of.get(i, ()), crit_of.get(i)),
         }
         if weights:
             expl["weights"] = dict(weights)
@@ -309,8 +328,33 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             "interval_low": float(low[i]) if low is not None else None,
             "interval_high": float(high[i]) if high is not None else None,
             "flagged": bool(flagged[i]), "explanation": expl,
+            "band_note": band_note(cond_of.get(i, ()), crit_of.get(i)),
         })
     return CampaignResult(rows)
+
+
+def _criteria_and_conditions(inp: CampaignInputs, tt: Any, rows_ranked: list[int], has_entry: list[bool],
+                              rollups: Mapping[int, dict], override_es: Mapping[int, Any], bands: list[Band]
+                              ) -> tuple[dict[int, tuple[int, int, tuple[str, ...]]], dict[int, tuple]]:
+    """Per ranked row: (met, of, not met) criteria — only when a band counts them or a node is marked
+    ``criterion`` — and the condition results (rows with their own entry, when the framework has conditions)."""
+    fw = inp.fw
+    crit: dict[int, tuple[int, int, tuple[str, ...]]] = {}
+    cond: dict[int, tuple] = {}
+    nodes = criteria_nodes(fw)
+    if any(b.min_criteria_met is not None for b in bands) or any(getattr(x, "criterion", False) for x in nodes):
+        cols = {x.code: tt.node_points[x.code] for x in nodes}
+        for i in rows_ranked:
+            if i in rollups:
+                continue
+            pts = ({c: g.points for c, g in override_es[i].groups.items()} if i in override_es
+                   else {c: float(col[i]) for c, col in cols.items()})
+            crit[i] = criteria_met(fw, pts)
+    if getattr(fw, "conditions", ()):
+        for i in rows_ranked:
+            if has_entry[i]:
+                cond[i] = evaluate_conditions(fw, inp.condition_values.get(i, {}))
+    return crit, cond
 
 
 def _awards(inp: CampaignInputs, settings: Mapping[str, Any], bands: list[Band], band_of: list[str | None],

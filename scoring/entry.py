@@ -28,6 +28,9 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .condition_eval import criteria_met
+from .condition_eval import evaluate as evaluate_conditions
+from .conditions import ConditionResult, results_explanation
 from .framework import Framework, JudgedRule, Node, _dump_rule
 from .rules import NA, clamp_points, clamp_round, indicator_points, is_missing, is_na, round_points, to_bool, to_number
 from .values import Resolved, UnitContext, resolve, rule_for, with_rule
@@ -73,6 +76,8 @@ class EntryScore:
     caps_applied: list[str] = field(default_factory=list)
     overrides: dict[str, float] = field(default_factory=dict)
     top_groups: tuple[str, ...] = ()
+    conditions: tuple[ConditionResult, ...] = ()  # each declared condition on these values (issue 16, Q)
+    criteria: tuple[int, int, tuple[str, ...]] | None = None  # (met, of, codes not met) for min_criteria_met
 
     def group_pcts(self, kinds: tuple[str, ...] = ("regular",)) -> dict[str, float]:
         """points / max_points × 100 of each top-level group of ``kinds`` (for band floors)."""
@@ -94,6 +99,7 @@ class EntryScore:
             "penalty_total": self.penalty_total,
             "caps_applied": list(self.caps_applied),
             "overrides": dict(self.overrides),
+            **results_explanation(self.conditions, self.criteria),
             "groups": [
                 {"code": g.code, "kind": g.kind, "raw": g.raw, "points": g.points, "cap": g.cap,
                  "capped": g.capped, "max_points": g.max_points, "source": g.source}
@@ -210,6 +216,8 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
         bonus_total=bonus_total, penalty_total=penalty_total, groups=groups, indicators=indicators,
         caps_applied=caps, overrides={k: float(v) for k, v in overrides.items()},
         top_groups=tuple(g.code for g in fw.groups), _rules=rules,
+        conditions=evaluate_conditions(fw, values),
+        criteria=criteria_met(fw, {c: g.points for c, g in groups.items()}),
     )
 
 

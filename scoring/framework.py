@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .band_specs import normalise as normalise_band
+from .conditions import Condition, dump_conditions, parse_conditions
 from .expressions import Compute, parse_expr
 from .framework_check import (  # noqa: F401 - re-exported: part of the framework API
     CHECK_OPS,
@@ -100,6 +102,10 @@ class Node:
     checks: tuple[Check, ...] = ()
     guidance: dict = field(default_factory=dict)
     floor_pct: float | None = None
+    criterion: bool = False  # counted by a band's min_criteria_met (scoring.conditions, issue 16, Q)
+    met_pct: float | None = None  # a criterion is met at this % of its max_points (default 100)
+    rescale: bool = False  # N/A on this node: its indicators score 0 and the regular part is rescaled
+    stacking: str | None = None  # bonus group: sum (default) | max (only the largest item counts)
     compute: Compute | None = None  # a computed indicator's expression (scoring.expressions)
     na_inherited: bool = False  # an ancestor has na_allowed: N/A reaches this node through it (not dumped)
 
@@ -136,6 +142,8 @@ class Framework:
     source: str | None = None
     assumptions: tuple[str, ...] = ()
     format: str = FORMAT_ID
+    conditions: tuple[Condition, ...] = ()  # điều kiện: cap or withhold bands/awards (scoring.conditions)
+    bands: tuple[dict, ...] = ()  # declared bands, normalised (scoring.band_specs); a new campaign's bands
     regions: tuple[Region, ...] = ()  # for rule parameters `by: region` (scoring.unit_params)
 
     def walk(self) -> Iterator[Node]:
@@ -235,6 +243,10 @@ def _parse_node(n: dict, kind: str, na_inherited: bool = False) -> Node:
         checks=tuple(Check(c["op"], c["other"], dict(c.get("message") or {})) for c in n.get("checks") or ()),
         guidance=dict(n.get("guidance") or {}),
         floor_pct=_f(n.get("floor_pct")),
+        criterion=bool(n.get("criterion", False)),
+        met_pct=_f(n.get("met_pct")),
+        rescale=bool(n.get("rescale", False)),
+        stacking=n.get("stacking"),
         compute=_parse_compute(n.get("compute")),
         na_inherited=na_inherited,
     )
@@ -254,6 +266,8 @@ def parse_framework(doc: dict) -> Framework:
         source=doc.get("source"),
         assumptions=tuple(doc.get("assumptions") or ()),
         format=doc["format"],
+        conditions=parse_conditions(doc.get("conditions")),
+        bands=tuple(normalise_band(b) for b in doc.get("bands") or ()),
         regions=tuple(Region(str(code), dict(r.get("name") or {}), tuple(str(p) for p in r.get("provinces") or ()))
                       for code, r in (doc.get("regions") or {}).items()),
     )
@@ -302,6 +316,10 @@ def _dump_node(n: Node, is_group: bool) -> dict:
         "max_points": _n(n.max_points),
         "cap": _n(n.cap),
         "floor_pct": _n(n.floor_pct),
+        "criterion": n.criterion,
+        "met_pct": _n(n.met_pct),
+        "rescale": n.rescale,
+        "stacking": n.stacking,
         "guidance": dict(n.guidance),
         "value_type": n.value_type,
         "unit": n.unit,
@@ -331,4 +349,6 @@ def dump_framework(fw: Framework) -> dict:
         "assumptions": list(fw.assumptions),
         "regions": {r.code: _clean({"name": dict(r.name), "provinces": list(r.provinces)}) for r in fw.regions},
         "groups": [_dump_node(g, True) for g in fw.groups],
+        "bands": [dict(b) for b in fw.bands],
+        "conditions": dump_conditions(fw.conditions),
     })

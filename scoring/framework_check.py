@@ -188,6 +188,7 @@ def validate_framework(doc: dict) -> list[str]:
         fp = n.get("floor_pct")
         if fp is not None and (not _is_num(fp) or not 0 <= fp <= 100):
             errors.append(f"{c}: floor_pct must be within 0..100")
+        _check_results_keys(c, n, kind or "regular", is_group, errors)  # criterion, met_pct, rescale, stacking
         vt = n.get("value_type")
         if vt is not None and vt not in VALUE_TYPES:
             errors.append(f"{c}: unknown value_type {vt!r}")
@@ -226,6 +227,7 @@ def validate_framework(doc: dict) -> list[str]:
     for i, g in enumerate(groups):
         visit(g, f"groups/{i}", None, True)
 
+    errors.extend(_check_results_top(doc, groups))  # conditions, bands (issue 16, Q)
     indicator_codes = set(seen)
     for c, ck in checks:
         if not isinstance(ck, dict):
@@ -237,3 +239,53 @@ def validate_framework(doc: dict) -> list[str]:
             errors.append(f"{c}: check refers to unknown code {ck.get('other')!r}")
     validate_value_constructs(doc, errors)  # computed indicators, unit-dependent parameters, regions (P)
     return errors
+
+
+# --------------------------------------------------------------------------- results constructs (issue 16, Q)
+
+def _check_results_keys(c: str, n: dict, kind: str, is_group: bool, errors: list[str]) -> None:
+    """A node's criterion / met_pct / rescale / stacking."""
+    if "criterion" in n and not isinstance(n["criterion"], bool):
+        errors.append(f"{c}: criterion must be true or false")
+    if n.get("criterion") and kind != "regular":
+        errors.append(f"{c}: only regular nodes can be criteria (criterion: true)")
+    if n.get("criterion") and n.get("rule") is not None:
+        errors.append(f"{c}: criterion: true is for a group or criterion with children, not an indicator")
+    mp = n.get("met_pct")
+    if mp is not None and (not _is_num(mp) or not 0 < mp <= 100):
+        errors.append(f"{c}: met_pct must be within 0..100 (greater than 0)")
+    if n.get("rescale"):
+        if n.get("rescale") is not True:
+            errors.append(f"{c}: rescale must be true or false")
+        elif not n.get("na_allowed"):
+            errors.append(f"{c}: rescale needs na_allowed: true (the part a unit may mark not assessed)")
+        elif kind != "regular":
+            errors.append(f"{c}: rescale is only for regular nodes (not {kind})")
+    st = n.get("stacking")
+    if st is not None:
+        if not is_group or kind != "bonus":
+            errors.append(f"{c}: stacking is only for bonus groups")
+        elif st not in ("sum", "max"):
+            errors.append(f"{c}: stacking must be 'sum' or 'max' (got {st!r})")
+
+
+def _check_results_top(doc: dict, groups: list) -> list[str]:
+    """The top-level ``conditions`` and ``bands`` lists, and the scale a rescaled part leaves."""
+    from .band_specs import validate_bands
+    from .conditions import validate_conditions
+
+    regular = {str(g.get("code")) for g in groups if isinstance(g, dict) and g.get("kind", "regular") == "regular"}
+    marked = 0
+
+    def count(n: Any) -> None:
+        nonlocal marked
+        if isinstance(n, dict):
+            marked += bool(n.get("criterion"))
+            for ch in n.get("children") or []:
+                count(ch)
+
+    for g in groups:
+        count(g)
+    out = validate_bands(doc.get("bands"), doc.get("scale"), regular, marked or len(regular))
+    out += validate_conditions(doc)
+    return out

@@ -20,8 +20,8 @@ Decisions where the brief is silent:
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,28 @@ class Ranked:
 
 @dataclass(frozen=True)
 class Band:
+    """A band (xếp loại): its minimum total, its floor for every top-level regular group
+    (``floor_pct``), its own floors for some groups (``floors``, replacing every other floor of
+    those groups) and how many criteria must be met (``min_criteria_met``)."""
+
     code: str
     min_total: float
     floor_pct: float | None = None
+    floors: Mapping[str, float] = field(default_factory=dict)
+    min_criteria_met: int | None = None
+
+    def floor_of(self, group: str, group_floors: Mapping[str, float]) -> float | None:
+        """The floor ``group`` must meet for this band: the band's own floor for it, else (when the
+        band has a ``floor_pct``) the group's own ``floor_pct``, else the band's ``floor_pct``."""
+        if group in self.floors:
+            return float(self.floors[group])
+        if self.floor_pct is None:
+            return None
+        return float(group_floors.get(group, self.floor_pct))
+
+    @property
+    def has_floors(self) -> bool:
+        return self.floor_pct is not None or bool(self.floors)
 
 
 @dataclass(frozen=True)
@@ -89,14 +108,43 @@ def rank(items: Sequence[RankItem], tie_break_names: Sequence[str] = ()) -> list
     return out
 
 
+def allowed_bands(bands: Sequence[Band], cap_bands: Sequence[str] = (), withheld: bool = False) -> list[Band]:
+    """The bands a unit may still get after its failed conditions (highest first): none when
+    withheld; with caps, only bands at or below the lowest cap band (an unknown cap band: none)."""
+    ordered = sorted(bands, key=lambda b: b.min_total, reverse=True)
+    if withheld:
+        return []
+    if cap_bands:
+        mins = {b.code: b.min_total for b in bands}
+        if any(c not in mins for c in cap_bands):
+            return []
+        limit = min(mins[c] for c in cap_bands)
+        return [b for b in ordered if b.min_total <= limit]
+    return ordered
+
+
+def band_ok(b: Band, total: float, group_pcts: Mapping[str, float], group_floors: Mapping[str, float],
+            criteria_met: int | None = None) -> bool:
+    """Whether the unit reaches band ``b``: its minimum total, every floor, its count of criteria met.
+
+    ``criteria_met`` None (a roll-up district) does not check ``min_criteria_met``.
+    """
+    if total < b.min_total:
+        return False
+    for g, pct in group_pcts.items():
+        floor = b.floor_of(g, group_floors)
+        if floor is not None and pct < floor:
+            return False
+    return b.min_criteria_met is None or criteria_met is None or criteria_met >= b.min_criteria_met
+
+
 def classify(total: float, group_pcts: dict[str, float], bands: Sequence[Band],
-             group_floors: dict[str, float] | None = None) -> str | None:
-    """Highest band whose ``min_total`` ≤ total and whose floor every group pct meets."""
+             group_floors: dict[str, float] | None = None, criteria_met: int | None = None,
+             cap_bands: Sequence[str] = (), withheld: bool = False) -> str | None:
+    """Highest band (among those the failed conditions allow) the unit reaches (:func:`band_ok`)."""
     group_floors = group_floors or {}
-    for b in sorted(bands, key=lambda b: b.min_total, reverse=True):
-        if total < b.min_total:
-            continue
-        if b.floor_pct is None or all(pct >= group_floors.get(g, b.floor_pct) for g, pct in group_pcts.items()):
+    for b in allowed_bands(bands, cap_bands, withheld):
+        if band_ok(b, total, group_pcts, group_floors, criteria_met):
             return b.code
     return None
 

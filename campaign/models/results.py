@@ -110,6 +110,9 @@ class UnitResult(db.Model):
     interval_high: Mapped[float | None] = mapped_column(sa.Float)
     flagged: Mapped[bool] = mapped_column(default=False)  # judge disagreement
     explanation: Mapped[dict | None] = mapped_column(JSONType)
+    # Failed conditions and criteria met, for the band's reason where the explanation is not loaded
+    # (public board, results tables): {"conditions": [...], "criteria_met": 7, "criteria": 9} (issue 16).
+    band_note: Mapped[dict | None] = mapped_column(JSONType)
 
     run: Mapped[ScoreRun] = relationship(back_populates="results")
 

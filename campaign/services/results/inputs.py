@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, CampaignUnit, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit
 from campaign.services.errors import DomainError
-from campaign.services.results import ledger
+from campaign.services.results import condition_values, ledger
 from campaign.services.results.fastsql import as_matrix, fetch
 from campaign.services.results.ledger import Subtotals, raw_value, rule_points
 from campaign.services.setup.campaigns import get_campaign
@@ -138,7 +138,8 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         unit_codes=tuple(p[5] for p in parts), self_totals=tuple(p[7] for p in parts),
         first_submitted=tuple(_epoch(p[8]) for p in parts),
         points=sub.points, judged=sub.judged, low=sub.low, high=sub.high, spread=sub.spread,
-        overridden=overridden, judged_detail=sources)
+        overridden=overridden, judged_detail=sources,
+        condition_values=condition_values.read(campaign_id, info, entry_ids))  # issue 16: conditions' values
     inp = Inputs(campaign_id=campaign_id, inputs_version=inputs_version, status=c.status, settings=settings,
                  info=info, engine=engine, sub=sub, from_raw=from_raw, sources=sources)
     inp.digest = _digest(inp)
@@ -355,4 +356,6 @@ def _digest(inp: Inputs) -> str:
     h.update(json.dumps(sorted((k, sorted(v.overrides.items()), sorted(v.reasons.items()))
                                for k, v in e.overridden.items()), default=str).encode())
     h.update(json.dumps(sorted(inp.sources.items()), sort_keys=True).encode())
+    if e.condition_values:
+        h.update(json.dumps(sorted(e.condition_values.items()), sort_keys=True, default=str).encode())
     return h.hexdigest()

@@ -124,6 +124,7 @@ def _rows_query(run_id: int, prev_id: int | None):
         sa.select(UnitResult.unit_id, UnitResult.run_id, UnitResult.level, UnitResult.status, UnitResult.total,
                   UnitResult.rank,
                   UnitResult.rank_in_cluster, UnitResult.tied, UnitResult.band, UnitResult.group_scores,
+                  UnitResult.band_note,
                   UnitResult.interval_low, UnitResult.interval_high, Unit.code, Unit.name, Unit.name_en,
                   Unit.latitude, Unit.longitude, parent.code.label("parent_code"),
                   Cluster.code.label("cluster_code"), Cluster.name.label("cluster_name"),
@@ -143,6 +144,7 @@ def _row_dict(r) -> dict:
             "total": r.total,
             "overall_rank": r.rank, "rank_in_cluster": r.rank_in_cluster, "band": r.band,
             "group_scores": r.group_scores or {}, "interval_low": r.interval_low, "interval_high": r.interval_high,
+            "band_note": r.band_note,  # failed conditions, criteria met: the band's reason (issue 16)
             "lat": r.latitude, "lon": r.longitude, "parent_code": r.parent_code, "cluster": r.cluster_code,
             "cluster_name": r.cluster_name, "cluster_name_en": r.cluster_name_en,
             "prev_rank": r.prev_rank, "prev_rank_in_cluster": r.prev_rank_in_cluster, "prev_total": r.prev_total,
