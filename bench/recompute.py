@@ -161,6 +161,11 @@ def generate(app, n_units: int, n_ind: int, n_judged: int, n_judges: int, seed: 
         raw = conn.connection.dbapi_connection
         qm = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         cur = raw.cursor()
+        if conn.dialect.name == "postgresql":  # COPY: 100,000 units load in minutes, not tens of them
+            _copy_pg(cur, now, entries, iids, judged_set, vals, pts, text_of, judge_ids, judged_cols, comp, ind_ids, rng)
+            cur.close()
+            db.session.commit()
+            return cid
         ins_v = (f"INSERT INTO indicator_value (entry_id, indicator_id, value_num, value_text, is_na, points, "
                  f"explanation, updated_at) VALUES ({', '.join([qm] * 8)})")
         vl, pl, tl = vals.tolist(), pts.tolist(), text_of.tolist()
@@ -206,6 +211,82 @@ def generate(app, n_units: int, n_ind: int, n_judged: int, n_judges: int, seed: 
         return cid
 
 
+def _copy_pg(cur, now, entries, iids, judged_set, vals, pts, text_of, judge_ids, judged_cols, comp, ind_ids,
+             rng) -> None:
+    """The same rows as the executemany path, written with COPY (PostgreSQL)."""
+    ts = now.isoformat(sep=" ")
+    vl, pl, tl = vals.tolist(), pts.tolist(), text_of.tolist()
+    with cur.copy("COPY indicator_value (entry_id, indicator_id, value_num, value_text, is_na, points, explanation, "
+                  "updated_at) FROM STDIN") as copy:
+        for k in range(len(entries)):
+            eid, vk, pk, tk = int(entries[k]), vl[k], pl[k], tl[k]
+            copy.write("".join(
+                f"{eid}\t{iid}\t\\N\t{tk[j]}\tf\t{pk[j]!r}\t\t{ts}\n" if j in judged_set else
+                f"{eid}\t{iid}\t{vk[j]!r}\t\\N\tf\t{pk[j]!r}\t\t{ts}\n" for j, iid in enumerate(iids)))
+    assignments = [(base_aid, int(e), jid) for base_aid, (e, jid) in enumerate(
+        ((e, jid) for e in entries for jid in judge_ids), start=int(entries[0]))]
+    with cur.copy("COPY assignment (id, entry_id, judge_id, status, assigned_at) FROM STDIN") as copy:
+        copy.write("".join(f"{a}\t{e}\t{j}\tsubmitted\t{ts}\n" for a, e, j in assignments))
+    judged_ids = [ind_ids[comp.codes[j]] for j in judged_cols]
+    jp = (rng.integers(0, 21, size=(len(assignments), len(judged_ids))) / 2.0).tolist()
+    with cur.copy("COPY judge_score (assignment_id, indicator_id, points, comment, comment_public, updated_at) "
+                  "FROM STDIN") as copy:
+        for a_i, a in enumerate(assignments):
+            row = jp[a_i]
+            copy.write("".join(f"{a[0]}\t{iid}\t{row[t]!r}\t\tf\t{ts}\n" for t, iid in enumerate(judged_ids)))
+
+
+def template_name(args) -> str:
+    """The template database holding this size's generated data (PostgreSQL)."""
+    return f"thidua_bench_tpl_{GEN_VERSION}_{args.units}_{args.indicators}_{args.judged}_{args.judges}"
+
+
+GEN_VERSION = 1
+
+
+def schema_mark() -> str:
+    """'complete <hash of the models' tables and columns>': a template made before a model change is remade."""
+    import hashlib
+
+    import campaign.models  # noqa: F401  (the tables)
+    from campaign.extensions import db
+
+    cols = sorted(f"{t.name}.{c.name}" for t in db.metadata.sorted_tables for c in t.columns)
+    return "complete " + hashlib.sha256(" ".join(cols).encode()).hexdigest()[:12]
+
+
+def prepare_pg(url: str, args) -> tuple[str, bool]:
+    """Create the target database from a template generated once (``CREATE DATABASE … TEMPLATE``).
+
+    Returns (url to use, whether the data still has to be generated into the template first)."""
+    u = sa.engine.make_url(url)
+    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    tpl = template_name(args)
+    with admin.connect() as c:
+        exists = c.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": tpl}).first()
+        done = exists and c.execute(sa.text("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                            "WHERE datname = :n"), {"n": tpl}).scalar() == schema_mark()
+        if exists and not done:
+            c.execute(sa.text(f'DROP DATABASE "{tpl}"'))
+        if not done:
+            c.execute(sa.text(f'CREATE DATABASE "{tpl}"'))
+    admin.dispose()
+    return str(u.set(database=tpl).render_as_string(hide_password=False)), not done
+
+
+def clone_pg(url: str, args) -> str:
+    """(Re)create the run's database as a copy of the complete template."""
+    u = sa.engine.make_url(url)
+    admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    tpl, target = template_name(args), u.database
+    with admin.connect() as c:
+        c.execute(sa.text(f"COMMENT ON DATABASE \"{tpl}\" IS '{schema_mark()}'"))
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{target}"'))
+        c.execute(sa.text(f'CREATE DATABASE "{target}" TEMPLATE "{tpl}"'))
+    admin.dispose()
+    return url
+
+
 def scale_of(doc: dict) -> float:
     return float(doc["scale"])
 
@@ -243,6 +324,22 @@ def touch_one_value(app, cid: int) -> None:
         db.session.commit()
 
 
+def _dispose(app) -> None:
+    from campaign.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def db_scalar(sql: str):
+    from campaign.extensions import db
+
+    out = db.session.execute(sa.text(sql)).scalar()
+    db.session.rollback()
+    return out
+
+
 def make_app(database_url: str):
     from campaign import create_app
     from campaign.extensions import db
@@ -264,6 +361,8 @@ def main(argv=None) -> None:
     p.add_argument("--judges", type=int, default=3)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--database-url", default=None, help="a disposable database (default: temp SQLite file)")
+    p.add_argument("--template", action="store_true",
+                   help="PostgreSQL: generate the data once into a template database and copy it for each run")
     args = p.parse_args(argv)
 
     tmp = None
@@ -271,11 +370,23 @@ def main(argv=None) -> None:
     if not url:
         tmp = tempfile.mkdtemp(prefix="thidua-bench-")
         url = f"sqlite:///{os.path.join(tmp, 'bench.sqlite')}"
-    app = make_app(url)
     t0 = time.perf_counter()
-    cid = generate(app, args.units, args.indicators, args.judged, args.judges)
-    print(f"generated {args.units} units × {args.indicators} indicators "
-          f"({args.judged} judged × {args.judges} judges) in {time.perf_counter() - t0:.1f} s", flush=True)
+    if args.template and url.startswith("postgresql"):
+        tpl_url, missing = prepare_pg(url, args)
+        if missing:
+            tpl_app = make_app(tpl_url)
+            generate(tpl_app, args.units, args.indicators, args.judged, args.judges)
+            _dispose(tpl_app)
+            print(f"generated template {template_name(args)} in {time.perf_counter() - t0:.1f} s", flush=True)
+        app = make_app(clone_pg(url, args))
+        print(f"copied template {template_name(args)} in {time.perf_counter() - t0:.1f} s", flush=True)
+        with app.app_context():
+            cid = db_scalar("SELECT id FROM campaign WHERE slug = 'bench'")
+    else:
+        app = make_app(url)
+        cid = generate(app, args.units, args.indicators, args.judged, args.judges)
+        print(f"generated {args.units} units × {args.indicators} indicators "
+              f"({args.judged} judged × {args.judges} judges) in {time.perf_counter() - t0:.1f} s", flush=True)
     from campaign.extensions import db
     from campaign.services.results import recompute
 

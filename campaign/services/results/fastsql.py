@@ -25,12 +25,13 @@ def fetch(stmt) -> list[tuple]:
     sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cur = conn.connection.dbapi_connection.cursor()
     try:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         cur.execute(sql)
         out = cur.fetchall()
         trace = os.environ.get("THIDUA_RECOMPUTE_TRACE")
         if trace:
-            print(f"  sql {time.perf_counter() - t:.3f}s rows={len(out)} {sql if trace == 'full' else sql[:90]!r}")
+            print(f"  sql {time.perf_counter() - t:.3f}s cpu {time.process_time() - c:.3f}s rows={len(out)} "
+                  f"{sql if trace == 'full' else sql[:90]!r}")
         return out
     finally:
         cur.close()

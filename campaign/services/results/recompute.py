@@ -90,7 +90,7 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
                 clear_progress(campaign_id)
                 return {"campaign_id": campaign_id, "status": "fresh", "version": c.computed_version}
             from_raw = force or c.ledger_stale or not ledger.usable(c.settings or {})
-            force = force or run is None
+            first = run is None  # no provisional run yet: equal versions may be claimed, once
             inp = load_inputs(campaign_id, from_raw=from_raw)
             same = run is not None and run.status == "done" and run.inputs_digest == inp.digest
             db.session.rollback()  # end the read transaction before the long part
@@ -102,7 +102,7 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
         rows = None if same else compute(inp, on_progress=lambda f, p: set_progress(campaign_id, f, p)).rows
         t_compute = time.perf_counter()
         set_progress(campaign_id, 0.9, "writing")
-        status = write_provisional(inp, rows, force=force)
+        status = write_provisional(inp, rows, force=force, first=first)
         t_write = time.perf_counter()
     except sa.exc.OperationalError as exc:
         db.session.rollback()

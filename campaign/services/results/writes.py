@@ -29,10 +29,17 @@ def provisional_run(campaign_id: int) -> ScoreRun | None:
 _LAST_ROWS: dict[tuple, tuple[int, str, dict]] = {}
 
 
-def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool) -> str:
-    """One transaction: claim the version, replace the provisional rows. Returns the outcome."""
+def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, first: bool = False) -> str:
+    """One transaction: claim the version, replace the provisional rows. Returns the outcome.
+
+    ``force`` (a forced recompute) may rewrite the version in place. ``first`` says the run
+    read no provisional run: it may claim an equal version too (a new campaign's versions are
+    equal before any change), but only if no other worker wrote the first run meanwhile —
+    checked after the claim, which holds the campaign row's lock, so of two workers that both
+    saw no run exactly one writes it.
+    """
     cid, v = inp.campaign_id, inp.inputs_version
-    cond = Campaign.computed_version <= v if force else Campaign.computed_version < v
+    cond = Campaign.computed_version <= v if force or first else Campaign.computed_version < v
     claimed = db.session.execute(
         sa.update(Campaign).where(Campaign.id == cid, cond)
         .values(computed_version=v,
@@ -41,13 +48,20 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool) -> s
     if claimed.rowcount == 0:
         db.session.rollback()
         return "discarded"
+    if first and not force:
+        done = db.session.scalar(sa.select(ScoreRun.inputs_version).where(
+            ScoreRun.campaign_id == cid, ScoreRun.kind == "provisional", ScoreRun.status == "done")
+            .order_by(ScoreRun.id.desc()).limit(1))
+        if done is not None and done >= v:
+            db.session.rollback()
+            return "discarded"
     if inp.from_raw and ledger.usable(inp.settings):
         # Rebuild the ledger from what was read, unless a change landed since (its entries'
         # rows would be overwritten with older figures): then the flag stays and a later
         # full recompute rebuilds it.
         current = db.session.scalar(sa.select(Campaign.inputs_version).where(Campaign.id == cid))
         if current == v:
-            ledger.replace_all(cid, inp.info, inp.entry_ids, inp.sub)
+            ledger.sync(cid, inp.info, inp.entry_ids, inp.sub)
     now = utcnow()
     run = provisional_run(cid)
     if run is None:
