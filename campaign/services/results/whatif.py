@@ -74,7 +74,8 @@ def explain(run_id: int, unit_id: int) -> dict:
     run = db.session.get(ScoreRun, run_id)
     out = {"run_id": run_id, "run_kind": run.kind, "unit_id": unit_id, "total": row.total,
            "own_total": row.own_total, "rank": row.rank, "rank_in_cluster": row.rank_in_cluster,
-           "tied": row.tied, "status": row.status, "band": row.band, "award": row.award, "stored": row.explanation or {}}
+           "tied": row.tied, "status": row.status, "band": row.band, "award": row.award, "stored": row.explanation or {},
+           "band_note": row.band_note}
     if row.entry_id is None or run.framework_version_id is None or (
             row.status == "not_submitted" and run.kind != "provisional"):
         return out  # a published "not submitted" row never shows the draft's detail
