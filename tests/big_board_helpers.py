@@ -21,6 +21,8 @@ def official_units(province_codes: list[str] | None = None) -> list[Unit]:
 def big_board(factory, units: list[Unit], *, slug: str = "big", step: float = 0.5, previous=None):
     """A published two-tier board: the i-th unit scores 100 - i*step (all distinct, rank i+1)."""
     camp = factory.campaign(units=units, slug=slug, settings={"bands": BANDS})
-    results = [(u, round(100 - i * step, 4), i + 1, {"I": round(60 - i * step, 4), "II": 40}) for i, u in enumerate(units)]
+    totals = [round(100 - i * step, 4) for i in range(len(units))]
+    results = [(u, t, i + 1, {"I": round(t * 0.6, 4), "II": round(t - round(t * 0.6, 4), 4)})
+               for i, (u, t) in enumerate(zip(units, totals, strict=True))]
     run = publish(camp, results, level=3, previous=previous)
     return camp, run

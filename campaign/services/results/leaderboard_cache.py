@@ -346,14 +346,16 @@ def register_warmer(warmer: Warmer) -> None:
         _warmers.append(warmer)
 
 
-def warm(run_id: int | None = None) -> dict:
+def warm(run_id: int | None = None, new_generation: bool = True) -> dict:
     """After a publish: new generation, then build the main payloads of the run's campaign.
 
+    ``new_generation=False`` warms in the current generation (a second campaign after a first
+    ``warm``: a new generation would drop what the first one built).
     Never raises (a publish must not fail because the cache is down); returns what it did.
     """
     done: dict[str, Any] = {"gen": None, "built": []}
     try:
-        done["gen"] = invalidate()
+        done["gen"] = invalidate() if new_generation else current_gen()
         if done["gen"] is None:
             return done
         d = directory()
