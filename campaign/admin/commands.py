@@ -125,10 +125,17 @@ def register(app: Flask) -> None:
                   help="Participating level (2 = districts, 3 = communes); repeatable.")
     @click.option("--unit-kind", "kinds", multiple=True, help="Participating unit kind (e.g. ward); repeatable.")
     @click.option("--unit", "codes", multiple=True, help="Participating unit code; repeatable.")
+    @click.option("--bands", "bands_opt", default=None,
+                  help="Bands instead of the framework's (or the four defaults): code:min_total[:floor_pct],… "
+                       "e.g. 'dat:50', or a JSON/YAML file with the list.")
     @_in_request
     def create_campaign(framework: str, name: str, name_en: str | None, kind: str, start, end, deadline,
-                        levels, kinds, codes):
-        """Create a draft campaign from a framework file (or a template code such as ntm-2016)."""
+                        levels, kinds, codes, bands_opt):
+        """Create a draft campaign from a framework file (or a template code such as ntm-2016).
+
+        Its bands are the framework's own when it declares some, else the four defaults; --bands overrides both.
+        """
+        settings = {"bands": _bands_option(bands_opt)} if bands_opt else {}
         try:
             path = Path(framework)
             if path.exists():
@@ -142,6 +149,7 @@ def register(app: Flask) -> None:
                 "submission_deadline": local_to_utc(deadline) if deadline else None,
                 "framework_version_id": version.id,
                 "participants": {"levels": list(levels), "kinds": list(kinds), "cluster_ids": [], "unit_codes": list(codes)},
+                "settings": settings,
             })
         except campaigns.ValidationFailed as exc:
             raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from exc
@@ -150,6 +158,7 @@ def register(app: Flask) -> None:
         n = len(campaigns.participants(c.id))
         click.echo(f"created campaign {c.id} '{c.slug}' (draft) with {n} participating units, "
                    f"framework {version.framework.code} v{version.version}")
+        click.echo("bands: " + ", ".join(f"{b['code']} ≥ {b['min_total']:g}" for b in c.settings["bands"]))
 
     @app.cli.command("list-campaigns")
     @click.option("--all", "show_all", is_flag=True, help="Include archived campaigns.")
@@ -170,3 +179,22 @@ def register(app: Flask) -> None:
             click.echo(f"{c.id:>4}  {c.status:<10} {r['participants']:>4} units {r['entries']:>4} entries  "
                        f"{c.slug}  {c.name}{arch}")
 
+
+
+def _bands_option(text: str) -> list[dict]:
+    """``--bands``: a JSON/YAML file holding the bands list, or "code:min_total[:floor_pct],…"."""
+    from campaign.services.setup.band_settings import parse_bands_option
+
+    path = Path(text)
+    if path.is_file():
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = data.get("bands") if isinstance(data, dict) else data
+        if not isinstance(data, list) or not data:
+            raise click.UsageError(f"{text}: expected a list of bands (or a mapping with 'bands')")
+        return data
+    try:
+        return parse_bands_option(text)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc

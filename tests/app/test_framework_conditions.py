@@ -11,8 +11,10 @@ import re
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import CampaignUnit, Cluster, ScoreRun, UnitResult
+from campaign.models import Campaign, CampaignUnit, Cluster, Entry, ScoreRun, UnitResult
 from campaign.services.results import publishing, recompute
+from campaign.services.results.freshness import mark_stale
+from campaign.services.setup import framework_io
 from scoring.band_reasons import explain
 from scoring.band_specs import engine_bands
 from scoring.entry import score_entry
@@ -90,3 +92,63 @@ def test_public_unit_page_and_results_pages_show_the_failed_condition(app, clien
     expl = _text(client.get(f"/admin/results/{c.id}/runs/{run}/units/{b.id}").get_data(as_text=True))
     assert "Không được công nhận: chưa đạt điều kiện DK1" in expl
     assert "DK1 – Không có cán bộ bị kỷ luật: chưa đạt" in expl and "DK2 – Ít nhất 90 % người dân hài lòng: đạt" in expl
+
+
+def test_a_changed_condition_value_moves_the_band_through_the_ledger_path(app, factory):
+    """The condition's indicator carries 0 points: the ledger's sums do not move, the band must."""
+    c, units = _campaign(factory)
+    entry = db.session.scalar(sa.select(Entry).where(Entry.campaign_id == c.id, Entry.unit_id == units["B"].id))
+    save_values(entry, doc(), {"2.2": True})  # the disciplinary case was annulled
+    mark_stale(c.id, [entry.id])
+    db.session.commit()
+    out = recompute.recompute_provisional(c.id)
+    assert out["inputs"] == "ledger" and out["status"] == "written"
+    row = db.session.scalar(sa.select(UnitResult).join(ScoreRun).where(
+        ScoreRun.campaign_id == c.id, ScoreRun.kind == "provisional", UnitResult.unit_id == units["B"].id))
+    assert (row.total, row.band, row.band_note) == (100.0, "xuat_sac", None)
+
+
+def _cli(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_create_campaign_takes_the_frameworks_bands_or_the_bands_flag(app, tmp_path, factory):
+    factory.unit(code="001")
+    db.session.commit()
+    fw_file = tmp_path / "dk.yaml"
+    with app.test_request_context():
+        fw_file.write_text(framework_io.dumps(doc()), encoding="utf-8")
+    r = _cli(app, "create-campaign", str(fw_file), "--name", "Điều kiện 2026", "--unit", "001")
+    assert r.exit_code == 0, r.output
+    assert "bands: xuat_sac ≥ 90, tot ≥ 70, dat ≥ 50" in r.output  # the framework's, not the four defaults
+    c = db.session.scalar(sa.select(Campaign).where(Campaign.name == "Điều kiện 2026"))
+    assert c.settings["bands"] == BANDS
+
+    # --bands without the band a condition caps at: refused, naming the condition
+    r = _cli(app, "create-campaign", str(fw_file), "--name", "Một mức", "--bands", "dat_chuan:50", "--unit", "001")
+    assert r.exit_code != 0
+    assert "Điều kiện DK2 giới hạn xếp loại ở mức “dat”, nhưng phong trào không có mức này." in r.output
+
+
+def test_bands_flag_with_one_pass_mark_and_a_file(app, tmp_path, factory):
+    factory.unit(code="002")
+    db.session.commit()
+    r = _cli(app, "create-campaign", "civilized-urban", "--name", "Một mức đạt", "--bands", "dat:50", "--unit", "002")
+    assert r.exit_code == 0, r.output
+    c = db.session.scalar(sa.select(Campaign).where(Campaign.name == "Một mức đạt"))
+    assert c.settings["bands"] == [{"code": "dat", "min_total": 50}]
+    bands_file = tmp_path / "bands.yaml"
+    bands_file.write_text("- {code: xs, min_total: 90, floors: {TC1: 85}}\n- {code: dat, min_total: 50}\n", encoding="utf-8")
+    r = _cli(app, "create-campaign", "civilized-urban", "--name", "Tệp mức", "--bands", str(bands_file), "--unit", "002")
+    assert r.exit_code == 0, r.output
+    r = _cli(app, "create-campaign", "civilized-urban", "--name", "Sai", "--bands", "dat", "--unit", "002")
+    assert r.exit_code != 0 and "write code:min_total or code:min_total:floor_pct" in r.output
+    r = _cli(app, "create-campaign", "civilized-urban", "--name", "Sai nhóm", "--bands",
+             str(_write(tmp_path, "- {code: xs, min_total: 90, floors: {IX: 85}}\n")), "--unit", "002")
+    assert r.exit_code != 0 and "Mức “xs” đặt mức sàn cho nhóm không có trong bảng chấm điểm: IX." in r.output
+
+
+def _write(tmp_path, text: str):
+    p = tmp_path / "b2.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p

@@ -40,7 +40,7 @@ from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
 from campaign.services.results.ledger import LEDGER_SETTINGS
-from campaign.services.setup import framework_io
+from campaign.services.setup import band_settings, framework_io
 from campaign.services.setup.framework_cache import parsed
 from campaign.services.setup.units import active_on
 from scoring.aggregate import METHODS as AGGREGATIONS
@@ -155,36 +155,18 @@ def extensions(campaign_id: int) -> list[tuple[DeadlineExtension, Unit]]:
 
 # --------------------------------------------------------------------------- validation
 
-def validate_settings(settings: dict, scale: float, group_codes: set[str] | None = None) -> dict[str, str]:
-    """Field -> message for every problem of the scoring settings (empty = valid)."""
+def validate_settings(settings: dict, scale: float, group_codes: set[str] | None = None,
+                      doc: dict | None = None) -> dict[str, str]:
+    """Field -> message for every problem of the scoring settings (empty = valid); ``doc``: the framework."""
     errors: dict[str, str] = {}
     jpe = settings.get("judges_per_entry")
     if not isinstance(jpe, int) or not 1 <= jpe <= 15:
         errors["judges_per_entry"] = _("Số giám khảo cho mỗi bài phải từ 1 đến 15.")
     if settings.get("aggregation") not in AGGREGATIONS:
         errors["aggregation"] = _("Cách tổng hợp điểm giám khảo không hợp lệ.")
-    bands = settings.get("bands") or []
-    if not bands:
-        errors["bands"] = _("Cần ít nhất một mức xếp loại.")
-    else:
-        codes, mins = set(), []
-        for b in bands:
-            if not b.get("code") or b["code"] in codes:
-                errors["bands"] = _("Mỗi mức xếp loại cần một mã riêng.")
-                break
-            codes.add(b["code"])
-            mt = b.get("min_total")
-            if not isinstance(mt, (int, float)) or mt < 0 or mt > scale * 2:
-                errors["bands"] = _("Điểm tối thiểu của mức “%(code)s” không hợp lệ.", code=b["code"])
-                break
-            fp = b.get("floor_pct")
-            if fp is not None and (not isinstance(fp, (int, float)) or not 0 <= fp <= 100):
-                errors["bands"] = _("Ngưỡng sàn mỗi tiêu chí của mức “%(code)s” phải từ 0 đến 100%%.", code=b["code"])
-                break
-            mins.append(mt)
-        else:
-            if len(set(mins)) != len(mins):
-                errors["bands"] = _("Hai mức xếp loại không được có cùng điểm tối thiểu.")
+    band_error = band_settings.errors(settings.get("bands") or [], scale, group_codes, doc)  # floors, criteria met
+    if band_error:
+        errors["bands"] = band_error
     q = settings.get("award_quota_pct")
     if q is not None and (not isinstance(q, (int, float)) or not 0 < q <= 100):
         errors["award_quota_pct"] = _("Tỷ lệ khen thưởng tối đa phải trong khoảng 0–100%.")
@@ -333,11 +315,15 @@ def create_campaign(data: dict, user_id: int | None = None) -> Campaign:
     scale = version.scale if version else 100
     settings = default_settings(scale)
     settings.update(data.get("settings") or {})
-    if scale != 100 and _same_bands(settings.get("bands"), default_settings(100)["bands"]):
+    own = band_settings.framework_bands(version.document if version else None)
+    if own and (not (data.get("settings") or {}).get("bands") or _same_bands(settings["bands"], DEFAULT_BANDS)
+                or _same_bands(settings["bands"], default_settings(scale)["bands"])):
+        settings["bands"] = own  # the framework declares its bands: the defaults give way (issue 16)
+    elif scale != 100 and _same_bands(settings.get("bands"), default_settings(100)["bands"]):
         # the form showed the 100-point example: put it on the framework's scale
         settings["bands"] = default_settings(scale)["bands"]
     group_codes = {g["code"] for g in version.document["groups"]} if version else None
-    errors.update(validate_settings(settings, scale, group_codes))
+    errors.update(validate_settings(settings, scale, group_codes, version.document if version else None))
     rule = data.get("participants") or settings.get("participants") or {}
     bad = unknown_codes(rule.get("unit_codes") or [])
     if bad:
@@ -372,7 +358,8 @@ def update_campaign(campaign_id: int, data: dict, user_id: int | None = None) ->
     settings = dict(c.settings or {})
     settings.update(data.get("settings") or {})
     group_codes = {g["code"] for g in c.framework_version.document["groups"]} if c.framework_version else None
-    errors.update(validate_settings(settings, scale, group_codes))
+    errors.update(validate_settings(settings, scale, group_codes,
+                                    c.framework_version.document if c.framework_version else None))
     rule = data.get("participants")
     if rule is not None:
         bad = unknown_codes(rule.get("unit_codes") or [])
