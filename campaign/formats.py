@@ -27,6 +27,8 @@ def number(value: float | int | None, locale: str | None, digits: int = 2) -> st
     if value is None:
         return MISSING
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    if round(value, digits) == 0:
+        value = 0  # never "-0,00" (a penalty of nothing)
     return format_decimal(value, format=pattern, locale=_loc(locale))
 
 

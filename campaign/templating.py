@@ -10,7 +10,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
-from . import formats
+from . import formats, words
 from .labels import N_, award_label, band_label
 from .version import __version__
 
@@ -74,6 +74,15 @@ def stored_label(text: str | None) -> str:
     return gettext(text) if text else ""
 
 
+def framework_nodes(version_id: int | None) -> dict:
+    """Every node (groups, criteria, indicators) of a framework version by code, for names and units on pages."""
+    if not version_id:
+        return {}
+    from campaign.services.setup.framework_cache import parsed
+
+    return {node.code: node for group in parsed(version_id).groups for node in group.walk()}
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(static_url=static_url, get_locale=lambda: str(get_locale()))
     register_context(app)
@@ -117,4 +126,8 @@ def role_label(role: str) -> str:
 def register_context(app: Flask) -> None:
     """Template globals shared by every page."""
     app.jinja_env.globals.update(nav_items=nav_items, role_label=role_label, app_version=__version__,
-                                 band_label=band_label, award_label=award_label)
+                                 band_label=band_label, award_label=award_label, unit_label=words.unit_label,
+                                 rule_kind_label=words.rule_kind_label, value_type_label=words.value_type_label,
+                                 group_kind_label=words.group_kind_label, source_label=words.source_label,
+                                 value_shown=words.value_shown, framework_nodes=framework_nodes,
+                                 rollup_label=words.rollup_label, tie_break_label=words.tie_break_label)

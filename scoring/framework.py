@@ -92,7 +92,7 @@ class Node:
     children: tuple[Node, ...] = ()
     rule: Rule | None = None
     value_type: str | None = None
-    unit: str | None = None
+    unit: str | dict | None = None  # text, or {vi, en} (docs/framework-format.md)
     min: float | None = None
     max: float | None = None
     choices: tuple[Choice, ...] = ()

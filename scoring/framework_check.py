@@ -192,6 +192,10 @@ def validate_framework(doc: dict) -> list[str]:
         vt = n.get("value_type")
         if vt is not None and vt not in VALUE_TYPES:
             errors.append(f"{c}: unknown value_type {vt!r}")
+        unit = n.get("unit")
+        if unit is not None and not (isinstance(unit, str) or (
+                isinstance(unit, dict) and unit.get("vi") and all(isinstance(x, str) for x in unit.values()))):
+            errors.append(f"{c}: unit must be a text or a {{vi, en}} mapping")
         if vt == "choice":
             ch = n.get("choices")
             if not isinstance(ch, list) or not ch:

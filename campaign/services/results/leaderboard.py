@@ -238,6 +238,9 @@ def unit_data(camp: dict, code: str, rows: list[dict]) -> dict | None:
     best = max(peers, key=lambda r: r["total"]) if peers else None
     children = shape_rows([dict(r) for r in rows if r["parent_code"] == code], in_cluster=False, show_intervals=False)
     history, explanation_doc, material = _unit_history_and_material(camp, code)
+    for item in material["evidence"] + material["comments"]:  # the indicator's name, never a bare code
+        label = camp["labels"]["criteria"].get(item["indicator"] or "", {})
+        item.update(name=label.get("vi") or item["indicator"], name_en=label.get("en"))
     criteria = []
     for item in (explanation_doc or {}).get("indicators") or []:
         label = camp["labels"]["criteria"].get(item.get("code"), {})

@@ -27,6 +27,7 @@ from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup.framework_cache import parsed
 from campaign.services.setup.frameworks import digest, install_version
+from campaign.words import unit_label
 from scoring.framework import Framework as EngineFramework
 from scoring.framework import FrameworkError, dump_framework, parse_framework, validate_framework
 
@@ -258,7 +259,7 @@ def blank_scoring_table(doc: dict, lang: str = "vi", unit_name: str = "") -> byt
         if n.rule is not None and n.rule.kind == "judged":
             return "; ".join(f"{lv.code}: {lv.points:g}" for lv in n.rule.levels)
         if n.unit:
-            return n.unit
+            return unit_label(n.unit, lang)
         return ""
 
     def write(n, depth: int):

@@ -1,0 +1,133 @@
+"""Words a person reads about a framework: units of measure, rule and value kinds, where points come from.
+
+An indicator's ``unit`` is either a plain string (Vietnamese, e.g. ``"công trình"``) or a
+``{vi, en}`` mapping. A plain string is shown as written in Vietnamese; in English the common units
+below are translated and any other string is shown as written (a symbol such as ``%``, ``km`` or
+``VND`` reads the same in both languages). Codes (``linear``, ``yes_no``, ``rule``…) are never shown:
+each has a label, translated where it is shown (``N_`` marks them for extraction).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from . import formats
+from .labels import N_
+
+# Vietnamese unit of measure → English (plural: the unit follows a number, "3 works").
+COMMON_UNITS = {
+    "vụ": "cases", "trường hợp": "cases", "trường hợp/100 người": "cases per 100 people",
+    "công trình": "works", "hoạt động": "activities", "đơn vị": "units", "điển hình": "role models",
+    "điểm %": "percentage points", "tổ chức": "organisations", "triệu VND/người/năm": "million VND per person per year",
+    "tin, bài": "news items and articles", "tin bài": "news items and articles", "sáng kiến": "initiatives",
+    "năm": "years", "nhóm 20 lao động": "groups of 20 workers", "lao động": "workers", "nhà": "houses",
+    "người": "people", "mô hình": "models", "hội nghị": "conferences", "hộ": "households", "cờ": "flags",
+    "cuộc": "sessions", "báo cáo": "reports", "lượt": "times", "lượt người": "attendances", "buổi": "sessions",
+    "lớp": "classes", "xã": "communes", "thôn": "villages", "tổ dân phố": "residential groups",
+    "gia đình": "families", "km": "km", "ha": "ha", "tấn": "tonnes", "ngày": "days", "tháng": "months",
+    "văn bản": "documents", "đợt": "rounds", "câu lạc bộ": "clubs", "điểm": "points", "đồng": "VND",
+    "triệu đồng": "million VND", "tỷ đồng": "billion VND", "triệu VND": "million VND",
+}
+
+RULE_KIND_LABELS = {
+    "target": N_("Đạt chỉ tiêu"), "linear": N_("Tỷ lệ theo mức đạt"), "banded": N_("Theo khoảng giá trị"),
+    "yes_no": N_("Có/Không"), "count": N_("Theo số lượng"), "bonus": N_("Điểm thưởng"), "penalty": N_("Điểm trừ"),
+    "judged": N_("Giám khảo chấm theo mức"), "manual": N_("Giám khảo chấm trực tiếp"),
+}
+VALUE_TYPE_LABELS = {
+    "number": N_("Số"), "percentage": N_("Tỷ lệ phần trăm"), "yes_no": N_("Có/Không"), "choice": N_("Lựa chọn"),
+    "count": N_("Số lượng"), "date": N_("Ngày"), "text": N_("Văn bản"), "file_only": N_("Chỉ nộp tệp"),
+}
+GROUP_KIND_LABELS = {"regular": N_("Nhóm tiêu chí"), "bonus": N_("Điểm thưởng"), "penalty": N_("Điểm trừ")}
+SOURCE_LABELS = {"rule": N_("Theo quy tắc"), "judges": N_("Giám khảo"), "override": N_("Hội đồng điều chỉnh"),
+                 "na": N_("Không áp dụng")}
+
+
+def _loc(locale: Any) -> str:
+    return "en" if str(locale or "vi").startswith("en") else "vi"
+
+
+def unit_label(unit: str | dict | None, locale: Any) -> str:
+    """An indicator's unit in the reader's language ("công trình" → "works" in English)."""
+    if not unit:
+        return ""
+    lang = _loc(locale)
+    if isinstance(unit, dict):
+        return str(unit.get(lang) or unit.get("vi") or next(iter(unit.values()), ""))
+    if lang == "vi":
+        return unit
+    return COMMON_UNITS.get(unit.strip(), COMMON_UNITS.get(unit.strip().lower(), unit))
+
+
+def _label(table: dict[str, str], code: str | None) -> str:
+    if not code:
+        return ""
+    label = table.get(code)
+    return _(label) if label else code
+
+
+def rule_kind_label(kind: str | None) -> str:
+    """How an indicator is scored, in words ("linear" → "Tỷ lệ theo mức đạt")."""
+    return _label(RULE_KIND_LABELS, kind)
+
+
+def value_type_label(value_type: str | None) -> str:
+    """What the unit enters, in words ("count" → "Số lượng")."""
+    return _label(VALUE_TYPE_LABELS, value_type)
+
+
+def group_kind_label(kind: str | None) -> str:
+    return _label(GROUP_KIND_LABELS, kind)
+
+
+def source_label(source: str | None) -> str:
+    """Where an indicator's points come from ("rule" → "Theo quy tắc")."""
+    return _label(SOURCE_LABELS, source)
+
+
+def _localized(d: Any, lang: str) -> str:
+    if isinstance(d, dict):
+        return str(d.get(lang) or d.get("vi") or next(iter(d.values()), ""))
+    return str(d or "")
+
+
+def value_shown(value: Any, node: Any, locale: Any) -> str:
+    """A stored indicator value as a person reads it: "Có"/"Không", a choice's or level's name,
+    a number in the locale's form followed by the unit — never ``True``, ``4.0`` or a level code."""
+    if value is None or value == "":
+        return formats.MISSING
+    lang = _loc(locale)
+    if isinstance(value, bool):
+        return _("Có") if value else _("Không")
+    if isinstance(value, (int, float)):
+        unit = unit_label(getattr(node, "unit", None), lang) if node is not None else ""
+        text = formats.plain(value, lang)
+        return f"{text} %" if unit == "%" and lang == "vi" else f"{text}%" if unit == "%" else \
+            f"{text} {unit}".strip()
+    text = str(value)
+    for choice in getattr(node, "choices", ()) or ():
+        if choice.code == text:
+            return _localized(choice.label, lang) or text
+    rule = getattr(node, "rule", None)
+    for level in getattr(rule, "levels", ()) or ():
+        if level.code == text:
+            return _localized(level.descriptor, lang) or text
+    return text
+
+
+ROLLUP_LABELS = {"none": N_("Không tổng hợp"), "mean": N_("Trung bình các xã"), "weighted_mean": N_("Trung bình theo dân số"),
+                 "share_meeting": N_("Tỷ lệ xã đạt chuẩn"), "combined": N_("Kết hợp điểm huyện và điểm các xã")}
+TIE_BREAK_LABELS = {"fewer_penalty": N_("ít điểm trừ hơn"), "earlier_submission": N_("nộp sớm hơn")}
+
+
+def rollup_label(method: str | None) -> str:
+    """How a district's score comes from its communes, in words."""
+    return _label(ROLLUP_LABELS, method)
+
+
+def tie_break_label(code: str | None, group_name: str = "") -> str:
+    """A tie-break rule in words ("group:I" → "điểm nhóm I cao hơn", "fewer_penalty" → "ít điểm trừ hơn")."""
+    if code and code.startswith("group:"):
+        return _("điểm nhóm %(name)s cao hơn", name=group_name or code.split(":", 1)[1])
+    return _label(TIE_BREAK_LABELS, code)

@@ -1,0 +1,135 @@
+"""Words a person reads, leftovers of issue 12: units and names in the reader's language, labels instead of
+codes (explanation page, framework page, audit rows), indicator names on public comments, Vietnamese order."""
+from __future__ import annotations
+
+import copy
+import random
+import re
+
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import Assignment, IndicatorNode, JudgeScore
+from campaign.services.results import recompute
+from campaign.services.setup import framework_io
+from tests.public_helpers import BANDS, publish
+from tests.results_helpers import rich_framework, save_values
+from tests.unit_helpers import World, open_entry
+
+
+def _text(html: str) -> str:
+    """What a reader sees: tags dropped, spaces collapsed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&#34;", '"').replace("&#39;", "'").split())
+
+
+def _english(client, url: str) -> str:
+    client.post("/lang/en", data={"next": url})
+    return _text(client.get(url).get_data(as_text=True))
+
+
+def _units_world(factory) -> World:
+    """The officer's rich framework with a common Vietnamese unit and a {vi, en} unit."""
+    from tests import unit_helpers
+
+    original = unit_helpers.rich_framework
+
+    def with_units(code):
+        doc = original(code)
+        a = doc["groups"][0]["children"]
+        a[2]["unit"] = "công trình"                               # A.3: a common unit, from the table
+        a[3]["unit"] = {"vi": "hộ nghèo", "en": "poor households"}  # A.4: the framework's own English
+        return doc
+
+    unit_helpers.rich_framework = with_units
+    try:
+        return World(factory)
+    finally:
+        unit_helpers.rich_framework = original
+
+
+def test_officer_form_shows_units_in_the_readers_language(client, factory):
+    world = _units_world(factory)
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    vi = _text(client.get(f"/unit/entries/{entry_id}").get_data(as_text=True))
+    assert "Giá trị (công trình)" in vi and "Giá trị (hộ nghèo)" in vi
+    en = _english(client, f"/unit/entries/{entry_id}")
+    assert "Value (works)" in en and "Value (poor households)" in en
+    assert "công trình" not in en and "hộ nghèo" not in en
+
+
+def test_framework_page_names_rules_value_kinds_and_units(client, factory):
+    world = _units_world(factory)
+    client.login("hoidong")
+    url = f"/admin/campaigns/{world.campaign.id}/framework"
+    vi = _text(client.get(url).get_data(as_text=True))
+    # A.3 counts 1 point per work: the rule and the value kind in words, with the unit
+    assert "Theo số lượng × 1,00" in vi and "Số lượng (công trình)" in vi and "Có/Không" in vi
+    client.post("/lang/en", data={"next": url})
+    html = client.get(url).get_data(as_text=True)
+    en = _text(re.search(r'data-testid="framework-tree">(.*?)</table>', html, re.S).group(1))
+    assert "Per item × 1.00" in en and "Count (works)" in en and "Count (poor households)" in en
+    for code in ("yes_no", "linear", "judged", "count (", "công trình"):
+        assert code not in en, en[max(0, en.find(code) - 150):en.find(code) + 60]
+
+
+def test_a_unit_mapping_survives_export_and_import_byte_for_byte(app):
+    doc = copy.deepcopy(framework_io.template_doc("mass-mobilization-2018"))
+    doc["code"] = "units-roundtrip"
+    doc["groups"][0]["children"][1]["unit"] = {"vi": "hội nghị", "en": "conferences"}
+    for fmt in ("yaml", "json"):
+        text = framework_io.dumps(doc, fmt)
+        version, _created = framework_io.import_framework(text.encode(), f"units.{fmt}")
+        exported, _name = framework_io.export_version(version.id, fmt)
+        assert exported == text
+    assert 'en: conferences' in framework_io.dumps(doc, "yaml")
+
+
+def test_explanation_page_reads_as_words_in_both_languages(client, factory):
+    admin = factory.user("admin", username="qt")
+    unit = factory.unit(name="Quận Thử")
+    doc = rich_framework(f"fw-words-{random.randrange(10**9)}")
+    doc["groups"][1]["children"][0]["unit"] = "công trình"  # II.1, 3 points per work
+    camp = factory.campaign(doc=doc, units=[unit], status="appraisal")
+    entry = factory.entry(camp, unit, status="submitted")
+    # I.2 target 10: 12.5 reaches it; I.3 yes; II.1 two works → 2 × 3 = 6 points; P.1 no penalty
+    save_values(entry, doc, {"I.2": 12.5, "I.3": True, "II.1": 2.0, "P.1": 0.0})
+    db.session.commit()
+    recompute.recompute_provisional(camp.id)
+    run = recompute.provisional_run(camp.id)
+    client.login(admin.username)
+    url = f"/admin/results/{camp.id}/runs/{run.id}/units/{unit.id}"
+    vi = _text(client.get(url).get_data(as_text=True))
+    assert "II.1 · Chỉ tiêu II.1 2 công trình Theo số lượng 6,00" in vi
+    assert "I.3 · Chỉ tiêu I.3 Có Có/Không 10,00" in vi
+    assert "I.2 · Chỉ tiêu I.2 12,5 Đạt chỉ tiêu" in vi
+    assert "I · Chỉ tiêu I" in vi and "Theo quy tắc" in vi
+    assert "-0,00" not in vi  # a penalty of nothing reads 0,00
+    en = _english(client, url)
+    assert "II.1 · Indicator II.1 2 works Per item 6.00" in en
+    assert "I.3 · Indicator I.3 Yes Yes/No 10.00" in en and "By the rule" in en
+    for code in (" True ", " yes_no ", " count ", " judges ", " target ", "công trình"):
+        assert code not in f" {en} ", en[max(0, en.find(code.strip()) - 200):en.find(code.strip()) + 60]
+    assert " True " not in f" {vi} " and " rule " not in f" {vi} "
+
+
+def test_public_comments_and_evidence_name_the_indicator(client, factory):
+    district = factory.unit(code="001", name="Quận Ba Đình")
+    camp = factory.campaign(units=[district], slug="words", settings={"bands": BANDS})
+    publish(camp, [(district, 80, 1, {"I": 50, "II": 30})])
+    entry = factory.entry(camp, district)
+    judge = factory.user("judge")
+    node = db.session.scalar(sa.select(IndicatorNode).where(
+        IndicatorNode.framework_version_id == camp.framework_version_id, IndicatorNode.code == "I.3"))
+    assignment = Assignment(entry_id=entry.id, judge_id=judge.id, status="submitted")
+    db.session.add(assignment)
+    db.session.flush()
+    db.session.add(JudgeScore(assignment_id=assignment.id, indicator_id=node.id, points=15,
+                              comment="Mô hình hiệu quả", comment_public=True))
+    db.session.commit()
+    vi = _text(client.get("/leaderboard/unit/001?campaign=words").get_data(as_text=True))
+    assert "Số mô hình: Mô hình hiệu quả" in vi
+    assert "I.3:" not in vi
+    en = _english(client, "/leaderboard/unit/001?campaign=words")
+    assert "Number of models: Mô hình hiệu quả" in en
