@@ -17,6 +17,7 @@ from scoring.conditions import effects
 from scoring.entry import score_entry
 from scoring.framework import parse_framework
 from scoring.ranking import classify
+from scoring.unit_params import UnitContext
 from tests.admin_helpers import request_ctx  # noqa: F401
 
 
@@ -86,6 +87,22 @@ def test_ntm_confirmed_thresholds():
     assert fw.node("9.1").rule.target == 0 and fw.node("9.1").rule.dir == "lower"            # no temporary houses
     assert fw.node("3.1").rule.target == 80                                                  # irrigation, in its wording
     assert len(fw.node("18").children) == 6 and "tiếp cận pháp luật" in fw.node("18.5").name["vi"]
+
+
+def test_ntm_regional_thresholds_follow_the_units_province():
+    fw = _fw("ntm-2016")
+    assert "01" in fw.regions[0].provinces and fw.regions[0].code == "dbsh"                # Hà Nội is in ĐBSH
+    hanoi, ha_giang = UnitContext("commune", "01"), UnitContext("commune", "02")
+    # stunting 15 %: ĐBSH floor 20, target 13.9 (lower is better) → (20 − 15) / (20 − 13.9) × 2 = 1.639… → 1.64;
+    # the national target 21.8 is met → 2
+    assert round(score_entry(fw, {"15.3": 15}, unit=hanoi).indicators["15.3"].points, 2) == 1.64
+    assert score_entry(fw, {"15.3": 15}, unit=ha_giang).indicators["15.3"].points == 2
+    # electricity 98.5 %: ĐBSH needs 99 → 0; the national 98 → 3; no unit known → the national figure
+    s = score_entry(fw, {"4.2": 98.5}, unit=hanoi)
+    assert s.indicators["4.2"].points == 0
+    assert s.indicators["4.2"].basis["thresholds"] == [{"param": "target", "by": "region", "key": "dbsh", "value": 99}]
+    assert score_entry(fw, {"4.2": 98.5}, unit=ha_giang).indicators["4.2"].points == 3
+    assert score_entry(fw, {"4.2": 98.5}).indicators["4.2"].points == 3
 
 
 def test_ntm_says_what_it_assumed():
