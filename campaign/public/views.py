@@ -6,6 +6,7 @@ thin page shell (base.html: language switch, login link) is rendered per request
 """
 from __future__ import annotations
 
+import gzip
 import os
 import re
 
@@ -108,7 +109,7 @@ _shells: dict[str, list] = {}
 # Final page bytes per (locale, URL, status), tied to the payload object they were built from:
 # the payload is replaced whenever a publish or invalidation makes a new one, so a body can
 # never outlive its data.
-_bodies: dict[tuple, tuple[dict, bytes]] = {}
+_bodies: dict[tuple, tuple[dict, bytes, list[bytes]]] = {}  # (payload, body, [its gzip form once made])
 _BODIES_MAX = 512
 
 
@@ -140,8 +141,21 @@ def _page(payload: dict, status: int = 200):
         body = "".join(values[name] if name else chunk for name, chunk in _shell(locale)).encode()
         if len(_bodies) >= _BODIES_MAX:
             _bodies.clear()  # bounded: odd query strings cannot grow it without limit
-        hit = _bodies[key] = (payload, body)
-    return Response(hit[1], status=status, mimetype="text/html")
+        hit = _bodies[key] = (payload, body, [])
+    if not _accepts_gzip():
+        resp = Response(hit[1], status=status, mimetype="text/html")
+    else:  # compressed once per cached body (a 50-row page: ~60 KB → ~8 KB); no secret in it (no CSRF token)
+        if not hit[2]:
+            hit[2].append(gzip.compress(hit[1], compresslevel=6, mtime=0))
+        resp = Response(hit[2][0], status=status, mimetype="text/html")
+        resp.headers["Content-Encoding"] = "gzip"
+    resp.vary.add("Accept-Encoding")
+    return resp
+
+
+def _accepts_gzip() -> bool:
+    header = request.headers.get("Accept-Encoding", "")
+    return "gzip" in header and request.accept_encodings.quality("gzip") > 0
 
 
 def _empty():

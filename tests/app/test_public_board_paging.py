@@ -146,3 +146,16 @@ def test_page_cache_is_per_page_per_language_and_follows_a_publication(client, f
     assert again[0]["change"] == "▲ 25"  # was 76th (100 - 0.5·75 = 62,5), now 51st
     searched = rows_of(client.get(f"/leaderboard?campaign=hn126&q={codes[0]}").get_data(as_text=True))
     assert [(r["code"], r["rank_text"]) for r in searched] == [(codes[0], "126")]
+
+
+def test_a_browser_that_accepts_gzip_gets_the_same_page_compressed(client, hanoi):
+    import gzip
+
+    plain = client.get("/leaderboard?campaign=hn126&page=2")
+    packed = client.get("/leaderboard?campaign=hn126&page=2", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) * 4 < len(plain.get_data())
+    refused = client.get("/leaderboard?campaign=hn126&page=2", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.get_data() == plain.get_data()
