@@ -370,8 +370,9 @@ def _computed_issues(n: Node, resolved: Resolved) -> list[ValueIssue]:
     """A computed indicator: its value's range, or why it cannot be computed (a division by zero always;
     a missing operand when the indicator is required; an operand that is not a number has its own issue)."""
     v = resolved.values.get(n.code)
-    if v is not None:
-        return [i for i in _issues_for(n, v) if i.key != "required"]
+    if v is not None:  # a manual rule's computed points are clamped to its maximum, not refused
+        clamp_only = n.scoring_rule.kind == "manual" and n.min is None and n.max is None
+        return [i for i in _issues_for(n, v) if i.key != "required" and not (clamp_only and i.key == "out_of_range")]
     o = resolved.computed.get(n.code)
     if o is None or o.reason == "not_a_number" or (o.reason != "division_by_zero" and not n.required):
         return []

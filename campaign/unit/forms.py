@@ -35,6 +35,8 @@ def explanation_allowed(node: Node) -> bool:
 
 
 def _value_field(node: Node):
+    if node.compute is not None:
+        return None  # computed from other indicators: shown read-only with its formula
     vt = node.value_type
     if vt == "yes_no":
         return SelectField(label(node.name), choices=[("", _l("— chọn —")), ("yes", _l("Có")), ("no", _l("Không"))],
@@ -73,6 +75,9 @@ def build_entry_form(fw: Framework, data: dict | None = None) -> FlaskForm:
             setattr(EntryForm, explanation_name(node.code),
                     TextAreaField(_l("Giải trình (khi chưa có minh chứng)"), validators=[Length(max=20000)]))
         setattr(EntryForm, files_name(node.code), MultipleFileField(_l("Tệp minh chứng")))
+    for node in fw.walk():  # a criterion that may be marked not applicable as a whole
+        if not node.is_indicator and node.na_allowed:
+            setattr(EntryForm, na_name(node.code), BooleanField(_l("Cả tiêu chí không áp dụng")))
     return EntryForm(formdata=None, data=data or {})
 
 
@@ -84,6 +89,9 @@ def form_data(fw: Framework, shown: dict[str, dict], *, lock_version: int, form_
         data[value_name(node.code)] = item.get("raw", "")
         data[na_name(node.code)] = bool(item.get("na"))
         data[explanation_name(node.code)] = item.get("explanation", "")
+    for node in fw.walk():
+        if not node.is_indicator and node.na_allowed:
+            data[na_name(node.code)] = bool((shown.get(node.code) or {}).get("na"))
     return data
 
 

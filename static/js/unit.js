@@ -46,6 +46,9 @@
       var item = result.indicators[code];
       var pts = form.querySelector('[data-pts="' + CSS.escape(code) + '"]');
       if (pts) { pts.textContent = fmt(item.points); }
+      // a computed indicator's value follows its operands
+      var computed = form.querySelector('[data-computed="' + CSS.escape(code) + '"]');
+      if (computed && "computed" in item) { computed.textContent = item.computed === null ? "–" : fmt(item.computed); }
       var box = form.querySelector('[data-errors="' + CSS.escape(code) + '"]');
       if (box) {
         box.textContent = "";

@@ -19,11 +19,12 @@ from campaign.services.results.inputs import load_inputs
 from campaign.services.results.ledger import raw_value
 from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import framework_info
+from campaign.services.submissions import derived
 from campaign.sqlite import read_only_transactions
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.campaign import compute_campaign
 from scoring.entry import score_entry
-from scoring.rules import shown
+from scoring.rules import NA, shown
 
 WHAT_IF_SETTINGS = ("aggregation", "normalise", "trim_min_judges", "weights", "rollup", "tie_breaks", "bands",
                     "award_quota_pct", "top_per_cluster")
@@ -89,6 +90,8 @@ def explain(run_id: int, unit_id: int) -> dict:
         j = info.col_of.get(iid)
         if j is not None:
             values[nodes[j].code] = raw_value(nodes[j], vnum, vtext, is_na_flag)
+        elif is_na_flag and iid in info.node_code:  # a criterion marked N/A as a whole
+            values[info.node_code[iid]] = NA
     judges: dict[str, list] = {}
     for iid, jid, pts in db.session.execute(
             sa.select(JudgeScore.indicator_id, Assignment.judge_id, JudgeScore.points)
@@ -109,7 +112,7 @@ def explain(run_id: int, unit_id: int) -> dict:
     stored_judged = (row.explanation or {}).get("judged") or {}  # normalised / median aggregates
     for code, d in stored_judged.items():  # normalised aggregates are only known to the run
         judged[code] = d["agg"]
-    es = score_entry(info.fw, values, judged, overrides)
+    es = score_entry(info.fw, values, judged, overrides, unit=derived.unit_context(unit_id))
     detail = es.to_explanation()
     for ind in detail["indicators"]:
         ind["judges"] = judges.get(ind["code"], [])

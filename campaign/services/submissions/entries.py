@@ -35,6 +35,7 @@ from campaign.services.judging.workspace import is_blind
 from campaign.services.results.freshness import mark_stale
 from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import parsed
+from campaign.services.submissions import derived
 from campaign.sqlite import writing_transactions
 from scoring.entry import check_values, score_entry
 from scoring.framework import Framework, Node
@@ -74,6 +75,7 @@ def engine_values(fw: Framework, posted: dict[str, dict]) -> dict[str, object]:
         else:
             raw = item.get("raw")
             out[n.code] = None if is_missing(raw) else raw
+    out.update(derived.part_values(fw, posted))  # criteria marked N/A as a whole
     return out
 
 
@@ -138,6 +140,10 @@ def issue_message(fw: Framework, issue) -> str:
         return _("Giá trị không thỏa điều kiện %(op)s so với chỉ tiêu %(other)s.", op=p.get("op", ""), other=p.get("other", ""))
     if key == "unknown_indicator":
         return _("Mã chỉ tiêu không có trong bộ tiêu chí.")
+    if key == "not_computable":
+        if p.get("reason") == "division_by_zero":
+            return _("Không tính được: %(expr)s bằng 0 (phép chia cho 0).", expr=p.get("operand", ""))
+        return _("Không tính được: chưa có giá trị của chỉ tiêu %(code)s.", code=p.get("operand", ""))
     return key
 
 
@@ -265,9 +271,10 @@ def effective_deadline(campaign: Campaign, unit_id: int) -> tuple[datetime | Non
 
 # --------------------------------------------------------------------------- reading
 
-def nodes_by_code(entry: Entry) -> dict[str, IndicatorNode]:
+def nodes_by_code(entry: Entry, indicators_only: bool = True) -> dict[str, IndicatorNode]:
     return {n.code: n for n in db.session.scalars(sa.select(IndicatorNode).where(
-        IndicatorNode.framework_version_id == entry.framework_version_id, IndicatorNode.is_indicator))}
+        IndicatorNode.framework_version_id == entry.framework_version_id,
+        *((IndicatorNode.is_indicator,) if indicators_only else ())))}
 
 
 def stored_posted(entry: Entry) -> dict[str, dict]:
@@ -299,9 +306,11 @@ def open_clarifications(entry_id: int) -> list[ClarificationRequest]:
 def editable_codes(entry: Entry, fw: Framework) -> set[str]:
     """Codes the unit may change now: all in a draft, only the asked ones under clarification."""
     if entry.status == "draft":
-        return {n.code for n in fw.indicators()}
+        return {n.code for n in fw.indicators()} | set(derived.part_codes(fw))
     if entry.status == "clarification_requested":
-        return {c for r in open_clarifications(entry.id) for c in (r.indicator_codes or [])}
+        asked = {c for r in open_clarifications(entry.id) for c in (r.indicator_codes or [])}
+        return asked | {c for c, n in derived.part_codes(fw).items()  # a criterion when all its sub-items are asked
+                        if all(x.code in asked for x in n.walk() if x.is_indicator)}
     return set()
 
 
@@ -331,14 +340,15 @@ class Preview:
         return {"total": self.total, "scale": self.scale, "indicators": self.indicators, "groups": self.groups}
 
 
-def preview(fw: Framework, posted: dict[str, dict]) -> Preview:
-    """Live self-score of a (possibly unsaved) draft, with the official engine."""
-    score = score_entry(fw, engine_values(fw, posted))
+def preview(fw: Framework, posted: dict[str, dict], unit_id: int | None = None) -> Preview:
+    """Live self-score of a (possibly unsaved) draft, with the official engine (and the unit's targets)."""
+    score = score_entry(fw, engine_values(fw, posted), unit=derived.unit_context(unit_id))
     issues = check_values_raw(fw, posted)
     inds = {}
     for code, s in score.indicators.items():
         inds[code] = {"points": s.points, "max": s.max_points, "status": s.status,
-                      "errors": [issue_message(fw, i) for i in issues.get(code, []) if i.key != "required"]}
+                      "errors": [issue_message(fw, i) for i in issues.get(code, []) if i.key != "required"],
+                      **({"computed": s.value if isinstance(s.value, float) else None} if "formula" in s.basis else {})}
     groups = {code: {"points": g.points, "max": g.max_points} for code, g in score.groups.items()}
     return Preview(score.total, score.scale, inds, groups)
 
@@ -386,8 +396,9 @@ def save_entry_values(entry: Entry, user: User, posted: dict[str, dict], lock_ve
     merged = {code: dict(v) for code, v in stored.items()}
     changed: list[str] = []
     refused: dict[str, list[str]] = {}
-    for code, item in posted.items():
-        if code not in {n.code for n in fw.indicators()}:
+    known = {n.code for n in fw.indicators()} | set(derived.part_codes(fw))
+    for code, item in derived.normalise_posted(fw, posted, stored).items():
+        if code not in known:
             continue
         if only is not None and code not in only:
             continue
@@ -404,6 +415,8 @@ def save_entry_values(entry: Entry, user: User, posted: dict[str, dict], lock_ve
         changed.append(code)
     if refused:
         return {"changed": [], "errors": refused, "lock_version": entry.lock_version, "refused": True}
+    if changed:  # computed indicators and the sub-items of a criterion marked N/A follow what changed
+        changed += [c for c in derived.derive(fw, merged, engine_values) if c not in changed]
     if lock_version is not None:
         # Optimistic concurrency: only the form loaded at the current version may write. A post that
         # changes no value (the browser re-sending a saved form on reload) overwrites nobody's work.
@@ -431,23 +444,27 @@ def save_entry_values(entry: Entry, user: User, posted: dict[str, dict], lock_ve
 
 
 def _write_rows(entry: Entry, fw: Framework, merged: dict[str, dict], changed: list[str], user: User) -> None:
-    nodes = nodes_by_code(entry)
-    score = score_entry(fw, engine_values(fw, merged))
+    nodes = nodes_by_code(entry, indicators_only=False)
+    score = score_entry(fw, engine_values(fw, merged), unit=derived.unit_context(entry.unit_id))
     existing = {iv.indicator_id: iv for iv in db.session.scalars(
         sa.select(IndicatorValue).where(IndicatorValue.entry_id == entry.id))}
     by_code = {n.code: n for n in fw.indicators()}
     for code in changed:
-        node_row, node = nodes[code], by_code[code]
+        node_row, node = nodes[code], by_code.get(code)
         item = merged[code]
         iv = existing.get(node_row.id)
         if iv is None:
             iv = IndicatorValue(entry_id=entry.id, indicator_id=node_row.id)
             db.session.add(iv)
-        num, text = value_columns(node, item)
+        num, text = value_columns(node, item) if node is not None else (None, None)
         iv.raw = item["raw"] or None
         iv.is_na = item["na"]
         iv.explanation = item["explanation"]
         iv.value_num, iv.value_text = num, text
+        iv.updated_by_id = getattr(user, "id", None)
+        if node is None:  # a criterion marked N/A as a whole: its sub-items carry the points
+            iv.points = iv.self_points = None
+            continue
         s = score.indicators[code]
         iv.points = s.points
         iv.self_points = s.points if s.status in ("scored", "not_applicable") else None
@@ -460,7 +477,7 @@ def _write_rows(entry: Entry, fw: Framework, merged: dict[str, dict], changed: l
 def snapshot(entry: Entry) -> dict:
     fw = parsed(entry.framework_version_id)
     posted = stored_posted(entry)
-    score = score_entry(fw, engine_values(fw, posted))
+    score = score_entry(fw, engine_values(fw, posted), unit=derived.unit_context(entry.unit_id))
     files = db.session.execute(
         sa.select(IndicatorNode.code, EvidenceFile.id, EvidenceFile.original_name, EvidenceFile.sha256)
         .join(IndicatorNode, IndicatorNode.id == EvidenceFile.indicator_id)

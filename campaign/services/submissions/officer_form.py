@@ -18,7 +18,7 @@ from campaign.extensions import db
 from campaign.models import Campaign, ClarificationRequest, Entry, EvidenceFile, User
 from campaign.services.errors import DomainError
 from campaign.services.setup.framework_cache import parsed
-from campaign.services.submissions import evidence, stash
+from campaign.services.submissions import derived, evidence, stash
 from campaign.services.submissions.entries import (
     EDITABLE,
     SUBMITTED,
@@ -77,6 +77,7 @@ class EntryPage:
     form_signature: str
     restored: bool = False
     conflict: str | None = None
+    formulas: dict[str, str] = field(default_factory=dict)  # computed indicator -> its formula with names
 
 
 @dataclass
@@ -127,10 +128,11 @@ def _page(entry: Entry, user: User, *, posted: dict[str, dict] | None = None,
     deadline, extended = effective_deadline(campaign, entry.unit_id)
     return EntryPage(
         entry=entry, campaign=campaign, fw=fw, shown=shown, errors=marks, files=files, editable=editable,
-        preview=preview(fw, shown), completeness=completeness(fw, shown, {c: len(v) for c, v in files.items()}),
+        preview=preview(fw, shown, entry.unit_id), completeness=completeness(fw, shown, {c: len(v) for c, v in files.items()}),
         clarifications=open_clarifications(entry.id), deadline=deadline, extended=extended,
         accepted={n.code: evidence.allowed_kinds(n) for n in fw.indicators()},
-        form_signature=stash.form_signature(user.id, entry.id), **extra)
+        form_signature=stash.form_signature(user.id, entry.id),
+        formulas={n.code: derived.formula(fw, n, label) for n in fw.indicators() if n.compute is not None}, **extra)
 
 
 def entry_page(entry_id: int, user: User, *, restore: str = "") -> EntryPage:
@@ -247,7 +249,7 @@ def save_form(entry_id: int, user: User, posted: Posted) -> Outcome:
 def submit_summary(entry: Entry, fw: Framework) -> SubmitSummary:
     """What the confirmation step tells the officer: score, empty indicators, files, what gets locked."""
     stored = stored_posted(entry)
-    shown = preview(fw, stored)
+    shown = preview(fw, stored, entry.unit_id)
     resubmit = entry.status == "clarification_requested"
     asked = sorted(editable_codes(entry, fw)) if resubmit else []
     empty = [(n.code, label(n.name)) for n in fw.indicators()

@@ -1,0 +1,173 @@
+"""Issue 16 value constructs end to end: the officer's form, the stored rows, the recompute, the explanation.
+
+Framework: tests/values_constructs_helpers.DOC (hand arithmetic in tests/unit/test_framework_values_constructs.py):
+1c = [1a] / [1b] × 100, linear 50 → 100 % over 20 points; criterion 2 (2a 6 + 2b 4) may be N/A as a whole;
+3 = 30 points at the region's target (north = provinces 01, 31: 70; else 60); 4 = 35 points at the kind's
+target (ward 95, commune 90); 5 = [5a] / 20 points (max 5).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from campaign.extensions import db
+from campaign.models import Entry, IndicatorNode, IndicatorValue, ScoreRun, UnitResult
+from tests.unit_helpers import confirm, lock_version
+from tests.values_constructs_helpers import DOC
+
+CODES = ["1a", "1b", "1c", "2", "2a", "2b", "3", "4", "5a", "5"]
+
+
+@pytest.fixture
+def world(factory):
+    hanoi = factory.unit("city", name="Thành phố Hà Nội", code="01")
+    ward = factory.unit("ward", parent=hanoi, name="Phường Điện Biên", code="00100")
+    hcm = factory.unit("city", name="Thành phố Hồ Chí Minh", code="79")
+    commune = factory.unit("commune", parent=hcm, name="Xã Bình Chánh", code="27595")
+    factory.user("officer", unit=ward, username="canbo")
+    factory.user("officer", unit=commune, username="canbo2")
+    factory.user("admin", username="hoidong")
+    campaign = factory.campaign(DOC, units=[ward, commune])
+    db.session.commit()
+    return {"campaign": campaign, "ward": ward, "commune": commune}
+
+
+def open_entry(client, campaign_id) -> int:
+    resp = client.get(f"/unit/campaigns/{campaign_id}/entry")
+    return int(re.search(r"/unit/entries/(\d+)", resp.headers["Location"]).group(1))
+
+
+def save(client, entry_id, values: dict, na=(), action="save"):
+    data = {"codes": CODES, "action": action, "lock_version": lock_version(client, entry_id)}
+    for code in CODES:
+        data[f"v-{code}"] = values.get(code, "")
+    for code in na:
+        data[f"na-{code}"] = "y"
+    return client.submit(f"/unit/entries/{entry_id}", data, content_type="multipart/form-data")
+
+
+def rows(entry_id) -> dict:
+    db.session.expire_all()
+    return {code: iv for code, iv in db.session.execute(
+        sa.select(IndicatorNode.code, IndicatorValue).join(IndicatorValue, IndicatorValue.indicator_id == IndicatorNode.id)
+        .where(IndicatorValue.entry_id == entry_id)).all()}
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_officer_sees_the_formula_with_names_and_the_computed_value(client, world):
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert 'name="v-1c"' not in html  # nothing to type: computed
+    formula = re.search(r'data-testid="formula-1c">(.*?)</p>', html, re.S).group(1)
+    assert ("Tự động tính: [1a] Số tuyên truyền viên được tập huấn / [1b] Tổng số tuyên truyền viên × 100 = –"
+            in text(formula))
+    assert save(client, entry_id, {"1a": "45", "1b": "50", "5a": "130"}).status_code == 303
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert re.search(r'data-testid="computed-1c">90,00</strong>', html)
+    assert re.search(r'data-testid="pts-1c"[^>]*>16,00<', html)  # (90 - 50) / 50 × 20
+    assert re.search(r'data-testid="computed-5">6,50</strong>', html)  # 130 / 20
+    assert re.search(r'data-testid="pts-5"[^>]*>5,00<', html)  # capped at the maximum 5
+
+
+def test_computed_value_is_stored_like_a_typed_one_and_follows_its_operands(client, world):
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    save(client, entry_id, {"1a": "45", "1b": "50"})
+    r = rows(entry_id)
+    assert (r["1c"].raw, r["1c"].value_num, r["1c"].points) == ("90", 90.0, 16.0)
+    save(client, entry_id, {"1a": "30", "1b": "50"})  # 60 % → (60 - 50) / 50 × 20 = 4
+    r = rows(entry_id)
+    assert (r["1c"].value_num, r["1c"].points) == (60.0, 4.0)
+    assert db.session.get(Entry, entry_id).self_total == 4
+
+
+def test_a_value_posted_for_a_computed_indicator_is_ignored(client, world):
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    save(client, entry_id, {"1a": "30", "1b": "50", "1c": "100"})
+    assert rows(entry_id)["1c"].value_num == 60.0
+
+
+def test_division_by_zero_is_explained_next_to_the_field(client, world):
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    save(client, entry_id, {"1a": "45", "1b": "50"})
+    resp = save(client, entry_id, {"1a": "3", "1b": "0"})
+    assert resp.status_code == 422  # saved as a draft, with the message
+    html = resp.get_data(as_text=True)
+    box = re.search(r'data-testid="error-1c"[^>]*>(.*?)</div>\s*<div class="files"', html, re.S).group(1)
+    assert "Không tính được: [1b] bằng 0 (phép chia cho 0)." in box
+    r = rows(entry_id)
+    assert r["1c"].raw is None and r["1c"].value_num is None and r["1c"].points == 0
+
+
+def test_criterion_marked_not_applicable_once_covers_its_sub_items(client, world):
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert 'data-testid="na-2"' in html and "Cả tiêu chí không áp dụng" in html
+    assert 'name="na-2a"' not in html  # a sub-item alone cannot be N/A
+    save(client, entry_id, {"2a": "no", "2b": "no"}, na=("2",))
+    r = rows(entry_id)
+    assert r["2"].is_na and r["2"].points is None
+    assert (r["2a"].is_na, r["2a"].points, r["2b"].is_na, r["2b"].points) == (True, 6.0, True, 4.0)
+    assert r["2a"].raw == "no"  # what was typed is kept
+    assert db.session.get(Entry, entry_id).self_total == 10
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert re.search(r'data-testid="na-2"[^>]*checked', html) or re.search(r'checked[^>]*data-testid="na-2"', html)
+    save(client, entry_id, {"2a": "yes", "2b": "no"})  # un-marked: the sub-items score their own values
+    r = rows(entry_id)
+    assert not r["2"].is_na and (r["2a"].is_na, r["2a"].points, r["2b"].points) == (False, 6.0, 0.0)
+    assert db.session.get(Entry, entry_id).self_total == 6
+
+
+def test_unit_dependent_targets_at_save_and_in_the_recompute(client, world):
+    from campaign.services.results import recompute
+    cid = world["campaign"].id
+    values = {"1a": "45", "1b": "50", "2a": "yes", "2b": "yes", "3": "65", "4": "92", "5a": "60"}
+    totals = {}
+    for user, unit in (("canbo", "ward"), ("canbo2", "commune")):
+        client.login(user)
+        entry_id = open_entry(client, cid)
+        save(client, entry_id, values)
+        resp = save(client, entry_id, values, action="submit")
+        assert resp.status_code == 200, resp.status_code  # the confirmation step
+        assert confirm(client, entry_id, resp).status_code == 303
+        totals[unit] = db.session.get(Entry, entry_id).self_total
+        client.post("/logout")
+    # ward in Hà Nội (north): 16 + 10 + 0 (65 < 70) + 0 (92 < 95) + 3 = 29
+    # commune in Hồ Chí Minh City: 16 + 10 + 30 (65 ≥ 60) + 35 (92 ≥ 90) + 3 = 94
+    assert totals == {"ward": 29, "commune": 94}
+    for force in (True, False):
+        recompute.recompute_provisional(cid, force=force)
+        run = db.session.scalar(sa.select(ScoreRun).where(ScoreRun.campaign_id == cid, ScoreRun.kind == "provisional"))
+        got = dict(db.session.execute(sa.select(UnitResult.unit_id, UnitResult.total)
+                                      .where(UnitResult.run_id == run.id)).all())
+        assert got == {world["ward"].id: 29, world["commune"].id: 94}
+
+
+def test_explanation_page_shows_formula_na_criterion_and_threshold(client, world):
+    from campaign.services.results import recompute
+    cid = world["campaign"].id
+    client.login("canbo")
+    entry_id = open_entry(client, cid)
+    values = {"1a": "45", "1b": "50", "3": "65", "4": "92", "5a": "60"}
+    save(client, entry_id, values, na=("2",))
+    assert confirm(client, entry_id, save(client, entry_id, values, na=("2",), action="submit")).status_code == 303
+    client.post("/logout")
+    recompute.recompute_provisional(cid, force=True)
+    run = db.session.scalar(sa.select(ScoreRun).where(ScoreRun.campaign_id == cid, ScoreRun.kind == "provisional"))
+    client.login("hoidong")
+    data = client.get(f"/admin/results/{cid}/runs/{run.id}/units/{world['ward'].id}?format=json").get_json()
+    by = {i["code"]: i for i in data["indicators"]}
+    assert by["1c"]["basis"]["formula"] == "[1a] / [1b] * 100" and by["1c"]["points"] == 16
+    assert by["2a"]["basis"] == {"na_part": "2"} and by["2a"]["points"] == 6
+    assert by["4"]["basis"]["thresholds"] == [{"param": "target", "by": "unit_kind", "key": "ward", "value": 95.0}]
+    assert by["4"]["points"] == 0  # 92 < the ward's 95
+    assert data["total"] == 29  # 16 + 10 + 0 + 0 + 3
