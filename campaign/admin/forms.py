@@ -57,6 +57,28 @@ class BandForm(Form):
     label_en = StringField(_l("Tên mức (tiếng Anh)"), validators=[Optional(), Length(max=120)])
     min_total = FloatField(_l("Điểm tối thiểu"), validators=[Optional(), NumberRange(min=0)])
     floor_pct = FloatField(_l("Sàn mỗi tiêu chí (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    floors = StringField(_l("Sàn riêng theo nhóm (vd. I:85, II:80)"), validators=[Optional(), Length(max=300)])
+    min_criteria_met = IntegerField(_l("Số tiêu chí phải đạt"), validators=[Optional(), NumberRange(min=1)])
+
+
+def parse_floors(text: str | None) -> dict | str | None:
+    """"I:85, II:80" -> {"I": 85.0, "II": 80.0}; malformed text is returned as is (the settings check refuses it)."""
+    out: dict = {}
+    for part in (p.strip() for p in (text or "").replace(";", ",").split(",")):
+        if not part:
+            continue
+        code, sep, pct = part.rpartition(":")
+        try:
+            out[code.strip()] = float(pct)
+        except ValueError:
+            return text
+        if not sep or not code.strip():
+            return text
+    return out or None
+
+
+def floors_text(floors: dict | None) -> str:
+    return ", ".join(f"{g}:{f:g}" for g, f in (floors or {}).items()) if isinstance(floors, dict) else ""
 
 
 KIND_CHOICES = [("regular", _l("Thường xuyên")), ("thematic", _l("Theo chuyên đề"))]
@@ -125,6 +147,9 @@ class CampaignForm(FlaskForm):
             bands.append({"code": b.form.code.data.strip(),
                           "min_total": b.form.min_total.data if b.form.min_total.data is not None else 0,
                           "floor_pct": b.form.floor_pct.data,
+                          **({"floors": fl} if (fl := parse_floors(b.form.floors.data)) is not None else {}),
+                          **({"min_criteria_met": b.form.min_criteria_met.data}
+                             if b.form.min_criteria_met.data is not None else {}),
                           "label": {"vi": b.form.label_vi.data or b.form.code.data,
                                     "en": b.form.label_en.data or b.form.label_vi.data or b.form.code.data}})
         rollup = None
@@ -191,13 +216,16 @@ class CampaignForm(FlaskForm):
         for entry, b in zip(self.bands.entries, bands + [None] * len(self.bands.entries), strict=False):  # padded
             if b is None:
                 entry.form.code.data = entry.form.label_vi.data = entry.form.label_en.data = ""
-                entry.form.min_total.data = entry.form.floor_pct.data = None
+                entry.form.min_total.data = entry.form.floor_pct.data = entry.form.min_criteria_met.data = None
+                entry.form.floors.data = ""
                 continue
             entry.form.code.data = b.get("code")
             entry.form.label_vi.data = (b.get("label") or {}).get("vi")
             entry.form.label_en.data = (b.get("label") or {}).get("en")
             entry.form.min_total.data = b.get("min_total")
             entry.form.floor_pct.data = b.get("floor_pct")
+            entry.form.floors.data = floors_text(b.get("floors"))
+            entry.form.min_criteria_met.data = b.get("min_criteria_met")
 
 
 class TransitionForm(FlaskForm):

@@ -152,3 +152,22 @@ def _write(tmp_path, text: str):
     p = tmp_path / "b2.yaml"
     p.write_text(text, encoding="utf-8")
     return p
+
+
+def test_admin_form_keeps_per_band_floors_and_criteria_met(client, factory):
+    from tests.admin_helpers import admin_client
+    from tests.app.test_admin_campaigns import _districts, _form
+
+    admin_client(client, factory)
+    _districts(factory)
+    r = client.submit("/admin/campaigns/new", _form(**{"bands-0-floors": "I:85, II:80", "bands-0-min_criteria_met": "6"}))
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    c = db.session.scalar(sa.select(Campaign))
+    assert c.settings["bands"][0]["floors"] == {"I": 85.0, "II": 80.0}
+    assert c.settings["bands"][0]["min_criteria_met"] == 6
+    page = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
+    assert 'value="I:85, II:80"' in page and 'data-testid="band-criteria-0"' in page
+    r = client.submit(f"/admin/campaigns/{c.id}/edit", _form(**{"bands-0-floors": "IX:85"}),
+                      page=f"/admin/campaigns/{c.id}/edit")
+    assert r.status_code == 400
+    assert "Mức “xuat_sac” đặt mức sàn cho nhóm không có trong bảng chấm điểm: IX." in r.get_data(as_text=True)
