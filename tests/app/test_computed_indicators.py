@@ -171,3 +171,56 @@ def test_explanation_page_shows_formula_na_criterion_and_threshold(client, world
     assert by["4"]["basis"]["thresholds"] == [{"param": "target", "by": "unit_kind", "key": "ward", "value": 95.0}]
     assert by["4"]["points"] == 0  # 92 < the ward's 95
     assert data["total"] == 29  # 16 + 10 + 0 + 0 + 3
+
+
+def _sheet(client, entry_id):
+    import io
+
+    from openpyxl import load_workbook
+    resp = client.get(f"/unit/entries/{entry_id}/xlsx")
+    assert resp.status_code == 200
+    return load_workbook(io.BytesIO(resp.data))
+
+
+def _row(ws, code):
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=3).value == code)
+
+
+def test_blank_xlsx_shows_the_formula_the_computed_value_and_the_criterion_na_row(client, world):
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    ws = _sheet(client, entry_id)["Giá trị"]
+    codes = [ws.cell(row=r, column=3).value for r in range(2, ws.max_row + 1)]
+    assert codes == CODES  # the criterion's own row comes before its sub-items
+    r = _row(ws, "1c")
+    assert ws.cell(row=r, column=5).value == ("tự động tính = [1a] Số tuyên truyền viên được tập huấn / "
+                                               "[1b] Tổng số tuyên truyền viên × 100")
+    assert ws.cell(row=r, column=7).protection.locked  # not typed
+    r2 = _row(ws, "2")
+    assert ws.cell(row=r2, column=5).value == "cả tiêu chí: chỉ đánh dấu Không áp dụng (x)"
+    assert not ws.cell(row=r2, column=8).protection.locked and ws.cell(row=r2, column=7).protection.locked
+    save(client, entry_id, {"1a": "45", "1b": "50"})
+    ws = _sheet(client, entry_id)["Giá trị"]
+    assert ws.cell(row=_row(ws, "1c"), column=7).value == "90"
+
+
+def test_xlsx_import_marks_a_criterion_na_and_refuses_a_typed_computed_value(client, world):
+    import io
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    wb = _sheet(client, entry_id)
+    ws = wb["Giá trị"]
+    ws.cell(row=_row(ws, "1a"), column=7).value = "45"
+    ws.cell(row=_row(ws, "1b"), column=7).value = "50"
+    ws.cell(row=_row(ws, "1c"), column=7).value = "100"
+    ws.cell(row=_row(ws, "2"), column=8).value = "x"
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    resp = client.submit(f"/unit/entries/{entry_id}/xlsx", {"workbook": (buf, "gia-tri.xlsx")},
+                         page=f"/unit/entries/{entry_id}", content_type="multipart/form-data")
+    html = text(resp.get_data(as_text=True))
+    assert "Giá trị của chỉ tiêu này do hệ thống tính theo công thức; không nhập được." in html
+    r = rows(entry_id)
+    assert r["2"].is_na and r["2a"].is_na and r["2a"].points == 6 and r["2b"].points == 4
+    assert r["1c"].value_num == 90 and r["1c"].points == 16  # computed from the imported counts

@@ -30,6 +30,7 @@ from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup.campaigns import get_campaign, get_campaign_by_slug
 from campaign.services.setup.framework_cache import parsed
+from campaign.services.submissions import derived
 from campaign.services.submissions.entries import (
     EDITABLE,
     check_values_raw,
@@ -56,6 +57,20 @@ def _row_label(t: str) -> str:
             "file_only": "chỉ tệp minh chứng"}.get(t or "", t or "")
 
 
+def sheet_nodes(fw) -> list:
+    """The sheet's rows per unit: every indicator, and before its sub-items each criterion that may be N/A as a whole."""
+    return [n for n in fw.walk() if n.is_indicator or n.na_allowed]
+
+
+def _type_text(fw, n) -> str:
+    """Column "Loại giá trị": the value type; the formula of a computed indicator; a criterion's N/A mark."""
+    if not n.is_indicator:
+        return "cả tiêu chí: chỉ đánh dấu Không áp dụng (x)"
+    if n.compute is not None:
+        return "tự động tính = " + derived.formula(fw, n, label)
+    return _row_label(n.value_type)
+
+
 def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[int, dict]) -> bytes:
     fw = parsed(campaign.framework_version_id)
     wb = Workbook()
@@ -79,7 +94,7 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
     r = 1
     for unit in units:
         stored = values_by_unit.get(unit.id, {})
-        for n in fw.indicators():
+        for n in sheet_nodes(fw):
             item = stored.get(n.code) or {}
             raw = item.get("raw") or ""
             if n.value_type == "yes_no" and raw:
@@ -88,11 +103,16 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
             r += 1
             # every text as a string cell: a value typed as "=HYPERLINK(…)" stays that text (no formula)
             # and reads back identical, so an unchanged upload changes nothing
-            for col, value in enumerate((unit.code, unit.name, n.code, label(n.name), _row_label(n.value_type),
+            for col, value in enumerate((unit.code, unit.name, n.code, label(n.name), _type_text(fw, n),
                                          n.max_points, raw, "x" if item.get("na") else "",
                                          item.get("explanation") or ""), start=1):
                 put(ws, r, col, value)
-            for col in (COL_VALUE, COL_NA, COL_EXPL):
+            if not n.is_indicator:  # a criterion: only its N/A mark is typed
+                ws.cell(row=r, column=COL_NA).protection = Protection(locked=False)
+                ws.cell(row=r, column=COL_NA).fill = editable_fill
+                validate(na_dv, f"H{r}")
+                continue
+            for col in (COL_VALUE, COL_NA, COL_EXPL) if n.compute is None else (COL_EXPL,):
                 c = ws.cell(row=r, column=col)
                 c.protection = Protection(locked=False)
                 c.fill = editable_fill
@@ -279,7 +299,7 @@ def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | Non
     if progress:
         progress("checking", 0, len(rows))
     fw = parsed(campaign.framework_version_id)
-    nodes = {n.code: n for n in fw.indicators()}
+    nodes = {n.code: n for n in sheet_nodes(fw)}
     seen: set[tuple[str, str]] = set()
     problems = []
     for i, unit_code, code, *_rest in rows:
@@ -330,8 +350,14 @@ def import_rows(campaign: Campaign, rows, user: User, *, only_unit_id: int | Non
         changed_rows = []
         for i, uc, code, raw, na, expl in unit_rows:
             node = nodes[code]
-            new = {"raw": _normalise(node, raw), "na": na, "explanation": expl}
             old = stored.get(code, {"raw": "", "na": False, "explanation": ""})
+            fixed = not node.is_indicator or node.compute is not None  # a criterion / computed value: not typed
+            if fixed and raw and raw != (old["raw"] or ""):
+                report.rows.append(CellResult(i, uc, code, raw, "refused", _(
+                    "Giá trị của chỉ tiêu này do hệ thống tính theo công thức; không nhập được.") if node.is_indicator
+                    else _("Dòng của cả tiêu chí: chỉ đánh dấu x ở cột “Không áp dụng”.")))
+                continue
+            new = {"raw": (old["raw"] or "") if fixed else _normalise(node, raw), "na": na, "explanation": expl}
             if _same(new, old):
                 report.rows.append(CellResult(i, uc, code, raw, "unchanged"))
                 continue
@@ -371,7 +397,7 @@ class _Issue:
 
 
 def _indicator_count(campaign: Campaign) -> int:
-    return len(parsed(campaign.framework_version_id).indicators())
+    return len(sheet_nodes(parsed(campaign.framework_version_id)))
 
 
 def _template_rows(campaign: Campaign) -> int:
@@ -384,7 +410,7 @@ def _template_rows(campaign: Campaign) -> int:
 def import_for_entry(entry_id: int, user: User, file_storage) -> ImportReport:
     entry = entry_for_edit(entry_id, user)
     campaign = db.session.get(Campaign, entry.campaign_id)
-    rows = read_sheet(file_storage, _indicator_count(campaign))
+    rows = read_sheet(file_storage, len(sheet_nodes(parsed(campaign.framework_version_id))))
     return import_rows(campaign, rows, user, only_unit_id=entry.unit_id)
 
 
