@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from campaign.services.setup import framework_io
 from scoring.band_specs import engine_bands
@@ -31,6 +32,10 @@ def fw(app):
     version, created = framework_io.import_framework(FILE.read_bytes(), FILE.name)
     assert created and version.framework.code == "commune-access-to-law"
     return parse_framework(version.document)
+
+
+def fw_doc() -> dict:
+    return yaml.safe_load(FILE.read_text(encoding="utf-8"))
 
 
 def _band(fw, s) -> str | None:
@@ -60,7 +65,7 @@ def test_imported_table_has_its_shape(fw):
     assert [g.code for g in fw.groups] == ["TC1", "TC2", "TC3", "TC4", "TC5"]
     assert [g.max_points for g in fw.groups] == [10, 30, 20, 20, 20] and fw.scale == 100
     assert fw.node("1.1").na_allowed and fw.node("1.1").max_points == 3          # "được tính 03 điểm"
-    assert fw.node("2.5c").compute.expr == "[2.5a] / [2.5b] * 100"
+    assert fw.node("2.5c").compute.expr == "[2.5a] / [2.5b] * 100" and fw.node("2.5c").compute.if_zero == 0
     assert [c.code for c in fw.conditions] == ["DK1"]
 
 
@@ -93,7 +98,7 @@ def test_a_disciplined_official_withholds_recognition_but_not_the_score(fw):
 CAO = {
     "1.1": NA, "1.2": True, "1.3": True,                                       # TC1: 1.5 + 1.5 (N/A → full) + 3 + 4 = 10
     "2.1": True, "2.2": NA, "2.3": True, "2.4": False,                          # 4 + 3 + 3 + 0
-    "2.5a": 0, "2.5b": 0,                                                       # 0 / 0: cannot be computed → 0
+    "2.5a": 0, "2.5b": 0,                                                       # 0 / 0: if_zero → 0 % → 0
     "2.6": True, "2.7": True, "2.8": True, "2.9": False,                        # 3 + 3 + 3 + 0 → TC2 = 19
     "3.1": 80, "3.2": 85, "3.3": True, "3.4": False,                            # 0 (target 100) + 5 + 5 + 0 = 10
     "4.1": True, "4.2": True, "4.3": False, "4.4": True,                        # 15
@@ -112,11 +117,18 @@ def test_no_documents_to_issue_counts_three_points_once_for_the_whole_indicator(
     assert typed.groups["1.1"].points == 0 and typed.total == 71
 
 
-def test_ratio_with_no_propagandist_cannot_be_computed_and_scores_nothing(fw):
+def test_ratio_with_no_propagandist_counts_zero_and_says_why(fw):
     s = score_entry(fw, CAO)
     ratio = s.indicators["2.5c"]
-    assert ratio.points == 0 and ratio.value is None
-    assert ratio.basis["reason"] == "division_by_zero"
+    assert ratio.points == 0 and ratio.value == 0
+    assert ratio.basis["reason"] == "division_by_zero" and ratio.basis["if_zero"] == 0
+    # without the table's if_zero the ratio cannot be computed at all: no value, 0 points
+    bare = parse_framework({**fw_doc(), "groups": [
+        {**g, "children": [{**n, "children": [{**leaf, "compute": {"expr": leaf["compute"]["expr"]}}
+                                               if leaf.get("code") == "2.5c" else leaf for leaf in n["children"]]}
+                           if n.get("code") == "2.5" else n for n in g["children"]]} for g in fw_doc()["groups"]]})
+    nothing = score_entry(bare, CAO).indicators["2.5c"]
+    assert nothing.value is None and nothing.points == 0 and nothing.basis["reason"] == "division_by_zero"
     assert s.groups["TC2"].points == 19
     assert s.total == 74
     assert _band(fw, s) == "chua_dat"
@@ -137,3 +149,64 @@ def test_every_criterion_needs_half_its_points(fw):
     better = score_entry(fw, {**dong, "3.2": 80})
     assert better.groups["TC3"].points == 10 and better.total == 90
     assert _band(fw, better) == "dat_chuan"
+
+
+# --------------------------------------------------------------------------- end to end: officer's save → results
+
+def _posted(values: dict) -> dict:
+    """What the officer's form posts: raw text per code, N/A ticked."""
+    def raw(v):
+        return "yes" if v is True else "no" if v is False else str(v)
+    return {c: ({"raw": "", "na": True} if v is NA else {"raw": raw(v), "na": False}) for c, v in values.items()}
+
+
+def test_saved_through_the_officers_service_the_results_and_the_public_page_say_the_same(app, client, factory):
+    import re
+
+    import sqlalchemy as sa
+
+    from campaign.extensions import db
+    from campaign.models import Entry, IndicatorNode, IndicatorValue, ScoreRun, UnitResult
+    from campaign.services.results import publishing, recompute
+    from campaign.services.submissions import entries
+
+    version, _created = framework_io.import_framework(FILE.read_bytes(), FILE.name)
+    doc = version.document
+    units = {k: factory.unit(kind="commune", name=f"Xã {k}") for k in ("An", "Bình", "Cao")}
+    c = factory.campaign(doc=doc, units=list(units.values()), status="open", slug="tiep-can-phap-luat",
+                         settings={"bands": doc["bands"]})
+    values = {"An": AN, "Bình": {**AN, "5.4": False}, "Cao": CAO}
+    for k, u in units.items():
+        officer = factory.user("officer", unit=u)
+        e = factory.entry(c, u, status="draft")
+        out = entries.save_values(e.id, officer, _posted(values[k]), None)
+        assert not out["refused"], out
+        try:
+            entries.submit(e.id, officer)
+        except entries.InvalidEntry as exc:
+            raise AssertionError((k, exc.errors)) from exc
+    db.session.commit()
+
+    def points(unit, code):
+        return db.session.scalar(sa.select(IndicatorValue.points).join(Entry).join(
+            IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id).where(
+            Entry.unit_id == unit.id, Entry.campaign_id == c.id, IndicatorNode.code == code))
+
+    assert points(units["An"], "2.5c") == 3            # 18 / 24 × 100 = 75 %, computed when the officer saved
+    assert points(units["Cao"], "1.1a") == 1.5         # 1.1 marked N/A as a whole: each sub-item full
+    assert points(units["Cao"], "2.5c") == 0           # 0 / 0: if_zero 0 %
+
+    recompute.recompute_provisional(c.id, force=True)
+    rows = {r.unit_id: r for r in db.session.scalars(sa.select(UnitResult).join(ScoreRun).where(
+        ScoreRun.campaign_id == c.id, ScoreRun.kind == "provisional"))}
+    got = {k: (rows[u.id].total, rows[u.id].band) for k, u in units.items()}
+    assert got == {"An": (86.5, "dat_chuan"), "Bình": (86.5, None), "Cao": (74.0, "chua_dat")}
+
+    admin = factory.user("admin")
+    publishing.publish(c.id, admin.id)
+    db.session.commit()
+    html = client.get(f"/leaderboard/unit/{units['Bình'].code}?campaign={c.slug}",
+                      headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Không được công nhận: chưa đạt điều kiện DK1 – Trong năm không có cán bộ, công chức cấp xã" in text
+    assert "86,50" in text                              # the score is still shown
