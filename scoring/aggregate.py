@@ -17,8 +17,11 @@ import math
 import statistics
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
-from .rules import round_points
+import numpy as np
+
+from .rules import DECIMALS, round_points
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,43 @@ def zscore_normalise(scores: Sequence[JudgeScore]) -> list[JudgeScore]:
         pts = min(max(nf * s.max_points, 0.0), s.max_points)
         out.append(replace(s, points=round_points(pts)))
     return out
+
+
+def _exact_mean_sd(xs: np.ndarray) -> tuple[float, float]:
+    """:func:`_mean_sd` bit for bit: each ``math.fsum`` is the exactly rounded sum of its terms,
+    computed here once per distinct value (judges mark on a coarse grid) with exact fractions."""
+    vals, counts = np.unique(xs, return_counts=True)
+    pairs = list(zip(vals.tolist(), counts.tolist(), strict=True))
+    m = float(sum((Fraction(v) * c for v, c in pairs), Fraction(0))) / len(xs)
+    sq = float(sum((Fraction((v - m) ** 2) * c for v, c in pairs), Fraction(0)))
+    return m, math.sqrt(sq / len(xs))
+
+
+def zscore_normalise_arrays(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> np.ndarray:
+    """Vector twin of :func:`zscore_normalise`, bit for bit: the normalised points of each score.
+
+    ``judges`` holds each score's judge key (any sortable numbers), ``points`` and
+    ``max_points`` its points and item maximum; the output is in input order.
+    """
+    pts = np.asarray(points, dtype=float)
+    mp = np.asarray(max_points, dtype=float)
+    if len(pts) == 0:
+        return np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fr = np.where(mp > 0, pts / mp, 0.0)
+    panel_m, panel_sd = _exact_mean_sd(fr)
+    keys, inverse, counts = np.unique(np.asarray(judges), return_inverse=True, return_counts=True)
+    m_of, sd_of = np.zeros(len(keys)), np.zeros(len(keys))
+    for k in range(len(keys)):
+        m_of[k], sd_of[k] = _exact_mean_sd(fr[inverse == k])
+    m, sd = m_of[inverse], sd_of[inverse]
+    single = ((counts < 2) | (sd_of == 0))[inverse]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nf = np.where(single, fr - m + panel_m, panel_m + (fr - m) / np.where(single, 1.0, sd) * panel_sd)
+    x = nf * mp
+    x = np.where(x < 0.0, 0.0, x)  # max(x, 0.0) and min(x, mp) as Python picks them (signed zeros too)
+    x = np.where(mp < x, mp, x)
+    return np.round(x, DECIMALS)  # round_points' vector twin (scoring.vector.quantise)
 
 
 def judge_stats(scores: Sequence[JudgeScore]) -> dict[Hashable, JudgeStat]:

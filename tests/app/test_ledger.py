@@ -121,17 +121,6 @@ def test_aggregation_setting_change_rebuilds_ranking_setting_change_does_not(app
     assert recompute.recompute_provisional(c.id)["inputs"] == "raw"
 
 
-def test_normalised_judging_always_reads_raw_rows(app, factory):
-    c, doc, data = random_campaign(factory, random.Random(10), n_units=6, settings={"normalise": True})
-    assert recompute.recompute_provisional(c.id)["inputs"] == "raw"
-    assert db.session.get(Campaign, c.id).ledger_stale  # z-scores cannot be kept per entry
-    eid = next(iter(data))
-    judge(db.session.get(Entry, eid), factory.user("judge"), {"II.2": 3.0})
-    mark_stale(c.id, entries=[eid])
-    db.session.commit()
-    assert recompute.recompute_provisional(c.id)["inputs"] == "raw"
-
-
 def test_a_change_during_a_rebuild_keeps_the_ledger_marked_for_rebuild(app, factory, monkeypatch):
     """A rebuild read before a change must not overwrite the changed entry's fresher rows."""
     c, doc, data = random_campaign(factory, random.Random(12), n_units=6, overrides=False)

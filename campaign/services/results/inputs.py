@@ -27,14 +27,11 @@ from flask_babel import gettext as _
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, CampaignUnit, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit
 from campaign.services.errors import DomainError
-from campaign.services.results import condition_values, ledger
+from campaign.services.results import condition_values, judged, ledger
 from campaign.services.results.fastsql import as_matrix, fetch
 from campaign.services.results.ledger import Subtotals, raw_value, rule_points
 from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
-from scoring.aggregate import JudgeScore as EngineJudgeScore
-from scoring.aggregate import aggregate as engine_aggregate
-from scoring.aggregate import zscore_normalise
 from scoring.campaign import CampaignInputs, OverriddenEntry
 from scoring.vector import clamp_round, quantise
 
@@ -58,6 +55,7 @@ class Inputs:
     from_raw: bool = False  # read from the raw tables (the ledger may be rewritten from it)
     digest: str = ""
     sources: dict = field(default_factory=dict)
+    ledger_sub: Subtotals | None = None  # what the ledger holds when it is not ``sub`` (normalised judging)
 
     @property
     def entry_ids(self) -> list:
@@ -110,8 +108,14 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         """Unit row of each entry id (-1 for entries not among the participants)."""
         return ledger.index_of(ent_arr, entry_col)
 
+    ledger_sub = None
     if from_raw:
-        sub, sources = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for)
+        sub, sources, ledger_sub = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for)
+    elif settings.get("normalise"):  # the ledger holds every point but the judges' marks: add them
+        jd = judged.read(campaign_id, info, settings, n, rows_for)
+        sub = ledger.combine(info, ledger.read(campaign_id, info, n, rows_for, ledger.used_figures(settings)),
+                             jd.agg, jd.low, jd.high)
+        sources = jd.sources
     else:
         sub, sources = ledger.read(campaign_id, info, n, rows_for, ledger.used_figures(settings)), {}
 
@@ -141,7 +145,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         overridden=overridden, judged_detail=sources,
         condition_values=condition_values.read(campaign_id, info, entry_ids))  # issue 16: conditions' values
     inp = Inputs(campaign_id=campaign_id, inputs_version=inputs_version, status=c.status, settings=settings,
-                 info=info, engine=engine, sub=sub, from_raw=from_raw, sources=sources)
+                 info=info, engine=engine, sub=sub, from_raw=from_raw, sources=sources, ledger_sub=ledger_sub)
     inp.digest = _digest(inp)
     return inp
 
@@ -178,8 +182,9 @@ def _overridden_entry(info: FrameworkInfo, settings: dict, eid: int, normalised:
 
 
 def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, entry_ids: list,
-              ent_arr: np.ndarray, rows_for) -> tuple[Subtotals, dict]:
-    """Per-node subtotals from values and judges' scores (set-based), and normalised detail."""
+              ent_arr: np.ndarray, rows_for) -> tuple[Subtotals, dict, Subtotals | None]:
+    """Per-node subtotals from values and judges' scores (set-based), normalised detail, and the
+    ledger's rows when they differ from the subtotals (normalised judging: all but judges' marks)."""
     nind = len(info.compiled.codes)
     row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
     method = settings.get("aggregation", "mean")
@@ -190,7 +195,6 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     judged_min = np.full((n, nind), np.nan)
     judged_max = np.full((n, nind), np.nan)
     judged_n = np.zeros((n, nind))
-    judge_points: dict = {}
     submitted = (sa.select(Assignment.id.label("aid"), Assignment.entry_id.label("eid"),
                            Assignment.judge_id.label("jid"))
                  .join(Entry, Entry.id == Assignment.entry_id)
@@ -199,27 +203,9 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     ind_keys = np.array(info.ind_ids, dtype=np.int64)
 
     if method == "median" or normalise:
-        # Row by row over the judged scores only (median / z-scores are not plain SQL).
-        raw = db.session.execute(
-            sa.select(submitted.c.eid, JudgeScore.indicator_id, submitted.c.jid, JudgeScore.points)
-            .join(submitted, submitted.c.aid == JudgeScore.assignment_id)).all()
-        if normalise:
-            # Penalty points are deductions (≤ 0): z-scores are for the judges' marks only, so
-            # penalties keep their raw value (as the council page does).
-            mp, rules = info.compiled.max_points, info.compiled.rules
-            rows = [r for r in raw if r[1] in info.col_of and r[0] in row_of_entry]
-            penalty = [r for r in rows if rules[info.col_of[r[1]]].kind == "penalty"]
-            scores = [EngineJudgeScore(jid, (eid, iid), float(p), float(mp[info.col_of[iid]]))
-                      for eid, iid, jid, p in rows if rules[info.col_of[iid]].kind != "penalty"]
-            normed = zscore_normalise(scores)
-            raw = [(s.item_id[0], s.item_id[1], s.judge_id, s.points) for s in normed] + penalty
-        for eid, iid, jid, p in raw:
-            if iid in info.col_of and eid in row_of_entry:
-                judge_points.setdefault((row_of_entry[eid], info.col_of[iid]), []).append((jid, float(p)))
-        for (i, j), lst in judge_points.items():
-            pts = [p for _j, p in lst]
-            judged_agg[i, j] = engine_aggregate(pts, method, trim_min)
-            judged_min[i, j], judged_max[i, j], judged_n[i, j] = min(pts), max(pts), len(pts)
+        # Every submitted mark (median / z-scores are not plain SQL), vectorised (.judged).
+        jd = judged.read(campaign_id, info, settings, n, rows_for)
+        judged_agg, judged_min, judged_max, judged_n = jd.agg, jd.low, jd.high, jd.n
     else:
         # Σ / count / min / max per (entry, indicator), in SQL. (Running it on a second
         # connection in parallel with the value scan was measured slower on this 2-core
@@ -316,19 +302,16 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
             else:
                 base[i, info.col_parent[j]] += pts
 
-    judged = ~np.isnan(judged_agg)
+    judged_mask = ~np.isnan(judged_agg)
+    if normalise:  # the ledger's part (all but judges' marks) plus the judges' part, as the ledger reader
+        rest = np.where(judged_mask, 0.0, row_points)
+        part = ledger.subtotals(info, base, rest, rest, rest, np.zeros(rest.shape, dtype=bool), np.zeros(rest.shape))
+        return ledger.combine(info, part, judged_agg, judged_min, judged_max), jd.sources, part
     eff = _leaf_points(info, row_points, judged_agg)
     sub = ledger.subtotals(info, base, eff, _leaf_points(info, row_points, judged_min),
-                           _leaf_points(info, row_points, judged_max), judged,
-                           np.where(judged, judged_max - judged_min, 0.0))
-    sources: dict[int, dict] = {}
-    if normalise:  # normalised aggregates are only known to this run: keep them for explanations
-        codes = info.compiled.codes
-        for i, j in zip(*[x.tolist() for x in np.nonzero(judged)], strict=True):
-            sources.setdefault(i, {})[codes[j]] = {
-                "agg": float(judged_agg[i, j]), "points": float(eff[i, j]), "n": int(judged_n[i, j]),
-                "judges": [[str(jid), p] for jid, p in sorted(judge_points.get((i, j), []), key=str)]}
-    return sub, sources
+                           _leaf_points(info, row_points, judged_max), judged_mask,
+                           np.where(judged_mask, judged_max - judged_min, 0.0))
+    return sub, {}, None
 
 
 def _leaf_points(info: FrameworkInfo, row_points: np.ndarray, judged: np.ndarray) -> np.ndarray:

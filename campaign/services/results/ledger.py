@@ -17,8 +17,10 @@ Two writers that must agree bit for bit (``tests/app/test_ledger.py`` checks the
   when the campaign's ``ledger_stale`` flag is set (settings or framework changes, bulk
   loads, the first run) or on a forced recompute.
 
-Normalised judging (z-scores over each judge's marks across all entries) cannot be
-refreshed entry by entry: the ledger then stays stale and every recompute is full.
+Normalised judging (z-scores over each judge's marks across all entries): one changed mark
+moves every entry its judge marked, so the rows then hold every point except judges' marks
+(entries' rule points), and each recompute adds the judges' part from one read of the
+submitted scores (:mod:`.judged`, :func:`combine`) — exact per-judge statistics, no raw values.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from campaign.services.results.fastsql import as_matrix, fetch, insert_rows
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.rules import NA, clamp_round, indicator_points
+from scoring.vector import clamp_round as clamp_round_array
 from scoring.vector import quantise
 
 # Campaign settings the ledger's rows depend on (a change to one needs a rebuild).
@@ -70,8 +73,9 @@ def used_figures(settings: dict) -> tuple[str, ...]:
 
 
 def usable(settings: dict) -> bool:
-    """Whether per-entry rows can be kept current under these settings."""
-    return not settings.get("normalise")
+    """Whether per-entry rows can be kept current under these settings (always, now: under
+    normalised judging they hold every point but the judges' marks, see :func:`combine`)."""
+    return True
 
 
 def raw_value(node, value_num, value_text, is_na_flag):
@@ -92,6 +96,43 @@ def rule_points(node, points_db, is_na_flag, value_num, value_text) -> float:
     if is_na_flag or points_db is None:
         return indicator_points(node, raw_value(node, value_num, value_text, bool(is_na_flag))).points
     return float(points_db)
+
+
+def bounds(info: FrameworkInfo) -> tuple[np.ndarray, np.ndarray]:
+    """Per indicator column, the clamp range of its points ([-max, 0] for penalties)."""
+    mp = np.asarray(info.compiled.max_points, dtype=float)
+    pen = np.array([r.kind == "penalty" for r in info.compiled.rules], dtype=bool)
+    return np.where(pen, -mp, 0.0), np.where(pen, 0.0, mp)
+
+
+def _onehot(info: FrameworkInfo, nind: int) -> np.ndarray:
+    onehot = np.zeros((nind, len(info.leaf_parents)))
+    onehot[np.arange(nind), info.col_parent] = 1.0
+    return onehot
+
+
+def combine(info: FrameworkInfo, part: Subtotals, agg: np.ndarray, low: np.ndarray, high: np.ndarray) -> Subtotals:
+    """Normalised judging: the ledger's part (every point but judges' marks) plus the judges' part.
+
+    ``agg``/``low``/``high`` are units × indicators (NaN where nobody judged), from
+    :func:`.judged.read`. Both readers build the inputs this way, so they agree bit for bit.
+    """
+    judged = ~np.isnan(agg)
+    lo_b, hi_b = bounds(info)
+
+    def clamped(x: np.ndarray) -> np.ndarray:
+        return np.where(judged, clamp_round_array(np.where(judged, x, 0.0), lo_b, hi_b), 0.0)
+
+    onehot = _onehot(info, agg.shape[1])
+    spread = np.where(judged, high - low, 0.0)
+    out = Subtotals(quantise(part.points + clamped(agg) @ onehot), quantise(part.low + clamped(low) @ onehot),
+                    quantise(part.high + clamped(high) @ onehot), part.judged + judged.astype(float) @ onehot,
+                    part.spread.copy())
+    for kk in range(len(info.leaf_parents)):
+        cols = np.nonzero(info.col_parent == kk)[0]
+        if len(cols):
+            out.spread[:, kk] = np.maximum(out.spread[:, kk], quantise(spread[:, cols].max(axis=1)))
+    return out
 
 
 def _bounds(info: FrameworkInfo, j: int) -> tuple[float, float]:
@@ -206,16 +247,17 @@ def refresh_entries(campaign_id: int, entry_ids: Iterable[int]) -> None:
     if state is None or state.ledger_stale or state.framework_version_id is None:
         return
     settings = state.settings or {}
-    if not usable(settings):
-        db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(ledger_stale=True))
-        return
     ids = sorted(db.session.scalars(sa.select(Entry.id).where(Entry.campaign_id == campaign_id,
                                                               Entry.id.in_(sorted(set(entry_ids))))))
     if not ids:
         return
     info = framework_info(state.framework_version_id)
     cols = entry_columns(info, settings, ids)
-    sub = subtotals(info, None, cols.eff, cols.low, cols.high, cols.judged, cols.spread)
+    if settings.get("normalise"):  # judges' marks are added at read time (combine)
+        rest = np.where(cols.judged, 0.0, cols.eff)
+        sub = subtotals(info, None, rest, rest, rest, np.zeros(rest.shape, dtype=bool), np.zeros(rest.shape))
+    else:
+        sub = subtotals(info, None, cols.eff, cols.low, cols.high, cols.judged, cols.spread)
     db.session.execute(sa.delete(EntryNodeScore).where(EntryNodeScore.campaign_id == campaign_id,
                                                        EntryNodeScore.entry_id.in_(ids)))
     insert_rows(EntryNodeScore.__table__, COLUMNS, rows(campaign_id, info, ids, sub))

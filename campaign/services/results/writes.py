@@ -61,7 +61,7 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
         # full recompute rebuilds it.
         current = db.session.scalar(sa.select(Campaign.inputs_version).where(Campaign.id == cid))
         if current == v:
-            ledger.sync(cid, inp.info, inp.entry_ids, inp.sub)
+            ledger.sync(cid, inp.info, inp.entry_ids, inp.sub if inp.ledger_sub is None else inp.ledger_sub)
     now = utcnow()
     run = provisional_run(cid)
     if run is None:
