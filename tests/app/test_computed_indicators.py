@@ -224,3 +224,23 @@ def test_xlsx_import_marks_a_criterion_na_and_refuses_a_typed_computed_value(cli
     r = rows(entry_id)
     assert r["2"].is_na and r["2a"].is_na and r["2a"].points == 6 and r["2b"].points == 4
     assert r["1c"].value_num == 90 and r["1c"].points == 16  # computed from the imported counts
+
+
+def test_explanation_html_says_how_each_value_came_about(client, world):
+    from campaign.services.results import recompute
+    cid = world["campaign"].id
+    client.login("canbo")
+    entry_id = open_entry(client, cid)
+    values = {"1a": "45", "1b": "50", "3": "65", "4": "92", "5a": "60"}
+    assert confirm(client, entry_id, save(client, entry_id, values, na=("2",), action="submit")).status_code == 303
+    client.post("/logout")
+    recompute.recompute_provisional(cid, force=True)
+    run = db.session.scalar(sa.select(ScoreRun).where(ScoreRun.campaign_id == cid, ScoreRun.kind == "provisional"))
+    client.login("hoidong")
+    html = client.get(f"/admin/results/{cid}/runs/{run.id}/units/{world['ward'].id}").get_data(as_text=True)
+    basis = {m.group(1): text(m.group(2)).strip() for m in
+             re.finditer(r'data-testid="basis-([^"]+)">(.*?)</div>', html, re.S)}
+    assert basis["1c"] == "Tự động tính: [1a] / [1b] * 100 = 90,00"
+    assert basis["2a"] == "Cả tiêu chí 2 không áp dụng"
+    assert basis["4"] == "Mức chuẩn theo đơn vị (ward): 95,00"
+    assert basis["3"] == "Mức chuẩn theo đơn vị (north): 70,00"
