@@ -131,3 +131,11 @@ def tie_break_label(code: str | None, group_name: str = "") -> str:
     if code and code.startswith("group:"):
         return _("điểm nhóm %(name)s cao hơn", name=group_name or code.split(":", 1)[1])
     return _label(TIE_BREAK_LABELS, code)
+
+
+# Fields of recorded changes (the audit log) that the accounts feature does not name.
+RECORD_FIELD_LABELS = {"inputs_digest": N_("Dấu vân tay dữ liệu"), "inputs_version": N_("Phiên bản dữ liệu"),
+                       "previous_snapshot_id": N_("Lần công bố trước"), "not_submitted": N_("Số đơn vị chưa nộp"),
+                       "indicator_codes": N_("Chỉ tiêu"), "request_id": N_("Yêu cầu số"), "entry_id": N_("Hồ sơ số"),
+                       "judge_id": N_("Giám khảo số"), "unit_id": N_("Đơn vị số"), "campaign_id": N_("Phong trào số"),
+                       "deadline": N_("Hạn"), "run_id": N_("Lượt tính số"), "version": N_("Phiên bản")}

@@ -133,3 +133,53 @@ def test_public_comments_and_evidence_name_the_indicator(client, factory):
     assert "I.3:" not in vi
     en = _english(client, "/leaderboard/unit/001?campaign=words")
     assert "Number of models: Mô hình hiệu quả" in en
+
+
+def test_audit_rows_show_statuses_kinds_and_fields_in_words(client, factory):
+    from campaign.services import audit
+
+    admin = factory.user("admin", username="qt")
+    camp = factory.campaign()
+    audit.record("entry.submit", "entry", 5, before={"status": "draft"}, after={"status": "submitted"}, actor=admin)
+    audit.record("campaign.status", "campaign", camp.id, before={"status": "open"}, after={"status": "appraisal"},
+                 actor=admin)
+    audit.record("results.publish", "score_run", 8, after={"kind": "snapshot", "not_submitted": 0}, actor=admin)
+    # stored in UTC: 10:00 UTC is 17:00 in Hà Nội
+    audit.record("campaign.extend", "campaign", camp.id, after={"new_deadline": "2026-11-30T10:00:00"}, actor=admin)
+    db.session.commit()
+    client.login("qt")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    cells = _text(" | ".join(re.findall(r'data-testid="audit-(?:before|after)">(.*?)</td>', html, re.S)))
+    assert "Trạng thái: Bản nháp" in cells and "Trạng thái: Đã nộp" in cells
+    assert "Trạng thái: Đang nhận bài" in cells and "Trạng thái: Đang thẩm định" in cells
+    assert "Loại: Kết quả chính thức" in cells and "Số đơn vị chưa nộp: 0" in cells
+    assert "Hạn mới: 30/11/2026 17:00" in cells
+    for code in ("draft", "submitted", "appraisal", "snapshot", "not_submitted"):
+        assert code not in cells, code
+    client.post("/lang/en", data={"next": "/admin/audit"})
+    html = client.get("/admin/audit").get_data(as_text=True)
+    cells = _text(" | ".join(re.findall(r'data-testid="audit-(?:before|after)">(.*?)</td>', html, re.S)))
+    assert "Submitted" in cells and "Official result" in cells and "Units that did not submit: 0" in cells
+    assert "30 Nov 2026 17:00" in cells
+    # the export keeps the recorded codes for machines
+    assert '"submitted"' in client.get("/admin/audit/export.csv").get_data(as_text=True).replace('""', '"')
+
+
+def test_judge_lists_follow_vietnamese_dictionary_order(client, factory):
+    from tests.judging_helpers import add_panel, district_campaign
+
+    admin = factory.user("admin", username="qt")
+    # code-point order would put "Ứng" after "Vũ" (ư is U+01B0); Vietnamese puts ư before v, and Đ after D
+    judges = [factory.user("judge", username=u, full_name=n) for u, n in
+              (("gk1", "Vũ Thị Lan"), ("gk2", "Ứng Văn Hòa"), ("gk3", "Đỗ Đức Thắng"), ("gk4", "Dương Văn Nội"))]
+    camp, _districts, entries = district_campaign(factory, n_entries=1)
+    add_panel(camp, judges)
+    for j in judges:
+        db.session.add(Assignment(entry_id=entries[0].id, judge_id=j.id, status="assigned"))
+    db.session.commit()
+    client.login(admin.username)
+    expected = ["Dương Văn Nội", "Đỗ Đức Thắng", "Ứng Văn Hòa", "Vũ Thị Lan"]
+    for url in (f"/judging/admin/campaigns/{camp.id}/stats", f"/judging/admin/campaigns/{camp.id}/panel"):
+        text = _text(client.get(url).get_data(as_text=True))
+        positions = [text.find(name) for name in expected]
+        assert -1 not in positions and positions == sorted(positions), (url, positions)

@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.labels import N_
 from campaign.models import AuditLog, Campaign, IndicatorNode, Unit, User
 from campaign.safe_export import csv_text, xlsx_bytes
+from campaign.words import RECORD_FIELD_LABELS
 
 ACTION_LABELS = {
     "auth.login": N_("Đăng nhập"), "auth.login_failed": N_("Đăng nhập sai"),
@@ -53,6 +57,21 @@ FIELD_LABELS = {
     "raw": N_("Giá trị"), "na": N_("Không áp dụng"), "explanation": N_("Giải trình"), "active": N_("Đang hoạt động"),
     "expires_at": N_("Hết hạn"), "filename": N_("Tệp"), "points": N_("Điểm"), "comment": N_("Nhận xét"),
 }
+ENTRY_STATUSES = {"not_started": N_("Chưa bắt đầu"), "draft": N_("Bản nháp"), "submitted": N_("Đã nộp"),
+                  "clarification_requested": N_("Được yêu cầu giải trình"), "resubmitted": N_("Đã nộp lại"),
+                  "appraised": N_("Đã thẩm định")}
+# Recorded codes shown as words, by (object type, field); (None, field) for any object.
+VALUE_LABELS = {
+    ("entry", "status"): ENTRY_STATUSES,
+    ("campaign", "status"): {"draft": N_("Nháp"), "open": N_("Đang nhận bài"), "appraisal": N_("Đang thẩm định"),
+                             "published": N_("Đã công bố kết quả"), "closed": N_("Đã kết thúc")},
+    ("assignment", "status"): {"assigned": N_("Chưa chấm"), "draft": N_("Bản nháp"), "submitted": N_("Đã nộp")},
+    ("score_run", "kind"): {"snapshot": N_("Kết quả chính thức"), "midterm": N_("Sơ kết giữa kỳ")},
+    (None, "role"): {"admin": N_("Quản trị"), "officer": N_("Cán bộ đơn vị"), "judge": N_("Giám khảo"),
+                     "viewer": N_("Người xem")},
+    (None, "status"): ENTRY_STATUSES,
+}
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}($|[T ]\d{2}:\d{2})")
 INDICATOR_KEYED = ("judging.save_draft",)  # before/after keyed by indicator ids: shown as codes and names
 ITEMS_SHOWN = 12  # per cell; the export keeps everything
 PAGE_SIZE = 100
@@ -140,14 +159,31 @@ def _value(value: Any) -> Any:
 
 
 def _field(key: str) -> str:
-    label = FIELD_LABELS.get(key)
+    label = FIELD_LABELS.get(key) or RECORD_FIELD_LABELS.get(key)
     return _(label) if label else key
 
 
-def _items(data: Any, names: dict[str, str]) -> tuple[tuple[str, Any], ...]:
+def _coded(object_type: str, key: str, value: Any) -> Any:
+    """A recorded code (a status, a role, a run's kind) in words; anything else as :func:`_value` shows it."""
+    labels = VALUE_LABELS.get((object_type, key)) or VALUE_LABELS.get((None, key)) or {}
+    if isinstance(value, str) and value in labels:
+        return _(labels[value])
+    if key == "label" and isinstance(value, str) and value:
+        return _(value)  # a publication's label, in English when the catalogue has it
+    if isinstance(value, str) and ISO_DAY.match(value):  # recorded days and moments in the reader's form
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return _value(value)
+        locale = str(get_locale() or "vi")
+        return formats.day(moment.date(), locale) if len(value) == 10 else formats.moment(moment, locale)
+    return _value(value)
+
+
+def _items(data: Any, names: dict[str, str], object_type: str = "") -> tuple[tuple[str, Any], ...]:
     if not isinstance(data, dict):
         return () if data is None else (("", _value(data)),)
-    items = [(names.get(str(k)) or _field(str(k)), _value(v)) for k, v in data.items()]
+    items = [(names.get(str(k)) or _field(str(k)), _coded(object_type, str(k), v)) for k, v in data.items()]
     if len(items) > ITEMS_SHOWN:
         items = items[:ITEMS_SHOWN] + [("", _("… và %(n)s mục khác", n=len(items) - ITEMS_SHOWN))]
     return tuple(items)
@@ -173,8 +209,8 @@ def _readable(rows: list[AuditRow], logs: list[AuditLog]) -> list[AuditRow]:
         else:
             obj = kind_text
         names = nodes if log.action in INDICATOR_KEYED else {}
-        out.append(replace(row, object_label=obj, before_items=_items(log.before, names),
-                           after_items=_items(log.after, names)))
+        out.append(replace(row, object_label=obj, before_items=_items(log.before, names, log.object_type),
+                           after_items=_items(log.after, names, log.object_type)))
     return out
 
 

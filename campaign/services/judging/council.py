@@ -31,6 +31,7 @@ from campaign.services.judging.workspace import localized, point_range, rule_val
 from campaign.services.results.freshness import mark_stale
 from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import parsed
+from campaign.vietnamese import sort_key
 from scoring.aggregate import JudgeScore as ScoreItem
 from scoring.aggregate import aggregate, disagreement, judge_stats, zscore_normalise
 from scoring.entry import score_entry
@@ -265,7 +266,7 @@ def judge_statistics(campaign_id: int) -> dict:
         .where(Entry.campaign_id == campaign_id).group_by(Assignment.judge_id)).all()
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_([c[0] for c in counts] or [-1])))}
     judges = []
-    for judge_id, assigned, submitted in sorted(counts, key=lambda c: person(users[c[0]]).lower()):
+    for judge_id, assigned, submitted in sorted(counts, key=lambda c: sort_key(person(users[c[0]]))):
         st = stats.get(judge_id)
         judges.append({"judge_id": judge_id, "name": person(users[judge_id]), "username": users[judge_id].username,
                        "assigned": assigned, "submitted": submitted or 0,

@@ -49,8 +49,8 @@ def _members(campaign_id: int) -> list[dict]:
         sa.select(PanelMember, User, Unit.name).join(User, User.id == PanelMember.judge_id)
         .outerjoin(Unit, Unit.id == User.unit_id).where(PanelMember.campaign_id == campaign_id)
         .order_by(User.username)).all()
-    return [{"judge": u, "name": person(u), "max_load": pm.max_load, "unit": unit_name, "load": loads.get(u.id, 0),
-             "done": done.get(u.id, 0)} for pm, u, unit_name in rows]
+    return sorted(({"judge": u, "name": person(u), "max_load": pm.max_load, "unit": unit_name, "load": loads.get(u.id, 0),
+                    "done": done.get(u.id, 0)} for pm, u, unit_name in rows), key=lambda m: sort_key(m["name"]))
 
 
 def panel_page(campaign_id: int) -> dict:
@@ -59,7 +59,8 @@ def panel_page(campaign_id: int) -> dict:
     available = db.session.scalars(sa.select(User).where(User.role == "judge", User.active, User.id.not_in(on_panel))
                                    .order_by(User.username)).all()
     return {"campaign": campaign, "members": _members(campaign_id),
-            "available": [{"id": u.id, "name": person(u), "username": u.username} for u in available]}
+            "available": sorted(({"id": u.id, "name": person(u), "username": u.username} for u in available),
+                                key=lambda j: sort_key(j["name"]))}
 
 
 def add_panel_member(campaign_id: int, judge_id: int, max_load: int | None = None) -> PanelMember:
