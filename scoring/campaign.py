@@ -38,6 +38,7 @@ from .conditions import effects as condition_effects
 from .entry import score_entry
 from .framework import Framework
 from .ranking import Award, Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
+from .rescale import campaign_rows as rescale_rows
 from .rollup import CommuneResult, rollup, rollup_figure
 from .rules import SHOWN_DECIMALS, round_points, shown
 from .vector import CompiledRules, tree_totals
@@ -207,16 +208,24 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         flagged = [bool(f) for f in np.asarray(over.any(axis=1))]
 
     override_expl: dict[int, dict] = {}
-    override_es: dict[int, Any] = {}
+    patched: dict[int, dict[str, float]] = {}  # row -> every node's points, where not the tree's (overrides, rescaling)
+    rescaled_of: dict[int, dict] = {}
+    for i, r in rescale_rows(fw, comp, inp.points, inp.condition_values, inp.overridden).items():
+        exact[i], regular[i], bonus[i], penalty[i], caps[i] = r["total"], r["regular"], r["bonus"], r["penalty"], r["caps"]
+        for g in groups:
+            group_exact[g][i] = r["nodes"][g]
+        patched[i], rescaled_of[i] = r["nodes"], r["rescaled"]
     for i, oe in inp.overridden.items():
-        es = score_entry(fw, dict(oe.values), dict(oe.judged), dict(oe.overrides))
+        es = score_entry(fw, {**oe.values, **inp.condition_values.get(i, {})}, dict(oe.judged), dict(oe.overrides))
         exact[i] = es.total
         regular[i], bonus[i], penalty[i] = es.regular_total, es.bonus_total, es.penalty_total
         for g in groups:
             group_exact[g][i] = es.groups[g].points
         caps[i] = list(es.caps_applied)
         override_expl[i] = {"values": es.overrides, "reasons": dict(oe.reasons)}
-        override_es[i] = es
+        patched[i] = {c: g.points for c, g in es.groups.items()}
+        if es.rescaled:
+            rescaled_of[i] = es.rescaled
     if weights:
         for i in range(n):
             exact[i] = _weighted(comp, {g: group_exact[g][i] for g in groups}, weights)
@@ -275,7 +284,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     groups_of = {d: [g for g in groups if g in r["groups"]] for d, r in rollups.items()}
     # Conditions and criteria met (issue 16): from the unit's own values and node points; a roll-up
     # district is checked on its own entry's values only, and its criteria are not counted.
-    crit_of, cond_of = _criteria_and_conditions(inp, tt, rows_ranked, has_entry, rollups, override_es, bands)
+    crit_of, cond_of = _criteria_and_conditions(inp, tt, rows_ranked, has_entry, rollups, patched, bands)
     no_award: set[int] = set()
     if bands:
         for i in rows_ranked:
@@ -316,6 +325,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             "band": band_of[i],
             "award": award_of[i].reason if i in award_of else None,
             **results_explanation(cond_of.get(i, ()), crit_of.get(i)),
+            "rescaled": rescaled_of.get(i),
         }
         if weights:
             expl["weights"] = dict(weights)
@@ -334,7 +344,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
 
 
 def _criteria_and_conditions(inp: CampaignInputs, tt: Any, rows_ranked: list[int], has_entry: list[bool],
-                              rollups: Mapping[int, dict], override_es: Mapping[int, Any], bands: list[Band]
+                              rollups: Mapping[int, dict], patched: Mapping[int, Mapping[str, float]], bands: list[Band]
                               ) -> tuple[dict[int, tuple[int, int, tuple[str, ...]]], dict[int, tuple]]:
     """Per ranked row: (met, of, not met) criteria — only when a band counts them or a node is marked
     ``criterion`` — and the condition results (rows with their own entry, when the framework has conditions)."""
@@ -347,8 +357,7 @@ def _criteria_and_conditions(inp: CampaignInputs, tt: Any, rows_ranked: list[int
         for i in rows_ranked:
             if i in rollups:
                 continue
-            pts = ({c: g.points for c, g in override_es[i].groups.items()} if i in override_es
-                   else {c: float(col[i]) for c, col in cols.items()})
+            pts = patched[i] if i in patched else {c: float(col[i]) for c, col in cols.items()}
             crit[i] = criteria_met(fw, pts)
     if getattr(fw, "conditions", ()):
         for i in rows_ranked:

@@ -32,6 +32,8 @@ from .condition_eval import criteria_met
 from .condition_eval import evaluate as evaluate_conditions
 from .conditions import ConditionResult, results_explanation
 from .framework import Framework, JudgedRule, Node, _dump_rule
+from .rescale import leaves_under, parts_marked, removed_max, rescaled
+from .rescale import note as rescale_note
 from .rules import NA, clamp_points, clamp_round, indicator_points, is_missing, is_na, round_points, to_bool, to_number
 from .values import Resolved, UnitContext, resolve, rule_for, with_rule
 
@@ -78,6 +80,7 @@ class EntryScore:
     top_groups: tuple[str, ...] = ()
     conditions: tuple[ConditionResult, ...] = ()  # each declared condition on these values (issue 16, Q)
     criteria: tuple[int, int, tuple[str, ...]] | None = None  # (met, of, codes not met) for min_criteria_met
+    rescaled: dict | None = None  # parts not assessed and the regular part put back on the scale (issue 16)
 
     def group_pcts(self, kinds: tuple[str, ...] = ("regular",)) -> dict[str, float]:
         """points / max_points × 100 of each top-level group of ``kinds`` (for band floors)."""
@@ -100,6 +103,7 @@ class EntryScore:
             "caps_applied": list(self.caps_applied),
             "overrides": dict(self.overrides),
             **results_explanation(self.conditions, self.criteria),
+            "rescaled": self.rescaled,
             "groups": [
                 {"code": g.code, "kind": g.kind, "raw": g.raw, "points": g.points, "cap": g.cap,
                  "capped": g.capped, "max_points": g.max_points, "source": g.source}
@@ -145,6 +149,8 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
     computed here (:func:`scoring.values.resolve`); ``unit`` picks unit-dependent targets/floors.
     """
     resolved = resolve(fw, values)
+    parts = parts_marked(fw, values)  # declared parts not assessed: 0 points, total rescaled (issue 16, Q)
+    not_assessed = leaves_under(fw, parts)
     values = resolved.values
     judged = judged or {}
     overrides = overrides or {}
@@ -173,6 +179,9 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
                                basis=value_basis(n, resolved, notes))
         if n.code in resolved.computed or n.code in resolved.na_from:
             s = dataclasses.replace(s, basis=s.basis or value_basis(n, resolved, []))
+        if n.code in not_assessed and s.source == "na":
+            s = dataclasses.replace(s, points=0.0, status="not_assessed",
+                                    detail=f"part {not_assessed[n.code]} not assessed: 0, total rescaled")
         indicators[n.code] = s
         return s.points
 
@@ -198,6 +207,8 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
         by_kind[g.kind].append(score_node(g))
 
     regular_sum = _sum(by_kind["regular"])
+    before_rescale = regular_sum
+    regular_sum = rescaled(regular_sum, fw.scale, removed_max(fw, parts))
     regular_total = clamp_round(regular_sum, -float('inf'), fw.scale)
     if regular_total != regular_sum:
         caps.append("SCALE")
@@ -217,6 +228,7 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
         caps_applied=caps, overrides={k: float(v) for k, v in overrides.items()},
         top_groups=tuple(g.code for g in fw.groups), _rules=rules,
         conditions=evaluate_conditions(fw, values),
+        rescaled=rescale_note(fw, parts, before_rescale, regular_sum),
         criteria=criteria_met(fw, {c: g.points for c, g in groups.items()}),
     )
 

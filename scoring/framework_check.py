@@ -290,6 +290,33 @@ def _check_results_top(doc: dict, groups: list) -> list[str]:
 
     for g in groups:
         count(g)
-    out = validate_bands(doc.get("bands"), doc.get("scale"), regular, marked or len(regular))
+    out = _check_rescale(groups, doc.get("scale"))
+    out += validate_bands(doc.get("bands"), doc.get("scale"), regular, marked or len(regular))
     out += validate_conditions(doc)
     return out
+
+
+def _check_rescale(groups: list, scale: Any) -> list[str]:
+    """Rescale parts are not nested, and together leave part of the scale."""
+    errors: list[str] = []
+    total = 0.0
+
+    def visit(n: Any, inside: str | None) -> None:
+        nonlocal total
+        if not isinstance(n, dict):
+            return
+        here = inside
+        if n.get("rescale") is True:
+            if inside is not None:
+                errors.append(f"{n.get('code')}: rescale inside {inside}, which rescales already")
+            elif _is_num(n.get("max_points")):
+                total += n["max_points"]
+            here = inside or str(n.get("code"))
+        for ch in n.get("children") or []:
+            visit(ch, here)
+
+    for g in groups:
+        visit(g, None)
+    if _is_num(scale) and total and total >= scale:
+        errors.append(f"framework: the rescale parts ({total:g} points) leave nothing of the scale ({scale:g})")
+    return errors

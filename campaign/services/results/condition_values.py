@@ -1,4 +1,4 @@
-"""The stored values a framework's conditions test, for the recompute (issue 16).
+"""The stored values a framework's conditions test (and its rescale parts' N/A marks), for the recompute (issue 16).
 
 Conditions (:mod:`scoring.conditions`) test a unit's raw values, not points, so neither the
 ledger nor the per-node sums carry them: one set-based read of the few indicators the
@@ -21,6 +21,7 @@ def tested_codes(info: FrameworkInfo) -> set[str]:
     """Codes whose stored values the conditions need: the tested indicators and their ancestors."""
     fw = info.fw
     wanted = {t.indicator for c in getattr(fw, "conditions", ()) for t in c.tests}
+    wanted |= {n.code for n in fw.walk() if n.rescale}  # a part marked not assessed rescales the total
     if not wanted:
         return set()
     out: set[str] = set()
