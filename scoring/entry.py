@@ -188,7 +188,8 @@ def score_entry(fw: Framework, values: dict[str, object], judged: dict[str, floa
     def score_node(n: Node) -> float:
         if n.is_indicator:
             return score_leaf(n)
-        raw = _sum(score_node(c) for c in n.children)
+        kids = [score_node(c) for c in n.children]
+        raw = round_points(max(kids, default=0.0)) if n.stacking == "max" else _sum(kids)  # max: awards do not add up
         cap = n.effective_cap
         lo, hi = _node_range(n, cap)
         pts = clamp_round(raw, lo, hi)

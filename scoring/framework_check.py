@@ -271,6 +271,8 @@ def _check_results_keys(c: str, n: dict, kind: str, is_group: bool, errors: list
             errors.append(f"{c}: stacking is only for bonus groups")
         elif st not in ("sum", "max"):
             errors.append(f"{c}: stacking must be 'sum' or 'max' (got {st!r})")
+        elif st == "max" and any(not isinstance(ch, dict) or ch.get("rule") is None for ch in n.get("children") or []):
+            errors.append(f"{c}: stacking max needs bonus items (indicators) directly under the group")
 
 
 def _check_results_top(doc: dict, groups: list) -> list[str]:

@@ -64,18 +64,22 @@ def note(fw: Framework, parts: tuple[str, ...], before: float, after: float) -> 
 
 def campaign_rows(fw: Framework, compiled, sums, values_by_row: Mapping[int, Mapping[str, object]],
                   skip: Iterable[int] = ()) -> dict[int, dict]:
-    """Rows with parts not assessed, refigured for the campaign computation exactly as ``score_entry`` does.
+    """Rows the per-node sums cannot give, refigured for the campaign computation as ``score_entry`` does:
+    parts not assessed (rescaling) and bonus groups with ``stacking: max`` (the largest item only).
 
-    ``sums``: units × leaf parents (the recompute's per-node sums, where the stored N/A rows of the
-    part count full points); the part's columns are zeroed, the tree walked again and the regular
-    part rescaled. Returns row -> {total, regular, bonus, penalty, nodes (code -> points), caps, rescaled}.
+    ``sums``: units × leaf parents (the recompute's per-node sums, where the stored N/A rows of a
+    part count full points and a bonus group holds the sum of its items); the part's columns are
+    zeroed, a max-stacking group's column becomes its largest item's rule points (from the values),
+    the tree is walked again and the regular part rescaled. Returns row -> {total, regular, bonus,
+    penalty, nodes (code -> points), caps, rescaled}.
     """
     import numpy as np
 
-    from .rules import clamp_round
+    from .rules import clamp_round, indicator_points
     from .vector import leaf_parents, tree_totals
 
-    if not rescale_nodes(fw):
+    stack_max = [g for g in fw.groups if g.stacking == "max"]
+    if not rescale_nodes(fw) and not stack_max:
         return {}
     skipped = set(skip)
     cols = leaf_parents(compiled)
@@ -84,13 +88,19 @@ def campaign_rows(fw: Framework, compiled, sums, values_by_row: Mapping[int, Map
         if i in skipped:
             continue
         parts = parts_marked(fw, values)
-        if not parts:
-            continue
-        under = {n.code for p in parts for n in next(x for x in fw.walk() if x.code == p).walk()}
         row = np.asarray(sums[i], dtype=float).copy()
+        changed = bool(parts)
+        under = {n.code for p in parts for n in next(x for x in fw.walk() if x.code == p).walk()}
         for k, code in enumerate(cols):
             if code in under:
                 row[k] = 0.0
+        for g in stack_max:
+            best = round_points(max((indicator_points(c, values.get(c.code)).points for c in g.children), default=0.0))
+            k = cols.index(g.code)
+            if row[k] != best:
+                row[k], changed = best, True
+        if not changed:
+            continue
         tt = tree_totals(compiled, row[None, :])
         before = float(tt.regular_raw[0])
         after = rescaled(before, fw.scale, removed_max(fw, parts))
@@ -104,6 +114,5 @@ def campaign_rows(fw: Framework, compiled, sums, values_by_row: Mapping[int, Map
                   "nodes": {c: float(v[0]) for c, v in tt.node_points.items()}, "caps": caps,
                   "rescaled": note(fw, parts, before, after)}
     return out
-
 
 __all__ = ["campaign_rows", "leaves_under", "note", "parts_marked", "removed_max", "rescale_nodes", "rescaled"]

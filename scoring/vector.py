@@ -45,6 +45,7 @@ class CompiledNode:
     kind: str
     cap: float
     children: tuple[tuple[str, Any], ...]  # ("i", indicator index) or ("n", node code)
+    stacking: str | None = None  # "max": only the largest bonus item counts (issue 16; indicator children only)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def compile_rules(fw: Framework) -> CompiledRules:
             else:
                 visit(c)
                 refs.append(("n", c.code))
-        nodes.append(CompiledNode(n.code, n.kind, n.effective_cap, tuple(refs)))
+        nodes.append(CompiledNode(n.code, n.kind, n.effective_cap, tuple(refs), n.stacking))
 
     for g in fw.groups:
         if g.is_indicator:  # validate_framework forbids rule-less leaves; groups always have children
@@ -185,7 +186,10 @@ def own_sums(compiled: CompiledRules, points: np.ndarray) -> np.ndarray:
     for node in compiled.nodes:
         refs = [ref for typ, ref in node.children if typ == "i"]
         if refs:
-            cols.append(quantise(points[:, refs].sum(axis=1)))
+            if node.stacking == "max":
+                cols.append(quantise(points[:, refs].max(axis=1)))
+            else:
+                cols.append(quantise(points[:, refs].sum(axis=1)))
     return np.column_stack(cols) if cols else np.zeros((points.shape[0], 0))
 
 

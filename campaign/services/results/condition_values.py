@@ -22,6 +22,7 @@ def tested_codes(info: FrameworkInfo) -> set[str]:
     fw = info.fw
     wanted = {t.indicator for c in getattr(fw, "conditions", ()) for t in c.tests}
     wanted |= {n.code for n in fw.walk() if n.rescale}  # a part marked not assessed rescales the total
+    wanted |= {c.code for g in fw.groups if g.stacking == "max" for c in g.children}  # only the largest bonus counts
     if not wanted:
         return set()
     out: set[str] = set()
