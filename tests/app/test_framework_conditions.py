@@ -171,3 +171,36 @@ def test_admin_form_keeps_per_band_floors_and_criteria_met(client, factory):
                       page=f"/admin/campaigns/{c.id}/edit")
     assert r.status_code == 400
     assert "Mức “xuat_sac” đặt mức sàn cho nhóm không có trong bảng chấm điểm: IX." in r.get_data(as_text=True)
+
+
+def test_a_part_not_assessed_is_rescaled_through_the_officers_form_and_explained(client, factory):
+    """The officer marks the survey (II) not applicable once: 54 of 60 → 90 on the 100 scale."""
+    from tests.unit.test_rescale import doc as rescale_doc
+    from tests.unit_helpers import confirm, lock_version
+
+    ward = factory.unit("ward", name="Phường Quy Đổi")
+    factory.user("officer", unit=ward, username="canbo-qd")
+    factory.user("admin", username="hoidong-qd")
+    c = factory.campaign(rescale_doc(), units=[ward])
+    db.session.commit()
+    client.login("canbo-qd")
+    entry_id = int(re.search(r"/unit/entries/(\d+)",
+                             client.get(f"/unit/campaigns/{c.id}/entry").headers["Location"]).group(1))
+    codes = ["I.1", "I.2", "II", "II.1", "B.1"]
+
+    def post(action):
+        data = {"codes": codes, "action": action, "lock_version": lock_version(client, entry_id),
+                "v-I.1": "30", "v-I.2": "24", "v-II.1": "", "v-B.1": "", "na-II": "y"}
+        return client.submit(f"/unit/entries/{entry_id}", data, content_type="multipart/form-data")
+
+    post("save")
+    assert confirm(client, entry_id, post("submit")).status_code == 303
+    client.post("/logout")
+    recompute.recompute_provisional(c.id, force=True)
+    row = db.session.scalar(sa.select(UnitResult).join(ScoreRun).where(ScoreRun.campaign_id == c.id,
+                                                                       UnitResult.unit_id == ward.id))
+    assert (row.total, row.group_scores["II"]) == (90.0, 0.0)
+    assert row.explanation["rescaled"]["parts"] == ["II"]
+    client.login("hoidong-qd")
+    page = _text(client.get(f"/admin/results/{c.id}/runs/{row.run_id}/units/{ward.id}").get_data(as_text=True))
+    assert "Phần II không đánh giá: điểm được quy về thang điểm 100 (54,00 × 100 ÷ 60 = 90,00)." in page
