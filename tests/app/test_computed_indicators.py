@@ -150,6 +150,9 @@ def test_unit_dependent_targets_at_save_and_in_the_recompute(client, world):
         got = dict(db.session.execute(sa.select(UnitResult.unit_id, UnitResult.total)
                                       .where(UnitResult.run_id == run.id)).all())
         assert got == {world["ward"].id: 29, world["commune"].id: 94}
+    from campaign.services.judging import council  # the council's page re-scores the stored values
+    finals = {row["entry"].unit_id: (row["self_total"], row["final"]) for row in council.overview(cid)}
+    assert finals == {world["ward"].id: (29, 29), world["commune"].id: (94, 94)}
 
 
 def test_explanation_page_shows_formula_na_criterion_and_threshold(client, world):

@@ -31,11 +31,13 @@ from campaign.services.judging.workspace import localized, point_range, rule_val
 from campaign.services.results.freshness import mark_stale
 from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import parsed
+from campaign.services.submissions.derived import unit_contexts
 from campaign.vietnamese import sort_key
 from scoring.aggregate import JudgeScore as ScoreItem
 from scoring.aggregate import aggregate, disagreement, judge_stats, zscore_normalise
 from scoring.entry import score_entry
 from scoring.rules import parse_number, round_points
+from scoring.unit_params import UnitContext
 
 AGGREGATION_LABELS = {"mean": N_("Trung bình"), "median": N_("Trung vị"),
                       "trimmed_mean": N_("Trung bình bỏ điểm cao nhất và thấp nhất")}
@@ -65,6 +67,7 @@ class CouncilData:
     values: dict[int, dict[str, object]] = field(default_factory=dict)
     self_points: dict[int, dict[str, float]] = field(default_factory=dict)
     overrides: dict[int, dict[str, Override]] = field(default_factory=dict)
+    units: dict[int, UnitContext] = field(default_factory=dict)  # entry -> the unit's kind/province (its targets)
 
 
 def _threshold(settings: dict, node) -> float:
@@ -113,6 +116,9 @@ def load(campaign_id: int) -> CouncilData:
             data.values.setdefault(iv.entry_id, {})[code] = rule_value(iv, nodes[code])
             if iv.self_points is not None:
                 data.self_points.setdefault(iv.entry_id, {})[code] = iv.self_points
+    unit_of = dict(db.session.execute(sa.select(Entry.id, Entry.unit_id).where(Entry.campaign_id == campaign_id)).all())
+    contexts = unit_contexts(unit_of.values())
+    data.units = {e: contexts[u] for e, u in unit_of.items() if u in contexts}
     for o in db.session.scalars(sa.select(Override).join(Entry, Entry.id == Override.entry_id)
                                 .where(Entry.campaign_id == campaign_id, Override.active).order_by(Override.id)):
         data.overrides.setdefault(o.entry_id, {})[o.target] = o
@@ -126,7 +132,8 @@ def _judge_totals(data: CouncilData, entry_id: int) -> dict[int, float]:
             for j, p in by_judge.items():
                 per_judge[j][code] = p
     values = data.values.get(entry_id, {})
-    return {j: score_entry(data.fw, values, judged=pts).total for j, pts in per_judge.items()}
+    return {j: score_entry(data.fw, values, judged=pts, unit=data.units.get(entry_id)).total
+            for j, pts in per_judge.items()}
 
 
 def overview(campaign_id: int) -> list[dict]:
@@ -149,9 +156,10 @@ def overview(campaign_id: int) -> list[dict]:
         values = data.values.get(e.id, {})
         judged = data.aggregated.get(e.id, {})
         overrides = {t: o.points for t, o in data.overrides.get(e.id, {}).items()}
-        self_score = score_entry(data.fw, values, judged=data.self_points.get(e.id, {}))
-        appraised = score_entry(data.fw, values, judged=judged)
-        final = score_entry(data.fw, values, judged=judged, overrides=overrides)
+        unit = data.units.get(e.id)
+        self_score = score_entry(data.fw, values, judged=data.self_points.get(e.id, {}), unit=unit)
+        appraised = score_entry(data.fw, values, judged=judged, unit=unit)
+        final = score_entry(data.fw, values, judged=judged, overrides=overrides, unit=unit)
         totals = _judge_totals(data, e.id)
         total_flag = disagreement(list(totals.values()), total_t)
         out.append({"entry": e, "unit": name, "code": code, "self_total": self_score.total,
@@ -171,7 +179,7 @@ def entry_detail(entry_id: int) -> dict:
     values = data.values.get(entry_id, {})
     judged = data.aggregated.get(entry_id, {})
     overrides = {t: o.points for t, o in data.overrides.get(entry_id, {}).items()}
-    final = score_entry(data.fw, values, judged=judged, overrides=overrides)
+    final = score_entry(data.fw, values, judged=judged, overrides=overrides, unit=data.units.get(entry_id))
     names = {u.id: person(u) for u in db.session.scalars(
         sa.select(User).join(Assignment, Assignment.judge_id == User.id).where(Assignment.entry_id == entry_id))}
     rows = []
@@ -303,8 +311,8 @@ def inflation(campaign_id: int) -> dict:
         values = data.values.get(entry_id, {})
         own = data.self_points.get(entry_id, {})
         gaps = {c: round_points(own[c] - judged[c]) for c in codes if c in own and c in judged}
-        self_total = score_entry(data.fw, values, judged=own).total
-        appraised_total = score_entry(data.fw, values, judged=judged).total
+        self_total = score_entry(data.fw, values, judged=own, unit=data.units.get(entry_id)).total
+        appraised_total = score_entry(data.fw, values, judged=judged, unit=data.units.get(entry_id)).total
         rows.append({"entry_id": entry_id, "unit": name, "code": code, "self_total": self_total,
                      "appraised": appraised_total, "gap": round_points(self_total - appraised_total), "gaps": gaps})
     rows.sort(key=lambda r: (-r["gap"], r["code"]))

@@ -42,6 +42,7 @@ from campaign.services.judging import blind as blind_mode
 from campaign.services.judging import conflicts
 from campaign.services.results.freshness import mark_stale
 from campaign.services.setup.framework_cache import parsed
+from campaign.services.submissions.derived import unit_context
 from scoring.entry import score_entry
 from scoring.framework import Framework, Node
 from scoring.rules import NA, clamp_points, indicator_points, parse_number
@@ -398,7 +399,8 @@ def submission_summary(judge_id: int, entry_id: int) -> dict:
     issues = _submit_issues(fw, computed, marks) if a.status != "submitted" else {}
     changed = [c for c, (p, _cm) in marks.items() if computed.get(c) is not None and abs(p - computed[c]) > 1e-9]
     by_code = {n.code: rule_value(values.get(nodes[n.code].id), n) for n in fw.indicators()}
-    total = score_entry(fw, by_code, judged={c: p for c, (p, _cm) in marks.items()}).total
+    total = score_entry(fw, by_code, judged={c: p for c, (p, _cm) in marks.items()},
+                        unit=unit_context(entry.unit_id)).total
     return {"assignment": a, "entry": entry, "campaign": entry.campaign,
             "label": entry.blind_code if is_blind(entry.campaign) else entry.unit.name,
             "total": total, "scale": fw.scale, "marked": len(marks), "indicators": len(fw.indicators()),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sqlalchemy as sa
+
 from campaign.extensions import db
 from campaign.models import Unit
 from scoring.expressions import to_text
@@ -121,3 +123,27 @@ def unit_context(unit_id: int | None) -> UnitContext | None:
     while top.parent is not None and hops < 10:
         top, hops = top.parent, hops + 1
     return UnitContext(unit.kind, top.code if top.level == 1 else None)
+
+
+def unit_contexts(unit_ids) -> dict[int, UnitContext]:
+    """:func:`unit_context` of many units, set-based (one query per level of ancestors)."""
+    ids = {int(u) for u in unit_ids if u is not None}
+    rows: dict[int, tuple] = {}
+    todo = set(ids)
+    for _level in range(6):
+        todo -= set(rows)
+        if not todo:
+            break
+        for uid, kind, parent, level, code in db.session.execute(
+                sa.select(Unit.id, Unit.kind, Unit.parent_id, Unit.level, Unit.code).where(Unit.id.in_(todo))).all():
+            rows[uid] = (kind, parent, level, code)
+        todo = {r[1] for r in rows.values() if r[1] is not None} - set(rows)
+    out = {}
+    for uid in ids:
+        if uid not in rows:
+            continue
+        top, hops = rows[uid], 0
+        while top[1] is not None and top[1] in rows and hops < 10:
+            top, hops = rows[top[1]], hops + 1
+        out[uid] = UnitContext(rows[uid][0], top[3] if top[2] == 1 else None)
+    return out
