@@ -183,3 +183,26 @@ def test_any_positive_scale_imports_and_zero_is_refused(app):
     assert version.scale == 950
     with pytest.raises(DomainError, match="scale"):
         framework_io.import_framework(framework_io.dumps({**doc, "code": "mm-zero", "scale": 0}).encode(), "z.yaml")
+
+
+# --------------------------------------------------------------------------- the checked templates travel intact
+
+@pytest.mark.usefixtures("request_ctx")
+@pytest.mark.parametrize("code", ["ntm-2016", "civilized-urban", "mass-mobilization-2018"])
+def test_checked_templates_export_import_export_byte_identical_and_print_a_blank_table(app, code):
+    import io
+
+    import openpyxl
+
+    text = framework_io.dumps(framework_io.template_doc(code))
+    version, _created = framework_io.import_framework(text.encode(), f"{code}.yaml")
+    exported, _name = framework_io.export_version(version.id, "yaml")
+    assert exported == text                                                      # regions, conditions, bands kept
+    ws = openpyxl.load_workbook(io.BytesIO(framework_io.blank_scoring_table(version.document))).active
+    rows = {r[0]: r for r in ws.iter_rows(min_row=framework_io.XLSX_HEADER_ROW + 1, values_only=True) if r[0]}
+    if code == "ntm-2016":
+        assert {"2.4", "17.1a", "17.1b", "17.8"} <= set(rows) and rows["17.8"][2] == 1
+    elif code == "civilized-urban":
+        assert "Quy hoạch đô thị" in rows["TC1"][1] and rows["9.2"][2] == 0
+    else:
+        assert rows["VII.1"][2] == -8
