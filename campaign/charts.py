@@ -16,10 +16,18 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-GROUP_COLOURS = ("#b3261e", "#1a5fb4", "#1e7b34", "#c99700", "#6a3d9a", "#a85d00", "#00838f", "#5f6368")
-BAND_COLOURS = ("#c99700", "#1e7b34", "#1a5fb4", "#b3261e", "#5f6368")
+from . import formats
+
+# Criteria groups: Paul Tol's "light" scheme (made for colour-blind readers), pale fills that stay apart
+# from the saturated band colours (gold/green/blue/red of the badges) in normal, deutan, protan and tritan
+# vision (tests/unit/test_charts.py measures it); a white edge separates stacked segments.
+GROUP_COLOURS = ("#77aadd", "#ee8866", "#eedd88", "#ffaabb", "#99ddff", "#44bb99", "#bbcc33", "#dddddd")
+BAND_COLOURS = ("#c99700", "#1e7b34", "#1a5fb4", "#b3261e", "#5f6368")  # best band first, as the badges
+NO_BAND_COLOURS = {"": "#bdbdbd", "not_submitted": "#757575"}  # "Chưa xếp loại", "Chưa nộp"
+SERIES_COLOURS = ("#332288", "#9e9e9e", "#44aa99", "#cc6677")  # comparisons (a unit, the city, the cluster)
 COLORSCALE = "YlOrRd"
-CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
+# No toolbar: on a phone it covered the chart; zoom/pan are not needed to read a ranking.
+CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 
 
 def text(value) -> str:
@@ -63,12 +71,55 @@ def _out(fig: go.Figure) -> dict:
     return out
 
 
+# Above the plot, wrapping as needed (xref="container" made plotly.js fail on a phone with long tick labels).
+_LEGEND = dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", traceorder="normal")
+
+
 def _layout(height: int, **extra) -> dict:
-    base = dict(height=height, margin=dict(l=10, r=10, t=30, b=40), font=dict(size=12),
+    """Room for every label at 375 px as at 1366 px: axes grow their margins for their numbers and
+    titles (automargin), the legend sits above the plot (never on rotated tick labels) and wraps."""
+    base = dict(height=height, margin=dict(l=8, r=8, t=8, b=8, autoexpand=True), font=dict(size=12),
                 paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", separators=",.",
-                legend=dict(orientation="h", y=-0.12 if height < 500 else -0.04))
+                legend=dict(_LEGEND))
     base.update(extra)
+    for name in ("xaxis", "yaxis", "yaxis2"):
+        if name in base:
+            axis = base[name]
+            axis.setdefault("automargin", True)
+            if isinstance(axis.get("title"), dict):
+                axis["title"].setdefault("standoff", 6)
+            if axis.get("type") != "category":
+                axis.setdefault("separatethousands", True)  # 1.234 (vi) / 1,234 (en) on ticks too
+    base.get("yaxis", {}).setdefault("ticklabelstandoff", 4)  # names never touch the bars
     return base
+
+
+def wrap(label: str, width: int = 28, lines: int = 2) -> str:
+    """A (safe) label broken at spaces into at most ``lines`` lines of about ``width`` characters
+    (Plotly never wraps: a long group name ran off a phone's screen); the cut part ends in "…"."""
+    out: list[str] = []
+    for word in str(label).split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][:max(1, width - 1)].rstrip() + "…"
+    return "<br>".join(text(line) for line in out)
+
+
+def _num(value: float | None, separators: str, digits: int = 2) -> str:
+    """A figure for hover text in the page's form (formats.number: 1.234,50 vi / 1,234.50 en)."""
+    return formats.number(value, "en" if separators == ".," else "vi", digits)
+
+
+def band_colours(bands: Sequence[dict]) -> dict:
+    """Colour of each band code: the badges' order (best = gold … lowest = red), greys for none/not submitted."""
+    ranked = sorted((b for b in bands if b["code"] not in NO_BAND_COLOURS), key=lambda b: -b["min_total"])
+    out = {b["code"]: BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)] for i, b in enumerate(ranked)}
+    out.update({code: NO_BAND_COLOURS[code] for code in NO_BAND_COLOURS})
+    return out
 
 
 def leaderboard_bars(rows: Sequence[dict], groups: Sequence[dict], bands: Sequence[dict], *,
@@ -77,72 +128,97 @@ def leaderboard_bars(rows: Sequence[dict], groups: Sequence[dict], bands: Sequen
 
     rows: [{"code", "name", "total", "group_scores": {code: points}}] in rank order.
     groups: [{"code", "name"}] in framework order. bands: [{"label", "min_total"}].
-    Only the first ``max_bars`` rows are drawn (the table lists them all).
+    Only the first ``max_bars`` rows are drawn (the table lists them all). The band thresholds are
+    dashed lines named in the legend ("Xuất sắc ≥ 90"): labels written on the lines collided.
     """
     shown = list(rows[:max_bars])
     codes = [r["code"] for r in shown]
     names = [text(r["name"]) for r in shown]
     fig = go.Figure()
     known = [g["code"] for g in groups]
+    edge = dict(color="#ffffff", width=1)
     for i, group in enumerate(groups):
+        values = [(r.get("group_scores") or {}).get(group["code"], 0) for r in shown]
         fig.add_trace(go.Bar(
-            orientation="h", y=codes, x=[(r.get("group_scores") or {}).get(group["code"], 0) for r in shown],
-            name=text(group["name"]), marker_color=GROUP_COLOURS[i % len(GROUP_COLOURS)],
-            hovertemplate="%{customdata}: %{x}<extra>" + text(group["name"]) + "</extra>",
-            customdata=names))
+            orientation="h", y=codes, x=values, name=wrap(group["name"], 34, 3), legendgroup="groups",
+            marker=dict(color=GROUP_COLOURS[i % len(GROUP_COLOURS)], line=edge),
+            customdata=[[n, _num(v, separators)] for n, v in zip(names, values, strict=True)],
+            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + wrap(group["name"], 40) + "</extra>"))
     # Points not attributed to a known group (rounding, overrides of the total) keep bars honest.
     rest = [round(r["total"] - sum(v for k, v in (r.get("group_scores") or {}).items() if k in known), 4)
             for r in shown]
     if not groups or any(abs(v) > 1e-6 for v in rest):
-        fig.add_trace(go.Bar(orientation="h", y=codes, x=rest if groups else [r["total"] for r in shown],
-                             name=text(score_label), marker_color="#9e9e9e", customdata=names,
-                             hovertemplate="%{customdata}: %{x}<extra></extra>"))
+        values = rest if groups else [r["total"] for r in shown]
+        fig.add_trace(go.Bar(orientation="h", y=codes, x=values, name=text(score_label), legendgroup="groups",
+                             marker=dict(color="#9e9e9e", line=edge),
+                             customdata=[[n, _num(v, separators)] for n, v in zip(names, values, strict=True)],
+                             hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>"))
     top = max([r["total"] for r in shown] + [b["min_total"] for b in bands] + [1])
-    shapes, annotations = [], []
-    for i, band in enumerate(sorted(bands, key=lambda b: -b["min_total"])):
-        colour = BAND_COLOURS[i % len(BAND_COLOURS)]
+    colours = band_colours(bands)
+    shapes = []
+    for band in sorted(bands, key=lambda b: -b["min_total"]):
+        colour = colours.get(band.get("code"), BAND_COLOURS[len(shapes) % len(BAND_COLOURS)])
+        line = dict(color=colour, width=2, dash="dash")
         shapes.append(dict(type="line", xref="x", yref="paper", x0=band["min_total"], x1=band["min_total"],
-                           y0=0, y1=1, line=dict(color=colour, width=2, dash="dash")))
-        annotations.append(dict(x=band["min_total"], y=1, xref="x", yref="paper", yanchor="bottom",
-                                text=text(band["label"]) + " ≥ " + _fmt(band["min_total"], separators),
-                                showarrow=False, font=dict(color=colour, size=11)))
-    height = max(260, 26 * len(shown) + 110)
-    fig.update_layout(**_layout(height, barmode="relative", shapes=shapes, annotations=annotations,
-                                separators=separators,
+                           y0=0, y1=1, line=line))
+        # the legend entry of the line: a trace with no point draws only its key
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, hoverinfo="skip", legendgroup="bands",
+                                 name=wrap(band["label"] + " ≥ " + _fmt(band["min_total"], separators), 34)))
+    height = max(260, 26 * len(shown) + 90)
+    fig.update_layout(**_layout(height, barmode="relative", shapes=shapes, separators=separators,
+                                legend=dict(_LEGEND, traceorder="grouped", tracegroupgap=6),
                                 xaxis=dict(title=dict(text=text(score_label)), range=[min(0, min(rest + [0])), top * 1.05],
                                            gridcolor="#eeeeee"),
                                 yaxis=dict(autorange="reversed", type="category", tickmode="array",
-                                           tickvals=codes, ticktext=names, automargin=True)))
+                                           tickvals=codes, ticktext=[text(_short(r["name"] or "", 26)) for r in shown])))
     return _out(fig)
+
+
+def _short(label: str, width: int) -> str:
+    """A one-line tick label of at most ``width`` characters (the full name is in the table and hover)."""
+    return label if len(label) <= width else label[:width - 1].rstrip() + "…"
 
 
 def unit_groups(groups: Sequence[dict], series: Sequence[dict], *, score_label: str,
                 separators: str = ",.") -> dict:
-    """Grouped bars per criteria group: the unit vs comparison series (city average, cluster best).
+    """Bars per criteria group: the unit vs comparison series (city average, cluster best).
 
-    series: [{"name", "values": {group_code: points}}], the unit first.
+    series: [{"name", "values": {group_code: points}}], the unit first. Horizontal, group names
+    on the left in two lines at most (rotated names under the plot ran into the legend).
     """
     fig = go.Figure()
-    labels = [text(g["name"]) for g in groups]
+    codes = [g["code"] for g in groups]  # categories by code: two names cut alike stay two bars
     for i, s in enumerate(series):
-        fig.add_trace(go.Bar(x=labels, y=[s["values"].get(g["code"]) for g in groups], name=text(s["name"]),
-                             marker_color=("#b3261e", "#9e9e9e", "#1a5fb4")[i % 3]))
-    fig.update_layout(**_layout(340, barmode="group", separators=separators,
-                                yaxis=dict(title=dict(text=text(score_label)), gridcolor="#eeeeee")))
+        values = [s["values"].get(g["code"]) for g in groups]
+        fig.add_trace(go.Bar(orientation="h", y=codes, x=values, name=wrap(s["name"], 34),
+                             marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                             customdata=[[text(g["name"]), _num(v, separators)] for g, v in zip(groups, values, strict=True)],
+                             hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + wrap(s["name"], 40) + "</extra>"))
+    height = max(300, (14 + 12 * len(series)) * len(groups) + 120)
+    fig.update_layout(**_layout(height, barmode="group", separators=separators, bargap=0.25,
+                                xaxis=dict(title=dict(text=text(score_label)), gridcolor="#eeeeee"),
+                                yaxis=dict(type="category", autorange="reversed", tickmode="array", tickvals=codes,
+                                           ticktext=[wrap(g["name"], 22) for g in groups])))
     return _out(fig)
 
 
 def history(points: Sequence[dict], *, score_label: str, rank_label: str, separators: str = ",.") -> dict:
     """Score (bars) and rank (line, inverted axis) across published results. points: [{label,total,rank}]."""
-    labels = [text(p["label"]) for p in points]
+    labels = [wrap(p["label"], 16) for p in points]
+    slots = list(range(len(points)))  # two publications with the same label stay two bars
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=labels, y=[p["total"] for p in points], name=text(score_label), marker_color="#1a5fb4"))
-    fig.add_trace(go.Scatter(x=labels, y=[p["rank"] for p in points], name=text(rank_label), yaxis="y2",
-                             mode="lines+markers", line=dict(color="#b3261e")))
+    fig.add_trace(go.Bar(x=slots, y=[p["total"] for p in points], name=text(score_label), marker_color=SERIES_COLOURS[2],
+                         customdata=[_num(p["total"], separators) for p in points],
+                         hovertemplate="%{customdata}<extra>" + text(score_label) + "</extra>"))
+    fig.add_trace(go.Scatter(x=slots, y=[p["rank"] for p in points], name=text(rank_label), yaxis="y2",
+                             mode="lines+markers", line=dict(color=SERIES_COLOURS[0]),
+                             hovertemplate="%{y}<extra>" + text(rank_label) + "</extra>"))
     fig.update_layout(**_layout(300, separators=separators,
-                                yaxis=dict(title=dict(text=text(score_label)), gridcolor="#eeeeee"),
+                                xaxis=dict(tickmode="array", tickvals=slots, ticktext=labels, tickangle=0),
+                                yaxis=dict(title=dict(text=text(score_label)), gridcolor="#eeeeee", rangemode="tozero"),
                                 yaxis2=dict(title=dict(text=text(rank_label)), overlaying="y", side="right",
-                                            autorange="reversed", rangemode="tozero", dtick=1)))
+                                            autorange="reversed", rangemode="tozero", tickformat="d",
+                                            showgrid=False)))
     return _out(fig)
 
 
@@ -152,21 +228,35 @@ def distribution(totals_by_series: Sequence[dict], *, score_label: str, count_la
     fig = go.Figure()
     for i, s in enumerate(totals_by_series):
         fig.add_trace(go.Histogram(x=list(s["totals"]), name=text(s["name"]), opacity=0.75,
-                                   marker_color=("#1a5fb4", "#c99700")[i % 2], nbinsx=20))
+                                   marker_color=(SERIES_COLOURS[0], SERIES_COLOURS[2])[i % 2], nbinsx=20,
+                                   hovertemplate="%{x}: %{y}<extra>" + text(s["name"]) + "</extra>"))
     fig.update_layout(**_layout(320, barmode="overlay", separators=separators,
                                 xaxis=dict(title=dict(text=text(score_label))),
-                                yaxis=dict(title=dict(text=text(count_label)), gridcolor="#eeeeee")))
+                                yaxis=dict(title=dict(text=text(count_label)), gridcolor="#eeeeee", tickformat="d")))
     return _out(fig)
 
 
 def bands_per_cluster(clusters: Sequence[str], bands: Sequence[dict], counts: dict, *, count_label: str) -> dict:
-    """Stacked bars: number of units per band in each cluster. counts[(cluster, band_code)] -> n."""
+    """Stacked bars: number of units per band in each cluster. counts[(cluster, band_code)] -> n.
+
+    Horizontal, cluster names on the left in two lines at most; bands in the badges' colours.
+    """
     fig = go.Figure()
+    colours = band_colours(bands)
+    slots = list(range(len(clusters)))
     for i, band in enumerate(bands):
-        fig.add_trace(go.Bar(x=[text(c) for c in clusters], y=[counts.get(f"{c}\x1f{band['code']}", 0) for c in clusters],
-                             name=text(band["label"]), marker_color=BAND_COLOURS[i % len(BAND_COLOURS)]))
-    fig.update_layout(**_layout(320, barmode="stack", yaxis=dict(title=dict(text=text(count_label)),
-                                                                 gridcolor="#eeeeee", dtick=1)))
+        values = [counts.get(f"{c}\x1f{band['code']}", 0) for c in clusters]
+        fig.add_trace(go.Bar(orientation="h", y=slots, x=values, name=wrap(band["label"], 34),
+                             marker=dict(color=colours.get(band["code"], BAND_COLOURS[i % len(BAND_COLOURS)]),
+                                         line=dict(color="#ffffff", width=1)),
+                             customdata=[text(c) for c in clusters],
+                             hovertemplate="%{customdata}: %{x}<extra>" + text(band["label"]) + "</extra>"))
+    most = max([sum(counts.get(f"{c}\x1f{b['code']}", 0) for b in bands) for c in clusters] + [1])
+    height = max(260, 44 * len(clusters) + 120)
+    fig.update_layout(**_layout(height, barmode="stack", yaxis=dict(autorange="reversed", tickmode="array", tickvals=slots,
+                                                                    ticktext=[wrap(c, 24) for c in clusters]),
+                                xaxis=dict(title=dict(text=text(count_label)), gridcolor="#eeeeee",
+                                           tickformat="d", **({"dtick": 1} if most <= 10 else {}))))
     return _out(fig)
 
 
@@ -225,23 +315,71 @@ def _geo_axes(lat_centre: float) -> dict:
                                                       scaleratio=1 / math.cos(math.radians(lat_centre))))
 
 
-def centroid_map(points: Sequence[dict], *, score_label: str, separators: str = ",.") -> dict:
-    """District centroids as points sized and coloured by score. points: [{code,name,lat,lon,total}]."""
+def centroid_map(points: Sequence[dict], *, score_label: str, separators: str = ",.", inset_label: str = "") -> dict:
+    """District centroids as points sized and coloured by score. points: [{code,name,lat,lon,total}].
+
+    Where five or more districts clump (the inner city), they are drawn again, enlarged and named,
+    in a second map under the first (a dashed frame on the first shows where); the first map names
+    only the others. Best first, so static/js/leaderboard.js keeps the labels of the higher scores
+    when two would still overlap (every name stays in the hover text and in the table under the map).
+    Labels drop "Quận"/"Huyện"/"Thị xã" to take less room.
+    """
     fig = go.Figure()
+    points = sorted(points, key=lambda p: -p["total"])
+    lat_c = sum(p["lat"] for p in points) / len(points) if points else 21.0
+    dense = {p["code"] for p in _clump(points, lat_c)}
+    layout = _geo_axes(lat_c)
     if points:
         totals = [p["total"] for p in points]
         lo, hi = min(totals), max(totals)
-        span = (hi - lo) or 1.0
-        fig.add_trace(go.Scatter(
-            x=[p["lon"] for p in points], y=[p["lat"] for p in points], mode="markers+text",
-            text=[text(p["name"]) for p in points], textposition="top center", textfont=dict(size=9),
-            customdata=totals, hovertemplate="%{text}: %{customdata}<extra></extra>",
-            marker=dict(size=[10 + 22 * (t - lo) / span for t in totals], color=totals, colorscale=COLORSCALE,
-                        showscale=True, colorbar=dict(title=dict(text=text(score_label))),
-                        line=dict(color="#333333", width=0.5))))
-    lat_c = sum(p["lat"] for p in points) / len(points) if points else 21.0
-    fig.update_layout(**_layout(520, showlegend=False, separators=separators, **_geo_axes(lat_c)))
+
+        def trace(chosen: list[dict], named: bool, axes: tuple[str, str] = ("x", "y"), scale: bool = False):
+            return go.Scatter(
+                x=[p["lon"] for p in chosen], y=[p["lat"] for p in chosen], xaxis=axes[0], yaxis=axes[1],
+                mode="markers+text", textposition="top center", textfont=dict(size=10),
+                text=[text(_place(p["name"])) if named or p["code"] not in dense else "" for p in chosen],
+                customdata=[[text(p["name"]), _num(p["total"], separators)] for p in chosen],
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
+                marker=dict(size=[8 + 14 * (p["total"] - lo) / ((hi - lo) or 1.0) for p in chosen],
+                            color=[p["total"] for p in chosen], colorscale=COLORSCALE, cmin=lo, cmax=hi,
+                            opacity=0.85, showscale=scale, line=dict(color="#333333", width=0.5),
+                            **({"colorbar": _colourbar(score_label)} if scale else {})))
+
+        fig.add_trace(trace(points, False, scale=True))  # names the districts outside the clump
+        if dense:
+            inner = [p for p in points if p["code"] in dense]
+            fig.add_trace(trace(inner, True, ("x2", "y2")))
+            xs, ys = [p["lon"] for p in inner], [p["lat"] for p in inner]
+            pad_x, pad_y = (max(xs) - min(xs)) * 0.12 + 0.005, (max(ys) - min(ys)) * 0.15 + 0.005
+            box = dict(x0=min(xs) - pad_x, x1=max(xs) + pad_x, y0=min(ys) - pad_y, y1=max(ys) + pad_y)
+            layout["yaxis"]["domain"] = [0.42, 1]
+            layout["xaxis2"] = dict(visible=False, anchor="y2", range=[box["x0"], box["x1"]])
+            layout["yaxis2"] = dict(visible=False, anchor="x2", domain=[0, 0.36], range=[box["y0"], box["y1"]],
+                                    scaleanchor="x2", scaleratio=layout["yaxis"]["scaleratio"])
+            layout["shapes"] = [dict(type="rect", xref="x", yref="y", line=dict(color="#555555", width=1, dash="dot"),
+                                     **box)]
+            if inset_label:
+                layout["annotations"] = [dict(text=text(inset_label), xref="paper", yref="paper", x=0, y=0.37,
+                                              xanchor="left", yanchor="bottom", showarrow=False,
+                                              font=dict(size=11, color="#555555"))]
+    fig.update_layout(**_layout(780 if dense else 520, showlegend=False, separators=separators, **layout))
     return _out(fig)
+
+
+def _clump(points: Sequence[dict], lat_c: float, share: float = 0.13, least: int = 5) -> list[dict]:
+    """The largest group of points within ``share`` of the map's extent of one point, if it has ``least``."""
+    if len(points) < least + 2:
+        return []
+    kx = math.cos(math.radians(lat_c))
+    xy = [(p["lon"] * kx, p["lat"]) for p in points]
+    extent = max(max(x for x, _ in xy) - min(x for x, _ in xy), max(y for _, y in xy) - min(y for _, y in xy))
+    radius = share * extent
+    best: list[int] = []
+    for a in xy:
+        near = [j for j, b in enumerate(xy) if math.dist(a, b) <= radius]
+        if len(near) > len(best):
+            best = near
+    return [points[j] for j in best] if len(best) >= least and len(best) < len(points) else []
 
 
 def choropleth(features: Sequence[dict], scores: dict, names: dict, *, score_label: str,
@@ -258,7 +396,7 @@ def choropleth(features: Sequence[dict], scores: dict, names: dict, *, score_lab
         code = feature["code"]
         score = scores.get(code)
         fill = _colour(score, lo, hi) if score is not None else "#e0e0e0"
-        label = text(names.get(code, code)) + ": " + (_fmt(score, separators) if score is not None else text(no_data_label))
+        label = text(names.get(code, code)) + ": " + (_num(score, separators) if score is not None else text(no_data_label))
         for ring in feature["rings"]:
             lats.extend(p[1] for p in ring)
             fig.add_trace(go.Scatter(x=[p[0] for p in ring], y=[p[1] for p in ring], mode="lines", fill="toself",
@@ -267,10 +405,31 @@ def choropleth(features: Sequence[dict], scores: dict, names: dict, *, score_lab
     if values:  # an invisible trace carries the colour bar
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
                                  marker=dict(color=[lo, hi], colorscale=COLORSCALE, showscale=True,
-                                             colorbar=dict(title=dict(text=text(score_label))))))
+                                             colorbar=_colourbar(score_label))))
     lat_c = sum(lats) / len(lats) if lats else 21.0
     fig.update_layout(**_layout(560, showlegend=False, separators=separators, **_geo_axes(lat_c)))
     return _out(fig)
+
+
+def _colourbar(title: str) -> dict:
+    """A horizontal colour bar under the map: on a phone a vertical one took a quarter of the width."""
+    return dict(orientation="h", x=0.5, xanchor="center", y=-0.02, yanchor="top", len=0.9, thickness=12,
+                title=dict(text=text(title), side="top"))
+
+
+_PLACE_WORDS = ("Thành phố ", "Thị xã ", "Quận ", "Huyện ")
+_PLACE_SUFFIXES = (" District", " Town", " City")
+
+
+def _place(name: str) -> str:
+    """A district's name without its kind, for a map label ("Quận Ba Đình", "Ba Dinh District" → "Ba Đình", "Ba Dinh")."""
+    for word in _PLACE_WORDS:
+        if name.startswith(word) and len(name) > len(word):
+            return name[len(word):]
+    for word in _PLACE_SUFFIXES:
+        if name.endswith(word) and len(name) > len(word):
+            return name[:-len(word)]
+    return name
 
 
 def _fmt(value: float | None, separators: str) -> str:

@@ -263,7 +263,8 @@ def build_overview_page(camp: dict, locale: str) -> dict:
                                         score_label=_("Điểm"), no_data_label=_("Không có số liệu"), separators=sep)
             map_kind = "choropleth"
         else:
-            fig_map = charts.centroid_map(points, score_label=_("Điểm"), separators=sep)
+            fig_map = charts.centroid_map(points, score_label=_("Điểm"), separators=sep,
+                                          inset_label=_("Khu trung tâm, phóng to"))
             map_kind = "centroids"
         title = _("Tổng quan") + " · " + loc_name(camp, locale)
     return _render("public/_overview.html", locale, title_text=title, data=data, camp=camp, bands=bands,

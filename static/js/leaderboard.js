@@ -12,11 +12,41 @@
       try {
         var fig = JSON.parse(src.textContent);
         // fig.config comes from campaign/charts.py (CONFIG): the one place the chart options live
-        window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, fig.config || {});
+        window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, fig.config || {}).then(watch);
       } catch (e) {
         el.setAttribute("data-error", String(e));
       }
     }
+  }
+  /* Point labels (the map's district names) never overlap: in trace order (best score first) a label
+     is kept only if it overlaps no kept label and no other text of the chart and stays inside it;
+     the hidden ones remain in the hover text and the table under the chart. Redone after each
+     redraw (a phone turned sideways, a resized window). */
+  function overlaps(a, b) {
+    return Math.min(a.right, b.right) - Math.max(a.left, b.left) > -1 &&
+           Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > -1;
+  }
+  function declutter(el) {
+    var labels = el.querySelectorAll(".scatterlayer .textpoint text");
+    if (!labels.length) { return; }
+    var svg = el.querySelector("svg.main-svg");
+    var box = svg.getBoundingClientRect();
+    var kept = [], i, j, t, r, ok, all = el.querySelectorAll("svg text");
+    for (i = 0; i < all.length; i++) {
+      t = all[i];
+      if (!t.closest(".textpoint") && t.textContent.trim()) { kept.push(t.getBoundingClientRect()); }
+    }
+    for (i = 0; i < labels.length; i++) { labels[i].style.display = ""; }
+    for (i = 0; i < labels.length; i++) {
+      r = labels[i].getBoundingClientRect();
+      ok = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+      for (j = 0; ok && j < kept.length; j++) { if (overlaps(r, kept[j])) { ok = false; } }
+      if (ok) { kept.push(r); } else { labels[i].style.display = "none"; }
+    }
+  }
+  function watch(el) {
+    declutter(el);
+    if (el.on) { el.on("plotly_afterplot", function () { declutter(el); }); }
   }
   function autosubmit() {
     var selects = document.querySelectorAll("select.js-autosubmit");

@@ -164,10 +164,12 @@ def test_overview_has_distribution_bands_completeness_and_centroid_map(client, f
     assert 'data-map="centroids"' in html
     fig = json.loads(re.search(r'id="fig-map">(.*?)</script>', html, re.S).group(1))
     trace = fig["data"][0]
-    where = dict(zip(trace["text"], zip(trace["x"], trace["y"], strict=True), strict=True))
+    names = [c[0] for c in trace["customdata"]]  # full names in the hover text; the labels drop the kind
+    where = dict(zip(names, zip(trace["x"], trace["y"], strict=True), strict=True))
     assert where == {"Quận Ba Đình": (105.82, 21.035), "Huyện Ba Vì": (105.38, 21.16)}
+    assert dict(zip(names, trace["text"], strict=True)) == {"Quận Ba Đình": "Ba Đình", "Huyện Ba Vì": "Ba Vì"}
     # sized by score: 91 gets the largest marker, 60 the smallest
-    sizes = dict(zip(trace["text"], trace["marker"]["size"], strict=True))
+    sizes = dict(zip(names, trace["marker"]["size"], strict=True))
     assert sizes["Quận Ba Đình"] > sizes["Huyện Ba Vì"]
     # completeness: 1 of the 2 participants submitted
     assert "50,0 %" in re.search(r'data-testid="completeness">(.*?)</div>\s*</div>', html, re.S).group(1)
@@ -194,7 +196,9 @@ def test_xss_unit_name_never_raw_in_html_or_embedded_json(client, factory):
     html = client.get("/leaderboard").get_data(as_text=True)
     fig = json.loads(re.search(r'id="fig-board">(.*?)</script>', html, re.S).group(1))
     # Plotly renders a small HTML subset in text: names are entity-escaped so they show literally
-    assert fig["layout"]["yaxis"]["ticktext"][0] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    # (a tick label is cut to 26 characters before escaping; the hover text keeps the whole name)
+    assert fig["layout"]["yaxis"]["ticktext"][0] == "&lt;/script&gt;&lt;script&gt;alert(1)…"
+    assert fig["data"][0]["customdata"][0][0] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the table cell, escaped
 
 

@@ -15,12 +15,16 @@ BANDS = [{"code": "xuat_sac", "label": "Xuất sắc", "min_total": 90}, {"code"
 def test_leaderboard_bars_stacked_by_group_with_band_lines():
     fig = charts.leaderboard_bars(ROWS, GROUPS, BANDS, score_label="Điểm")
     json.dumps(fig)  # JSON-able
-    assert [t["name"] for t in fig["data"]] == ["Nhóm I", "Nhóm II"]
-    assert all(t["orientation"] == "h" for t in fig["data"])
+    assert [t["name"] for t in fig["data"][:2]] == ["Nhóm I", "Nhóm II"]
+    assert all(t["orientation"] == "h" for t in fig["data"][:2])
     assert fig["data"][0]["x"] == [51, 50] and fig["data"][1]["x"] == [40, 30]
     assert fig["layout"]["barmode"] == "relative" and fig["layout"]["yaxis"]["autorange"] == "reversed"
     assert [s["x0"] for s in fig["layout"]["shapes"]] == [90, 75]
-    assert [a["text"] for a in fig["layout"]["annotations"]] == ["Xuất sắc ≥ 90", "Tốt ≥ 75"]
+    # the thresholds are named in the legend (labels on the lines collided), never written over the plot
+    assert [t["name"] for t in fig["data"][2:]] == ["Xuất sắc ≥ 90", "Tốt ≥ 75"]
+    assert all(t["mode"] == "lines" and t["x"] == [None] for t in fig["data"][2:])
+    assert [s["line"]["color"] for s in fig["layout"]["shapes"]] == [t["line"]["color"] for t in fig["data"][2:]]
+    assert not fig["layout"].get("annotations")
     # names are entity-escaped for Plotly's HTML-like text
     assert fig["layout"]["yaxis"]["ticktext"] == ["Quận Hoàn Kiếm", "&lt;b&gt;Ba Đình&lt;/b&gt;"]
     assert "template" not in fig["layout"]
@@ -68,6 +72,6 @@ def test_every_figure_carries_the_one_plotly_config_and_the_script_uses_it():
     from pathlib import Path
 
     fig = charts.leaderboard_bars(ROWS, GROUPS, BANDS, score_label="Điểm")
-    assert fig["config"] == {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["sendDataToCloud"]}
+    assert fig["config"] == {"displaylogo": False, "displayModeBar": False, "responsive": True}  # no toolbar over the chart
     script = (Path(charts.__file__).resolve().parents[1] / "static/js/leaderboard.js").read_text(encoding="utf-8")
     assert "fig.config" in script and "displaylogo" not in script  # no second copy of the options in JS
