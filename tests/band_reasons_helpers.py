@@ -68,6 +68,18 @@ def board_cells(html: str) -> dict[str, dict]:
     return out
 
 
+def board_rows(client, url: str) -> dict[str, dict]:
+    """Every row of a public board as a visitor reads it, following the pager page by page."""
+    cells: dict[str, dict] = {}
+    for number in range(1, 500):
+        html = client.get(f"{url}&page={number}", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+        rows = board_cells(html)
+        if not rows or set(rows) <= set(cells):
+            break
+        cells.update(rows)
+    return cells
+
+
 def check_published(client, slug: str) -> dict:
     """Check every level of the campaign's current publication.
 
@@ -81,8 +93,7 @@ def check_published(client, slug: str) -> dict:
         rows = body["rows"]
         if not rows:
             continue
-        page = client.get(f"/leaderboard?campaign={slug}&level={level}", headers={"Accept-Language": "vi"})
-        cells = board_cells(page.get_data(as_text=True))
+        cells = board_rows(client, f"/leaderboard?campaign={slug}&level={level}")
         ranked = [r for r in rows if r["status"] == "ranked"]
         for row in rows:
             shown = cells[row["unit_code"]]
