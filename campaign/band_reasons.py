@@ -168,6 +168,45 @@ def floor_legend(bands: list[dict], groups: list[dict], locale: str) -> list[str
     return lines
 
 
+def _test_text(fw, t) -> str:
+    node = next((n for n in fw.indicators() if n.code == t.indicator), None)
+    name = f"{t.indicator} ({label_of(node.name)})" if node is not None and label_of(node.name) else t.indicator
+    if node is not None and (node.value_type == "yes_no" or node.scoring_rule.kind == "yes_no"):
+        yes = str(t.value).strip().lower() in ("yes", "true", "có", "1") or t.value is True
+        return _("%(indicator)s: “%(value)s”", indicator=name, value=_("Có") if (yes == (t.op == "==")) else _("Không"))
+    value = number(t.value) if isinstance(t.value, (int, float)) and not isinstance(t.value, bool) else str(t.value)
+    return f"{name} {OP_SIGNS.get(t.op, t.op)} {value}"
+
+
+OP_SIGNS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
+
+
+def label_of(name) -> str:
+    from flask_babel import get_locale
+
+    loc = str(get_locale() or "vi")
+    return (name.get(loc) or name.get("vi") or "") if isinstance(name, dict) else str(name or "")
+
+
+def condition_rules(fw, bands: list[dict] | None, locale: str, indicator: str | None = None) -> list[str]:
+    """The framework's conditions in words ("Điều kiện DK1 – …: 5.4 (…): “Có”; nếu chưa đạt: không được công
+    nhận xếp loại và khen thưởng"); with ``indicator``, only the conditions testing it (the officer's form)."""
+    out = []
+    for c in getattr(fw, "conditions", ()) or ():
+        if indicator is not None and all(t.indicator != indicator for t in c.tests):
+            continue
+        if c.effect == "cap":
+            effect = _("xếp loại tối đa %(band)s", band=band_label(c.cap_band, locale, bands or []))
+        elif c.effect == "no_award":
+            effect = _("không được đề nghị khen thưởng")
+        else:
+            effect = _("không được công nhận xếp loại và khen thưởng")
+        out.append(_("Điều kiện %(code)s – %(name)s: %(tests)s; nếu chưa đạt: %(effect)s (điểm giữ nguyên)",
+                     code=c.code, name=label_of(c.name), tests="; ".join(_test_text(fw, t) for t in c.tests),
+                     effect=effect))
+    return out
+
+
 def structured(reason: BandReason | None) -> dict | None:
     """JSON form for the API: the band, and each higher band missed with its failed floors."""
     if reason is None:

@@ -40,6 +40,12 @@ def band_reason(row: dict, data: dict, locale: str, short: bool = False) -> list
 
 
 @bp.app_template_global()
+def condition_rules(fw, bands: list[dict] | None, locale: str, indicator: str | None = None) -> list[str]:
+    """The framework's conditions in words (only those testing ``indicator`` when given)."""
+    return band_reasons.condition_rules(fw, bands, locale, indicator)
+
+
+@bp.app_template_global()
 def band_legend(data: dict, locale: str) -> list[str]:
     """The band rules (minimum totals and group floors) for the legend."""
     return band_reasons.floor_legend(data["bands"], data["groups"], locale)
@@ -127,12 +133,12 @@ def _shell(locale: str) -> list:
     return parts
 
 
-def _page(payload: dict, status: int = 200):
+def _page(payload: dict, status: int = 200, locale: str | None = None):
     # "_user_id" first: anonymous requests then never load a user (Flask-Login) at all.
     if ("_user_id" in session and current_user.is_authenticated) or session.get("_flashes"):
         page = {"title": payload.get("title", ""), "content": Markup(payload.get("content", ""))}
         return render_template("public/page.html", page=page), status
-    locale, full_path = _locale(), request.full_path
+    locale, full_path = locale or _locale(), request.full_path  # (the caller's locale: get_locale once)
     key = (locale, full_path, status)
     hit = _bodies.get(key)
     if hit is None or hit[0] is not payload:  # a new payload object = a new snapshot/generation
@@ -173,8 +179,10 @@ def leaderboard():
     cluster = pages.valid_cluster(camp, level, request.args.get("cluster") or None)
     page = request.args.get("page", "1")
     query = " ".join(request.args.get("q", "").split())[:MAX_QUERY]
-    return _page(pages.get_board_page(directory, camp, level, cluster, _locale(),
-                                      int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1, query))
+    locale = _locale()
+    return _page(pages.get_board_page(directory, camp, level, cluster, locale,
+                                      int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1, query),
+                 locale=locale)
 
 
 @bp.route("/leaderboard.<any(csv, xlsx):fmt>")

@@ -204,3 +204,29 @@ def test_a_part_not_assessed_is_rescaled_through_the_officers_form_and_explained
     client.login("hoidong-qd")
     page = _text(client.get(f"/admin/results/{c.id}/runs/{row.run_id}/units/{ward.id}").get_data(as_text=True))
     assert "Phần II không đánh giá: điểm được quy về thang điểm 100 (54,00 × 100 ÷ 60 = 90,00)." in page
+
+
+def test_officers_form_and_blank_xlsx_state_the_conditions(client, factory):
+    import io
+
+    from openpyxl import load_workbook
+
+    ward = factory.unit("ward", name="Phường Có Điều Kiện")
+    factory.user("officer", unit=ward, username="canbo-dk")
+    c = factory.campaign(doc(), units=[ward], settings={"bands": BANDS})
+    db.session.commit()
+    client.login("canbo-dk")
+    entry_id = int(re.search(r"/unit/entries/(\d+)",
+                             client.get(f"/unit/campaigns/{c.id}/entry").headers["Location"]).group(1))
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    rule = re.search(r'data-testid="condition-2\.2">(.*?)</p>', html, re.S).group(1)
+    assert _text(rule).strip() == ("Điều kiện DK1 – Không có cán bộ bị kỷ luật: 2.2 (Không có cán bộ bị kỷ luật từ cảnh "
+                                   "cáo trở lên): “Có”; nếu chưa đạt: không được công nhận xếp loại và khen thưởng "
+                                   "(điểm giữ nguyên)")
+    rule = _text(re.search(r'data-testid="condition-2\.3">(.*?)</p>', html, re.S).group(1)).strip()
+    assert rule.endswith("2.3 (Tỷ lệ người dân hài lòng) ≥ 90,00; nếu chưa đạt: xếp loại tối đa Đạt (điểm giữ nguyên)")
+    assert 'data-testid="condition-1.2"' not in html  # no condition tests 1.2
+    wb = load_workbook(io.BytesIO(client.get(f"/unit/entries/{entry_id}/xlsx").data))
+    lines = [r[0] for r in wb["Điều kiện"].iter_rows(min_row=2, values_only=True)]
+    assert [x.split(" – ")[0] for x in lines] == ["Điều kiện DK1", "Điều kiện DK2", "Điều kiện DK3"]
+    assert "nếu chưa đạt: không được đề nghị khen thưởng" in lines[2]

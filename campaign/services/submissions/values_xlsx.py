@@ -71,6 +71,24 @@ def _type_text(fw, n) -> str:
     return _row_label(n.value_type)
 
 
+def _conditions_sheet(wb: Workbook, fw, campaign: Campaign) -> None:
+    """Sheet "Điều kiện": each condition in words (issue 16), so the table says what a band also needs."""
+    if not fw.conditions:
+        return
+    from flask_babel import force_locale
+
+    from campaign.band_reasons import condition_rules
+
+    with force_locale("vi"):
+        rules = condition_rules(fw, (campaign.settings or {}).get("bands"), "vi")
+    ws = wb.create_sheet("Điều kiện")
+    put(ws, 1, 1, "Điều kiện xếp loại (không phải điểm)").font = Font(bold=True)
+    for r, text in enumerate(rules, start=2):
+        put(ws, r, 1, text)
+    ws.column_dimensions["A"].width = 140
+    ws.protection.sheet = True
+
+
 def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[int, dict]) -> bytes:
     fw = parsed(campaign.framework_version_id)
     wb = Workbook()
@@ -146,6 +164,7 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
         for col, value in enumerate(pair, start=1):
             put(info, r, col, value)
     info.protection.sheet = True
+    _conditions_sheet(wb, fw, campaign)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
