@@ -244,17 +244,6 @@ def template_name(args) -> str:
 GEN_VERSION = 1
 
 
-def schema_mark() -> str:
-    """'complete <hash of the models' tables and columns>': a template made before a model change is remade."""
-    import hashlib
-
-    import campaign.models  # noqa: F401  (the tables)
-    from campaign.extensions import db
-
-    cols = sorted(f"{t.name}.{c.name}" for t in db.metadata.sorted_tables for c in t.columns)
-    return "complete " + hashlib.sha256(" ".join(cols).encode()).hexdigest()[:12]
-
-
 def prepare_pg(url: str, args) -> tuple[str, bool]:
     """Create the target database from a template generated once (``CREATE DATABASE … TEMPLATE``).
 
@@ -265,7 +254,7 @@ def prepare_pg(url: str, args) -> tuple[str, bool]:
     with admin.connect() as c:
         exists = c.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": tpl}).first()
         done = exists and c.execute(sa.text("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                                            "WHERE datname = :n"), {"n": tpl}).scalar() == schema_mark()
+                                            "WHERE datname = :n"), {"n": tpl}).scalar() == "complete"
         if exists and not done:
             c.execute(sa.text(f'DROP DATABASE "{tpl}"'))
         if not done:
@@ -280,7 +269,7 @@ def clone_pg(url: str, args) -> str:
     admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
     tpl, target = template_name(args), u.database
     with admin.connect() as c:
-        c.execute(sa.text(f"COMMENT ON DATABASE \"{tpl}\" IS '{schema_mark()}'"))
+        c.execute(sa.text(f"COMMENT ON DATABASE \"{tpl}\" IS 'complete'"))
         c.execute(sa.text(f'DROP DATABASE IF EXISTS "{target}"'))
         c.execute(sa.text(f'CREATE DATABASE "{target}" TEMPLATE "{tpl}"'))
     admin.dispose()
@@ -340,7 +329,76 @@ def db_scalar(sql: str):
     return out
 
 
-def make_app(database_url: str):
+def change_settings(app, cid: int, changes: dict) -> None:
+    """A settings change as the campaign form saves it (ledger-relevant: the ledger is rebuilt)."""
+    from campaign.extensions import db
+    from campaign.models import Campaign
+    from campaign.services.results.freshness import mark_stale
+
+    with app.app_context():
+        c = db.session.get(Campaign, cid)
+        c.settings = {**(c.settings or {}), **changes}
+        mark_stale(cid)
+        db.session.commit()
+
+
+def touch_one_judge_score(app, cid: int) -> None:
+    """Change one judge's mark the way the judge's page saves it (score + mark_stale for its entry)."""
+    from campaign.extensions import db
+    from campaign.services.results.freshness import mark_stale
+
+    with app.app_context():
+        sid, eid = db.session.execute(sa.text(
+            "SELECT s.id, a.entry_id FROM judge_score s JOIN assignment a ON a.id = s.assignment_id "
+            "JOIN entry e ON e.id = a.entry_id WHERE e.campaign_id = :c ORDER BY s.id LIMIT 1"), {"c": cid}).one()
+        db.session.execute(sa.text("UPDATE judge_score SET points = CASE WHEN points >= 5 THEN points - 4.5 "
+                                   "ELSE points + 4.5 END WHERE id = :s"), {"s": sid})
+        mark_stale(cid, entries=[eid])
+        db.session.commit()
+
+
+TABLE_LINES = ("recompute:", "rebuild:", "settings_change:", "normalised:")
+
+
+def table(args, argv) -> None:
+    """Each size in its own process (so peak RSS is per size); one table of the summary lines."""
+    import subprocess
+    import sys
+
+    rest, skip = [], False
+    for a in argv if argv is not None else sys.argv[1:]:
+        if skip:
+            skip = False
+            continue
+        if a in ("--table", "--units"):
+            skip = True
+            continue
+        if not a.startswith(("--table=", "--units=")):
+            rest.append(a)
+    rows = []
+    for units in [int(u) for u in args.table.split(",")]:
+        out = subprocess.run([sys.executable, "-m", "bench.recompute", "--units", str(units), *rest],
+                             capture_output=True, text=True, check=True).stdout
+        print(out, end="", flush=True)
+        got = {}
+        for line in out.splitlines():
+            if line.startswith(TABLE_LINES):
+                head, _sep, tail = line.partition(": ")
+                got[head] = dict(kv.split("=") for kv in tail.split())
+        rows.append((units, got))
+    print("\n| units | GROUP BY s | after one change s (×) | rebuild s (×) | settings change s (×) "
+          "| normalised s (×) | peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for units, g in rows:
+        rc, rb, sc, nm = (g.get(k, {}) for k in ("recompute", "rebuild", "settings_change", "normalised"))
+
+        def cell(d, key):
+            return f"{d[key]} ({d['ratio']})" if d else "–"
+        print(f"| {units:,} | {rc.get('baseline_sql_s', '–')} | {cell(rc, 'recompute_s')} | {cell(rb, 'rebuild_s')} "
+              f"| {cell(sc, 'recompute_s')} | {cell(nm, 'recompute_s')} | {rc.get('peak_rss_mb', '–')} |")
+
+
+def make_app(database_url: str, reused: bool = False):
     from campaign import create_app
     from campaign.extensions import db
     from config import TestingConfig
@@ -350,7 +408,21 @@ def make_app(database_url: str):
                      CELERY={**TestingConfig.CELERY, "broker_url": redis, "result_backend": redis})
     with app.app_context():
         db.create_all()
+        if reused:
+            _add_missing_columns(db)
     return app
+
+
+def _add_missing_columns(db) -> None:
+    """A reused template made before a model gained a column: add it (nullable), as a migration would."""
+    with db.engine.begin() as conn:
+        insp = sa.inspect(conn)
+        for table in db.metadata.sorted_tables:
+            have = {c["name"] for c in insp.get_columns(table.name)}
+            for col in table.columns:
+                if col.name not in have:
+                    conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {col.name} "
+                                         f"{col.type.compile(dialect=db.engine.dialect)}"))
 
 
 def main(argv=None) -> None:
@@ -361,9 +433,15 @@ def main(argv=None) -> None:
     p.add_argument("--judges", type=int, default=3)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--database-url", default=None, help="a disposable database (default: temp SQLite file)")
+    p.add_argument("--no-normalised", dest="normalised", action="store_false",
+                   help="skip the normalised-judging (z-scores) measurement")
+    p.add_argument("--table", default=None, metavar="UNITS,UNITS,…",
+                   help="run each size in its own process (same options) and print one table")
     p.add_argument("--template", action="store_true",
                    help="PostgreSQL: generate the data once into a template database and copy it for each run")
     args = p.parse_args(argv)
+    if args.table:
+        return table(args, argv)
 
     tmp = None
     url = args.database_url
@@ -378,7 +456,7 @@ def main(argv=None) -> None:
             generate(tpl_app, args.units, args.indicators, args.judged, args.judges)
             _dispose(tpl_app)
             print(f"generated template {template_name(args)} in {time.perf_counter() - t0:.1f} s", flush=True)
-        app = make_app(clone_pg(url, args))
+        app = make_app(clone_pg(url, args), reused=True)
         print(f"copied template {template_name(args)} in {time.perf_counter() - t0:.1f} s", flush=True)
         with app.app_context():
             cid = db_scalar("SELECT id FROM campaign WHERE slug = 'bench'")
@@ -416,6 +494,31 @@ def main(argv=None) -> None:
             assert res["status"] == "written" and res["inputs"] == "ledger", res
         base.append(baseline(app, cid))
         print(f"  run {k + 1}: recompute {rec[-1]:.3f} s, baseline GROUP BY {base[-1]:.3f} s", flush=True)
+    r, b = statistics.median(rec), statistics.median(base)
+    # A settings change that the ledger depends on (the aggregation): rows rebuilt from raw
+    # values and judges' scores, every unit recomputed and rewritten.
+    cold = []
+    for k in range(args.repeat):
+        change_settings(app, cid, {"aggregation": "trimmed_mean" if k % 2 == 0 else "mean"})
+        with app.app_context():
+            t = time.perf_counter()
+            res = recompute.recompute_provisional(cid)
+            cold.append(time.perf_counter() - t)
+            assert res["status"] == "written" and res["inputs"] == "raw", res
+    print(f"  settings change (aggregation): {' '.join(f'{x:.3f}' for x in cold)} s", flush=True)
+    norm = []
+    if args.normalised:
+        change_settings(app, cid, {"aggregation": "mean", "normalise": True})
+        with app.app_context():
+            assert recompute.recompute_provisional(cid)["inputs"] == "raw"
+        for _k in range(args.repeat):
+            touch_one_judge_score(app, cid)
+            with app.app_context():
+                t = time.perf_counter()
+                res = recompute.recompute_provisional(cid)
+                norm.append(time.perf_counter() - t)
+                assert res["status"] == "written" and res["inputs"] == "ledger", res
+        print(f"  normalised, after one judge's mark: {' '.join(f'{x:.3f}' for x in norm)} s", flush=True)
     with app.app_context():
         n_rows = db.session.execute(sa.text(
             "SELECT COUNT(*) FROM unit_result r JOIN score_run s ON s.id = r.run_id "
@@ -423,12 +526,16 @@ def main(argv=None) -> None:
         db.session.remove()
         db.engine.dispose()
     assert n_rows == args.units, n_rows
-    r, b = statistics.median(rec), statistics.median(base)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if tmp:
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
+    if norm:
+        print(f"normalised: units={args.units} recompute_s={statistics.median(norm):.3f} "
+              f"ratio={statistics.median(norm) / b:.2f}")
+    print(f"settings_change: units={args.units} recompute_s={statistics.median(cold):.3f} "
+          f"ratio={statistics.median(cold) / b:.2f}")
     print(f"rebuild: units={args.units} rebuild_s={statistics.median(rebuild):.3f} "
           f"ratio={statistics.median(rebuild) / b:.2f}")
     print(f"recompute: units={args.units} indicators={args.indicators} recompute_s={r:.3f} "

@@ -338,7 +338,8 @@ def _digest(inp: Inputs) -> str:
         h.update(np.ascontiguousarray(getattr(inp.sub, name)).tobytes())
     h.update(json.dumps(sorted((k, sorted(v.overrides.items()), sorted(v.reasons.items()))
                                for k, v in e.overridden.items()), default=str).encode())
-    h.update(json.dumps(sorted(inp.sources.items()), sort_keys=True).encode())
+    fingerprint = getattr(inp.sources, "fingerprint", None)  # normalised detail: hashed from its arrays
+    h.update(fingerprint if fingerprint is not None else json.dumps(sorted(inp.sources.items()), sort_keys=True).encode())
     if e.condition_values:
         h.update(json.dumps(sorted(e.condition_values.items()), sort_keys=True, default=str).encode())
     return h.hexdigest()

@@ -14,6 +14,7 @@ aggregate per (entry, indicator) as :func:`scoring.aggregate.aggregate` gives it
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +27,13 @@ from campaign.services.setup.framework_cache import FrameworkInfo
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.aggregate import zscore_normalise_arrays
 from scoring.vector import clamp_round, quantise
+
+
+class Sources(dict):
+    """Normalised judges' detail per unit row and code; ``fingerprint`` hashes what it is built
+    from (the inputs digest uses it instead of serialising ~20 MB of detail at 10,000 units)."""
+
+    fingerprint: bytes = b""
 
 
 @dataclass
@@ -114,15 +122,20 @@ def _sources(info: FrameworkInfo, key: np.ndarray, jid: np.ndarray, pts: np.ndar
     rank = {j: r for r, j in enumerate(sorted(judges.tolist(), key=lambda j: f"{j},"))}
     jrank = np.array([rank[j] for j in judges.tolist()], dtype=np.int64)[np.searchsorted(judges, jid)]
     order = np.lexsort((jrank, key))
-    names = [str(j) for j in jid[order].tolist()]
-    marks = pts[order].tolist()
+    name_of = {j: str(j) for j in judges.tolist()}
+    pairs = [[name_of[j], p] for j, p in zip(jid[order].tolist(), pts[order].tolist(), strict=True)]
     lo_b, hi_b = bounds(info)
     eff = clamp_round(val, lo_b[gj], hi_b[gj]).tolist()
     codes = info.compiled.codes
-    out: dict[int, dict] = {}
-    pos = 0
-    for i, j, c, agg, p in zip(gi.tolist(), gj.tolist(), counts.tolist(), val.tolist(), eff, strict=True):
-        out.setdefault(i, {})[codes[j]] = {"agg": agg, "points": p, "n": c,
-                                           "judges": [[names[k], marks[k]] for k in range(pos, pos + c)]}
-        pos += c
+    out = Sources()
+    out.fingerprint = hashlib.sha256(b"".join(np.ascontiguousarray(x).tobytes() for x in (
+        key[order], jid[order], pts[order], val))).digest()
+    ends = np.cumsum(counts).tolist()
+    row: dict = {}
+    last = -1
+    for i, j, c, agg, p, end in zip(gi.tolist(), gj.tolist(), counts.tolist(), val.tolist(), eff, ends, strict=True):
+        if i != last:
+            row = out[i] = {}
+            last = i
+        row[codes[j]] = {"agg": agg, "points": p, "n": c, "judges": pairs[end - c:end]}
     return out
