@@ -74,6 +74,14 @@ def stored_label(text: str | None) -> str:
     return gettext(text) if text else ""
 
 
+def named(item) -> str:
+    """The name of a framework, cluster or campaign (``name``/``name_en``) in the reader's language."""
+    if item is None:
+        return ""
+    get = item.get if isinstance(item, dict) else (lambda key: getattr(item, key, None))
+    return (get("name_en") if _locale().startswith("en") and get("name_en") else get("name")) or ""
+
+
 def framework_nodes(version_id: int | None) -> dict:
     """Every node (groups, criteria, indicators) of a framework version by code, for names and units on pages."""
     if not version_id:
@@ -129,5 +137,6 @@ def register_context(app: Flask) -> None:
                                  band_label=band_label, award_label=award_label, unit_label=words.unit_label,
                                  rule_kind_label=words.rule_kind_label, value_type_label=words.value_type_label,
                                  group_kind_label=words.group_kind_label, source_label=words.source_label,
-                                 value_shown=words.value_shown, framework_nodes=framework_nodes,
+                                 value_shown=words.value_shown, framework_nodes=framework_nodes, named=named,
+                                 aggregation_label=words.aggregation_label,
                                  rollup_label=words.rollup_label, tie_break_label=words.tie_break_label)

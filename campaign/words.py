@@ -121,6 +121,15 @@ ROLLUP_LABELS = {"none": N_("Không tổng hợp"), "mean": N_("Trung bình các
 TIE_BREAK_LABELS = {"fewer_penalty": N_("ít điểm trừ hơn"), "earlier_submission": N_("nộp sớm hơn")}
 
 
+AGGREGATION_LABELS = {"mean": N_("Trung bình"), "median": N_("Trung vị"),
+                      "trimmed_mean": N_("Trung bình bỏ điểm cao nhất và thấp nhất")}
+
+
+def aggregation_label(method: str | None) -> str:
+    """How the judges' points are combined, in words ("trimmed_mean" → "Trung bình bỏ điểm cao nhất và thấp nhất")."""
+    return _label(AGGREGATION_LABELS, method)
+
+
 def rollup_label(method: str | None) -> str:
     """How a district's score comes from its communes, in words."""
     return _label(ROLLUP_LABELS, method)
@@ -139,3 +148,7 @@ RECORD_FIELD_LABELS = {"inputs_digest": N_("Dấu vân tay dữ liệu"), "input
                        "indicator_codes": N_("Chỉ tiêu"), "request_id": N_("Yêu cầu số"), "entry_id": N_("Hồ sơ số"),
                        "judge_id": N_("Giám khảo số"), "unit_id": N_("Đơn vị số"), "campaign_id": N_("Phong trào số"),
                        "deadline": N_("Hạn"), "run_id": N_("Lượt tính số"), "version": N_("Phiên bản")}
+
+# Words of the campaign form's tie-break choice (used by templates/admin/campaign_form.html and admin views).
+TIE_BREAK_FORM_WORDS = (N_("Thứ tự phân hạng khi bằng điểm"), N_("Thứ %(n)s"), N_("— không dùng —"),
+                        N_("Khi hai đơn vị bằng điểm, xét lần lượt các tiêu chí đã chọn."))

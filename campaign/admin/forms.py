@@ -81,6 +81,7 @@ def floors_text(floors: dict | None) -> str:
     return ", ".join(f"{g}:{f:g}" for g, f in (floors or {}).items()) if isinstance(floors, dict) else ""
 
 
+TIE_BREAK_SLOTS = 3
 KIND_CHOICES = [("regular", _l("Thường xuyên")), ("thematic", _l("Theo chuyên đề"))]
 AGG_CHOICES = [("mean", _l("Trung bình")), ("median", _l("Trung vị")),
                ("trimmed_mean", _l("Trung bình bỏ điểm cao nhất và thấp nhất"))]
@@ -129,7 +130,9 @@ class CampaignForm(FlaskForm):
     forbid_reciprocal = BooleanField(_l("Cấm hai đơn vị cùng cụm chấm chéo lẫn nhau"))
     show_intervals = BooleanField(_l("Công bố khoảng điểm và đánh dấu các đơn vị ngang nhau về thống kê"))
     disagreement_threshold = FloatField(_l("Ngưỡng chênh lệch điểm giữa giám khảo"), validators=[Optional(), NumberRange(min=0)])
-    tie_breaks = TextAreaField(_l("Thứ tự phân hạng khi bằng điểm (mỗi dòng một tiêu chí)"), validators=[Optional()])
+    # Chosen from lists, never typed as codes: 1st, 2nd, 3rd rule (choices set by the view, with the framework's groups).
+    tie_breaks = FieldList(SelectField(choices=[], validate_choice=False), _l("Thứ tự phân hạng khi bằng điểm"),
+                           min_entries=TIE_BREAK_SLOTS, max_entries=TIE_BREAK_SLOTS)
     award_quota_pct = FloatField(_l("Tỷ lệ tối đa ở mức cao nhất trong mỗi cụm (%)"), default=20,
                                  validators=[Optional(), NumberRange(min=0, max=100)])
     top_per_cluster = IntField(_l("Số đơn vị dẫn đầu mỗi cụm"), default=1, validators=[Optional()], hi=10_000)
@@ -164,7 +167,7 @@ class CampaignForm(FlaskForm):
             "blind": bool(self.blind.data), "coi_same_cluster": bool(self.coi_same_cluster.data),
             "forbid_reciprocal": bool(self.forbid_reciprocal.data), "show_intervals": bool(self.show_intervals.data),
             "disagreement_threshold": self.disagreement_threshold.data,
-            "tie_breaks": [t.strip() for t in (self.tie_breaks.data or "").splitlines() if t.strip()],
+            "tie_breaks": list(dict.fromkeys(t for t in self.tie_breaks.data if t)),  # in order, each once
             "award_quota_pct": self.award_quota_pct.data, "top_per_cluster": self.top_per_cluster.data,
             "bands": bands, "rollup": rollup,
         }
@@ -204,12 +207,14 @@ class CampaignForm(FlaskForm):
         for f in ("judges_per_entry", "aggregation", "trim_min_judges", "normalise", "blind", "coi_same_cluster",
                   "forbid_reciprocal", "show_intervals", "disagreement_threshold", "award_quota_pct", "top_per_cluster"):
             if f in s:
-                getattr(self, f).data = s[f]
-        self.tie_breaks.data = "\n".join(s.get("tie_breaks") or [])
+                getattr(self, f).data = _whole(s[f])
+        chosen = list(s.get("tie_breaks") or [])[:TIE_BREAK_SLOTS]
+        for entry, code in zip(self.tie_breaks.entries, chosen + [""] * TIE_BREAK_SLOTS, strict=False):
+            entry.data = code
         rollup = s.get("rollup") or {}
         self.rollup_kind.data = rollup.get("kind", "none")
-        self.rollup_own_weight.data = rollup.get("own_weight")
-        self.rollup_communes_weight.data = rollup.get("communes_weight")
+        self.rollup_own_weight.data = _whole(rollup.get("own_weight"))
+        self.rollup_communes_weight.data = _whole(rollup.get("communes_weight"))
         bands = list(s.get("bands") or [])
         while len(self.bands.entries) < max(5, len(bands)):
             self.bands.append_entry()
@@ -222,10 +227,15 @@ class CampaignForm(FlaskForm):
             entry.form.code.data = b.get("code")
             entry.form.label_vi.data = (b.get("label") or {}).get("vi")
             entry.form.label_en.data = (b.get("label") or {}).get("en")
-            entry.form.min_total.data = b.get("min_total")
-            entry.form.floor_pct.data = b.get("floor_pct")
+            entry.form.min_total.data = _whole(b.get("min_total"))
+            entry.form.floor_pct.data = _whole(b.get("floor_pct"))
             entry.form.floors.data = floors_text(b.get("floors"))
             entry.form.min_criteria_met.data = b.get("min_criteria_met")
+
+
+def _whole(value):
+    """A stored 90.0 shown back as 90 (a number field shows what it is given; "90.0" is not how anyone types it)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class TransitionForm(FlaskForm):

@@ -21,11 +21,15 @@ from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup import campaigns as svc
 from campaign.services.setup import framework_io, lifecycle, unit_sync
 from campaign.services.setup import units as units_svc
+from campaign.services.setup.campaigns import TIE_BREAK_FIXED
+from campaign.services.setup.framework_cache import parsed
 
 from ..access import allow
 from ..labels import N_
 from ..templating import day as day_text
+from ..templating import named
 from ..web import attachment
+from ..words import tie_break_label
 from .forms import (
     CampaignForm,
     ClusterForm,
@@ -101,20 +105,39 @@ def campaigns():
 
 def _campaign_form(form: CampaignForm, creating: bool, campaign=None) -> CampaignForm:
     clusters = units_svc.list_clusters(campaign_id=campaign.id if campaign else None)
-    choices = [(str(c.id), f"{c.code} – {c.name}") for c in clusters]
+    choices = [(str(c.id), f"{c.code} – {named(c)}") for c in clusters]
     form.cluster_ids.choices = choices
     form.ranking_cluster_ids.choices = choices
+    _tie_break_choices(form, campaign)
     if creating:
         form.template_code.choices = [("", _("— chọn —"))] + [
             (t["code"], f"{_loc(t['name'])} ({t['scale']:g})") for t in framework_io.list_templates()]
         versions = []
         for row in framework_io.list_frameworks():
             for v in framework_io.framework_versions(row["framework"].id):
-                versions.append((str(v.id), f"{row['framework'].code} v{v.version} – {row['framework'].name}"))
+                versions.append((str(v.id), f"{row['framework'].code} v{v.version} – {named(row['framework'])}"))
         form.framework_version_id.choices = [("", _("— chọn —"))] + versions
     else:  # the framework is changed on its own page, not here
         form.template_code.validate_choice = form.framework_version_id.validate_choice = False
     return form
+
+
+def _tie_break_choices(form: CampaignForm, campaign=None) -> None:
+    """Tie-break rules as words to choose from: each regular group of the campaign's framework, fewer
+    deductions, earlier submission (a rule already chosen stays listed)."""
+    codes = []
+    if campaign is not None and campaign.framework_version_id:
+        codes += [(f"group:{g.code}", f"{g.code} ({_loc(g.name)})")
+                  for g in parsed(campaign.framework_version_id).groups if g.kind == "regular"]
+    codes += [(code, "") for code in TIE_BREAK_FIXED]
+    known = {code for code, _name in codes}
+    codes += [(e.data, "") for e in form.tie_breaks.entries if e.data and e.data not in known]
+    options = []
+    for code, group in codes:
+        text = tie_break_label(code, group)
+        options.append((code, text[:1].upper() + text[1:]))
+    for entry in form.tie_breaks.entries:
+        entry.choices = [("", _("— không dùng —"))] + options
 
 
 def _apply_field_errors(form: CampaignForm, errors: dict) -> None:

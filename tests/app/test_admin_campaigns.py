@@ -23,7 +23,7 @@ def _form(**over) -> dict:
         "submission_deadline": "2030-11-30T17:00", "appraisal_deadline": "2030-12-20T17:00",
         "results_public": "y", "template_code": "mass-mobilization-2018", "levels": ["2"],
         "judges_per_entry": "3", "aggregation": "trimmed_mean", "trim_min_judges": "3",
-        "tie_breaks": "group:I\nfewer_penalty", "award_quota_pct": "20", "top_per_cluster": "1",
+        "tie_breaks-0": "group:I", "tie_breaks-1": "fewer_penalty", "award_quota_pct": "20", "top_per_cluster": "1",
         "rollup_kind": "none",
         "bands-0-code": "xuat_sac", "bands-0-label_vi": "Xuất sắc", "bands-0-min_total": "900", "bands-0-floor_pct": "85",
         "bands-1-code": "tot", "bands-1-label_vi": "Tốt", "bands-1-min_total": "800", "bands-1-floor_pct": "80",

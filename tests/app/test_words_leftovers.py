@@ -139,10 +139,10 @@ def test_audit_rows_show_statuses_kinds_and_fields_in_words(client, factory):
     from campaign.services import audit
 
     admin = factory.user("admin", username="qt")
-    camp = factory.campaign()
+    camp = factory.campaign(name="Năm Dân vận 2018", name_en="Mass Mobilization Year 2018")
     audit.record("entry.submit", "entry", 5, before={"status": "draft"}, after={"status": "submitted"}, actor=admin)
     audit.record("campaign.status", "campaign", camp.id, before={"status": "open"}, after={"status": "appraisal"},
-                 actor=admin)
+                 campaign_id=camp.id, actor=admin)
     audit.record("results.publish", "score_run", 8, after={"kind": "snapshot", "not_submitted": 0}, actor=admin)
     # stored in UTC: 10:00 UTC is 17:00 in Hà Nội
     audit.record("campaign.extend", "campaign", camp.id, after={"new_deadline": "2026-11-30T10:00:00"}, actor=admin)
@@ -161,6 +161,7 @@ def test_audit_rows_show_statuses_kinds_and_fields_in_words(client, factory):
     cells = _text(" | ".join(re.findall(r'data-testid="audit-(?:before|after)">(.*?)</td>', html, re.S)))
     assert "Submitted" in cells and "Official result" in cells and "Units that did not submit: 0" in cells
     assert "30 Nov 2026 17:00" in cells
+    assert "Mass Mobilization Year 2018" in _text(html) and "Năm Dân vận 2018" not in _text(html)
     # the export keeps the recorded codes for machines
     assert '"submitted"' in client.get("/admin/audit/export.csv").get_data(as_text=True).replace('""', '"')
 
@@ -183,3 +184,23 @@ def test_judge_lists_follow_vietnamese_dictionary_order(client, factory):
         text = _text(client.get(url).get_data(as_text=True))
         positions = [text.find(name) for name in expected]
         assert -1 not in positions and positions == sorted(positions), (url, positions)
+
+
+def test_tie_breaks_are_chosen_from_named_rules_not_typed_as_codes(client, factory):
+    admin = factory.user("admin", username="qt")
+    camp = factory.campaign(status="draft", settings={"tie_breaks": ["group:II", "fewer_penalty"]})
+    db.session.commit()
+    client.login(admin.username)
+    html = client.get(f"/admin/campaigns/{camp.id}/edit").get_data(as_text=True)
+    box = re.search(r'data-testid="tie_breaks">(.*?)</fieldset>', html, re.S).group(1)
+    first, second, third = re.findall(r"<select[^>]*>(.*?)</select>", box, re.S)
+    # the small framework's regular groups by name, then fewer deductions and earlier submission
+    assert _text(first).startswith("— không dùng — Điểm nhóm I (Nhóm I) cao hơn Điểm nhóm II (Nhóm II) cao hơn "
+                                   "Ít điểm trừ hơn Nộp sớm hơn")
+    assert re.search(r'<option selected value="group:II">|<option value="group:II" selected>', first)
+    assert re.search(r'selected[^>]*value="fewer_penalty"|value="fewer_penalty"[^>]*selected', second)
+    assert "selected" not in third or re.search(r"<option selected value=\"\">|<option value=\"\" selected>", third)
+    assert "<textarea" not in box and "fewer_penalty (" not in html  # no code to type, no code explained
+    client.post("/lang/en", data={"next": "/"})
+    en = _text(client.get(f"/admin/campaigns/{camp.id}/edit").get_data(as_text=True))
+    assert "Higher score in group II (Group II)" in en and "Fewer penalty points" in en and "Submitted earlier" in en

@@ -198,6 +198,10 @@ def _readable(rows: list[AuditRow], logs: list[AuditLog]) -> list[AuditRow]:
     nodes = {str(i): f"{code} {name}" for i, code, name in db.session.execute(
         sa.select(IndicatorNode.id, IndicatorNode.code, IndicatorNode.name).where(IndicatorNode.id.in_(node_ids)))} \
         if node_ids else {}
+    english = str(get_locale() or "vi").startswith("en")
+    campaign_ids = {g.campaign_id for g in logs if g.campaign_id}
+    english_names = dict(db.session.execute(sa.select(Campaign.id, Campaign.name_en).where(
+        Campaign.id.in_(campaign_ids))).all()) if english and campaign_ids else {}
     out = []
     for row, log in zip(rows, logs, strict=True):
         kind = OBJECT_LABELS.get(log.object_type)
@@ -209,7 +213,8 @@ def _readable(rows: list[AuditRow], logs: list[AuditLog]) -> list[AuditRow]:
         else:
             obj = kind_text
         names = nodes if log.action in INDICATOR_KEYED else {}
-        out.append(replace(row, object_label=obj, before_items=_items(log.before, names, log.object_type),
+        out.append(replace(row, campaign=english_names.get(log.campaign_id) or row.campaign, object_label=obj,
+                           before_items=_items(log.before, names, log.object_type),
                            after_items=_items(log.after, names, log.object_type)))
     return out
 
@@ -235,7 +240,9 @@ def actions() -> list[tuple[str, str]]:
 
 
 def campaigns() -> list[tuple[int, str]]:
-    return [(c.id, c.name) for c in db.session.execute(sa.select(Campaign.id, Campaign.name).order_by(Campaign.id.desc()))]
+    english = str(get_locale() or "vi").startswith("en")
+    return [(c.id, (english and c.name_en) or c.name)
+            for c in db.session.execute(sa.select(Campaign.id, Campaign.name, Campaign.name_en).order_by(Campaign.id.desc()))]
 
 
 def export(f: AuditFilter, fmt: str) -> bytes:
