@@ -230,3 +230,27 @@ def test_officers_form_and_blank_xlsx_state_the_conditions(client, factory):
     lines = [r[0] for r in wb["Điều kiện"].iter_rows(min_row=2, values_only=True)]
     assert [x.split(" – ")[0] for x in lines] == ["Điều kiện DK1", "Điều kiện DK2", "Điều kiện DK3"]
     assert "nếu chưa đạt: không được đề nghị khen thưởng" in lines[2]
+
+
+def test_public_page_says_how_many_criteria_were_met_and_which_band_floor_failed(client, factory):
+    from tests.unit.test_band_floors import BANDS as FLOOR_BANDS
+    from tests.unit.test_band_floors import doc as floors_doc
+
+    units = [factory.unit(name=f"Quận Sàn {k}") for k in "AB"]
+    d = floors_doc()
+    c = factory.campaign(doc=d, units=units, status="appraisal", slug="san-theo-muc", settings={"bands": FLOOR_BANDS})
+    for u, values in zip(units, ({"I.1": 10, "II.1": 10, "III.1": 4}, {"I.1": 10, "II.1": 10, "III.1": 8, "B.1": 2}),
+                         strict=True):
+        save_values(factory.entry(c, u, status="submitted"), d, values)
+    db.session.commit()
+    recompute.recompute_provisional(c.id, force=True)
+    publishing.publish(c.id, factory.user("admin").id)
+    db.session.commit()
+    a = _text(client.get(f"/leaderboard/unit/{units[0].code}?campaign={c.slug}").get_data(as_text=True))
+    # 24 points: III at 40 % is under dat's 50 % floor; "chuan" needs 3 of 3 criteria, 2 are met
+    assert "24,00 ≥ 0,00 (chuan), nhưng chỉ 2/3 tiêu chí đạt, cần 3" in a and "Đạt 2/3 tiêu chí" in a
+    assert "chuan: từ 0,00 điểm; ít nhất 3 tiêu chí đạt" in a  # the legend
+    assert "Tốt: từ 22,00 điểm; mức sàn riêng của mức này: I (Nhóm I) 80 %" in a.replace("\u00a0", " ")
+    b = _text(client.get(f"/leaderboard/unit/{units[1].code}?campaign={c.slug}").get_data(as_text=True))
+    assert "38,00 ≥ 25,00 (Xuất sắc), nhưng nhóm III (Nhóm III) đạt 80 % điểm tối đa, dưới mức sàn 85 %" in b.replace(
+        "\u00a0", " ")
