@@ -137,7 +137,9 @@ def test_page_cache_is_per_page_per_language_and_follows_a_publication(client, f
         sess["lang"] = "vi"
     assert text_of(client.get("/leaderboard?campaign=hn126&page=2").get_data(as_text=True), "page-summary") \
         == "Trang 2/3 · đơn vị 51–100 trên 126"
-    # a new publication in the reverse order: every cached page shows it at once
+    searched = rows_of(client.get(f"/leaderboard?campaign=hn126&q={codes[0]}").get_data(as_text=True))
+    assert [(r["code"], r["rank_text"]) for r in searched] == [(codes[0], "1")]
+    # a new publication in the reverse order: every cached page (and search) shows it at once
     units = hanoi["units"]
     publish(hanoi["camp"], [(u, 37.5 + 0.5 * i, 126 - i, {"I": 10}) for i, u in enumerate(units)],
             level=3, previous=hanoi["run"])
