@@ -204,3 +204,19 @@ def test_tie_breaks_are_chosen_from_named_rules_not_typed_as_codes(client, facto
     client.post("/lang/en", data={"next": "/"})
     en = _text(client.get(f"/admin/campaigns/{camp.id}/edit").get_data(as_text=True))
     assert "Higher score in group II (Group II)" in en and "Fewer penalty points" in en and "Submitted earlier" in en
+
+
+def test_results_export_names_bands_awards_and_groups_in_the_readers_language(client, factory):
+    admin = factory.user("admin", username="qt")
+    a, b = factory.unit(code="001", name="Quận Ba Đình"), factory.unit(code="002", name="Quận Hoàn Kiếm")
+    camp = factory.campaign(units=[a, b], settings={"bands": BANDS})
+    run = publish(camp, [(a, 92, 1, {"I": 55, "II": 37}), (b, 60, 2, {"I": 40, "II": 20})])
+    db.session.commit()
+    client.login(admin.username)
+    csv_vi = client.get(f"/admin/results/{camp.id}/export?format=csv&run={run.id}").get_data(as_text=True)
+    header, first = csv_vi.splitlines()[:2]
+    assert "I · Nhóm I" in header and "II · Nhóm II" in header
+    assert ",Xuất sắc," in first and "xuat_sac" not in csv_vi  # 92 ≥ 90
+    client.post("/lang/en", data={"next": "/"})
+    csv_en = client.get(f"/admin/results/{camp.id}/export?format=csv&run={run.id}").get_data(as_text=True)
+    assert "I · Group I" in csv_en and ",Excellent," in csv_en and ",Completed," in csv_en  # 60 ≥ 50

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from campaign.extensions import db
+from campaign.labels import award_label, band_label
 from campaign.models import Cluster, ScoreRun, Unit, UnitResult
 from campaign.safe_export import XLSX_MIMETYPE, csv_text, xlsx_bytes
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.results.recompute import provisional_run
 from campaign.services.setup.campaigns import get_campaign
+from campaign.services.setup.framework_cache import parsed
 
 FORMATS = ("csv", "xlsx")
 
@@ -40,15 +43,24 @@ def table(campaign_id: int, run_id: int | None = None) -> tuple[ScoreRun, list[s
         for g in (r.group_scores or {}):
             if g not in groups:
                 groups.append(g)
+    locale = str(get_locale() or "vi")
+    names = {g.code: g.name for g in parsed(run.framework_version_id).groups} if run.framework_version_id else {}
     header = [_("Cấp"), _("Hạng"), _("Hạng trong cụm"), _("Đồng hạng"), _("Mã đơn vị"), _("Tên đơn vị"),
               _("Cụm"), _("Tổng điểm"), _("Điểm riêng"), _("Điểm tự chấm"), _("Xếp loại"), _("Đề nghị khen"),
-              *[_("Nhóm %(code)s", code=g) for g in groups]]
+              *[_group_header(g, names.get(g), locale) for g in groups]]
+    bands = (run.settings or {}).get("bands") or (get_campaign(campaign_id).settings or {}).get("bands") or []
     out = []
-    for r, code, name, cluster in rows:
+    for r, code, name, cluster in rows:  # bands and awards as words in the reader's language (the API keeps codes)
         out.append([r.level, r.rank, r.rank_in_cluster, "x" if r.tied else "", code, name, cluster or "",
-                    r.total, r.own_total, r.self_total, r.band or "", r.award or "",
+                    r.total, r.own_total, r.self_total, band_label(r.band, locale, bands) if r.band else "",
+                    award_label(r.award),
                     *[(r.group_scores or {}).get(g) for g in groups]])
     return run, header, out
+
+
+def _group_header(code: str, name: dict | None, locale: str) -> str:
+    text = (name or {}).get(locale) or (name or {}).get("vi") if isinstance(name, dict) else None
+    return f"{code} · {text}" if text else _("Nhóm %(code)s", code=code)
 
 
 def export(campaign_id: int, fmt: str = "csv", run_id: int | None = None) -> tuple[bytes, str, str]:
