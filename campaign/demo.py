@@ -24,6 +24,7 @@ from campaign.services.setup.frameworks import install_version
 from campaign.services.submissions.entries import value_columns
 from scoring.framework import LinearRule, Node, parse_framework
 from scoring.rules import NA, indicator_points
+from scoring.values import resolve
 
 from . import demo_2026
 from .extensions import db
@@ -273,6 +274,8 @@ def demo_value(node: Node, strength: float, rng: random.Random) -> Any:
         return rng.choice([0, 0, 1, 1, 2]) if quality > 0.5 else 0
     if rule.kind == "penalty":
         return 1 if rng.random() < 0.12 * (1.2 - strength) else 0
+    if rule.kind == "info":  # a count that a computed indicator reads (e.g. workers placed in jobs)
+        return int(round(max(0.0, quality * 130 + rng.uniform(-10, 10))))
     if node.value_type == "yes_no":
         return _met(quality, rng)
     if rule.kind == "judged":
@@ -341,10 +344,14 @@ def _entries(campaign: Campaign, fw, units: list[Unit], rng: random.Random, mode
         db.session.flush()
         filled = indicators if status != "draft" else indicators[: len(indicators) // 3]
         self_total = 0.0
-        for node in filled:
-            value = demo_value(node, strength, rng)
+        typed: dict[str, Any] = {}
+        # computed indicators last, from what was typed (scoring.values, as the save path does)
+        for node in [n for n in filled if n.compute is None] + [n for n in filled if n.compute is not None]:
+            value = (demo_value(node, strength, rng) if node.compute is None
+                     else resolve(fw, typed).values.get(node.code))
             if value is None:
                 continue
+            typed[node.code] = value
             points = indicator_points(node, value).points
             inflation = rng.choice([0, 0, 0, 0.1, 0.2]) * (1 - strength)
             self_points = min(node.max_points, round(points * (1 + inflation), 2)) if points >= 0 else points

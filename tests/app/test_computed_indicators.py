@@ -247,3 +247,23 @@ def test_explanation_html_says_how_each_value_came_about(client, world):
     assert basis["2a"] == "Cả tiêu chí 2 không áp dụng"
     assert basis["4"] == "Mức chuẩn theo đơn vị (ward): 95,00"
     assert basis["3"] == "Mức chuẩn theo đơn vị (north): 70,00"
+
+
+@pytest.mark.slow
+def test_demo_indicator_6_2_is_computed_from_the_workers(app):
+    """Issue 12: officers no longer divide workers by 20 by hand; the demo's stored 6.2 is 6.2a ÷ 20."""
+    from campaign.demo import load
+    from campaign.models import Campaign
+    load()
+    cid = db.session.scalar(sa.select(Campaign.id).where(Campaign.slug == "van-minh-do-thi-2018"))
+    got = {}
+    for eid, code, iv in db.session.execute(
+            sa.select(IndicatorValue.entry_id, IndicatorNode.code, IndicatorValue)
+            .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
+            .join(Entry, Entry.id == IndicatorValue.entry_id)
+            .where(Entry.campaign_id == cid, IndicatorNode.code.in_(["6.2", "6.2a"]))).all():
+        got.setdefault(eid, {})[code] = iv
+    pairs = [(v["6.2a"].value_num, v["6.2"].value_num, v["6.2"].points) for v in got.values() if "6.2" in v]
+    assert len(pairs) > 10
+    for workers, value, points in pairs:
+        assert value == workers / 20 and points == min(workers / 20, 5)

@@ -131,7 +131,7 @@ def test_civilized_urban_names_its_nine_criteria_as_the_decision_does():
 
 # A ward meeting every indicator (judged 2.2 and 7.2 at their top level), 95 % satisfied, registered.
 WARD = {"1.1": True, "1.2": 0, "2.1": 100, "2.2": "tot", "3.1": 97, "3.2": True, "4.1": True, "4.2": 85,
-        "5.1": True, "5.2": 100, "6.1": 1.0, "6.2": 6, "7.1": 85, "7.2": "tot", "8.1": 92, "8.2": True,
+        "5.1": True, "5.2": 100, "6.1": 1.0, "6.2a": 120, "7.1": 85, "7.2": "tot", "8.1": 92, "8.2": True,
         "9.1": True, "9.2": 95, "9.3": True}
 
 

@@ -365,7 +365,7 @@ def value_columns(node: Node, item: dict) -> tuple[float | None, str | None]:
         return None, None
     raw = item["raw"].strip()
     try:
-        if node.value_type in ("number", "percentage", "count"):
+        if node.value_type in ("number", "percentage", "count") or node.compute is not None:
             return to_number(raw), None
         if node.value_type == "yes_no":
             return (1.0 if to_bool(raw) else 0.0), None
