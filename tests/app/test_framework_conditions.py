@@ -187,6 +187,9 @@ def test_a_part_not_assessed_is_rescaled_through_the_officers_form_and_explained
     entry_id = int(re.search(r"/unit/entries/(\d+)",
                              client.get(f"/unit/campaigns/{c.id}/entry").headers["Location"]).group(1))
     codes = ["I.1", "I.2", "II", "II.1", "B.1"]
+    form = _text(client.get(f"/unit/entries/{entry_id}").get_data(as_text=True))
+    assert ("(phần này không được chấm: các chỉ tiêu con được 0 điểm và tổng điểm được quy về thang điểm 100)"
+            in form)
 
     def post(action):
         data = {"codes": codes, "action": action, "lock_version": lock_version(client, entry_id),
