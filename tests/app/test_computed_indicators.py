@@ -150,6 +150,18 @@ def test_unit_dependent_targets_at_save_and_in_the_recompute(client, world):
         got = dict(db.session.execute(sa.select(UnitResult.unit_id, UnitResult.total)
                                       .where(UnitResult.run_id == run.id)).all())
         assert got == {world["ward"].id: 29, world["commune"].id: 94}
+    # the ledger (rows rewritten entry by entry, as each change does) and the raw tables agree
+    import numpy as np
+
+    from campaign.services.results import ledger
+    from campaign.services.results.inputs import load_inputs
+    from scoring.campaign import compute_campaign
+    ledger.refresh_entries(cid, list(db.session.scalars(sa.select(Entry.id).where(Entry.campaign_id == cid))))
+    db.session.commit()
+    raw, led = load_inputs(cid, from_raw=True), load_inputs(cid, from_raw=False)
+    assert np.array_equal(raw.sub.points, led.sub.points)
+    by_unit = {r["unit_id"]: r["total"] for r in compute_campaign(led.engine).rows}
+    assert by_unit == {world["ward"].id: 29, world["commune"].id: 94}
     from campaign.services.judging import council  # the council's page re-scores the stored values
     finals = {row["entry"].unit_id: (row["self_total"], row["final"]) for row in council.overview(cid)}
     assert finals == {world["ward"].id: (29, 29), world["commune"].id: (94, 94)}
