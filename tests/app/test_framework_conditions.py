@@ -257,3 +257,16 @@ def test_public_page_says_how_many_criteria_were_met_and_which_band_floor_failed
     b = _text(client.get(f"/leaderboard/unit/{units[1].code}?campaign={c.slug}").get_data(as_text=True))
     assert "38,00 ≥ 25,00 (Xuất sắc), nhưng nhóm III (Nhóm III) đạt 80 % điểm tối đa, dưới mức sàn 85 %" in b.replace(
         "\u00a0", " ")
+
+
+def test_framework_page_lists_its_bands_and_conditions(client, factory):
+    from tests.admin_helpers import admin_client
+
+    admin_client(client, factory)
+    with client.application.test_request_context():
+        version, _created = framework_io.store(framework_io.loads(framework_io.dumps(doc()).encode(), "dk.yaml"))
+    db.session.commit()
+    page = _text(client.get(f"/admin/frameworks/{version.framework_id}").get_data(as_text=True))
+    assert "Đạt: từ 50,00 điểm" in page and "Xuất sắc: từ 90,00 điểm; mức sàn riêng của mức này: I 90" in page
+    assert "Điều kiện DK2 – Ít nhất 90 % người dân hài lòng: 2.3 (Tỷ lệ người dân hài lòng) ≥ 90,00; " \
+           "nếu chưa đạt: xếp loại tối đa Đạt (điểm giữ nguyên)" in page
