@@ -121,6 +121,8 @@ def test_criterion_marked_not_applicable_once_covers_its_sub_items(client, world
     assert db.session.get(Entry, entry_id).self_total == 10
     html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
     assert re.search(r'data-testid="na-2"[^>]*checked', html) or re.search(r'checked[^>]*data-testid="na-2"', html)
+    assert 'data-testid="na-by-part-2a"' in html and "không áp dụng (cả tiêu chí)" in html
+    assert re.search(r'data-testid="pts-2a"[^>]*>6,00<', html)
     save(client, entry_id, {"2a": "yes", "2b": "no"})  # un-marked: the sub-items score their own values
     r = rows(entry_id)
     assert not r["2"].is_na and (r["2a"].is_na, r["2a"].points, r["2b"].points) == (False, 6.0, 0.0)
