@@ -220,3 +220,18 @@ def test_results_export_names_bands_awards_and_groups_in_the_readers_language(cl
     client.post("/lang/en", data={"next": "/"})
     csv_en = client.get(f"/admin/results/{camp.id}/export?format=csv&run={run.id}").get_data(as_text=True)
     assert "I · Group I" in csv_en and ",Excellent," in csv_en and ",Completed," in csv_en  # 60 ≥ 50
+
+
+def test_blank_scoring_table_names_judged_levels_not_codes(app):
+    import io
+
+    import openpyxl
+
+    from tests.factories import small_framework
+
+    doc = small_framework("fw-blank-words")
+    doc["groups"][1]["children"][0]["rule"]["levels"][0]["points"] = 37.5  # II.1 "good" 37.5 points
+    for lang, expected in (("vi", "Tốt: 37,5; Khá: 25"), ("en", "Good: 37.5; Fair: 25")):
+        sheet = openpyxl.load_workbook(io.BytesIO(framework_io.blank_scoring_table(doc, lang))).active
+        notes = {row[0]: row[5] for row in sheet.iter_rows(min_row=5, values_only=True)}
+        assert notes["II.1"] == expected, notes["II.1"]

@@ -19,8 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.labels import N_
 from campaign.models import Assignment, Campaign, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override, Unit, User
@@ -229,7 +231,9 @@ def set_override(entry_id: int, target: str, points, reason: str, actor) -> Over
         bound = node.max_points if node.is_indicator else node.effective_cap
         lo, hi = (-bound, 0.0) if node.kind == "penalty" else (0.0, bound)
     if not lo <= pts <= hi:
-        raise DomainError(_("Điểm phải trong khoảng %(lo)s đến %(hi)s.", lo=f"{lo:g}", hi=f"{hi:g}"))
+        locale = str(get_locale() or "vi")  # "-2,5" in Vietnamese, as the tables show points
+        raise DomainError(_("Điểm phải trong khoảng %(lo)s đến %(hi)s.", lo=formats.plain(lo, locale),
+                            hi=formats.plain(hi, locale)))
     previous = db.session.scalars(sa.select(Override).where(Override.entry_id == entry_id, Override.target == target,
                                                             Override.active)).all()
     for o in previous:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import yaml
 from flask_babel import gettext as _
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.importers import ImportFormatError
 from campaign.importers.documents import FRAMEWORK_LIMITS, load_json, load_yaml
@@ -257,7 +258,7 @@ def blank_scoring_table(doc: dict, lang: str = "vi", unit_name: str = "") -> byt
         if n.kind == "bonus" and n.rule is not None:
             return "Điểm thưởng" if lang == "vi" else "Bonus"
         if n.rule is not None and n.rule.kind == "judged":
-            return "; ".join(f"{lv.code}: {lv.points:g}" for lv in n.rule.levels)
+            return "; ".join(f"{name(lv.descriptor) or lv.code}: {formats.plain(lv.points, lang)}" for lv in n.rule.levels)
         if n.unit:
             return unit_label(n.unit, lang)
         return ""
@@ -266,7 +267,8 @@ def blank_scoring_table(doc: dict, lang: str = "vi", unit_name: str = "") -> byt
         nonlocal row
         label = name(n.name)
         if n.kind == "bonus" and depth == 0 and n.cap is not None:
-            label += (f" (tối đa {n.cap:g} điểm)" if lang == "vi" else f" (at most {n.cap:g} points)")
+            cap = formats.plain(n.cap, lang)
+            label += (f" (tối đa {cap} điểm)" if lang == "vi" else f" (at most {cap} points)")
         values = (n.code, label, -n.max_points if n.kind == "penalty" and n.rule is not None else n.max_points,
                   None, None, note_of(n))
         for col, v in enumerate(values, start=1):

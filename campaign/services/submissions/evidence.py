@@ -20,8 +20,10 @@ from dataclasses import dataclass
 import filetype
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.models import Entry, EvidenceFile, IndicatorNode, Unit, User
 from campaign.models.base import utcnow
@@ -171,8 +173,8 @@ def store_stream(stream, allowed: list[str]) -> Stored:
 
 
 def _mb(n: int) -> str:
-    mb = n / (1024 * 1024)
-    return f"{mb:g}" if mb >= 1 else f"{mb:.2f}"
+    """A size limit in MB as the reader writes numbers ("10", "0,5")."""
+    return formats.plain(round(n / (1024 * 1024), 2), str(get_locale() or "vi"))
 
 
 def accept_attribute(kinds: list[str]) -> str:
