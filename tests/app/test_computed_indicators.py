@@ -281,3 +281,20 @@ def test_demo_indicator_6_2_is_computed_from_the_workers(app):
     assert len(pairs) > 10
     for workers, value, points in pairs:
         assert value == workers / 20 and points == min(workers / 20, 5)
+
+
+def test_officer_form_and_xlsx_show_the_units_own_target(client, world):
+    client.login("canbo")  # a ward in Hà Nội (region north)
+    entry_id = open_entry(client, world["campaign"].id)
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    shown = {m.group(1): text(m.group(2)).strip()
+             for m in re.finditer(r'data-testid="threshold-([^"]+)">(.*?)</p>', html, re.S)}
+    assert shown == {"3": "Mức chuẩn áp dụng cho đơn vị (north): 70,00",
+                     "4": "Mức chuẩn áp dụng cho đơn vị (ward): 95,00"}
+    ws = _sheet(client, entry_id)["Giá trị"]
+    assert ws.cell(row=_row(ws, "4"), column=5).value == "tỷ lệ % (0–100); mức chuẩn của đơn vị: 95 (ward)"
+    client.post("/logout")
+    client.login("canbo2")  # a commune in Hồ Chí Minh City: the table's commune value, the region default
+    html = client.get(f"/unit/entries/{open_entry(client, world['campaign'].id)}").get_data(as_text=True)
+    assert "Mức chuẩn áp dụng cho đơn vị (commune): 90,00" in text(html)
+    assert "Mức chuẩn áp dụng cho đơn vị (mặc định): 60,00" in text(html)

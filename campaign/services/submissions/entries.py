@@ -348,7 +348,8 @@ def preview(fw: Framework, posted: dict[str, dict], unit_id: int | None = None) 
     for code, s in score.indicators.items():
         inds[code] = {"points": s.points, "max": s.max_points, "status": s.status,
                       "errors": [issue_message(fw, i) for i in issues.get(code, []) if i.key != "required"],
-                      **({"computed": s.value if isinstance(s.value, float) else None} if "formula" in s.basis else {})}
+                      **({"computed": s.value if isinstance(s.value, float) else None} if "formula" in s.basis else {}),
+                      **({"thresholds": s.basis["thresholds"]} if "thresholds" in s.basis else {})}
     groups = {code: {"points": g.points, "max": g.max_points} for code, g in score.groups.items()}
     return Preview(score.total, score.scale, inds, groups)
 

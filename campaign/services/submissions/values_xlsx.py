@@ -43,6 +43,7 @@ from campaign.services.submissions.entries import (
     stored_posted,
 )
 from scoring.rules import to_bool
+from scoring.values import rule_for
 
 SHEET = "Giá trị"
 HEADER = ("Mã đơn vị", "Tên đơn vị", "Mã chỉ tiêu", "Tên chỉ tiêu", "Loại giá trị", "Điểm tối đa",
@@ -62,13 +63,16 @@ def sheet_nodes(fw) -> list:
     return [n for n in fw.walk() if n.is_indicator or n.na_allowed]
 
 
-def _type_text(fw, n) -> str:
-    """Column "Loại giá trị": the value type; the formula of a computed indicator; a criterion's N/A mark."""
+def _type_text(fw, n, unit=None) -> str:
+    """Column "Loại giá trị": the value type; the formula of a computed indicator; a criterion's N/A mark;
+    the unit's own target where it depends on the unit."""
     if not n.is_indicator:
         return "cả tiêu chí: chỉ đánh dấu Không áp dụng (x)"
-    if n.compute is not None:
-        return "tự động tính = " + derived.formula(fw, n, label)
-    return _row_label(n.value_type)
+    text = "tự động tính = " + derived.formula(fw, n, label) if n.compute is not None else _row_label(n.value_type)
+    notes = rule_for(n, unit, fw)[1]
+    for nt in notes:
+        text += f"; mức {'chuẩn' if nt.param == 'target' else 'sàn'} của đơn vị: {nt.value:g} ({nt.key or 'mặc định'})"
+    return text
 
 
 def _conditions_sheet(wb: Workbook, fw, campaign: Campaign) -> None:
@@ -110,6 +114,7 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
 
     editable_fill = PatternFill("solid", fgColor="FFF8DC")
     r = 1
+    contexts = derived.unit_contexts([u.id for u in units])
     for unit in units:
         stored = values_by_unit.get(unit.id, {})
         for n in sheet_nodes(fw):
@@ -121,7 +126,8 @@ def build_workbook(campaign: Campaign, units: list[Unit], values_by_unit: dict[i
             r += 1
             # every text as a string cell: a value typed as "=HYPERLINK(…)" stays that text (no formula)
             # and reads back identical, so an unchanged upload changes nothing
-            for col, value in enumerate((unit.code, unit.name, n.code, label(n.name), _type_text(fw, n),
+            for col, value in enumerate((unit.code, unit.name, n.code, label(n.name),
+                                         _type_text(fw, n, contexts.get(unit.id)),
                                          n.max_points, raw, "x" if item.get("na") else "",
                                          item.get("explanation") or ""), start=1):
                 put(ws, r, col, value)
