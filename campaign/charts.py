@@ -170,7 +170,7 @@ def leaderboard_bars(rows: Sequence[dict], groups: Sequence[dict], bands: Sequen
                                 xaxis=dict(title=dict(text=text(score_label)), range=[min(0, min(rest + [0])), top * 1.05],
                                            gridcolor="#eeeeee"),
                                 yaxis=dict(autorange="reversed", type="category", tickmode="array",
-                                           tickvals=codes, ticktext=[text(_short(r["name"] or "", 26)) for r in shown])))
+                                           tickvals=codes, ticktext=[text(_short(r["name"] or "", 22)) for r in shown])))
     return _out(fig)
 
 
@@ -206,6 +206,7 @@ def history(points: Sequence[dict], *, score_label: str, rank_label: str, separa
     """Score (bars) and rank (line, inverted axis) across published results. points: [{label,total,rank}]."""
     labels = [wrap(p["label"], 16) for p in points]
     slots = list(range(len(points)))  # two publications with the same label stay two bars
+    worst = max([p["rank"] for p in points if p["rank"] is not None] + [1])  # rank 1 on top, whole ranks only
     fig = go.Figure()
     fig.add_trace(go.Bar(x=slots, y=[p["total"] for p in points], name=text(score_label), marker_color=SERIES_COLOURS[2],
                          customdata=[_num(p["total"], separators) for p in points],
@@ -217,8 +218,8 @@ def history(points: Sequence[dict], *, score_label: str, rank_label: str, separa
                                 xaxis=dict(tickmode="array", tickvals=slots, ticktext=labels, tickangle=0),
                                 yaxis=dict(title=dict(text=text(score_label)), gridcolor="#eeeeee", rangemode="tozero"),
                                 yaxis2=dict(title=dict(text=text(rank_label)), overlaying="y", side="right",
-                                            autorange="reversed", rangemode="tozero", tickformat="d",
-                                            showgrid=False)))
+                                            range=[worst + 0.5, 0.5], tickformat="d", showgrid=False, zeroline=False,
+                                            **({"dtick": 1} if worst <= 10 else {}))))
     return _out(fig)
 
 
@@ -358,12 +359,16 @@ def centroid_map(points: Sequence[dict], *, score_label: str, separators: str = 
                                     scaleanchor="x2", scaleratio=layout["yaxis"]["scaleratio"])
             layout["shapes"] = [dict(type="rect", xref="x", yref="y", line=dict(color="#555555", width=1, dash="dot"),
                                      **box)]
-            if inset_label:
-                layout["annotations"] = [dict(text=text(inset_label), xref="paper", yref="paper", x=0, y=0.37,
-                                              xanchor="left", yanchor="bottom", showarrow=False,
-                                              font=dict(size=11, color="#555555"))]
+            title = dict(text=text(inset_label), xref="paper", yref="paper", x=0, y=0.37, xanchor="left",
+                         yanchor="bottom", showarrow=False, font=dict(size=11, color="#555555"))
+            layout["annotations"] = [title] if inset_label else []
     fig.update_layout(**_layout(780 if dense else 520, showlegend=False, separators=separators, **layout))
-    return _out(fig)
+    out = _out(fig)
+    if dense:  # a wide screen (static/js/leaderboard.js, ≥ 700 px) puts the enlargement beside the map
+        out["wide"] = dict(height=560, xaxis=dict(domain=[0, 0.56]), yaxis=dict(domain=[0, 1]),
+                           xaxis2=dict(domain=[0.62, 1]), yaxis2=dict(domain=[0.06, 0.9]),
+                           annotations=[dict(a, x=0.62, y=0.91) for a in layout["annotations"]])
+    return out
 
 
 def _clump(points: Sequence[dict], lat_c: float, share: float = 0.13, least: int = 5) -> list[dict]:

@@ -2,6 +2,14 @@
    Figures arrive as JSON in <script type="application/json"> (CSP: no inline code). */
 (function () {
   "use strict";
+  function merge(into, from) {
+    for (var key in from) {
+      var v = from[key];
+      if (v && typeof v === "object" && !Array.isArray(v) && into[key] && typeof into[key] === "object") {
+        merge(into[key], v);
+      } else { into[key] = v; }
+    }
+  }
   function draw() {
     var nodes = document.querySelectorAll(".js-plotly[data-figure]");
     if (!window.Plotly) { return; }
@@ -11,6 +19,8 @@
       if (!src) { continue; }
       try {
         var fig = JSON.parse(src.textContent);
+        // a figure may carry a layout for wide screens (the map's enlargement beside it, not under it)
+        if (fig.wide && el.clientWidth >= 700) { merge(fig.layout, fig.wide); }
         // fig.config comes from campaign/charts.py (CONFIG): the one place the chart options live
         window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, fig.config || {}).then(watch);
       } catch (e) {

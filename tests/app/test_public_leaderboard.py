@@ -196,8 +196,8 @@ def test_xss_unit_name_never_raw_in_html_or_embedded_json(client, factory):
     html = client.get("/leaderboard").get_data(as_text=True)
     fig = json.loads(re.search(r'id="fig-board">(.*?)</script>', html, re.S).group(1))
     # Plotly renders a small HTML subset in text: names are entity-escaped so they show literally
-    # (a tick label is cut to 26 characters before escaping; the hover text keeps the whole name)
-    assert fig["layout"]["yaxis"]["ticktext"][0] == "&lt;/script&gt;&lt;script&gt;alert(1)…"
+    # (a tick label is cut to 22 characters before escaping; the hover text keeps the whole name)
+    assert fig["layout"]["yaxis"]["ticktext"][0] == "&lt;/script&gt;&lt;script&gt;aler…"
     assert fig["data"][0]["customdata"][0][0] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the table cell, escaped
 

@@ -101,6 +101,8 @@ def test_every_chart_leaves_room_for_its_numbers_and_puts_the_legend_above():
     history = figs[2]
     assert history["data"][0]["x"] == [0, 1]  # two publications with the same label stay two bars
     assert history["layout"]["xaxis"]["ticktext"] == ["2018", "2018"]
+    # rank 1 on top and whole ranks only (the auto axis read "0, 0, 1, 1, 1")
+    assert history["layout"]["yaxis2"]["range"] == [2.5, 0.5] and history["layout"]["yaxis2"]["dtick"] == 1
 
 
 def test_the_inner_city_is_enlarged_under_the_map_and_named_there_only():
@@ -116,6 +118,8 @@ def test_the_inner_city_is_enlarged_under_the_map_and_named_there_only():
     assert labels["Quận Ba Đình"] == "" and labels["Huyện Ba Vì"] == "Ba Vì"  # named once, where there is room
     assert inset["xaxis"] == "x2" and fig["layout"]["yaxis2"]["scaleanchor"] == "x2"
     assert fig["layout"]["annotations"][0]["text"] == "Khu trung tâm, phóng to"
+    wide = fig["wide"]  # ≥ 700 px: beside the map instead of under it
+    assert wide["xaxis"]["domain"][1] < wide["xaxis2"]["domain"][0] and wide["yaxis"]["domain"] == [0, 1]
     frame = fig["layout"]["shapes"][0]
     assert frame["x0"] < APPROX_CENTROIDS["002"][1] < frame["x1"] and frame["y0"] < APPROX_CENTROIDS["002"][0] < frame["y1"]
     assert [c[1] for c in main["customdata"][:1]] == ["629,00"]  # best first (the labels JS keeps), vi numbers
@@ -125,5 +129,5 @@ def test_a_few_scattered_districts_need_no_enlargement():
     pts = [{"code": str(i), "name": f"Huyện {i}", "lat": 20.5 + i * 0.1, "lon": 105.3 + i * 0.1, "total": 700}
            for i in range(8)]
     fig = charts.centroid_map(pts, score_label="Điểm")
-    assert len(fig["data"]) == 1 and "xaxis2" not in fig["layout"]
+    assert len(fig["data"]) == 1 and "xaxis2" not in fig["layout"] and "wide" not in fig
     assert fig["data"][0]["text"][0] == "0"
