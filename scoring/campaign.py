@@ -286,11 +286,16 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     # district is checked on its own entry's values only, and its criteria are not counted.
     crit_of, cond_of = _criteria_and_conditions(inp, tt, rows_ranked, has_entry, rollups, patched, bands)
     no_award: set[int] = set()
+    effects_seen: dict[tuple, Any] = {}
     if bands:
         for i in rows_ranked:
             if floors:
                 pcts_of[i] = group_pcts({g: group_shown[g][i] for g in groups_of.get(i, groups)}, fw)
-            eff = condition_effects(cond_of.get(i, ()))
+            res = cond_of.get(i, ())
+            ekey = tuple((r.code, r.effect, r.cap_band, r.met) for r in res)
+            eff = effects_seen.get(ekey)
+            if eff is None:
+                eff = effects_seen[ekey] = condition_effects(res)  # only its band and award parts are used here
             if not eff.award_allowed:
                 no_award.add(i)
             band_of[i] = classify(totals[i], pcts_of.get(i, {}), bands, group_floors,

@@ -74,6 +74,14 @@ class ConditionResult:
     failed: tuple[tuple[str, str, Any, Any], ...] = ()  # (indicator, op, expected, actual) of failed tests
 
     def to_dict(self) -> dict:
+        """JSON form (made once per result: results are shared between units, see ``condition_eval``)."""
+        cached = self.__dict__.get("_dict")
+        if cached is None:
+            cached = self._make_dict()
+            object.__setattr__(self, "_dict", cached)
+        return cached
+
+    def _make_dict(self) -> dict:
         return {"code": self.code, "name": dict(self.name), "effect": self.effect, "cap_band": self.cap_band,
                 "met": self.met, "missing": list(self.missing),
                 "failed": [{"indicator": i, "op": o, "expected": _plain(e), "actual": _plain(a)}
