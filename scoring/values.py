@@ -17,6 +17,7 @@ criterion marked N/A or a per-unit target is decided by one function.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass, field
 
 from .expressions import Outcome, evaluate
@@ -66,11 +67,34 @@ def computed_order(fw: Framework) -> list[Node]:
     return order
 
 
+# Per parsed framework (by identity, dropped with it): its N/A-able criteria with their indicators,
+# and its computed indicators in order. A framework without either resolves at no cost.
+_META: dict[int, tuple[weakref.ref, dict[str, tuple[str, ...]], list[Node]]] = {}
+
+
+def _meta(fw: Framework) -> tuple[dict[str, tuple[str, ...]], list[Node]]:
+    hit = _META.get(id(fw))
+    if hit is not None and hit[0]() is fw:
+        return hit[1], hit[2]
+    parts = {n.code: tuple(x.code for x in n.walk() if x.is_indicator)
+             for n in fw.walk() if not n.is_indicator and n.na_allowed}
+    order = computed_order(fw)
+    key = id(fw)
+    _META[key] = (weakref.ref(fw, lambda _r: _META.pop(key, None)), parts, order)
+    return parts, order
+
+
 def resolve(fw: Framework, values: dict[str, object]) -> Resolved:
-    """The entry's effective indicator values (criterion N/A spread, computed values filled in)."""
+    """The entry's effective indicator values (criterion N/A spread, computed values filled in).
+
+    ``values`` itself is returned (not copied) when the framework has neither construct.
+    """
+    all_parts, order = _meta(fw)
+    if not all_parts and not order:
+        return Resolved(values)
     out = dict(values)
     res = Resolved(out)
-    parts = na_parts(fw, values)
+    parts = {c for c in all_parts if is_na(values.get(c))}
     if parts:
         for g in fw.groups:
             for n in g.walk():
@@ -79,7 +103,6 @@ def resolve(fw: Framework, values: dict[str, object]) -> Resolved:
                         if leaf.is_indicator and leaf.code not in res.na_from:
                             res.na_from[leaf.code] = n.code
                             out[leaf.code] = NA
-    order = computed_order(fw)
     if not order:
         return res
 
