@@ -270,3 +270,24 @@ def test_framework_page_lists_its_bands_and_conditions(client, factory):
     assert "Đạt: từ 50,00 điểm" in page and "Xuất sắc: từ 90,00 điểm; mức sàn riêng của mức này: I 90" in page
     assert "Điều kiện DK2 – Ít nhất 90 % người dân hài lòng: 2.3 (Tỷ lệ người dân hài lòng) ≥ 90,00; " \
            "nếu chưa đạt: xếp loại tối đa Đạt (điểm giữ nguyên)" in page
+
+
+def test_export_import_export_is_byte_identical_with_every_results_construct(app, tmp_path):
+    """Conditions, bands with floors and criteria, criterion/met_pct, rescale and bonus stacking, in YAML and JSON."""
+    from tests.unit.test_bonus_stacking import doc as stacking_doc
+    from tests.unit.test_rescale import doc as rescale_doc
+
+    d = doc()
+    d["groups"][0].update(criterion=True, met_pct=80)
+    d["groups"][1]["criterion"] = True
+    d["groups"].append(rescale_doc()["groups"][1] | {"code": "III", "children": [
+        {"code": "III.1", "name": {"vi": "Điều tra"}, "max_points": 40, "value_type": "number", "rule": {"kind": "manual"}}]})
+    d["groups"].append(stacking_doc("max")["groups"][1])
+    d["scale"] = 140
+    with app.test_request_context():
+        for fmt in ("yaml", "json"):
+            first = framework_io.dumps(framework_io.loads(framework_io.dumps(d, fmt).encode(), f"x.{fmt}"), fmt)
+            again = framework_io.dumps(framework_io.loads(first.encode(), f"x.{fmt}"), fmt)
+            assert first == again, fmt
+            assert "stacking: max" in first or '"stacking": "max"' in first
+            assert "rescale" in first and "met_pct" in first and "cap_band" in first and "floors" in first
