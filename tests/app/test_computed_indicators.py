@@ -298,3 +298,12 @@ def test_officer_form_and_xlsx_show_the_units_own_target(client, world):
     html = client.get(f"/unit/entries/{open_entry(client, world['campaign'].id)}").get_data(as_text=True)
     assert "Mức chuẩn áp dụng cho đơn vị (commune): 90,00" in text(html)
     assert "Mức chuẩn áp dụng cho đơn vị (mặc định): 60,00" in text(html)
+
+
+def test_framework_file_export_import_export_is_byte_identical(app):
+    from campaign.services.setup import framework_io
+    for fmt, name in (("yaml", "f.yaml"), ("json", "f.json")):
+        once = framework_io.dumps(DOC, fmt)
+        again = framework_io.dumps(framework_io.loads(once, name), fmt)
+        assert once == again
+        assert "[1a] / [1b] * 100" in once and "north" in once and "na_allowed" in once
