@@ -291,3 +291,27 @@ def test_export_import_export_is_byte_identical_with_every_results_construct(app
             assert first == again, fmt
             assert "stacking: max" in first or '"stacking": "max"' in first
             assert "rescale" in first and "met_pct" in first and "cap_band" in first and "floors" in first
+
+
+def test_bonus_stacking_max_through_the_recompute_and_the_explanation(client, factory):
+    from tests.unit.test_bonus_stacking import doc as stacking_doc
+
+    d = stacking_doc("max")
+    units = [factory.unit(name=f"Quận Thưởng {k}") for k in "AB"]
+    c = factory.campaign(doc=d, units=units, status="appraisal", slug="thuong-max")
+    entries = [factory.entry(c, u, status="submitted") for u in units]
+    save_values(entries[0], d, {"A.1": 80.0, "B.1": True, "B.2": True})  # 80 + max(15, 10) = 95
+    save_values(entries[1], d, {"A.1": 70.0, "B.3": True})              # 78
+    db.session.commit()
+    recompute.recompute_provisional(c.id, force=True)  # from the raw values
+    save_values(entries[1], d, {"B.2": True})  # B: 70 + max(10, 8) = 80, through the ledger
+    mark_stale(c.id, [entries[1].id])
+    db.session.commit()
+    assert recompute.recompute_provisional(c.id)["inputs"] == "ledger"
+    rows = {r.unit_id: r for r in db.session.scalars(sa.select(UnitResult).join(ScoreRun).where(
+        ScoreRun.campaign_id == c.id, ScoreRun.kind == "provisional"))}
+    assert [rows[u.id].total for u in units] == [95.0, 80.0]
+    client.login(factory.user("admin").username)
+    page = _text(client.get(f"/admin/results/{c.id}/runs/{rows[units[0].id].run_id}/units/{units[0].id}")
+                 .get_data(as_text=True))
+    assert "B · Điểm thưởng: chỉ tính khoản thưởng lớn nhất (các danh hiệu không cộng dồn)." in page
