@@ -8,7 +8,6 @@ per-request page shell (base.html) is rendered around them.
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from collections.abc import Iterator
 
@@ -105,7 +104,7 @@ def board(camp: dict, level: str, cluster: str | None) -> dict:
     data = board_all(camp, level)
     if not cluster or cluster not in {c["code"] for c in data["clusters"]}:
         return data
-    rows = [copy.deepcopy(r) for r in data["rows"] if r["cluster"] == cluster]
+    rows = [dict(r) for r in data["rows"] if r["cluster"] == cluster]  # shape_rows sets top-level keys only
     shaped = lb.shape_rows(rows, in_cluster=True, show_intervals=data["show_intervals"])
     return {**data, "cluster": cluster, "rows": shaped}
 
