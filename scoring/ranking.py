@@ -9,8 +9,10 @@ Decisions where the brief is silent:
   tied with someone else may also have ``decided_by`` set if a tie-break put
   its tied group below another equal-score unit.
 * Missing tie-break names fall back to ``"tiebreak[i]"``.
-* ``classify``: ``group_floors`` (from a group's ``floor_pct``) replaces the
-  band's floor for that group whenever the band has a floor.
+* ``classify``: a band's own ``floors`` entry for a group wins; else ``group_floors``
+  (from a group's ``floor_pct``) replaces the band's floor for that group whenever
+  the band has a ``floor_pct``. ``min_criteria_met`` is checked when the caller
+  counts criteria; failed conditions withhold every band or cap it (``allowed_bands``).
 * ``propose_awards``: the quota is a hard limit per cluster. Units are taken in
   rank order as whole tie groups; a tie group that would exceed the quota is
   excluded (with everyone after it) rather than breaking the quota. Among the
