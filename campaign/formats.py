@@ -32,11 +32,12 @@ def number(value: float | int | None, locale: str | None, digits: int = 2) -> st
     return format_decimal(value, format=pattern, locale=_loc(locale))
 
 
-def plain(value: float | int | None, locale: str | None, max_digits: int = 4) -> str:
-    """A typed-in value shown back as the person would write it: no trailing zeros, no grouping."""
+def plain(value: float | int | None, locale: str | None, max_digits: int = 4, grouped: bool = False) -> str:
+    """A typed-in value shown back as the person would write it: no trailing zeros, no grouping
+    (``grouped``: thousands grouped, "1.234,5", for large values read rather than edited)."""
     if value is None:
         return ""
-    pattern = "0" + ("." + "#" * max_digits if max_digits else "")
+    pattern = ("#,##0" if grouped else "0") + ("." + "#" * max_digits if max_digits else "")
     return format_decimal(value, format=pattern, locale=_loc(locale))
 
 

@@ -102,7 +102,7 @@ def value_shown(value: Any, node: Any, locale: Any) -> str:
         return _("Có") if value else _("Không")
     if isinstance(value, (int, float)):
         unit = unit_label(getattr(node, "unit", None), lang) if node is not None else ""
-        text = formats.plain(value, lang)
+        text = formats.plain(value, lang, grouped=True)
         return f"{text} %" if unit == "%" and lang == "vi" else f"{text}%" if unit == "%" else \
             f"{text} {unit}".strip()
     text = str(value)

@@ -235,3 +235,26 @@ def test_blank_scoring_table_names_judged_levels_not_codes(app):
         sheet = openpyxl.load_workbook(io.BytesIO(framework_io.blank_scoring_table(doc, lang))).active
         notes = {row[0]: row[5] for row in sheet.iter_rows(min_row=5, values_only=True)}
         assert notes["II.1"] == expected, notes["II.1"]
+
+
+def test_a_versions_changes_read_as_words_and_local_numbers(client, factory):
+    import io
+
+    from tests.unit_helpers import GOOD, PDF, submit
+
+    world = World(factory)
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    assert submit(client, entry_id, GOOD, files={"file-A.1": (io.BytesIO(PDF), "bien-ban.pdf")}).status_code == 303
+    html = client.get(f"/unit/entries/{entry_id}/versions/1").get_data(as_text=True)
+
+    def row(code_field: str) -> str:
+        return _text(re.search(rf'data-testid="diff-{code_field}">(.*?)</tr>', html, re.S).group(1))
+
+    # A.5 typed "yes" → "Có"; A.1 "67,5" → 10 points (linear 50→85 over 20: (67,5−50)/35 × 20 = 10)
+    assert row("A.5-raw").endswith("Có") and row("A.1-raw").endswith("67,5")
+    assert row("A.1-points").endswith("10,00") and row("B.1-raw").endswith("Khá")
+    assert ">yes<" not in html and "10.0" not in html and ">fair<" not in html
+    client.post("/lang/en", data={"next": "/"})
+    html = client.get(f"/unit/entries/{entry_id}/versions/1").get_data(as_text=True)
+    assert row("A.5-raw").endswith("Yes") and row("A.1-raw").endswith("67.5") and row("B.1-raw").endswith("Fair")

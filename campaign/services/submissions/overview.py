@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.models import Campaign, CampaignUnit, DeadlineExtension, Entry, EntryVersion, User
 from campaign.models.base import utcnow
@@ -18,6 +20,8 @@ from campaign.services.submissions.entries import (
     label,
     stored_posted,
 )
+from campaign.words import value_shown
+from scoring.rules import parse_number
 
 # --------------------------------------------------------------------------- versions
 
@@ -43,7 +47,7 @@ def version_diff(entry_id: int, user: User, number: int) -> dict:
         fields = []
         for key in ("raw", "na", "explanation", "points"):
             if a.get(key) != b.get(key):
-                fields.append({"field": key, "old": a.get(key), "new": b.get(key)})
+                fields.append({"field": key, "old": _shown(key, a.get(key), n), "new": _shown(key, b.get(key), n)})
         fa = sorted(f["name"] for f in a.get("files") or [])
         fb = sorted(f["name"] for f in b.get("files") or [])
         if fa != fb:
@@ -52,6 +56,31 @@ def version_diff(entry_id: int, user: User, number: int) -> dict:
             changes.append({"code": n.code, "name": label(n.name), "fields": fields})
     return {"entry": entry, "version": by_num[number], "previous": by_num.get(number - 1),
             "changes": changes, "versions": rows}
+
+
+def _shown(field: str, value, node) -> str | None:
+    """A version's recorded value as the officer reads it: "Có", "5,5", a choice's name, points as "6,00"."""
+    if value is None or value == "":
+        return None
+    locale = str(get_locale() or "vi")
+    if field == "na":
+        return _("Có") if value else _("Không")
+    if field == "points":
+        return formats.number(value, locale) if isinstance(value, (int, float)) else str(value)
+    if field != "raw":
+        return str(value)
+    text = str(value).strip()
+    if node.value_type == "yes_no" or getattr(node.rule, "kind", None) == "yes_no":
+        if text.lower() in ("yes", "y", "1", "1.0", "true", "có", "co"):
+            return value_shown(True, node, locale)
+        if text.lower() in ("no", "n", "0", "0.0", "false", "không", "khong"):
+            return value_shown(False, node, locale)
+    if node.value_type in ("number", "percentage", "count"):
+        try:
+            return formats.plain(parse_number(text), locale, grouped=True)
+        except ValueError:
+            return text
+    return value_shown(text, node, locale)
 
 
 # --------------------------------------------------------------------------- dashboard
