@@ -284,9 +284,10 @@ def score_bands(rows: Sequence[dict], bands: Sequence[dict], *, score_label: str
     ranges = [f"{_fmt(start + i * width, separators)}–{_fmt(start + (i + 1) * width, separators)}" for i in range(n_bins)]
     ordered = sorted(bands, key=lambda b: -b["min_total"])
     known = {b["code"] for b in ordered}
-    series = [(b["code"], b["label"], BAND_COLOURS[i % len(BAND_COLOURS)]) for i, b in enumerate(ordered)]
+    colours = band_colours(ordered)  # as the badges and the other charts
+    series = [(b["code"], b["label"], colours.get(b["code"], BAND_COLOURS[-1])) for b in ordered]
     if any(r.get("band") not in known for r in rows):
-        series.append((None, other_label, "#9e9e9e"))
+        series.append((None, other_label, NO_BAND_COLOURS[""]))
     counts: dict[tuple, int] = {}
     for r in rows:
         if r.get("total") is None:
