@@ -21,10 +21,11 @@ import yaml
 from campaign.services import audit
 from campaign.services.setup.campaigns import default_settings
 from campaign.services.setup.frameworks import install_version
+from campaign.services.submissions.derived import unit_contexts
 from campaign.services.submissions.entries import value_columns
 from scoring.framework import LinearRule, Node, parse_framework
 from scoring.rules import NA, indicator_points
-from scoring.values import resolve
+from scoring.values import resolve, rule_for, with_rule
 
 from . import demo_2026
 from .extensions import db
@@ -223,7 +224,9 @@ def _campaign(filename: str, slug: str, status: str, now: datetime, *, name: tup
         description_en="Demo data built on the real criteria set; unit figures are simulated.",
         period_start=date(2018, 1, 1), period_end=date(2018, 12, 31),
         submission_deadline=deadline, appraisal_deadline=deadline + timedelta(days=30),
-        framework_version_id=version.id, settings=_settings(version.scale, **settings_extra),
+        framework_version_id=version.id,
+        # a framework that declares its bands gives them to its campaigns (as create-campaign does)
+        settings=_settings(version.scale, **({"bands": doc["bands"]} if doc.get("bands") else {}), **settings_extra),
     )
     campaign.framework_version = version
     db.session.add(campaign)
@@ -327,6 +330,7 @@ def _entries(campaign: Campaign, fw, units: list[Unit], rng: random.Random, mode
     indicators = fw.indicators()
     entries: list[Entry] = []
     value_rows: list[dict] = []
+    contexts = unit_contexts([u.id for u in units])  # unit-dependent targets, as the save path reads them
     for idx, unit in enumerate(units):
         strength = _strength(unit)
         status, submitted = "submitted", now - timedelta(days=45 - (idx % 20))
@@ -352,7 +356,7 @@ def _entries(campaign: Campaign, fw, units: list[Unit], rng: random.Random, mode
             if value is None:
                 continue
             typed[node.code] = value
-            points = indicator_points(node, value).points
+            points = indicator_points(with_rule(node, rule_for(node, contexts.get(unit.id), fw)[0]), value).points
             inflation = rng.choice([0, 0, 0, 0.1, 0.2]) * (1 - strength)
             self_points = min(node.max_points, round(points * (1 + inflation), 2)) if points >= 0 else points
             self_total += self_points

@@ -281,6 +281,14 @@ def test_demo_indicator_6_2_is_computed_from_the_workers(app):
     assert len(pairs) > 10
     for workers, value, points in pairs:
         assert value == workers / 20 and points == min(workers / 20, 5)
+    # NTM 4.2 (electricity) reads the region: every demo unit is in Hà Nội (ĐBSH), target 99 % not 98 %
+    ntm = db.session.scalar(sa.select(Campaign.id).where(Campaign.slug == "nong-thon-moi-2018"))
+    stored = db.session.execute(
+        sa.select(IndicatorValue.value_num, IndicatorValue.points)
+        .join(IndicatorNode, IndicatorNode.id == IndicatorValue.indicator_id)
+        .join(Entry, Entry.id == IndicatorValue.entry_id)
+        .where(Entry.campaign_id == ntm, IndicatorNode.code == "4.2", IndicatorValue.is_na.is_(False))).all()
+    assert stored and all(p == (3 if v >= 99 else 0) for v, p in stored)
 
 
 def test_officer_form_and_xlsx_show_the_units_own_target(client, world):
