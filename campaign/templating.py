@@ -138,5 +138,5 @@ def register_context(app: Flask) -> None:
                                  rule_kind_label=words.rule_kind_label, value_type_label=words.value_type_label,
                                  group_kind_label=words.group_kind_label, source_label=words.source_label,
                                  value_shown=words.value_shown, framework_nodes=framework_nodes, named=named,
-                                 aggregation_label=words.aggregation_label,
+                                 aggregation_label=words.aggregation_label, with_unit=words.with_unit,
                                  rollup_label=words.rollup_label, tie_break_label=words.tie_break_label)

@@ -101,10 +101,7 @@ def value_shown(value: Any, node: Any, locale: Any) -> str:
     if isinstance(value, bool):
         return _("Có") if value else _("Không")
     if isinstance(value, (int, float)):
-        unit = unit_label(getattr(node, "unit", None), lang) if node is not None else ""
-        text = formats.plain(value, lang, grouped=True)
-        return f"{text} %" if unit == "%" and lang == "vi" else f"{text}%" if unit == "%" else \
-            f"{text} {unit}".strip()
+        return with_unit(formats.plain(value, lang, grouped=True), getattr(node, "unit", None), lang)
     text = str(value)
     for choice in getattr(node, "choices", ()) or ():
         if choice.code == text:
@@ -152,3 +149,13 @@ RECORD_FIELD_LABELS = {"inputs_digest": N_("Dấu vân tay dữ liệu"), "input
 # Words of the campaign form's tie-break choice (used by templates/admin/campaign_form.html and admin views).
 TIE_BREAK_FORM_WORDS = (N_("Thứ tự phân hạng khi bằng điểm"), N_("Thứ %(n)s"), N_("— không dùng —"),
                         N_("Khi hai đơn vị bằng điểm, xét lần lượt các tiêu chí đã chọn."))
+
+
+def with_unit(text: str, unit: str | dict | None, locale: Any) -> str:
+    """A value followed by its unit in the reader's language: "4 hội nghị", "88,3 %" (vi) / "88.3%" (en)."""
+    label = unit_label(unit, locale)
+    if not label:
+        return text
+    if label == "%":
+        return f"{text} %" if _loc(locale) == "vi" else f"{text}%"
+    return f"{text} {label}"

@@ -258,3 +258,29 @@ def test_a_versions_changes_read_as_words_and_local_numbers(client, factory):
     client.post("/lang/en", data={"next": "/"})
     html = client.get(f"/unit/entries/{entry_id}/versions/1").get_data(as_text=True)
     assert row("A.5-raw").endswith("Yes") and row("A.1-raw").endswith("67.5") and row("B.1-raw").endswith("Fair")
+
+
+def test_judge_page_values_carry_their_unit_in_the_readers_language(client, factory):
+    from tests.factories import small_framework
+    from tests.judging_helpers import set_values
+
+    judge = factory.user("judge", username="gk")
+    doc = small_framework("fw-judge-units")
+    doc["groups"][0]["children"][2]["unit"] = "mô hình"  # I.3, a count
+    city = factory.unit("city", name="Thành phố Hà Nội")
+    district = factory.unit("urban_district", parent=city, name="Quận Thử")
+    camp = factory.campaign(doc=doc, units=[district], status="appraisal")
+    entry = factory.entry(camp, district, status="submitted")
+    set_values(entry, camp, {"I.1": 88.3, "I.3": 3.0})
+    db.session.add(Assignment(entry_id=entry.id, judge_id=judge.id, status="assigned"))
+    db.session.commit()
+    client.login("gk")
+    html = client.get(f"/judging/entries/{entry.id}").get_data(as_text=True)
+
+    def value(code: str) -> str:
+        return _text(re.search(rf'data-testid="value-{code}"[^>]*>(.*?)</td>', html, re.S).group(1))
+
+    assert value("I.1") == "88,3 %" and value("I.3") == "3 mô hình"
+    client.post("/lang/en", data={"next": "/"})
+    html = client.get(f"/judging/entries/{entry.id}").get_data(as_text=True)
+    assert value("I.1") == "88.3%" and value("I.3") == "3 models"
