@@ -64,7 +64,7 @@ def framework_doc() -> dict:
             "name": {"vi": "Khung benchmark", "en": "Benchmark framework"}, "groups": groups}
 
 
-def build_database(app) -> tuple[int, dict]:
+def build_database(app, big_boards: bool = True) -> tuple[int, dict]:
     """30 districts + their communes, 6 clusters, two published snapshots; and the two big two-tier
     boards (``_big_campaigns``). Returns (run id of the district campaign, counts)."""
     from campaign.extensions import db
@@ -112,7 +112,7 @@ def build_database(app) -> tuple[int, dict]:
             db.session.add(CampaignUnit(campaign_id=camp.id, unit_id=unit.id, cluster_id=cl.id))
         now = utcnow()
         last = _publish_rounds(camp, version, ((2, districts), (3, communes)), bands, rng, now)
-        big = _big_campaigns(version, bands, rng, now - timedelta(hours=1))
+        big = _big_campaigns(version, bands, rng, now - timedelta(hours=1)) if big_boards else {}
         db.session.execute(__import__("sqlalchemy").text("ANALYZE"))
         db.session.commit()
         return last.id, {"districts": len(districts), "communes": len(communes), **big}
@@ -260,11 +260,12 @@ def run_python_load(url: str, duration: int, connections: int, cookie: str | Non
 
 
 @contextmanager
-def served_board(workers: int | None = None, keep: bool = False) -> Iterator[dict]:
+def served_board(workers: int | None = None, keep: bool = False, big_boards: bool = False) -> Iterator[dict]:
     """The published demo-like board under gunicorn (ProductionConfig) with its own Redis, cache warmed.
 
     Yields ``{"base", "run_id", "counts", "app", "env", "builds_before"}``; stops everything after.
-    Shared by this benchmark and ``bench.pageweight``.
+    Shared by this benchmark and ``bench.pageweight``; ``big_boards`` adds the two two-tier campaigns of
+    126 and 3,321 commune-level units (this benchmark only: they add about a minute of setup).
     """
     sys.path.insert(0, str(ROOT))
     import socket
@@ -297,9 +298,9 @@ def served_board(workers: int | None = None, keep: bool = False) -> Iterator[dic
         app = create_app(config.ProductionConfig, SQLALCHEMY_DATABASE_URI=env["THIDUA_DATABASE_URL"],
                          REDIS_URL=redis_url, SECRET_KEY=env["THIDUA_SECRET_KEY"])
         t0 = time.perf_counter()
-        run_id, counts = build_database(app)
-        print(f"data: {counts['districts']} districts, {counts['communes']} communes, snapshot {run_id}; "
-              f"two-tier boards of {counts[SLUG_HN]} and {counts[SLUG_VN]} commune-level units "
+        run_id, counts = build_database(app, big_boards)
+        big = f"; two-tier boards of {counts[SLUG_HN]} and {counts[SLUG_VN]} commune-level units" if big_boards else ""
+        print(f"data: {counts['districts']} districts, {counts['communes']} communes, snapshot {run_id}{big} "
               f"({time.perf_counter() - t0:.1f} s)", flush=True)
         with app.app_context():
             t0 = time.perf_counter()
@@ -343,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
 
-    with served_board(args.workers, args.keep) as served:
+    with served_board(args.workers, args.keep, big_boards=True) as served:
         base, run_id, counts, app, env = (served[k] for k in ("base", "run_id", "counts", "app", "env"))
         from campaign.services.results import leaderboard_cache
 
