@@ -19,6 +19,7 @@ from scoring.band_reasons import explain
 from scoring.band_specs import engine_bands
 from scoring.entry import score_entry
 from scoring.framework import parse_framework
+from tests.band_reasons_helpers import board_cells
 from tests.conditions_helpers import BANDS, FULL, doc
 from tests.results_helpers import save_values
 
@@ -75,6 +76,10 @@ def test_public_unit_page_and_results_pages_show_the_failed_condition(app, clien
                  .get_data(as_text=True))
     assert "Không được công nhận: chưa đạt điều kiện DK1 – Không có cán bộ bị kỷ luật" in page
     assert "Điểm vẫn được giữ nguyên: 100,00" in page
+    board = client.get(f"/leaderboard?campaign={c.slug}").get_data(as_text=True)
+    cells = board_cells(board)
+    assert cells[b.code]["score"] == "100,00" and cells[b.code]["band"] in ("", "–")  # no band, score kept
+    assert cells[b.code]["reason"] == "Không được công nhận: chưa đạt điều kiện DK1 – Không có cán bộ bị kỷ luật"
     cp = _text(client.get(f"/leaderboard/unit/{units['C'].code}?campaign={c.slug}",
                           headers={"Accept-Language": "vi"}).get_data(as_text=True))
     assert "Xếp loại tối đa Đạt: chưa đạt điều kiện DK2 – Ít nhất 90 % người dân hài lòng" in cp
