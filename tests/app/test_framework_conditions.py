@@ -80,6 +80,9 @@ def test_public_unit_page_and_results_pages_show_the_failed_condition(app, clien
     cells = board_cells(board)
     assert cells[b.code]["score"] == "100,00" and cells[b.code]["band"] in ("", "–")  # no band, score kept
     assert cells[b.code]["reason"] == "Không được công nhận: chưa đạt điều kiện DK1 – Không có cán bộ bị kỷ luật"
+    api = {r["unit_code"]: r for r in client.get(f"/api/v1/campaigns/{c.slug}/leaderboard").get_json()["rows"]}
+    assert [x["code"] for x in api[b.code]["band_reason"]["failed_conditions"]] == ["DK1"]
+    assert api[b.code]["score"] == 100.0 and api[b.code]["band"] is None
     cp = _text(client.get(f"/leaderboard/unit/{units['C'].code}?campaign={c.slug}",
                           headers={"Accept-Language": "vi"}).get_data(as_text=True))
     assert "Xếp loại tối đa Đạt: chưa đạt điều kiện DK2 – Ít nhất 90 % người dân hài lòng" in cp
