@@ -351,12 +351,13 @@ def _entries(campaign: Campaign, fw, units: list[Unit], rng: random.Random, mode
         typed: dict[str, Any] = {}
         # computed indicators last, from what was typed (scoring.values, as the save path does)
         for node in [n for n in filled if n.compute is None] + [n for n in filled if n.compute is not None]:
+            node = with_rule(node, rule_for(node, contexts.get(unit.id), fw)[0])  # the unit's own target
             value = (demo_value(node, strength, rng) if node.compute is None
                      else resolve(fw, typed).values.get(node.code))
             if value is None:
                 continue
             typed[node.code] = value
-            points = indicator_points(with_rule(node, rule_for(node, contexts.get(unit.id), fw)[0]), value).points
+            points = indicator_points(node, value).points
             inflation = rng.choice([0, 0, 0, 0.1, 0.2]) * (1 - strength)
             self_points = min(node.max_points, round(points * (1 + inflation), 2)) if points >= 0 else points
             self_total += self_points
