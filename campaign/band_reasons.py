@@ -43,12 +43,13 @@ def row_reason(row: dict, bands: list[dict], groups: list[dict]) -> BandReason |
     engine_bands = campaign_bands(bands)
     if not engine_bands or row.get("total") is None or row.get("status") == "not_submitted":
         return None
+    note = row.get("band_note") or {}  # failed conditions, criteria met, parts not assessed: as the recompute stored them
     pcts = {}
     if any(b.has_floors for b in engine_bands):  # as the recompute: pcts only matter for floors
-        pcts = group_percentages(row.get("group_scores") or {},
+        skip = set(note.get("not_assessed") or ())
+        pcts = group_percentages({g: v for g, v in (row.get("group_scores") or {}).items() if g not in skip},
                                  [(g["code"], g.get("kind") or "regular", _float(g.get("max_points"))) for g in groups])
     floors = {g["code"]: f for g in groups if (f := _float(g.get("floor_pct"))) is not None}
-    note = row.get("band_note") or {}  # failed conditions and criteria met, as the recompute stored them
     criteria = (int(note["criteria_met"]), int(note["criteria"])) if note.get("criteria") is not None else None
     return explain(float(row["total"]), pcts, engine_bands, floors, criteria, note.get("conditions") or ())
 

@@ -290,7 +290,8 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     if bands:
         for i in rows_ranked:
             if floors:
-                pcts_of[i] = group_pcts({g: group_shown[g][i] for g in groups_of.get(i, groups)}, fw)
+                skip = rescaled_of[i]["parts"] if i in rescaled_of else ()  # a part not assessed has no floor
+                pcts_of[i] = group_pcts({g: group_shown[g][i] for g in groups_of.get(i, groups) if g not in skip}, fw)
             res = cond_of.get(i, ())
             ekey = tuple((r.code, r.effect, r.cap_band, r.met) for r in res)
             eff = effects_seen.get(ekey)
@@ -343,7 +344,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             "interval_low": float(low[i]) if low is not None else None,
             "interval_high": float(high[i]) if high is not None else None,
             "flagged": bool(flagged[i]), "explanation": expl,
-            "band_note": band_note(cond_of.get(i, ()), crit_of.get(i)),
+            "band_note": band_note(cond_of.get(i, ()), crit_of.get(i), rescaled_of[i]["parts"] if i in rescaled_of else ()),
         })
     return CampaignResult(rows)
 

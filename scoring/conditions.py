@@ -274,13 +274,17 @@ def results_explanation(conditions: Iterable[ConditionResult], criteria: tuple[i
     return out
 
 
-def band_note(conditions: Iterable[ConditionResult], criteria: tuple[int, int, tuple[str, ...]] | None) -> dict | None:
-    """What a result row keeps for its band's reason (``UnitResult.band_note``): the failed conditions
-    and the count of criteria met; None when there is nothing to say."""
+def band_note(conditions: Iterable[ConditionResult], criteria: tuple[int, int, tuple[str, ...]] | None,
+              not_assessed: Iterable[str] = ()) -> dict | None:
+    """What a result row keeps for its band's reason (``UnitResult.band_note``): the failed conditions,
+    the count of criteria met and the parts not assessed (rescaled: no floor applies to them); None when
+    there is nothing to say."""
     failed = [c.to_dict() for c in conditions if not c.met]
     out: dict[str, Any] = {}
     if failed:
         out["conditions"] = failed
+    if not_assessed:
+        out["not_assessed"] = list(not_assessed)
     if criteria is not None:
         out["criteria_met"], out["criteria"] = criteria[0], criteria[1]
     return out or None

@@ -85,9 +85,10 @@ class EntryScore:
     def group_pcts(self, kinds: tuple[str, ...] = ("regular",)) -> dict[str, float]:
         """points / max_points × 100 of each top-level group of ``kinds`` (for band floors)."""
         out = {}
+        skip = self.rescaled["parts"] if self.rescaled else ()  # a part not assessed has no floor (issue 16)
         for code in self.top_groups:
             g = self.groups[code]
-            if g.kind in kinds and g.max_points > 0:
+            if g.kind in kinds and g.max_points > 0 and code not in skip:
                 out[code] = round_points(g.points / g.max_points * 100.0)
         return out
 

@@ -94,3 +94,28 @@ def test_round_trip_and_validation():
     with pytest.raises(FrameworkError) as exc:
         parse_framework(bad)
     assert "II.1: rescale inside II, which rescales already" in exc.value.errors
+
+
+def test_a_part_not_assessed_has_no_floor():
+    """Band 'tot' needs 80 points and every group at 70 %: the unit without a survey (90 rescaled, I at 90 %)
+    reaches it — the survey's 0 is not held against a floor; the surveyed 74 does not reach 80."""
+    from scoring.band_reasons import explain
+    from scoring.band_specs import engine_bands
+
+    bands = [{"code": "tot", "min_total": 80, "floor_pct": 70}, {"code": "dat", "min_total": 50}]
+    fw = parse_framework(doc())
+    comp = compile_rules(fw)
+    entries = [c[0] for c in CASES]
+    vals, na = values_matrix(fw, comp, entries)
+    pts = own_sums(comp, points_matrix(comp, vals, na))
+    n = len(entries)
+    inp = CampaignInputs(fw=fw, compiled=comp, settings={"bands": bands}, unit_ids=tuple(range(n)),
+                         entry_ids=tuple(range(n)), submitted=(True,) * n, levels=(2,) * n, parents=(None,) * n,
+                         populations=(None,) * n, clusters=(None,) * n, unit_codes=tuple(map(str, range(n))),
+                         self_totals=(None,) * n, first_submitted=(None,) * n, points=pts, judged=np.zeros_like(pts),
+                         condition_values=dict(enumerate(entries)))
+    rows = compute_campaign(inp).rows
+    assert [r["band"] for r in rows] == ["tot", "tot", "dat", None]  # 90, 105, 74, 33.33
+    assert rows[0]["band_note"] == {"not_assessed": ["II"]}
+    es = score_entry(fw, _entered(entries[0]))
+    assert explain(es.total, es.group_pcts(), engine_bands(bands), {}).band == "tot"
