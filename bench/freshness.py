@@ -32,6 +32,8 @@ def main(argv=None) -> None:
     p.add_argument("--units", type=int, default=1000)
     p.add_argument("--samples", type=int, default=20)
     p.add_argument("--database-url", default=None)
+    p.add_argument("--template", action="store_true",
+                   help="PostgreSQL: copy the data from bench.recompute's template database (made once)")
     args = p.parse_args(argv)
 
     tmp = tempfile.mkdtemp(prefix="thidua-fresh-")
@@ -54,10 +56,28 @@ def main(argv=None) -> None:
         from campaign import create_app
         from campaign.extensions import db
 
-        app = create_app("config.DevelopmentConfig")
-        with app.app_context():
-            db.create_all()
-        cid = generate(app, args.units, 80, 20, 3)
+        if args.template and url.startswith("postgresql"):
+            from argparse import Namespace
+
+            from bench.recompute import _dispose, clone_pg, db_scalar, make_app, prepare_pg
+
+            size = Namespace(units=args.units, indicators=80, judged=20, judges=3)
+            tpl_url, missing = prepare_pg(url, size)
+            if missing:
+                tpl_app = make_app(tpl_url)
+                generate(tpl_app, args.units, 80, 20, 3)
+                _dispose(tpl_app)
+            _dispose(make_app(clone_pg(url, size), reused=True))  # new model columns added
+            app = create_app("config.DevelopmentConfig")
+            with app.app_context():
+                cid = db_scalar("SELECT id FROM campaign WHERE slug = 'bench'")
+                db.session.execute(sa.text("ANALYZE"))
+                db.session.commit()
+        else:
+            app = create_app("config.DevelopmentConfig")
+            with app.app_context():
+                db.create_all()
+            cid = generate(app, args.units, 80, 20, 3)
         from campaign.models import Assignment, Campaign, JudgeScore, ScoreRun, UnitResult
         from campaign.services.results import recompute
         from campaign.services.results.freshness import mark_stale

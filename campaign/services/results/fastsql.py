@@ -6,6 +6,7 @@ the raw cursor of the session's connection (same transaction).
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from itertools import chain
@@ -63,6 +64,40 @@ def insert_rows(table, columns: list[str], rows: list[tuple]) -> None:
             # numbers only (callers' rows): one text buffer beats write_row per row ~4×
             with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
                 copy.write("".join("\t".join(map(repr, row)) + "\n" for row in rows))
+        else:
+            marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(columns))
+            cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", rows)
+    finally:
+        cur.close()
+
+
+def _copy_field(v) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if v is None:
+        return "\\N"
+    if v is True or v is False:
+        return "t" if v else "f"
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, int):
+        return str(v)
+    return str(v).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def insert_values(table, columns: list[str], rows: list[tuple], json_columns: frozenset = frozenset()) -> None:
+    """Bulk-insert rows of any plain values (strings, None, booleans; ``json_columns`` serialised
+    as SQLAlchemy's JSON type stores them, None as JSON null) on the session's connection."""
+    if not rows:
+        return
+    js = [c in json_columns for c in columns]
+    rows = [tuple(json.dumps(v) if j else v for v, j in zip(r, js, strict=True)) for r in rows]
+    conn = db.session.connection()
+    cols = ", ".join(columns)
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+                copy.write("".join("\t".join(map(_copy_field, r)) + "\n" for r in rows))
         else:
             marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(columns))
             cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", rows)
