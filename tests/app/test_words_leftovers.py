@@ -284,3 +284,19 @@ def test_judge_page_values_carry_their_unit_in_the_readers_language(client, fact
     client.post("/lang/en", data={"next": "/"})
     html = client.get(f"/judging/entries/{entry.id}").get_data(as_text=True)
     assert value("I.1") == "88.3%" and value("I.3") == "3 models"
+
+
+def test_reporting_export_lists_districts_in_dictionary_order(client, factory):
+    factory.user("admin", username="qt")
+    # byte order would put "Huyện Đông Anh" after "Huyện Gia Lâm" (Đ is U+0110); a dictionary puts đ right after d
+    names = ["Huyện Gia Lâm", "Huyện Đông Anh", "Huyện Dương Nội", "Huyện Ứng Hòa", "Huyện Vân Đình"]
+    units = [factory.unit("rural_district", code=f"{i:03d}", name=n) for i, n in enumerate(names)]
+    camp = factory.campaign(units=units)
+    db.session.commit()
+    client.login("qt")
+    lines = client.get(f"/admin/reporting/{camp.id}/export.csv").get_data(as_text=True).splitlines()[1:]
+    assert [line.split(",")[0] for line in lines] == ["Huyện Dương Nội", "Huyện Đông Anh", "Huyện Gia Lâm",
+                                                      "Huyện Ứng Hòa", "Huyện Vân Đình"]
+    page = _text(client.get(f"/admin/reporting/{camp.id}").get_data(as_text=True))
+    positions = [page.find(n) for n in ("Huyện Dương Nội", "Huyện Đông Anh", "Huyện Gia Lâm", "Huyện Ứng Hòa")]
+    assert -1 not in positions and positions == sorted(positions)

@@ -113,5 +113,5 @@ def csv_export(campaign_id: int) -> tuple[str, str]:
     rows = [[_district_key(it)[1], it["code"], it["name"], it["level"], it["status"], it["state"],
              it["deadline"].isoformat(timespec="seconds") if it["deadline"] else "",
              it["submitted_at"].isoformat(timespec="seconds") if it["submitted_at"] else ""]
-            for it in sorted(items, key=lambda i: (_district_key(i)[1], i["code"]))]
+            for it in sorted(items, key=lambda i: (sort_key(_district_key(i)[1]), i["code"]))]  # dictionary order
     return csv_text(header, rows), f"{campaign.slug}-reporting.csv"
