@@ -214,7 +214,9 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         exact[i], regular[i], bonus[i], penalty[i], caps[i] = r["total"], r["regular"], r["bonus"], r["penalty"], r["caps"]
         for g in groups:
             group_exact[g][i] = r["nodes"][g]
-        patched[i], rescaled_of[i] = r["nodes"], r["rescaled"]
+        patched[i] = r["nodes"]
+        if r["rescaled"]:  # (a row refigured for bonus stacking only has no rescaling)
+            rescaled_of[i] = r["rescaled"]
     for i, oe in inp.overridden.items():
         es = score_entry(fw, {**oe.values, **inp.condition_values.get(i, {})}, dict(oe.judged), dict(oe.overrides))
         exact[i] = es.total
