@@ -161,3 +161,14 @@ def test_a_browser_that_accepts_gzip_gets_the_same_page_compressed(client, hanoi
     assert len(packed.get_data()) * 4 < len(plain.get_data())
     refused = client.get("/leaderboard?campaign=hn126&page=2", headers={"Accept-Encoding": "gzip;q=0, identity"})
     assert "Content-Encoding" not in refused.headers and refused.get_data() == plain.get_data()
+
+
+def test_pager_links_the_ends_and_two_pages_either_side():
+    from campaign.public.pages import pager
+
+    assert pager(5, 67, 3321) == {"page": 5, "pages": 67, "total": 3321, "first": 201, "last": 250,
+                                  "links": [1, None, 3, 4, 5, 6, 7, None, 67]}
+    assert pager(1, 3, 126)["links"] == [1, 2, 3]
+    assert pager(3, 3, 126)["first"] == 101 and pager(3, 3, 126)["last"] == 126
+    assert pager(4, 67, 3321)["links"] == [1, 2, 3, 4, 5, 6, None, 67]  # 1 touches 2: no gap before
+    assert pager(1, 1, 0) == {"page": 1, "pages": 1, "total": 0, "first": 0, "last": 0, "links": [1]}
