@@ -149,6 +149,8 @@ RECORD_FIELD_LABELS = {"inputs_digest": N_("Dấu vân tay dữ liệu"), "input
 # Words of the campaign form's tie-break choice (used by templates/admin/campaign_form.html and admin views).
 TIE_BREAK_FORM_WORDS = (N_("Thứ tự phân hạng khi bằng điểm"), N_("Thứ %(n)s"), N_("— không dùng —"),
                         N_("Khi hai đơn vị bằng điểm, xét lần lượt các tiêu chí đã chọn."))
+# The what-if form's weights, written with the reader's decimal mark (campaign/results/forms.py).
+WHATIF_WORDS = (N_("Trọng số nhóm (vd: I=1,2; II=0,8)"),)
 
 
 def with_unit(text: str, unit: str | dict | None, locale: Any) -> str:

@@ -1,6 +1,8 @@
 """Forms of the results pages (publish, mid-term publish, recompute, what-if, the table's query)."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -41,16 +43,19 @@ class ExportQuery(FlaskForm):
     run = IntField(validators=[Optional()], lo=1)
 
 
+WEIGHT = re.compile(r"([^\s=,;]+)\s*=\s*([-+]?\d+(?:[.,]\d+)?)(?![\d.,]*\d)")
+
+
 def parse_weights(text: str | None) -> dict[str, float]:
-    """``"I=1.2, II=0.8"`` → {"I": 1.2, "II": 0.8} (decimal comma accepted); ValueError names the bad part."""
-    out = {}
-    for part in (text or "").replace(";", ",").split(","):
-        if "=" in part:
-            k, v = part.split("=", 1)
-            try:
-                out[k.strip()] = float(v.strip().replace(",", "."))
-            except ValueError:
-                raise ValueError(_("Trọng số không hợp lệ: %(part)s", part=part.strip())) from None
+    """``"I=1,2; II=0,8"`` or ``"I=1.2, II=0.8"`` → {"I": 1.2, "II": 0.8}; ValueError names the bad part.
+
+    A decimal comma is part of the number ("I=1,2, II=0,8" is 1.2 and 0.8, never I=1 and II=0)."""
+    out, text = {}, text or ""
+    for m in WEIGHT.finditer(text):
+        out[m.group(1)] = float(m.group(2).replace(",", "."))
+    rest = WEIGHT.sub(" ", text).strip(" ,;")
+    if rest:
+        raise ValueError(_("Trọng số không hợp lệ: %(part)s", part=rest.split()[0].strip(",;")))
     return out
 
 
@@ -63,7 +68,7 @@ class WhatIfForm(FlaskForm):
     aggregation = SelectField(_l("Tổng hợp điểm giám khảo"), choices=[
         ("mean", _l("Trung bình")), ("median", _l("Trung vị")), ("trimmed_mean", _l("Trung bình bỏ cao nhất, thấp nhất"))])
     normalise = BooleanField(_l("Chuẩn hoá điểm giám khảo (z-score)"))
-    weights = StringField(_l("Trọng số nhóm (vd: I=1.2, II=0.8)"), validators=[Optional(), Length(max=300)])
+    weights = StringField(_l("Trọng số nhóm (vd: I=1,2; II=0,8)"), validators=[Optional(), Length(max=300)])
 
     def validate_weights(self, field: StringField) -> None:
         try:

@@ -300,3 +300,19 @@ def test_reporting_export_lists_districts_in_dictionary_order(client, factory):
     page = _text(client.get(f"/admin/reporting/{camp.id}").get_data(as_text=True))
     positions = [page.find(n) for n in ("Huyện Dương Nội", "Huyện Đông Anh", "Huyện Gia Lâm", "Huyện Ứng Hòa")]
     assert -1 not in positions and positions == sorted(positions)
+
+
+def test_whatif_weights_take_the_vietnamese_decimal_comma(app):
+    from campaign.results.forms import parse_weights
+
+    with app.test_request_context():
+        # "I=1,2, II=0,8" once read as I=1 and II=0 (the comma split the numbers)
+        assert parse_weights("I=1,2, II=0,8") == {"I": 1.2, "II": 0.8}
+        assert parse_weights("I=1,2; II=0,8") == parse_weights("I=1.2, II=0.8") == {"I": 1.2, "II": 0.8}
+        for bad in ("I=abc", "I=1,2,3"):
+            try:
+                parse_weights(bad)
+            except ValueError as refused:
+                assert bad in str(refused)
+            else:
+                raise AssertionError(bad)
