@@ -315,3 +315,26 @@ def test_framework_file_export_import_export_is_byte_identical(app):
         again = framework_io.dumps(framework_io.loads(once, name), fmt)
         assert once == again
         assert "[1a] / [1b] * 100" in once and "north" in once and "na_allowed" in once
+
+
+def test_judge_sees_the_rule_points_with_the_units_own_target(client, world, factory):
+    """A judge's empty field stands for the rule's points: they must be the unit's (ward: 92 < 95 → 0), not 35."""
+    from campaign.models import Assignment
+    from campaign.services.judging import workspace
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    values = {"1a": "45", "1b": "50", "3": "65", "4": "92", "5a": "60"}
+    assert confirm(client, entry_id, save(client, entry_id, values, na=("2",), action="submit")).status_code == 303
+    judge = factory.user("judge", username="gk-p")
+    db.session.add(Assignment(entry_id=entry_id, judge_id=judge.id))
+    db.session.commit()
+    with app_request(client):
+        view = workspace.entry_view(judge.id, entry_id)
+        computed = {i["code"]: i["computed"] for g in view["groups"] for i in g["indicators"]}
+        assert (computed["4"], computed["3"], computed["1c"], computed["2a"]) == (0, 0, 16, 6)
+        assert workspace.submission_summary(judge.id, entry_id)["total"] == 29
+
+
+def app_request(client):
+    from flask import current_app
+    return current_app.test_request_context("/")

@@ -46,6 +46,7 @@ from campaign.services.submissions.derived import unit_context
 from scoring.entry import score_entry
 from scoring.framework import Framework, Node
 from scoring.rules import NA, clamp_points, indicator_points, parse_number
+from scoring.values import rule_for, with_rule
 
 SCORABLE_ENTRY = ("submitted", "resubmitted", "appraised", "clarification_requested")
 SCORING_CAMPAIGN = ("open", "appraisal")
@@ -140,10 +141,13 @@ def _nodes(entry: Entry) -> dict[str, IndicatorNode]:
         sa.select(IndicatorNode).where(IndicatorNode.framework_version_id == entry.framework_version_id))}
 
 
-def _computed(node: Node, value) -> float | None:
-    """Points of the campaign's rule for the unit's value; None when judges must decide."""
+def _computed(node: Node, value, fw=None, unit=None) -> float | None:
+    """Points of the campaign's rule for the unit's value (with the unit's own target when ``fw`` is
+    given); None when judges must decide."""
     if node.rule.kind in ("judged", "manual"):
         return None
+    if fw is not None:
+        node = with_rule(node, rule_for(node, unit, fw)[0])
     result = indicator_points(node, value)
     return None if result.status in ("missing", "invalid") else result.points
 
@@ -209,6 +213,7 @@ def entry_view(judge_id: int, entry_id: int) -> dict:
         return blind_mode.redact(t, pattern, entry.blind_code) if blind else (t or "")
 
     groups = []
+    unit = unit_context(entry.unit_id)
     for g in fw.groups:
         items = []
         for node in g.walk():
@@ -224,7 +229,7 @@ def entry_view(judge_id: int, entry_id: int) -> dict:
                 "value": None if shown is None else text(shown),
                 "explanation": text(iv.explanation if iv else ""),
                 "self_points": iv.self_points if iv else None,
-                "computed": _computed(node, rule_value(iv, node)),
+                "computed": _computed(node, rule_value(iv, node), fw, unit),
                 "levels": [{"points": lv.points, "name": localized(lv.descriptor) or lv.code}
                            for lv in getattr(node.rule, "levels", ()) or ()],
                 "files": files.get(row.id, []),
@@ -332,9 +337,10 @@ def save_scores(judge_id: int, entry_id: int, posted: Marks, *, submit: bool) ->
     errors: dict[str, str] = {}
     marks: dict[str, tuple[float, str, bool]] = {}
     computed: dict[str, float | None] = {}
+    unit = unit_context(entry.unit_id)
     for node in fw.indicators():
         raw, comment, public = posted.get(node.code, ("", "", False))
-        computed[node.code] = _computed(node, rule_value(values.get(nodes[node.code].id), node))
+        computed[node.code] = _computed(node, rule_value(values.get(nodes[node.code].id), node), fw, unit)
         if raw == "":
             if computed[node.code] is not None:
                 marks[node.code] = (computed[node.code], comment, public)
@@ -394,13 +400,13 @@ def submission_summary(judge_id: int, entry_id: int) -> dict:
     nodes = _nodes(entry)
     code_of = {n.id: c for c, n in nodes.items()}
     values = {iv.indicator_id: iv for iv in entry.values}
-    computed = {n.code: _computed(n, rule_value(values.get(nodes[n.code].id), n)) for n in fw.indicators()}
+    unit = unit_context(entry.unit_id)
+    computed = {n.code: _computed(n, rule_value(values.get(nodes[n.code].id), n), fw, unit) for n in fw.indicators()}
     marks = {code_of[s.indicator_id]: (s.points, s.comment or "") for s in a.scores}
     issues = _submit_issues(fw, computed, marks) if a.status != "submitted" else {}
     changed = [c for c, (p, _cm) in marks.items() if computed.get(c) is not None and abs(p - computed[c]) > 1e-9]
     by_code = {n.code: rule_value(values.get(nodes[n.code].id), n) for n in fw.indicators()}
-    total = score_entry(fw, by_code, judged={c: p for c, (p, _cm) in marks.items()},
-                        unit=unit_context(entry.unit_id)).total
+    total = score_entry(fw, by_code, judged={c: p for c, (p, _cm) in marks.items()}, unit=unit).total
     return {"assignment": a, "entry": entry, "campaign": entry.campaign,
             "label": entry.blind_code if is_blind(entry.campaign) else entry.unit.name,
             "total": total, "scale": fw.scale, "marked": len(marks), "indicators": len(fw.indicators()),
