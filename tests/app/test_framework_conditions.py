@@ -215,6 +215,14 @@ def test_a_part_not_assessed_is_rescaled_through_the_officers_form_and_explained
     client.login("hoidong-qd")
     page = _text(client.get(f"/admin/results/{c.id}/runs/{row.run_id}/units/{ward.id}").get_data(as_text=True))
     assert "Phần II không đánh giá: điểm được quy về thang điểm 100 (54,00 × 100 ÷ 60 = 90,00)." in page
+    c.status, c.settings = "appraisal", {"bands": [{"code": "tot", "min_total": 80, "floor_pct": 70}]}
+    db.session.commit()
+    recompute.recompute_provisional(c.id, force=True)
+    publishing.publish(c.id)
+    db.session.commit()
+    public = _text(client.get(f"/leaderboard/unit/{ward.code}?campaign={c.slug}").get_data(as_text=True))
+    assert "Phần II không được đánh giá: phần này không tính điểm, tổng điểm được quy về thang điểm đầy đủ" in public
+    assert "90,00 ≥ 80,00 (Tốt) và mọi nhóm tiêu chí đạt mức sàn" in public  # II's 0 % is not held against 70 %
 
 
 def test_officers_form_and_blank_xlsx_state_the_conditions(client, factory):
