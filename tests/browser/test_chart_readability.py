@@ -80,8 +80,10 @@ CHECK_CHARTS = """() => {
     if (r.right > card.right + slack || r.left < card.left - slack) out.push('filter ' + s.name + ' overflows its card');
   }
   for (const w of window.innerWidth < 640 ? document.querySelectorAll('.table-wrap') : [])
-    if (w.querySelector('.badge') && w.scrollWidth > w.clientWidth + 1)
-      out.push('a table with band badges scrolls sideways (' + (w.querySelector('table').getAttribute('data-testid') || w.querySelector('table').id) + ')');
+    if (w.querySelector('.badge') && w.scrollWidth > w.clientWidth + 1) {
+      const table = w.querySelector('table');
+      out.push('a table with band badges scrolls sideways (' + (table.getAttribute('data-testid') || table.id) + ')');
+    }
   if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push('the page scrolls sideways');
   return {problems: out, charts: charts.length};
 }"""
