@@ -338,3 +338,25 @@ def test_judge_sees_the_rule_points_with_the_units_own_target(client, world, fac
 def app_request(client):
     from flask import current_app
     return current_app.test_request_context("/")
+
+
+def test_clarification_on_a_computed_value_opens_its_operands(client, world):
+    from campaign.models import User
+    from campaign.services.submissions.entries import request_clarification
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    values = {"1a": "45", "1b": "50", "3": "65", "4": "92", "5a": "60"}
+    assert confirm(client, entry_id, save(client, entry_id, values, action="submit")).status_code == 303
+    admin = db.session.scalar(sa.select(User).where(User.username == "hoidong"))
+    request_clarification(entry_id, admin, ["1c"], "Số liệu tập huấn chưa khớp báo cáo.")
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="v-1a"[^>]*>', html) and 'name="v-1a"' in html
+    assert not re.search(r'<input[^>]*name="v-1a"[^>]*disabled', html)  # 1c is computed from 1a and 1b
+    assert re.search(r'<input[^>]*name="v-3"[^>]*disabled', html)  # not asked: locked
+    values["1a"] = "40"
+    codes = ["1a", "1b", "1c"]
+    data = {"codes": codes, "action": "save", "lock_version": lock_version(client, entry_id),
+            "v-1a": "40", "v-1b": "50", "v-1c": ""}
+    assert client.submit(f"/unit/entries/{entry_id}", data, content_type="multipart/form-data").status_code == 303
+    r = rows(entry_id)
+    assert r["1c"].value_num == 80 and r["1c"].points == 12  # (80 - 50) / 50 × 20

@@ -147,3 +147,19 @@ def unit_contexts(unit_ids) -> dict[int, UnitContext]:
             top, hops = rows[top[1]], hops + 1
         out[uid] = UnitContext(rows[uid][0], top[3] if top[2] == 1 else None)
     return out
+
+
+def with_operands(fw: Framework, codes: set[str]) -> set[str]:
+    """``codes`` plus the operands of the computed indicators among them (transitively): asking a unit to
+    clarify a computed value opens the values it is computed from."""
+    out, todo = set(codes), list(codes)
+    while todo:
+        try:
+            node = fw.node(todo.pop())
+        except KeyError:
+            continue
+        for r in (node.compute.operands if node.compute is not None else ()):
+            if r not in out:
+                out.add(r)
+                todo.append(r)
+    return out

@@ -308,7 +308,7 @@ def editable_codes(entry: Entry, fw: Framework) -> set[str]:
     if entry.status == "draft":
         return {n.code for n in fw.indicators()} | set(derived.part_codes(fw))
     if entry.status == "clarification_requested":
-        asked = {c for r in open_clarifications(entry.id) for c in (r.indicator_codes or [])}
+        asked = derived.with_operands(fw, {c for r in open_clarifications(entry.id) for c in (r.indicator_codes or [])})
         return asked | {c for c, n in derived.part_codes(fw).items()  # a criterion when all its sub-items are asked
                         if all(x.code in asked for x in n.walk() if x.is_indicator)}
     return set()
