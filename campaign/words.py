@@ -151,6 +151,8 @@ TIE_BREAK_FORM_WORDS = (N_("Thứ tự phân hạng khi bằng điểm"), N_("Th
                         N_("Khi hai đơn vị bằng điểm, xét lần lượt các tiêu chí đã chọn."))
 # The what-if form's weights, written with the reader's decimal mark (campaign/results/forms.py).
 WHATIF_WORDS = (N_("Trọng số nhóm (vd: I=1,2; II=0,8)"),)
+# The audit log's unit filter: a code, or a name typed with or without diacritics (campaign/accounts/forms.py).
+AUDIT_WORDS = (N_("Mã hoặc tên đơn vị"),)
 
 
 def with_unit(text: str, unit: str | dict | None, locale: Any) -> str:

@@ -90,7 +90,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     user = StringField(_l("Người thực hiện (tên đăng nhập)"), validators=[Optional(), Length(max=80)])
-    unit = StringField(_l("Mã đơn vị"), validators=[Optional(), Length(max=32)])
+    unit = StringField(_l("Mã hoặc tên đơn vị"), validators=[Optional(), Length(max=80)])  # "dong da" finds Đống Đa
     campaign_id = SelectField(_l("Phong trào"), coerce=to_int,
                               choices=[], validate_choice=False)
     action = SelectField(_l("Hành động"), choices=[], validate_choice=False)

@@ -316,3 +316,19 @@ def test_whatif_weights_take_the_vietnamese_decimal_comma(app):
                 assert bad in str(refused)
             else:
                 raise AssertionError(bad)
+
+
+def test_audit_unit_filter_finds_a_name_typed_without_diacritics(client, factory):
+    from campaign.services import audit
+
+    admin = factory.user("admin", username="qt")
+    dongda = factory.unit(code="006", name="Quận Đống Đa")
+    other = factory.unit(code="002", name="Quận Hoàn Kiếm")
+    audit.record("entry.submit", "entry", 1, unit_id=dongda.id, reason="ghi-dong-da", actor=admin)
+    audit.record("entry.submit", "entry", 2, unit_id=other.id, reason="ghi-hoan-kiem", actor=admin)
+    db.session.commit()
+    client.login("qt")
+    for query in ("dong da", "ĐỐNG ĐA", "006"):
+        html = client.get("/admin/audit", query_string={"unit": query}).get_data(as_text=True)
+        assert "ghi-dong-da" in html and "ghi-hoan-kiem" not in html, query
+    assert "ghi-dong-da" not in client.get("/admin/audit?unit=xyz").get_data(as_text=True)

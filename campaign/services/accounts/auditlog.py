@@ -16,6 +16,7 @@ from campaign.extensions import db
 from campaign.labels import N_
 from campaign.models import AuditLog, Campaign, IndicatorNode, Unit, User
 from campaign.safe_export import csv_text, xlsx_bytes
+from campaign.vietnamese import matches
 from campaign.words import RECORD_FIELD_LABELS
 
 ACTION_LABELS = {
@@ -117,7 +118,7 @@ def _query(f: AuditFilter):
     if f.user:
         q = q.where(actor.username == f.user.strip())
     if f.unit:
-        q = q.where(Unit.code == f.unit.strip())
+        q = q.where(AuditLog.unit_id.in_(_units_matching(f.unit)))
     if f.campaign_id:
         q = q.where(AuditLog.campaign_id == f.campaign_id)
     if f.action:
@@ -128,6 +129,15 @@ def _query(f: AuditFilter):
     if f.date_to:
         q = q.where(AuditLog.at < datetime.combine(f.date_to + timedelta(days=1), time()) - timedelta(hours=7))
     return q
+
+
+def _units_matching(text: str) -> list[int]:
+    """Units whose code is ``text`` or whose name contains its words, ignoring case and diacritics
+    ("dong da" finds "Quận Đống Đa")."""
+    text = text.strip()
+    rows = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name)).all()
+    exact = [i for i, code, _name in rows if code == text]
+    return exact or [i for i, _code, name in rows if matches(text, name)] or [-1]
 
 
 def _dump(value) -> str:
