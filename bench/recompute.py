@@ -23,6 +23,15 @@ and judge rows that also rebuilds the ledger (what runs after a settings or fram
 change, a bulk load, or ``flask recompute``):
 
     rebuild: units=… rebuild_s=… ratio=…
+
+and before it ``settings_change:`` (the aggregation changed: ledger rebuilt from raw rows,
+every unit recomputed and rewritten) and ``normalised:`` (z-scores on; one judge's mark
+changed, recomputed through the ledger; ``--no-normalised`` skips it).
+
+``--template`` (PostgreSQL) generates the data set once into a template database
+(``thidua_bench_tpl_…``, marked complete by a comment) and copies it with
+``CREATE DATABASE … TEMPLATE`` for each run. ``--table 1000,10000,100000`` runs each size in
+its own process with the same options and prints one table of the figures.
 """
 from __future__ import annotations
 
