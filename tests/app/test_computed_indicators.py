@@ -360,3 +360,13 @@ def test_clarification_on_a_computed_value_opens_its_operands(client, world):
     assert client.submit(f"/unit/entries/{entry_id}", data, content_type="multipart/form-data").status_code == 303
     r = rows(entry_id)
     assert r["1c"].value_num == 80 and r["1c"].points == 12  # (80 - 50) / 50 × 20
+
+
+def test_live_preview_counts_and_shows_the_computed_value(client, world):
+    client.login("canbo")
+    entry_id = open_entry(client, world["campaign"].id)
+    data = {"codes": CODES, "v-1a": "45", "v-1b": "50", "na-2": "y"}
+    got = client.submit(f"/unit/entries/{entry_id}/preview", data, page=f"/unit/entries/{entry_id}").get_json()
+    assert got["indicators"]["1c"]["computed"] == 90 and got["indicators"]["1c"]["points"] == 16
+    assert got["indicators"]["2a"]["points"] == 6  # the criterion box, before saving
+    assert got["completeness"]["filled"] == 5  # 1a, 1b, the computed 1c, and 2a, 2b under the N/A criterion

@@ -29,6 +29,7 @@ from campaign.services.submissions.entries import (
     completeness,
     editable_codes,
     effective_deadline,
+    engine_values,
     entry_for_edit,
     label,
     open_clarifications,
@@ -120,6 +121,7 @@ def _page(entry: Entry, user: User, *, posted: dict[str, dict] | None = None,
     for code, item in (posted or {}).items():
         if code in editable:
             shown[code] = item
+    derived.derive(fw, shown, engine_values)  # computed values and N/A sub-items as they will be saved
     marks = validation_errors(fw, shown, for_submit=False, only=editable)
     for code, msgs in (errors or {}).items():
         marks[code] = list(dict.fromkeys(marks.get(code, []) + msgs))
