@@ -63,7 +63,8 @@ def insert_rows(table, columns: list[str], rows: list[tuple]) -> None:
         if conn.dialect.name == "postgresql":
             # numbers only (callers' rows): one text buffer beats write_row per row ~4×
             with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
-                copy.write("".join("\t".join(map(repr, row)) + "\n" for row in rows))
+                for k in range(0, len(rows), 20 * CHUNK_ROWS):
+                    copy.write("".join("\t".join(map(repr, row)) + "\n" for row in rows[k:k + 20 * CHUNK_ROWS]))
         else:
             marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(columns))
             cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", rows)
@@ -90,16 +91,25 @@ def insert_values(table, columns: list[str], rows: list[tuple], json_columns: fr
     if not rows:
         return
     js = [c in json_columns for c in columns]
-    rows = [tuple(json.dumps(v) if j else v for v, j in zip(r, js, strict=True)) for r in rows]
+
+    def chunks():  # serialised a few thousand rows at a time: 100,000 explanations are ~0.4 GB of JSON
+        for k in range(0, len(rows), CHUNK_ROWS):
+            yield [tuple(json.dumps(v) if j else v for v, j in zip(r, js, strict=True)) for r in rows[k:k + CHUNK_ROWS]]
+
     conn = db.session.connection()
     cols = ", ".join(columns)
     cur = conn.connection.dbapi_connection.cursor()
     try:
         if conn.dialect.name == "postgresql":
             with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
-                copy.write("".join("\t".join(map(_copy_field, r)) + "\n" for r in rows))
+                for part in chunks():
+                    copy.write("".join("\t".join(map(_copy_field, r)) + "\n" for r in part))
         else:
             marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(columns))
-            cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", rows)
+            for part in chunks():
+                cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", part)
     finally:
         cur.close()
+
+
+CHUNK_ROWS = 5000
