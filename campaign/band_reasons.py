@@ -106,7 +106,7 @@ def condition_lines(reason: BandReason | None, bands: list[dict], locale: str) -
 
 def describe(reason: BandReason | None, bands: list[dict], groups: list[dict], locale: str,
              short: bool = False) -> list[str]:
-    """The reason as sentences, most telling first (empty when there is nothing to explain).
+    """The reason as sentences (empty when there is nothing to explain): the band got and why, then what was missed.
 
     ``short``: name groups by code only (a table cell); the unit page gives their names too.
     """
@@ -116,34 +116,34 @@ def describe(reason: BandReason | None, bands: list[dict], groups: list[dict], l
     lines = condition_lines(reason, bands, locale)  # a failed condition outweighs every figure
     if reason.conditions.withhold:
         return lines + [_("Điểm vẫn được giữ nguyên: %(total)s", total=total)]
-    for check in reason.floor_blocked:  # the surprising case: enough points, a group under its floor
-        if check.blocked_by_condition:
-            continue
-        lines.append(_("%(total)s ≥ %(min)s (%(band)s), nhưng %(why)s", total=total, min=number(check.min_total),
-                       band=band_label(check.code, locale, bands),
-                       why=_floor_parts(check, groups, locale, short, reason)))
+    blocked = [_("%(total)s ≥ %(min)s (%(band)s), nhưng %(why)s", total=total, min=number(check.min_total),
+                 band=band_label(check.code, locale, bands), why=_floor_parts(check, groups, locale, short, reason))
+               for check in reason.floor_blocked if not check.blocked_by_condition]
+    got: list[str] = []  # the band the unit got and why
     if reason.reached is not None and (reason.reached.min_total > 0 or reason.reached.has_floors):
         name = band_label(reason.reached.code, locale, bands)
         low = number(reason.reached.min_total)
         if short:  # next to the band's badge: the band's name is already there
-            lines.append(_("%(total)s ≥ %(min)s và mọi nhóm tiêu chí đạt mức sàn", total=total, min=low)
-                         if reason.reached.has_floors else _("%(total)s ≥ %(min)s", total=total, min=low))
+            got.append(_("%(total)s ≥ %(min)s và mọi nhóm tiêu chí đạt mức sàn", total=total, min=low)
+                       if reason.reached.has_floors else _("%(total)s ≥ %(min)s", total=total, min=low))
         elif reason.reached.has_floors:
-            lines.append(_("%(total)s ≥ %(min)s (%(band)s) và mọi nhóm tiêu chí đạt mức sàn", band=name, total=total,
-                           min=low))
+            got.append(_("%(total)s ≥ %(min)s (%(band)s) và mọi nhóm tiêu chí đạt mức sàn", band=name, total=total,
+                         min=low))
         else:
-            lines.append(_("%(total)s ≥ %(min)s (%(band)s)", band=name, total=total, min=low))
+            got.append(_("%(total)s ≥ %(min)s (%(band)s)", band=name, total=total, min=low))
     elif reason.reached is None and not reason.floor_blocked and not reason.conditions.cap_bands:
-        lines.append(_("%(total)s chưa đạt mức xếp loại thấp nhất", total=total))
+        got.append(_("%(total)s chưa đạt mức xếp loại thấp nhất", total=total))
     if reason.criteria_met is not None and reason.criteria_of and any(
             b.get("min_criteria_met") for b in bands if isinstance(b, dict)):
-        lines.append(_("Đạt %(met)s/%(of)s tiêu chí", met=reason.criteria_met, of=reason.criteria_of))
+        got.append(_("Đạt %(met)s/%(of)s tiêu chí", met=reason.criteria_met, of=reason.criteria_of))
     below = [m for m in reason.missed if not m.total_ok]
-    if below:  # the nearest band the total did not reach
-        nearest = below[-1]
-        lines.append(_("%(total)s < %(min)s cần cho mức %(band)s", total=total, min=number(nearest.min_total),
-                       band=band_label(nearest.code, locale, bands)))
-    return lines
+    above = [_("%(total)s < %(min)s cần cho mức %(band)s", total=total, min=number(below[-1].min_total),
+               band=band_label(below[-1].code, locale, bands))] if below else []  # the nearest band the total missed
+    if short:  # one line fits beside the badge: the surprise (enough points, a floor missed) first
+        return lines + blocked + got + above
+    # the full list reads as a person explains it: the band got and why, then the bands above it that were
+    # missed, the nearest first (a floor missed with enough points, then the points lacking for the next)
+    return lines + got + blocked[::-1] + above
 
 
 def floor_legend(bands: list[dict], groups: list[dict], locale: str) -> list[str]:
