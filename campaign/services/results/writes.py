@@ -30,6 +30,7 @@ def provisional_run(campaign_id: int) -> ScoreRun | None:
 _LAST_ROWS: dict[tuple, tuple[int, str, dict]] = {}
 
 
+BULK_ROWS = 500  # more changed rows than this: delete and bulk-insert them rather than UPDATE each
 _JSON_COLUMNS = frozenset(c.name for c in UnitResult.__table__.columns if isinstance(c.type, sa.JSON))
 
 
@@ -101,6 +102,12 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
             if len(changed) * 10 > len(rows) * 9:  # nearly every row moved (settings, z-scores): bulk rewrite
                 db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id))
                 _insert(run.id, rows)
+            elif len(changed) > BULK_ROWS:  # a total moving far shifts thousands of ranks at 100,000 units
+                units = [r["unit_id"] for r in changed]
+                for k in range(0, len(units), 1000):
+                    db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id,
+                                                                   UnitResult.unit_id.in_(units[k:k + 1000])))
+                _insert(run.id, changed)
             elif changed:
                 t = UnitResult.__table__
                 cols = [k for k in rows[0] if k != "unit_id"]
