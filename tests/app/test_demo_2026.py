@@ -45,10 +45,13 @@ def test_demo_2026_campaign_runs_end_to_end_beside_2018(app, client):
     html = client.get("/leaderboard?campaign=nam-dan-van-2018").get_data(as_text=True)
     assert "Quận Ba Đình" in html and "Phường Ba Đình" not in html
 
-    # the public board of the 2026 campaign (no district level: communes by default) lists the 126 units
-    html = client.get(f"/leaderboard?campaign={SLUG}").get_data(as_text=True)
+    # the public board of the 2026 campaign (no district level: communes by default) lists the 126 units,
+    # 50 a page
+    pages = [client.get(f"/leaderboard?campaign={SLUG}&page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    html = "".join(pages)
     assert "Phường Ba Đình" in html and "Xã Minh Châu" in html
     assert len(set(re.findall(r"/leaderboard/unit/(\d{5})", html))) == 126
+    assert "Trang 1/3" in pages[0]
     # ranked within clusters too: the central cluster holds Phường Ba Đình, not the western Xã Minh Châu
     html = client.get(f"/leaderboard?campaign={SLUG}&level=commune&cluster=CUM26-1").get_data(as_text=True)
     assert "Phường Ba Đình" in html and "Xã Minh Châu" not in html
