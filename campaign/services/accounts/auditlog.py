@@ -1,6 +1,7 @@
 """The admin's view of the append-only audit log: filters, pages and formula-safe exports."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from campaign.models import AuditLog, Campaign, IndicatorNode, Unit, User
 from campaign.safe_export import csv_text, xlsx_bytes
 from campaign.vietnamese import matches
 from campaign.words import RECORD_FIELD_LABELS
+from scoring.rules import parse_number
 
 ACTION_LABELS = {
     "auth.login": N_("Đăng nhập"), "auth.login_failed": N_("Đăng nhập sai"),
@@ -161,11 +163,21 @@ def _value(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, dict):
-        return "; ".join(f"{_field(k)}: {_value(v)}" for k, v in value.items())
+        return "; ".join(f"{_field(k)}: {_inner(k, v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(str(_value(v)) for v in value[:20]) + (" …" if len(value) > 20 else "")
     text = str(value)
     return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _inner(key: str, value: Any) -> Any:
+    """A value inside a recorded mapping: numbers, and a typed number ("raw": "85,2" or "85.2"), in the reader's form."""
+    shown = _value(value)
+    number = shown if isinstance(shown, (int, float)) and not isinstance(shown, bool) else None
+    if key == "raw" and isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            number = parse_number(value)
+    return formats.plain(number, str(get_locale() or "vi"), grouped=True) if number is not None else shown
 
 
 def _field(key: str) -> str:

@@ -21,7 +21,7 @@ from campaign.extensions import db
 from campaign.models import Unit
 from scoring.expressions import to_text
 from scoring.framework import Framework, Node
-from scoring.rules import NA, is_missing
+from scoring.rules import NA, is_missing, parse_number
 from scoring.values import UnitContext, resolve
 
 
@@ -60,6 +60,19 @@ def formula(fw: Framework, node: Node, name: Callable[[dict], str], times: str =
     return to_text(node.compute.tree, named, times)
 
 
+def same_number(fw: Framework, code: str, stored_raw: object, posted_raw: object) -> bool:
+    """Whether a number typed differently ("85,2" / "85.2", "5" / "5,0") is the stored one unchanged."""
+    if not stored_raw or not posted_raw or str(stored_raw).strip() == str(posted_raw).strip():
+        return False
+    try:
+        node = fw.node(code)
+        if node.value_type not in ("number", "percentage", "count"):
+            return False
+        return parse_number(str(stored_raw)) == parse_number(str(posted_raw))
+    except (KeyError, ValueError):
+        return False
+
+
 def normalise_posted(fw: Framework, posted: dict[str, dict], stored: dict[str, dict]) -> dict[str, dict]:
     """``posted`` as the save path should compare it: the sub-items of a criterion (posted or stored as)
     N/A are N/A, and computed indicators are left to :func:`derive` (whatever a client sent for them)."""
@@ -71,6 +84,8 @@ def normalise_posted(fw: Framework, posted: dict[str, dict], stored: dict[str, d
         if code in computed:  # its value is derived; only an explanation may be typed
             kept = stored.get(code) or {"raw": "", "na": False}
             item = {**item, "raw": kept.get("raw") or "", "na": bool(kept.get("na"))}
+        elif same_number(fw, code, (stored.get(code) or {}).get("raw"), item.get("raw")):
+            item = {**item, "raw": stored[code]["raw"]}  # "85,2" shown back for a stored "85.2" is no change
         out[code] = item
     for code, node in parts.items():
         if not state[code]:
