@@ -33,3 +33,17 @@ def test_an_untouched_number_typed_back_in_the_other_form_is_not_a_change(app, c
     html = admin.get("/admin/audit").get_data(as_text=True)
     first = next(r for r in re.findall(r'data-testid="audit-row">(.*?)</tr>', html, re.S) if "A.1" in r)
     assert "85,2" in first and "1.234,5" in first
+
+
+def test_english_search_summary_agrees_with_its_number(client, factory):
+    from tests.big_board_helpers import big_board, official_units
+    big_board(factory, official_units(["01"]), slug="hn126")
+    client.post("/lang/en", data={"next": "/leaderboard"})
+
+    def summary(q: str) -> str:
+        html = client.get("/leaderboard", query_string={"campaign": "hn126", "q": q}).get_data(as_text=True)
+        return " ".join(re.sub(r"<[^>]+>", "", re.search(r'data-testid="search-summary">(.*?)</p>', html, re.S).group(1)).split())
+
+    assert summary("dong da") == "1 unit matches “dong da”"
+    many = summary("phuong")
+    assert re.fullmatch(r"\d+ units match “phuong”", many), many
