@@ -168,11 +168,11 @@ def test_public_charts_read_at_desktop_and_phone_widths(charts_server, tmp_path,
                                 problems.append(f"board {lang} {width}px: {part} not on the first screen")
                     if name.startswith("board") and width < 640 and not page.evaluate(NO_SIDEWAYS_TABLE):
                         problems.append(f"{name} {lang} {width}px: the ranking scrolls sideways")
+                    page.screenshot(path=str(shots / f"{name}-{lang}-{width}.png"), full_page=True)
+                    page.screenshot(path=str(shots / f"{name}-{lang}-{width}-first-screen.png"))
                     if name.startswith("board"):
                         page.locator('[data-testid="leaderboard-table"]').scroll_into_view_if_needed()
                         page.screenshot(path=str(shots / f"{name}-{lang}-{width}-table.png"))
-                    page.screenshot(path=str(shots / f"{name}-{lang}-{width}.png"), full_page=True)
-                    page.screenshot(path=str(shots / f"{name}-{lang}-{width}-first-screen.png"))
                     for chart in page.locator(".js-plotly").all():
                         testid = chart.get_attribute("data-testid")
                         chart.screenshot(path=str(shots / f"{name}-{lang}-{width}-{testid}.png"))
