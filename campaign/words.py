@@ -30,6 +30,16 @@ COMMON_UNITS = {
     "triệu đồng": "million VND", "tỷ đồng": "billion VND", "triệu VND": "million VND",
 }
 
+# An English unit after the number 1 ("1 work", "1 person"; "2 works").
+ONE = {"cases": "case", "works": "work", "activities": "activity", "units": "unit", "role models": "role model",
+       "percentage points": "percentage point", "organisations": "organisation", "initiatives": "initiative",
+       "years": "year", "groups of 20 workers": "group of 20 workers", "workers": "worker", "houses": "house",
+       "people": "person", "models": "model", "conferences": "conference", "households": "household", "flags": "flag",
+       "sessions": "session", "reports": "report", "times": "time", "attendances": "attendance", "classes": "class",
+       "communes": "commune", "villages": "village", "residential groups": "residential group", "families": "family",
+       "tonnes": "tonne", "days": "day", "months": "month", "documents": "document", "rounds": "round", "clubs": "club",
+       "points": "point"}
+
 RULE_KIND_LABELS = {
     "target": N_("Đạt chỉ tiêu"), "linear": N_("Tỷ lệ theo mức đạt"), "banded": N_("Theo khoảng giá trị"),
     "yes_no": N_("Có/Không"), "count": N_("Theo số lượng"), "bonus": N_("Điểm thưởng"), "penalty": N_("Điểm trừ"),
@@ -160,6 +170,8 @@ def with_unit(text: str, unit: str | dict | None, locale: Any) -> str:
     label = unit_label(unit, locale)
     if not label:
         return text
+    if _loc(locale) == "en" and text.strip() in ("1", "1.0", "1.00"):
+        label = ONE.get(label, label)  # "1 work", "1 person"
     if label == "%":
         return f"{text} %" if _loc(locale) == "vi" else f"{text}%"
     return f"{text} {label}"

@@ -47,3 +47,49 @@ def test_english_search_summary_agrees_with_its_number(client, factory):
     assert summary("dong da") == "1 unit matches “dong da”"
     many = summary("phuong")
     assert re.fullmatch(r"\d+ units match “phuong”", many), many
+
+
+def _text(fragment: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+
+
+def test_english_judge_and_results_pages_name_units_and_clusters_in_english(client, factory):
+    from campaign.models import Assignment, Cluster
+    from tests.factories import small_framework
+    from tests.judging_helpers import set_values
+    from tests.public_helpers import publish
+
+    judge = factory.user("judge", username="gk")
+    factory.user("admin", username="qt")
+    doc = small_framework("fw-walk-5")
+    doc["groups"][0]["children"][2]["unit"] = "công trình"  # I.3, a count
+    city = factory.unit("city", name="Thành phố Hà Nội")
+    district = factory.unit("urban_district", parent=city, name="Quận Đống Đa", name_en="Dong Da District")
+    camp = factory.campaign(doc=doc, units=[district], status="appraisal")
+    cluster = Cluster(code="C1", name="Cụm thi đua số 1", name_en="Emulation cluster 1", campaign_id=camp.id)
+    db.session.add(cluster)
+    db.session.flush()
+    entry = factory.entry(camp, district, status="submitted")
+    set_values(entry, camp, {"I.1": 88.3, "I.3": 1.0})
+    db.session.add(Assignment(entry_id=entry.id, judge_id=judge.id, status="assigned"))
+    publish(camp, [(district, 80.0, 1, {}, cluster, 1)], kind="provisional", published=False)
+    db.session.commit()
+
+    client.login("gk")
+    client.post("/lang/en", data={"next": "/"})
+    html = client.get(f"/judging/entries/{entry.id}").get_data(as_text=True)
+    assert _text(re.search(r'data-testid="value-I.3"[^>]*>(.*?)</td>', html, re.S).group(1)) == "1 work"
+    assert "Dong Da District" in _text(re.search(r'data-testid="entry-label">(.*?)</h1>', html, re.S).group(1))
+    assert "Dong Da District" in client.get("/judging/").get_data(as_text=True)
+    client.post("/lang/vi", data={"next": "/"})
+    html = client.get(f"/judging/entries/{entry.id}").get_data(as_text=True)
+    assert _text(re.search(r'data-testid="value-I.3"[^>]*>(.*?)</td>', html, re.S).group(1)) == "1 công trình"
+    assert "Quận Đống Đa" in html and "Dong Da District" not in html
+
+    client.get("/logout")
+    admin = client.__class__(client.application.test_client())
+    admin.login("qt")
+    admin.post("/lang/en", data={"next": "/"})
+    html = admin.get(f"/admin/results/{camp.id}").get_data(as_text=True)
+    assert "Dong Da District" in html and "Emulation cluster 1" in html
+    assert "Quận Đống Đa" not in html and "Cụm thi đua số 1" not in html

@@ -90,6 +90,11 @@ def localized(d: dict | str | None) -> str:
     return d.get(lang) or d.get("vi") or next(iter(d.values()), "")
 
 
+def _unit_name(unit: Unit) -> str:
+    """The unit's name in the reader's language (its English name where it has one)."""
+    return localized({"vi": unit.name, "en": unit.name_en})
+
+
 def _num(x: float) -> str:
     """Points in the locale's form without grouping ("12,5" / "12.5"), as a judge types them."""
     return format_decimal(x, format="0.####")
@@ -160,16 +165,16 @@ def my_assignments(judge_id: int) -> list[dict]:
     scored = (sa.select(JudgeScore.assignment_id, sa.func.count(JudgeScore.id).label("n"))
               .group_by(JudgeScore.assignment_id).subquery())
     rows = db.session.execute(
-        sa.select(Assignment, Entry, Campaign, Unit.name, indicator_count.c.n, scored.c.n)
+        sa.select(Assignment, Entry, Campaign, Unit.name, indicator_count.c.n, scored.c.n, Unit.name_en)
         .join(Entry, Entry.id == Assignment.entry_id).join(Campaign, Campaign.id == Entry.campaign_id)
         .join(Unit, Unit.id == Entry.unit_id)
         .outerjoin(indicator_count, indicator_count.c.framework_version_id == Entry.framework_version_id)
         .outerjoin(scored, scored.c.assignment_id == Assignment.id)
         .where(Assignment.judge_id == judge_id).order_by(Campaign.id, Entry.blind_code)).all()
     out = []
-    for a, e, c, unit_name, total, done in rows:
+    for a, e, c, unit_name, total, done, name_en in rows:
         out.append({"assignment": a, "entry": e, "campaign": c,
-                    "label": e.blind_code if is_blind(c) else unit_name,
+                    "label": e.blind_code if is_blind(c) else localized({"vi": unit_name, "en": name_en}),
                     # a submit confirms the rule's points of every indicator left empty
                     "total": total or 0, "done": (total or 0) if a.status == "submitted" else (done or 0),
                     "deadline": c.appraisal_deadline,
@@ -240,7 +245,7 @@ def entry_view(judge_id: int, entry_id: int) -> dict:
     clarifications = db.session.scalars(sa.select(ClarificationRequest).where(ClarificationRequest.entry_id == entry.id)
                                         .order_by(ClarificationRequest.created_at)).all()
     return {"assignment": a, "entry": entry, "campaign": campaign, "blind": blind, "fw": fw,
-            "marks": _stored_marks(a, nodes, rule_points), "label": entry.blind_code if blind else entry.unit.name,
+            "marks": _stored_marks(a, nodes, rule_points), "label": entry.blind_code if blind else _unit_name(entry.unit),
             "narrative": text(entry.narrative), "groups": groups, "general_files": files.get(None, []),
             "clarifications": [{"codes": c.indicator_codes, "message": text(c.message), "created_at": c.created_at,
                                 "response": text(c.response), "resolved_at": c.resolved_at} for c in clarifications],
@@ -408,7 +413,7 @@ def submission_summary(judge_id: int, entry_id: int) -> dict:
     by_code = {n.code: rule_value(values.get(nodes[n.code].id), n) for n in fw.indicators()}
     total = score_entry(fw, by_code, judged={c: p for c, (p, _cm) in marks.items()}, unit=unit).total
     return {"assignment": a, "entry": entry, "campaign": entry.campaign,
-            "label": entry.blind_code if is_blind(entry.campaign) else entry.unit.name,
+            "label": entry.blind_code if is_blind(entry.campaign) else _unit_name(entry.unit),
             "total": total, "scale": fw.scale, "marked": len(marks), "indicators": len(fw.indicators()),
             "changed": changed, "issues": issues, "digest": _digest(a), "submitted": a.status == "submitted"}
 

@@ -91,7 +91,7 @@ def results_page(campaign_id: int, role: str, level: int | None = None, page: in
         return out
     out.levels = sorted(db.session.scalars(sa.select(UnitResult.level).where(UnitResult.run_id == run.id).distinct()))
     out.level = level if level in out.levels else (out.levels[0] if out.levels else None)
-    q = (sa.select(UnitResult, Unit.code, Unit.name, Cluster.name)
+    q = (sa.select(UnitResult, Unit.code, Unit.name, Cluster.name, Unit.name_en, Cluster.name_en)  # names in both languages
          .join(Unit, Unit.id == UnitResult.unit_id)
          .outerjoin(Cluster, Cluster.id == UnitResult.cluster_id)
          .where(UnitResult.run_id == run.id, UnitResult.level == out.level))
