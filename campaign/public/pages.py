@@ -235,7 +235,10 @@ def build_overview_page(camp: dict, locale: str) -> dict:
         series = [s for s in ({"name": _("Cấp huyện"), "totals": [r["total"] for r in scored]},
                               {"name": _("Cấp xã"), "totals": [r["total"] for r in communes
                                                              if r.get("status") != NOT_SUBMITTED]}) if s["totals"]]
-        fig_dist = charts.distribution(series, score_label=_("Điểm"), count_label=_("Số đơn vị"), separators=sep)
+        # units per score bin stacked by band, in the badges' colours as the board's distribution
+        fig_dist = charts.score_bands([r for r in data["rows"] if r.get("status") != NOT_SUBMITTED and r["total"] is not None],
+                                      bands, score_label=_("Điểm"), count_label=_("Số đơn vị"),
+                                      other_label=_("Chưa xếp loại"), separators=sep)
         cluster_names, counts = [], {}
         for r in data["rows"]:
             cname = (r["cluster_name_en"] if locale == "en" and r["cluster_name_en"] else r["cluster_name"]) or _("Chưa xếp cụm")
