@@ -106,7 +106,8 @@ def wrap(label: str, width: int = 28, lines: int = 2) -> str:
     if len(out) > lines:
         out = out[:lines]
         out[-1] = out[-1][:max(1, width - 1)].rstrip() + "…"
-    return "<br>".join(text(line) for line in out)
+    # each break stands for a space ("mass <br>mobilization"): copied or read aloud, words stay apart
+    return " <br>".join(text(line) for line in out)
 
 
 def _num(value: float | None, separators: str, digits: int = 2) -> str:
@@ -184,7 +185,8 @@ def unit_groups(groups: Sequence[dict], series: Sequence[dict], *, score_label: 
     """Bars per criteria group: the unit vs comparison series (city average, cluster best).
 
     series: [{"name", "values": {group_code: points}}], the unit first. Horizontal, group names
-    on the left in two lines at most (rotated names under the plot ran into the legend).
+    on the left in up to four lines (rotated names under the plot ran into the legend; two lines cut
+    "Government mass mobilization: citizen…"), each group as tall as its name needs.
     """
     fig = go.Figure()
     codes = [g["code"] for g in groups]  # categories by code: two names cut alike stay two bars
@@ -194,11 +196,13 @@ def unit_groups(groups: Sequence[dict], series: Sequence[dict], *, score_label: 
                              marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                              customdata=[[text(g["name"]), _num(v, separators)] for g, v in zip(groups, values, strict=True)],
                              hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + wrap(s["name"], 40) + "</extra>"))
-    height = max(300, (14 + 12 * len(series)) * len(groups) + 120)
+    ticks = [wrap(g["name"], 26, 4) for g in groups]
+    lines = max([t.count("<br>") + 1 for t in ticks] + [1])
+    height = max(300, max(14 + 12 * len(series), 15 * lines + 10) * len(groups) + 120)
     fig.update_layout(**_layout(height, barmode="group", separators=separators, bargap=0.25,
                                 xaxis=dict(title=dict(text=text(score_label)), gridcolor="#eeeeee"),
                                 yaxis=dict(type="category", autorange="reversed", tickmode="array", tickvals=codes,
-                                           ticktext=[wrap(g["name"], 22) for g in groups])))
+                                           ticktext=ticks)))
     return _out(fig)
 
 
