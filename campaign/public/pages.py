@@ -348,18 +348,20 @@ def campaigns_body(directory: dict) -> dict:
 def export_table(camp: dict, data: dict, locale: str) -> tuple[list[str], list[list]]:
     with force_locale(locale):
         groups = data["groups"]
+        # Score columns stay numbers (one machine form in the CSV: 928.85); the reason and the "as shown"
+        # score are text in the reader's form (928,85 in Vietnamese), as on the page.
         header = [_("Hạng"), _("Đồng hạng"), _("Mã đơn vị"), _("Đơn vị"), _("Cụm"), _("Điểm"), _("Xếp loại"),
-                  _("Lý do xếp loại"), _("Thay đổi hạng")] + [loc_name(g, locale) for g in groups]
+                  _("Lý do xếp loại"), _("Thay đổi hạng"), _("Điểm (như trên trang)")] + [loc_name(g, locale) for g in groups]
         if data["show_intervals"]:
             header += [_("Khoảng điểm (thấp)"), _("Khoảng điểm (cao)")]
         rows = []
         for r in data["rows"]:
             line = [r["rank"], _("có") if r["tied"] else "", r["code"], loc_name(r, locale),
                     (r["cluster_name_en"] if locale == "en" and r["cluster_name_en"] else r["cluster_name"]) or "",
-                    r["total"], band_label(r["band"], locale) if r["band"] else "",
+                    r["total"], band_label(r["band"], locale, data["bands"]) if r["band"] else "",  # the page's label
                     " · ".join(band_reasons.describe(band_reasons.row_reason(r, data["bands"], data["groups"]),
                                                      data["bands"], data["groups"], locale)),
-                    "" if r["change"] is None else r["change"]]
+                    "" if r["change"] is None else r["change"], formats.number(r["total"], locale)]
             line += [r["group_scores"].get(g["code"]) for g in groups]
             if data["show_intervals"]:
                 line += [r["interval_low"], r["interval_high"]]

@@ -93,3 +93,37 @@ def test_english_judge_and_results_pages_name_units_and_clusters_in_english(clie
     html = admin.get(f"/admin/results/{camp.id}").get_data(as_text=True)
     assert "Dong Da District" in html and "Emulation cluster 1" in html
     assert "Quận Đống Đa" not in html and "Cụm thi đua số 1" not in html
+
+
+def test_public_exports_show_the_pages_band_labels_and_keep_scores_numeric(client, factory):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.public_helpers import BANDS, publish
+
+    labels = {"xuat_sac": {"vi": "Hoàn thành xuất sắc nhiệm vụ", "en": "Excellently completed"},
+              "tot": {"vi": "Hoàn thành tốt nhiệm vụ", "en": "Well completed"}}
+    bands = [{**b, "label": labels[b["code"]]} if b["code"] in labels else b for b in BANDS]
+    units = [factory.unit(code="001", name="Quận Ba Đình"), factory.unit(code="002", name='=HYPERLINK("x")')]
+    camp = factory.campaign(units=units, slug="wx", settings={"bands": bands})
+    publish(camp, [(units[0], 1234.5, 1, {"I": 50}), (units[1], 80, 2, {"I": 40})])
+    db.session.commit()
+    page = client.get("/leaderboard?campaign=wx").get_data(as_text=True)
+    assert "Hoàn thành xuất sắc nhiệm vụ" in page
+
+    rows = list(csv.reader(io.StringIO(client.get("/leaderboard.csv?campaign=wx").get_data(as_text=True).lstrip("\ufeff"))))
+    header, body = rows[0], rows[1:]
+    shown = header.index("Điểm (như trên trang)")
+    assert [(r[6], r[5], r[shown]) for r in body] == [("Hoàn thành xuất sắc nhiệm vụ", "1234.5", "1.234,50"),
+                                                     ("Hoàn thành tốt nhiệm vụ", "80.0", "80,00")]
+    assert body[1][3] == "'=HYPERLINK(\"x\")"  # still formula-safe
+    assert not any(cell.startswith(("=", "+", "@")) for r in rows for cell in r)
+
+    client.post("/lang/en", data={"next": "/leaderboard"})
+    ws = load_workbook(io.BytesIO(client.get("/leaderboard.xlsx?campaign=wx").get_data())).active
+    head = [c.value for c in ws[1]]
+    col = head.index("Score (as shown)") + 1
+    assert [ws.cell(row=2, column=c).value for c in (6, 7, col)] == [1234.5, "Excellently completed", "1,234.50"]
+    assert ws.cell(row=3, column=7).value == "Well completed"
