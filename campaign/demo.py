@@ -267,10 +267,16 @@ def _met(quality: float, rng: random.Random) -> bool:
     return quality > rng.uniform(0.45, 0.65)
 
 
-def demo_value(node: Node, strength: float, rng: random.Random) -> Any:
-    """A plausible value for an indicator given the unit's strength (0 weak – 1 strong)."""
+def demo_value(node: Node, strength: float, rng: random.Random, best: bool = False) -> Any:
+    """A plausible value for an indicator given the unit's strength (0 weak – 1 strong).
+
+    ``best``: a ward ready for recognition, every indicator at its full marks (the random draws
+    are the same, so the other campaigns' values do not move).
+    """
     rule = node.rule
     quality = _quality(strength, rng)
+    if best:
+        quality = 1.0
     if node.na_allowed and rng.random() < 0.03:
         return NA
     if rule.kind in ("bonus",):
@@ -287,7 +293,8 @@ def demo_value(node: Node, strength: float, rng: random.Random) -> Any:
     if rule.kind == "count":
         per_item = rule.per_item or 1
         top = math.ceil((rule.cap or node.max_points) / per_item)
-        return int(round(quality * top + rng.uniform(-1, 1)))
+        drawn = int(round(quality * top + rng.uniform(-1, 1)))
+        return top if best else drawn
     if rule.kind == "target" and rule.target is not None:
         # all or nothing: the target is met about as often as the unit does well
         met = _met(quality, rng)
@@ -313,6 +320,22 @@ def demo_value(node: Node, strength: float, rng: random.Random) -> Any:
     return None
 
 
+# The civilized-urban demo: the wards at least this strong fill every criterion at full marks (the
+# band needs all 9 criteria met), and the weakest of them reports 86 % of residents agreeing, so
+# condition DK1 (≥ 90 %) refuses its recognition while its score stays.
+RECOGNITION_READY_STRENGTH = 0.6
+# A count that is a part of another typed count (codes of conduct: staff briefed ≤ all staff, I.3 = I.3b / I.3a × 100).
+SHARE_OF = {"I.3b": "I.3a"}
+RECOGNITION_REFUSED = {"9.2": 86.0}
+
+
+def recognition_ready(fw, units: list[Unit]) -> set[int]:
+    """Units that reach a band asking for every criterion met (min_criteria_met), by their strength."""
+    if not any(b.get("min_criteria_met") for b in fw.bands):
+        return set()
+    return {u.id for u in units if _strength(u) >= RECOGNITION_READY_STRENGTH}
+
+
 def _clip(node: Node, value: float) -> float:
     if node.min is not None:
         value = max(node.min, value)
@@ -331,6 +354,8 @@ def _entries(campaign: Campaign, fw, units: list[Unit], rng: random.Random, mode
     entries: list[Entry] = []
     value_rows: list[dict] = []
     contexts = unit_contexts([u.id for u in units])  # unit-dependent targets, as the save path reads them
+    ready = recognition_ready(fw, units)
+    refused = min((u for u in units if u.id in ready), key=_strength).id if ready else None
     for idx, unit in enumerate(units):
         strength = _strength(unit)
         status, submitted = "submitted", now - timedelta(days=45 - (idx % 20))
@@ -352,14 +377,19 @@ def _entries(campaign: Campaign, fw, units: list[Unit], rng: random.Random, mode
         # computed indicators last, from what was typed (scoring.values, as the save path does)
         for node in [n for n in filled if n.compute is None] + [n for n in filled if n.compute is not None]:
             node = with_rule(node, rule_for(node, contexts.get(unit.id), fw)[0])  # the unit's own target
-            value = (demo_value(node, strength, rng) if node.compute is None
+            value = (demo_value(node, strength, rng, best=unit.id in ready) if node.compute is None
                      else resolve(fw, typed).values.get(node.code))
+            if node.code in SHARE_OF and isinstance(typed.get(SHARE_OF[node.code]), int):  # a part of a typed total
+                value = int(round(typed[SHARE_OF[node.code]] * min(1.0, 0.55 + 0.5 * strength + rng.uniform(-0.03, 0.03))))
+            if unit.id == refused and node.code in RECOGNITION_REFUSED:  # kept its score, refused by a condition
+                value = RECOGNITION_REFUSED[node.code]
             if value is None:
                 continue
             typed[node.code] = value
             points = indicator_points(node, value).points
-            inflation = rng.choice([0, 0, 0, 0.1, 0.2]) * (1 - strength)
-            self_points = min(node.max_points, round(points * (1 + inflation), 2)) if points >= 0 else points
+            rng.choice([0, 0, 0, 0.1, 0.2])  # (a draw kept so the other campaigns' values do not move)
+            # the officer types values, not points: the self-score is the rule's points, as the save path stores it
+            self_points = points
             self_total += self_points
             na = value is NA
             raw = "NA" if na else ("yes" if value is True else "no" if value is False else str(value))
@@ -391,6 +421,7 @@ def _judging(campaign: Campaign, fw, entries: list[Entry], judges: list[User], k
         sa.select(IndicatorNode).where(IndicatorNode.framework_version_id == campaign.framework_version_id))}
     load = {j.id: 0 for j in judges}
     units = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_([e.unit_id for e in entries])))}
+    ready = recognition_ready(fw, list(units.values()))
     score_rows = []
     for n_entry, entry in enumerate(entries):
         unit = units[entry.unit_id]
@@ -411,6 +442,8 @@ def _judging(campaign: Campaign, fw, entries: list[Entry], judges: list[User], k
             harshness = (-0.08, 0.0, 0.06, -0.03, 0.03, 0.0)[judges.index(judge) % 6]
             for node in judged:
                 quality = _quality(strength, rng, harshness)
+                if unit.id in ready:  # a ward ready for recognition earns every judged criterion's full marks
+                    quality = 1.0
                 if node.rule.kind == "judged":
                     levels = sorted(node.rule.levels, key=lambda lv: lv.points)
                     points = levels[min(len(levels) - 1, int(quality * len(levels)))].points

@@ -139,4 +139,5 @@ def register_context(app: Flask) -> None:
                                  group_kind_label=words.group_kind_label, source_label=words.source_label,
                                  value_shown=words.value_shown, framework_nodes=framework_nodes, named=named,
                                  aggregation_label=words.aggregation_label, with_unit=words.with_unit,
-                                 rollup_label=words.rollup_label, tie_break_label=words.tie_break_label)
+                                 rollup_label=words.rollup_label, tie_break_label=words.tie_break_label,
+                                 criteria_rules=words.criteria_rules)

@@ -44,6 +44,7 @@ RULE_KIND_LABELS = {
     "target": N_("Đạt chỉ tiêu"), "linear": N_("Tỷ lệ theo mức đạt"), "banded": N_("Theo khoảng giá trị"),
     "yes_no": N_("Có/Không"), "count": N_("Theo số lượng"), "bonus": N_("Điểm thưởng"), "penalty": N_("Điểm trừ"),
     "judged": N_("Giám khảo chấm theo mức"), "manual": N_("Giám khảo chấm trực tiếp"),
+    "info": N_("Thông tin, không tính điểm"),
 }
 VALUE_TYPE_LABELS = {
     "number": N_("Số"), "percentage": N_("Tỷ lệ phần trăm"), "yes_no": N_("Có/Không"), "choice": N_("Lựa chọn"),
@@ -175,3 +176,32 @@ def with_unit(text: str, unit: str | dict | None, locale: Any) -> str:
     if label == "%":
         return f"{text} %" if _loc(locale) == "vi" else f"{text}%"
     return f"{text} {label}"
+
+
+def criteria_rules(fw: Any, bands: list[dict] | None, locale: Any) -> list[str]:
+    """When a criterion counts as met and which bands need how many, in words (only for bands that
+    count criteria): "Một tiêu chí được tính là đạt khi được đủ điểm tối đa của tiêu chí đó…"."""
+    from scoring.condition_eval import criteria_nodes
+
+    needs = [b for b in bands or () if b.get("min_criteria_met")]
+    if not needs:
+        return []
+    lang = _loc(locale)
+    nodes = criteria_nodes(fw)
+    pcts = sorted({100.0 if n.met_pct is None else float(n.met_pct) for n in nodes})
+    if pcts == [100.0]:
+        lines = [_("Một tiêu chí được tính là đạt khi được đủ điểm tối đa của tiêu chí đó (100%); "
+                   "thiếu dù chỉ một phần điểm là chưa đạt.")]
+    else:
+        lines = [_("Một tiêu chí được tính là đạt khi được ít nhất %(pct)s điểm tối đa của tiêu chí đó.",
+                   pct=" / ".join(formats.plain(p, lang) + " %" for p in pcts))]
+    for b in needs:
+        name = _localized(b.get("label") or b.get("code"), lang)
+        if getattr(fw, "conditions", ()):
+            lines.append(_("Mức “%(band)s” cần ít nhất %(n)s trên %(of)s tiêu chí đạt và mọi điều kiện dưới đây đều đạt; "
+                           "đơn vị chưa đạt điều kiện vẫn giữ nguyên điểm nhưng không được công nhận.",
+                           band=name, n=b["min_criteria_met"], of=len(nodes)))
+        else:
+            lines.append(_("Mức “%(band)s” cần ít nhất %(n)s trên %(of)s tiêu chí đạt.",
+                           band=name, n=b["min_criteria_met"], of=len(nodes)))
+    return lines

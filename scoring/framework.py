@@ -140,7 +140,7 @@ class Framework:
     groups: tuple[Node, ...]
     description: dict = field(default_factory=dict)
     source: str | None = None
-    assumptions: tuple[str, ...] = ()
+    assumptions: tuple[str | dict, ...] = ()  # plain text or {vi, en}
     format: str = FORMAT_ID
     conditions: tuple[Condition, ...] = ()  # điều kiện: cap or withhold bands/awards (scoring.conditions)
     bands: tuple[dict, ...] = ()  # declared bands, normalised (scoring.band_specs); a new campaign's bands
@@ -264,7 +264,7 @@ def parse_framework(doc: dict) -> Framework:
         groups=tuple(_parse_node(g, g.get("kind", "regular")) for g in doc["groups"]),
         description=dict(doc.get("description") or {}),
         source=doc.get("source"),
-        assumptions=tuple(doc.get("assumptions") or ()),
+        assumptions=tuple(dict(a) if isinstance(a, dict) else a for a in doc.get("assumptions") or ()),
         format=doc["format"],
         conditions=parse_conditions(doc.get("conditions")),
         bands=tuple(normalise_band(b) for b in doc.get("bands") or ()),

@@ -142,6 +142,16 @@ def validate_framework(doc: dict) -> list[str]:
         errors.append("framework: 'code' must be a slug of [a-z0-9-]")
     if not isinstance(doc.get("name"), dict) or not doc.get("name"):
         errors.append("framework: 'name' must be a mapping of language -> text")
+    assumptions = doc.get("assumptions") or []
+    if not isinstance(assumptions, list):
+        errors.append("framework: 'assumptions' must be a list")
+        assumptions = []
+    for i, item in enumerate(assumptions):
+        if isinstance(item, dict):
+            if not item or set(item) - {"vi", "en"} or not all(isinstance(v, str) and v.strip() for v in item.values()):
+                errors.append(f"framework: assumption {i + 1} must be a text or a mapping {{vi, en}} of non-empty texts")
+        elif not isinstance(item, str) or not item.strip():
+            errors.append(f"framework: assumption {i + 1} must be a text or a mapping {{vi, en}} of non-empty texts")
     scale = doc.get("scale")
     if not _is_num(scale) or scale <= 0:
         errors.append("framework: 'scale' must be a positive number")

@@ -297,14 +297,14 @@ def test_officer_form_and_xlsx_show_the_units_own_target(client, world):
     html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
     shown = {m.group(1): text(m.group(2)).strip()
              for m in re.finditer(r'data-testid="threshold-([^"]+)">(.*?)</p>', html, re.S)}
-    assert shown == {"3": "Mức chuẩn áp dụng cho đơn vị (north): 70,00",
-                     "4": "Mức chuẩn áp dụng cho đơn vị (ward): 95,00"}
+    assert shown == {"3": "Mức chuẩn áp dụng cho đơn vị (Miền Bắc): 70,00",
+                     "4": "Mức chuẩn áp dụng cho đơn vị (Phường): 95,00"}
     ws = _sheet(client, entry_id)["Giá trị"]
     assert ws.cell(row=_row(ws, "4"), column=5).value == "tỷ lệ % (0–100); mức chuẩn của đơn vị: 95 (ward)"
     client.post("/logout")
     client.login("canbo2")  # a commune in Hồ Chí Minh City: the table's commune value, the region default
     html = client.get(f"/unit/entries/{open_entry(client, world['campaign'].id)}").get_data(as_text=True)
-    assert "Mức chuẩn áp dụng cho đơn vị (commune): 90,00" in text(html)
+    assert "Mức chuẩn áp dụng cho đơn vị (Xã): 90,00" in text(html)
     assert "Mức chuẩn áp dụng cho đơn vị (mặc định): 60,00" in text(html)
 
 

@@ -107,7 +107,7 @@ def test_ntm_regional_thresholds_follow_the_units_province():
 
 def test_ntm_says_what_it_assumed():
     doc = framework_io.template_doc("ntm-2016")
-    text = " ".join(doc["assumptions"])
+    text = " ".join(a["en"] for a in doc["assumptions"])
     assert "1980/QĐ-TTg" in doc["source"]
     assert "17.1" in text and "95%" in text and "60%" in text and "not criterion 9" in text
     assert "Transport percentages are assumptions" in text
@@ -171,7 +171,7 @@ def test_mass_mobilization_is_950_content_plus_50_bonus_and_says_what_is_sourced
     doc = framework_io.template_doc("mass-mobilization-2018")
     assert doc["source"].startswith("Sourced parts only:") and "804/HD-SNV" in doc["source"]
     assert "Everything else is an assumption" in doc["source"]
-    assert any(a.startswith("Why scale 950") for a in doc["assumptions"])
+    assert any(a["en"].startswith("Why scale 950") for a in doc["assumptions"])
     # the 8-point deduction of the frame (VII.1)
     assert fw.node("VII.1").rule.kind == "penalty" and fw.node("VII.1").rule.per_item == 8
 

@@ -346,6 +346,11 @@ def save_scores(judge_id: int, entry_id: int, posted: Marks, *, submit: bool) ->
     for node in fw.indicators():
         raw, comment, public = posted.get(node.code, ("", "", False))
         computed[node.code] = _computed(node, rule_value(values.get(nodes[node.code].id), node), fw, unit)
+        if not node.max_points:  # an information indicator (0 points): judges do not score it
+            if raw != "":
+                errors[f"points-{node.code}"] = _("Chỉ tiêu này chỉ để thông tin, không tính điểm: giám khảo không chấm.")
+            marks[node.code] = (0.0, comment, public)
+            continue
         if raw == "":
             if computed[node.code] is not None:
                 marks[node.code] = (computed[node.code], comment, public)
