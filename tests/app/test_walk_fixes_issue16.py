@@ -95,6 +95,14 @@ def test_demo_reads_sensibly_urban_band_condition_self_score_info_indicators_and
     assert "tối đa 0,0" not in text
     assert "Mức chuẩn áp dụng cho đơn vị (Quận): 2" in text, re.findall(r"Mức chuẩn áp dụng[^<]*", html)
     assert 'data-testid="part-na-label-III.4"' in html and "Cả tiêu chí không áp dụng" in text
+    # a typed denominator of 0: the share cannot be computed, and the form says why
+    entry_id = int(re.search(r'/unit/entries/(\d+)', html).group(1))
+    lock = re.search(r'name="lock_version"[^>]*value="(\d+)"', html).group(1)
+    r = client.submit(f"/unit/entries/{entry_id}", {"codes": ["I.3a", "I.3b"], "v-I.3a": "0", "v-I.3b": "50",
+                                                    "action": "save", "lock_version": lock},
+                      page=f"/unit/entries/{entry_id}", content_type="multipart/form-data")
+    after = _text(r.get_data(as_text=True))  # refused (422) with the reason next to the field, input kept
+    assert "Không tính được: [I.3a] bằng 0 (phép chia cho 0)." in after
 
 
 def test_rule_kind_info_reads_as_words(app):
