@@ -257,7 +257,7 @@ def test_explanation_html_says_how_each_value_came_about(client, world):
     html = client.get(f"/admin/results/{cid}/runs/{run.id}/units/{world['ward'].id}").get_data(as_text=True)
     basis = {m.group(1): text(m.group(2)).strip() for m in
              re.finditer(r'data-testid="basis-([^"]+)">(.*?)</div>', html, re.S)}
-    assert basis["1c"] == "Tự động tính: [1a] / [1b] * 100 = 90,00"
+    assert basis["1c"] == "Tự động tính: [1a] / [1b] * 100 = 90 %"  # as the value column shows it (90 %), not 90,00
     assert basis["2a"] == "Cả tiêu chí 2 không áp dụng"
     assert basis["4"] == "Mức chuẩn theo đơn vị (ward): 95,00"
     assert basis["3"] == "Mức chuẩn theo đơn vị (north): 70,00"

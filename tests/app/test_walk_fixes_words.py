@@ -63,6 +63,7 @@ def test_english_judge_and_results_pages_name_units_and_clusters_in_english(clie
     factory.user("admin", username="qt")
     doc = small_framework("fw-walk-5")
     doc["groups"][0]["children"][2]["unit"] = "công trình"  # I.3, a count
+    doc["groups"][1]["children"][0]["rule"]["levels"][0]["descriptor"] = {"vi": "Tốt, phố sạch.", "en": "Good, clean street."}
     city = factory.unit("city", name="Thành phố Hà Nội")
     district = factory.unit("urban_district", parent=city, name="Quận Đống Đa", name_en="Dong Da District")
     camp = factory.campaign(doc=doc, units=[district], status="appraisal")
@@ -81,6 +82,11 @@ def test_english_judge_and_results_pages_name_units_and_clusters_in_english(clie
     assert _text(re.search(r'data-testid="value-I.3"[^>]*>(.*?)</td>', html, re.S).group(1)) == "1 work"
     assert "Dong Da District" in _text(re.search(r'data-testid="entry-label">(.*?)</h1>', html, re.S).group(1))
     assert "Dong Da District" in client.get("/judging/").get_data(as_text=True)
+    # points with two decimals everywhere on the page, as the self-score and rule columns (6.00 beside ≤ 20.00)
+    row = _text(re.search(r'data-testid="indicator-I.1"[^>]*>(.*?)</tr>', html, re.S).group(1))
+    assert "(≤ 20.00)" in row and "0.00 – 20.00" in row and "(≤ 20.0)" not in row
+    levels = _text(re.search(r'data-testid="indicator-II.1"[^>]*>(.*?)</td>', html, re.S).group(1))
+    assert "Good, clean street: 40.00" in levels and ".:" not in levels
     client.post("/lang/vi", data={"next": "/"})
     html = client.get(f"/judging/entries/{entry.id}").get_data(as_text=True)
     assert _text(re.search(r'data-testid="value-I.3"[^>]*>(.*?)</td>', html, re.S).group(1)) == "1 công trình"
@@ -127,3 +133,20 @@ def test_public_exports_show_the_pages_band_labels_and_keep_scores_numeric(clien
     col = head.index("Score (as shown)") + 1
     assert [ws.cell(row=2, column=c).value for c in (6, 7, col)] == [1234.5, "Excellently completed", "1,234.50"]
     assert ws.cell(row=3, column=7).value == "Well completed"
+
+
+def test_officer_form_points_have_a_label_and_two_decimals(client, factory):
+    world = World(factory)
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    assert save(client, entry_id, {**GOOD}).status_code == 303
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    head = _text(re.search(r"<h4>A\.1 ·(.*?)</h4>", html, re.S).group(1))
+    # A.1: 67,5 % on a linear 50 → 85 over 20 points = 10 points
+    assert "tối đa 20,00 điểm" in head and "Tự chấm: 10,00" in head
+    client.post("/lang/en", data={"next": "/"})
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    head = _text(re.search(r"<h4>A\.1 ·(.*?)</h4>", html, re.S).group(1))
+    assert "max 20.00 points" in head and "Self-score: 10.00" in head
+    group = _text(re.search(r'data-testid="group-A">\s*<h2>(.*?)</h2>', html, re.S).group(1))
+    assert "max 60.00" in group and "Self-score:" in group
