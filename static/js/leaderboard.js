@@ -28,30 +28,53 @@
       }
     }
   }
-  /* Point labels (the map's district names) never overlap: in trace order (best score first) a label
-     is kept only if it overlaps no kept label and no other text of the chart and stays inside it;
-     the hidden ones remain in the hover text and the table under the chart. Redone after each
-     redraw (a phone turned sideways, a resized window). */
+  /* Point labels (the map's district names) never overlap another label, another text of the chart or
+     a dot: in trace order (best score first) a label takes the first free place among above, right,
+     left and below its dot, inside the chart; with none free it is hidden (its name stays in the hover
+     text and the table under the chart). Redone after each redraw (a phone turned sideways, a resize). */
   function overlaps(a, b) {
     return Math.min(a.right, b.right) - Math.max(a.left, b.left) > -1 &&
            Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > -1;
+  }
+  function moved(r, dx, dy) {
+    return {left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy};
   }
   function declutter(el) {
     var labels = el.querySelectorAll(".scatterlayer .textpoint text");
     if (!labels.length) { return; }
     var svg = el.querySelector("svg.main-svg");
     var box = svg.getBoundingClientRect();
-    var kept = [], i, j, t, r, ok, all = el.querySelectorAll("svg text");
+    var kept = [], spots = [], own, i, j, k, t, r, m, ok, places, cy, gap = 2, all = el.querySelectorAll("svg text");
+    var dots = el.querySelectorAll(".scatterlayer path.point");
+    for (i = 0; i < labels.length; i++) { labels[i].style.display = ""; labels[i].removeAttribute("transform"); }
     for (i = 0; i < all.length; i++) {
       t = all[i];
       if (!t.closest(".textpoint") && t.textContent.trim()) { kept.push(t.getBoundingClientRect()); }
     }
-    for (i = 0; i < labels.length; i++) { labels[i].style.display = ""; }
+    for (i = 0; i < dots.length; i++) { spots.push(dots[i].getBoundingClientRect()); }
     for (i = 0; i < labels.length; i++) {
       r = labels[i].getBoundingClientRect();
-      ok = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
-      for (j = 0; ok && j < kept.length; j++) { if (overlaps(r, kept[j])) { ok = false; } }
-      if (ok) { kept.push(r); } else { labels[i].style.display = "none"; }
+      m = null;  // the label's own dot: the same data point as its text
+      for (j = 0; j < dots.length && !m; j++) {
+        if (dots[j].__data__ === labels[i].parentNode.__data__) { m = spots[j]; own = j; }
+      }
+      places = [[0, 0]];
+      if (m) {
+        cy = (m.top + m.bottom) / 2 - (r.top + r.bottom) / 2;
+        places.push([m.right + gap - r.left, cy], [m.left - gap - r.right, cy], [0, m.bottom + gap - r.top]);
+      }
+      ok = false;
+      for (k = 0; k < places.length && !ok; k++) {
+        var c = moved(r, places[k][0], places[k][1]);
+        ok = c.left >= box.left && c.right <= box.right && c.top >= box.top && c.bottom <= box.bottom;
+        for (j = 0; ok && j < kept.length; j++) { if (overlaps(c, kept[j])) { ok = false; } }
+        for (j = 0; ok && j < spots.length; j++) { if (!(m && j === own) && overlaps(c, spots[j])) { ok = false; } }
+        if (ok) {
+          kept.push(c);
+          if (k) { labels[i].setAttribute("transform", "translate(" + places[k][0] + "," + places[k][1] + ")"); }
+        }
+      }
+      if (!ok) { labels[i].style.display = "none"; }
     }
   }
   function watch(el) {

@@ -94,6 +94,48 @@ NO_SIDEWAYS_TABLE = """() => {
   return wrap.scrollWidth <= wrap.clientWidth + 1 && t.getBoundingClientRect().right <= window.innerWidth + 1;
 }"""
 
+# The map's district names: none on another district's dot (walk finding 12: "Thanh Tri" under a dot),
+# and every scored district named on the map at 1366 px (on a phone a few may give way).
+MAP_LABELS = """() => {
+  const chart = document.querySelector('[data-testid="map-chart"]');
+  if (!chart) return null;
+  const out = [], dots = [...chart.querySelectorAll('.scatterlayer path.point')];
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+                            Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  let shown = 0, named = 0;
+  for (const t of chart.querySelectorAll('.scatterlayer .textpoint text')) {
+    if (!t.textContent.trim()) continue;
+    named++;
+    if (getComputedStyle(t).display === 'none') continue;
+    shown++;
+    const r = t.getBoundingClientRect();
+    for (const d of dots)
+      if (d.__data__ !== t.parentNode.__data__ && overlap(r, d.getBoundingClientRect()))
+        out.push('"' + t.textContent.trim() + '" lies on the dot of another district');
+  }
+  return {problems: out, shown, named};
+}"""
+
+# The ranking at 1366 px: every column inside its card (walk finding 10: the last one was cut at the card's edge
+# behind a scroll bar nobody saw) and a header of one or two lines, not ~340 px of words broken letter by letter.
+DESKTOP_TABLE = """() => {
+  const t = document.querySelector('[data-testid="leaderboard-table"]');
+  const wrap = t.closest('.table-wrap');
+  return {cut: wrap.scrollWidth - wrap.clientWidth, head: t.querySelector('thead').getBoundingClientRect().height};
+}"""
+
+# Walk finding 13: a label broken over lines reads "mass mobilization", not "massmobilization", when copied
+# or read aloud: every line but the last ends in the space the break replaced.
+GLUED_LINES = """() => {
+  const out = [];
+  for (const t of document.querySelectorAll('.js-plotly svg text')) {
+    const lines = [...t.querySelectorAll('tspan.line')];
+    for (let i = 0; i + 1 < lines.length; i++)
+      if (!/\\s$/.test(lines[i].textContent)) out.push('"' + t.textContent + '": no space at a line break');
+  }
+  return out;
+}"""
+
 
 @pytest.fixture
 def charts_server(app):
@@ -152,15 +194,17 @@ def test_public_charts_read_at_desktop_and_phone_widths(charts_server, tmp_path,
                 page.wait_for_load_state("load")
             unit_url = page.locator('[data-testid="leader-name"]').first.get_attribute("href")
             pages = {"board": "/leaderboard", "board-commune": "/leaderboard?campaign=nong-thon-moi-2018&level=commune",
-                     "overview": "/leaderboard/overview", "unit": unit_url}
+                     "overview": "/leaderboard/overview", "unit": unit_url,
+                     "unit-001": "/leaderboard/unit/001"}  # 001: enough points for a band, a floor missed
             for width, height in WIDTHS:
                 page.set_viewport_size({"width": width, "height": height})
                 for name, url in pages.items():
                     page.goto(charts_server + url, wait_until="load")
                     _drawn(page)
                     found = page.evaluate(CHECK_CHARTS)
+                    problems += [f"{name} {lang} {width}px: {p}" for p in page.evaluate(GLUED_LINES)]
                     problems += [f"{name} {lang} {width}px: {p}" for p in found["problems"]]
-                    least = {"board": 1, "board-commune": 1, "overview": 3, "unit": 2}[name]
+                    least = {"board": 1, "board-commune": 1, "overview": 3, "unit": 2, "unit-001": 2}[name]
                     assert found["charts"] >= least, (name, found["charts"])
                     if name == "board":
                         for part in ("leader-name", "leader-score", "leader-band"):
@@ -168,6 +212,22 @@ def test_public_charts_read_at_desktop_and_phone_widths(charts_server, tmp_path,
                                 problems.append(f"board {lang} {width}px: {part} not on the first screen")
                     if name.startswith("board") and width < 640 and not page.evaluate(NO_SIDEWAYS_TABLE):
                         problems.append(f"{name} {lang} {width}px: the ranking scrolls sideways")
+                    if name.startswith("board") and width >= 1024:
+                        table = page.evaluate(DESKTOP_TABLE)
+                        if table["cut"] > 1 or table["head"] > 72:
+                            problems.append(f"{name} {lang} {width}px: ranking cut by {table['cut']} px, "
+                                            f"header {table['head']} px")
+                    if name == "overview":
+                        labels = page.evaluate(MAP_LABELS)
+                        problems += [f"overview {lang} {width}px: {p}" for p in labels["problems"]]
+                        if width >= 1024 and labels["shown"] < labels["named"]:
+                            problems.append(f"overview {lang} {width}px: {labels['named'] - labels['shown']} map labels hidden")
+                    # walk finding 16: the band the unit got comes first, then what it missed
+                    if name.startswith("unit") and page.locator('[data-testid="unit-band"] .badge').count():
+                        band = page.locator('[data-testid="unit-band"] .badge').inner_text().strip()
+                        first = page.locator('[data-testid="unit-band-reason"] li').first.inner_text()
+                        if f"({band})" not in first:
+                            problems.append(f"unit {lang} {width}px: the reason opens with {first!r}, not the band {band!r}")
                     page.screenshot(path=str(shots / f"{name}-{lang}-{width}.png"), full_page=True)
                     page.screenshot(path=str(shots / f"{name}-{lang}-{width}-first-screen.png"))
                     if name.startswith("board"):
