@@ -150,3 +150,71 @@ def test_officer_form_points_have_a_label_and_two_decimals(client, factory):
     assert "max 20.00 points" in head and "Self-score: 10.00" in head
     group = _text(re.search(r'data-testid="group-A">\s*<h2>(.*?)</h2>', html, re.S).group(1))
     assert "max 60.00" in group and "Self-score:" in group
+
+
+def test_officer_home_says_what_to_do_and_by_when(app, client, factory):
+    import io
+    from datetime import datetime, timedelta
+
+    from campaign.models.base import utcnow
+    from tests.conftest import Client
+    from tests.unit_helpers import PDF, submit
+
+    # appraisal ends 5 Dec 2026 10:00 UTC = 17:00 in Hà Nội
+    world = World(factory, appraisal_deadline=datetime(2026, 12, 5, 10, 0))
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    assert submit(client, entry_id, {**GOOD}, files={"file-A.1": (io.BytesIO(PDF), "bien-ban.pdf")}).status_code == 303
+    admin = Client(app.test_client())
+    admin.login("hoidong")
+    assert admin.submit(f"/admin/reporting/entries/{entry_id}/clarify", {"codes": "A.2", "message": "Số tiền chưa khớp"},
+                        page=f"/admin/reporting/{world.campaign.id}").status_code == 303
+    world.campaign.submission_deadline = utcnow() - timedelta(days=1)  # the submission deadline has passed meanwhile
+    db.session.commit()
+    card = _text(re.search(rf'data-testid="campaign-{world.campaign.id}">(.*?)</section>', client.get("/unit/").get_data(as_text=True),
+                           re.S).group(1))
+    assert "Trả lời yêu cầu giải trình trước 05/12/2026" in card
+    assert "Đã quá hạn" not in card  # the answer is not bound by the submission deadline
+    client.post("/lang/en", data={"next": "/unit/"})
+    card = _text(client.get("/unit/").get_data(as_text=True))
+    assert "Answer the request for clarification by 5 Dec 2026" in card
+
+
+def test_officer_home_overdue_says_what_follows(client, factory):
+    from datetime import timedelta
+
+    from campaign.models.base import utcnow
+
+    World(factory, submission_deadline=utcnow() - timedelta(hours=2))
+    client.login("canbo")
+    html = client.get("/unit/").get_data(as_text=True)
+    assert _text(re.search(r'data-testid="countdown">(.*?)</span>', html, re.S).group(1)) == \
+        "Đã quá hạn nộp: chỉ nộp được khi Hội đồng thi đua cho gia hạn."
+
+
+def test_admin_nav_in_english_names_lists_in_plural_and_frameworks_by_name(client, factory):
+    factory.user("admin", username="qt")
+    camp = factory.campaign()
+    db.session.commit()
+    client.login("qt")
+    client.post("/lang/en", data={"next": "/admin/"})
+    html = client.get("/admin/frameworks").get_data(as_text=True)
+    nav = _text(re.search(r'data-testid="admin-nav">(.*?)</nav>', html, re.S).group(1))
+    assert "Campaigns" in nav and "Units" in nav and "Frameworks" in nav
+    assert not re.search(r"\bCampaign\b|\bUnit\b", nav)
+    fw = camp.framework_version.framework
+    row = re.search(rf'data-testid="framework-{re.escape(fw.code)}">(.*?)</tr>', html, re.S).group(1)
+    link = _text(re.search(r"<a [^>]*>(.*?)</a>", row, re.S).group(1))
+    assert link == (fw.name_en or fw.name) and link != fw.code
+    client.post("/lang/vi", data={"next": "/admin/"})
+    nav = _text(re.search(r'data-testid="admin-nav">(.*?)</nav>', client.get("/admin/frameworks").get_data(as_text=True),
+                          re.S).group(1))
+    assert "Phong trào" in nav and "Đơn vị" in nav
+
+
+def test_unread_count_in_the_header_is_not_white_on_white(client):
+    css = client.get("/static/css/app.css").get_data(as_text=True)
+    rule = re.search(r"\.topbar \.bell \.badge \{([^}]*)\}", css).group(1)
+    props = dict(p.split(":", 1) for p in (x.strip() for x in rule.split(";")) if ":" in p)
+    # the bar is red and its links white: the count needs its own colour on its own background
+    assert props["color"].strip() not in ("#fff", "#ffffff", "white") and props["background"].strip() == "#fff"
