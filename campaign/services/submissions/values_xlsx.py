@@ -21,6 +21,7 @@ from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.importers import ImportFormatError
 from campaign.importers.sheets import SheetNotFound, read_rows, values_limits
@@ -71,7 +72,8 @@ def _type_text(fw, n, unit=None) -> str:
     text = "tự động tính = " + derived.formula(fw, n, label) if n.compute is not None else _row_label(n.value_type)
     notes = rule_for(n, unit, fw)[1]
     for nt in notes:
-        text += f"; mức {'chuẩn' if nt.param == 'target' else 'sàn'} của đơn vị: {nt.value:g} ({nt.key or 'mặc định'})"
+        level = "chuẩn" if nt.param == "target" else "sàn"
+        text += f"; mức {level} của đơn vị: {formats.plain(nt.value, 'vi')} ({nt.key or 'mặc định'})"
     return text
 
 
