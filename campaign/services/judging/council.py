@@ -145,7 +145,7 @@ def overview(campaign_id: int) -> list[dict]:
     total_t = settings.get("disagreement_threshold_total")
     total_t = float(total_t) if total_t is not None else data.fw.scale / 10.0
     entries = db.session.execute(
-        sa.select(Entry, Unit.name, Unit.code).join(Unit, Unit.id == Entry.unit_id)
+        sa.select(Entry, Unit.name, Unit.code, Unit.name_en).join(Unit, Unit.id == Entry.unit_id)
         .where(Entry.campaign_id == campaign_id).order_by(Unit.code)).all()
     judges_done = dict(db.session.execute(
         sa.select(Assignment.entry_id, sa.func.count(Assignment.id)).join(Entry, Entry.id == Assignment.entry_id)
@@ -154,7 +154,8 @@ def overview(campaign_id: int) -> list[dict]:
         sa.select(Assignment.entry_id, sa.func.count(Assignment.id)).join(Entry, Entry.id == Assignment.entry_id)
         .where(Entry.campaign_id == campaign_id).group_by(Assignment.entry_id)).all())
     out = []
-    for e, name, code in entries:
+    for e, name, code, name_en in entries:
+        name = localized({"vi": name, "en": name_en})  # in the reader's language where the unit has an English name
         values = data.values.get(e.id, {})
         judged = data.aggregated.get(e.id, {})
         overrides = {t: o.points for t, o in data.overrides.get(e.id, {}).items()}
@@ -305,10 +306,11 @@ def inflation(campaign_id: int) -> dict:
     """Self-score minus appraised points per unit and indicator (positive = over-reported)."""
     data = load(campaign_id)
     codes = [n.code for n in data.fw.indicators()]
-    entries = db.session.execute(sa.select(Entry.id, Unit.name, Unit.code).join(Unit, Unit.id == Entry.unit_id)
+    entries = db.session.execute(sa.select(Entry.id, Unit.name, Unit.code, Unit.name_en).join(Unit, Unit.id == Entry.unit_id)
                                  .where(Entry.campaign_id == campaign_id)).all()
     rows = []
-    for entry_id, name, code in entries:
+    for entry_id, name, code, name_en in entries:
+        name = localized({"vi": name, "en": name_en})
         judged = data.aggregated.get(entry_id)
         if not judged:
             continue
