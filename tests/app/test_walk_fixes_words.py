@@ -220,3 +220,16 @@ def test_unread_count_in_the_header_is_not_white_on_white(client):
     props = dict(p.split(":", 1) for p in (x.strip() for x in rule.split(";")) if ":" in p)
     # the bar is red and its links white: the count needs its own colour on its own background
     assert props["color"].strip() not in ("#fff", "#ffffff", "white") and props["background"].strip() == "#fff"
+
+
+def test_english_counts_agree_with_their_number(client, factory):
+    factory.user("admin", username="qt")
+    db.session.commit()
+    client.login("qt")
+    client.post("/lang/en", data={"next": "/admin/users"})
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert _text(re.search(r'data-testid="user-count">(.*?)</p>', html, re.S).group(1)) == "1 user"
+    factory.user("viewer", username="xem")
+    db.session.commit()
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert _text(re.search(r'data-testid="user-count">(.*?)</p>', html, re.S).group(1)) == "2 users"
