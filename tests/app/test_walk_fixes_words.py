@@ -173,8 +173,8 @@ def test_officer_home_says_what_to_do_and_by_when(app, client, factory):
                         page=f"/admin/reporting/{world.campaign.id}").status_code == 303
     world.campaign.submission_deadline = utcnow() - timedelta(days=1)  # the submission deadline has passed meanwhile
     db.session.commit()
-    card = _text(re.search(rf'data-testid="campaign-{world.campaign.id}">(.*?)</section>', client.get("/unit/").get_data(as_text=True),
-                           re.S).group(1))
+    home = client.get("/unit/").get_data(as_text=True)
+    card = _text(re.search(rf'data-testid="campaign-{world.campaign.id}">(.*?)</section>', home, re.S).group(1))
     assert "Trả lời yêu cầu giải trình trước 05/12/2026" in card
     assert "Đã quá hạn" not in card  # the answer is not bound by the submission deadline
     client.post("/lang/en", data={"next": "/unit/"})
