@@ -185,7 +185,7 @@ def unit_groups(groups: Sequence[dict], series: Sequence[dict], *, score_label: 
     """Bars per criteria group: the unit vs comparison series (city average, cluster best).
 
     series: [{"name", "values": {group_code: points}}], the unit first. Horizontal, group names
-    on the left in up to four lines (rotated names under the plot ran into the legend; two lines cut
+    on the left in up to five lines (rotated names under the plot ran into the legend; two lines cut
     "Government mass mobilization: citizen…"), each group as tall as its name needs.
     """
     fig = go.Figure()
@@ -196,7 +196,7 @@ def unit_groups(groups: Sequence[dict], series: Sequence[dict], *, score_label: 
                              marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
                              customdata=[[text(g["name"]), _num(v, separators)] for g, v in zip(groups, values, strict=True)],
                              hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + wrap(s["name"], 40) + "</extra>"))
-    ticks = [wrap(g["name"], 26, 4) for g in groups]
+    ticks = [wrap(g["name"], 26, 5) for g in groups]
     lines = max([t.count("<br>") + 1 for t in ticks] + [1])
     height = max(300, max(14 + 12 * len(series), 15 * lines + 10) * len(groups) + 120)
     fig.update_layout(**_layout(height, barmode="group", separators=separators, bargap=0.25,
