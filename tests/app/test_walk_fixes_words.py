@@ -101,6 +101,8 @@ def test_english_judge_and_results_pages_name_units_and_clusters_in_english(clie
     assert "Quận Đống Đa" not in html and "Cụm thi đua số 1" not in html
     html = admin.get(f"/judging/admin/campaigns/{camp.id}/council").get_data(as_text=True)
     assert "Dong Da District" in _text(re.search(rf'data-testid="council-row-{entry.id}">(.*?)</tr>', html, re.S).group(1))
+    html = admin.get(f"/judging/admin/campaigns/{camp.id}/assignments").get_data(as_text=True)
+    assert "Dong Da District" in html and "Quận Đống Đa" not in html
 
 
 def test_public_exports_show_the_pages_band_labels_and_keep_scores_numeric(client, factory):

@@ -46,11 +46,19 @@ def _members(campaign_id: int) -> list[dict]:
         sa.select(Assignment.judge_id, sa.func.count(Assignment.id)).join(Entry, Entry.id == Assignment.entry_id)
         .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted").group_by(Assignment.judge_id)).all())
     rows = db.session.execute(
-        sa.select(PanelMember, User, Unit.name).join(User, User.id == PanelMember.judge_id)
+        sa.select(PanelMember, User, Unit.name, Unit.name_en).join(User, User.id == PanelMember.judge_id)
         .outerjoin(Unit, Unit.id == User.unit_id).where(PanelMember.campaign_id == campaign_id)
         .order_by(User.username)).all()
-    return sorted(({"judge": u, "name": person(u), "max_load": pm.max_load, "unit": unit_name, "load": loads.get(u.id, 0),
-                    "done": done.get(u.id, 0)} for pm, u, unit_name in rows), key=lambda m: sort_key(m["name"]))
+    return sorted(({"judge": u, "name": person(u), "max_load": pm.max_load, "unit": _local(unit_name, name_en),
+                    "load": loads.get(u.id, 0), "done": done.get(u.id, 0)} for pm, u, unit_name, name_en in rows),
+                  key=lambda m: sort_key(m["name"]))
+
+
+def _local(name: str | None, name_en: str | None) -> str | None:
+    """A unit's name in the reader's language (its English name where it has one), as on the judge's page."""
+    from campaign.services.judging.workspace import localized  # workspace's own imports stay one-way
+
+    return localized({"vi": name, "en": name_en}) if name else name
 
 
 def panel_page(campaign_id: int) -> dict:
@@ -111,9 +119,10 @@ def assignments_page(campaign_id: int, preview: bool = False) -> dict:
     campaign = get_campaign(campaign_id)
     info = conflicts.campaign_conflicts(campaign_id)
     entries = db.session.execute(
-        sa.select(Entry, Unit.name).join(Unit, Unit.id == Entry.unit_id)
+        sa.select(Entry, Unit.name, Unit.name_en).join(Unit, Unit.id == Entry.unit_id)
         .where(Entry.campaign_id == campaign_id, Entry.status.in_(planner.ASSIGNABLE_STATUSES))
         .order_by(Unit.code)).all()
+    entries = [(e, _local(name, name_en)) for e, name, name_en in entries]
     rows = db.session.execute(
         sa.select(Assignment, User).join(User, User.id == Assignment.judge_id)
         .join(Entry, Entry.id == Assignment.entry_id).where(Entry.campaign_id == campaign_id)).all()
@@ -146,7 +155,8 @@ def reopen_summary(assignment_id: int) -> dict:
     if a is None:
         raise NotFound(_("Không tìm thấy phân công."))
     entry = a.entry
-    return {"assignment": a, "campaign": entry.campaign, "judge": person(a.judge), "unit": entry.unit.name,
+    unit = _local(entry.unit.name, entry.unit.name_en)
+    return {"assignment": a, "campaign": entry.campaign, "judge": person(a.judge), "unit": unit,
             "blind_code": entry.blind_code, "submitted_at": a.submitted_at, "marks": len(a.scores),
             "entry_appraised": entry.status == "appraised", "submitted": a.status == "submitted"}
 
