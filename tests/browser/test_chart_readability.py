@@ -222,6 +222,10 @@ def test_public_charts_read_at_desktop_and_phone_widths(charts_server, tmp_path,
                         problems += [f"overview {lang} {width}px: {p}" for p in labels["problems"]]
                         if width >= 1024 and labels["shown"] < labels["named"]:
                             problems.append(f"overview {lang} {width}px: {labels['named'] - labels['shown']} map labels hidden")
+                    if name.startswith("unit"):  # walk finding 13: "Government mass mobilization: citizen…" was cut
+                        cut = page.evaluate("""() => [...document.querySelectorAll(
+                            '[data-testid="unit-groups-chart"] .yaxislayer-above text')].map(t => t.textContent.trim())""")
+                        problems += [f"{name} {lang} {width}px: group name cut: {t!r}" for t in cut if t.endswith("…")]
                     # walk finding 16: the band the unit got comes first, then what it missed
                     if name.startswith("unit") and page.locator('[data-testid="unit-band"] .badge').count():
                         band = page.locator('[data-testid="unit-band"] .badge').inner_text().strip()
