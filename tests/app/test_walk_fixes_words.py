@@ -197,11 +197,17 @@ def test_officer_home_overdue_says_what_follows(client, factory):
 
 
 def test_admin_nav_in_english_names_lists_in_plural_and_frameworks_by_name(client, factory):
+    from tests.factories import small_framework
+
     factory.user("admin", username="qt")
-    camp = factory.campaign()
+    doc = small_framework("fw-walk-18")
+    doc["groups"][1]["children"][0]["rule"]["levels"][0]["descriptor"] = {"vi": "Tốt, phố sạch.", "en": "Good, clean street."}
+    camp = factory.campaign(doc=doc)
     db.session.commit()
     client.login("qt")
     client.post("/lang/en", data={"next": "/admin/"})
+    detail = _text(client.get(f"/admin/frameworks/{camp.framework_version.framework.id}").get_data(as_text=True))
+    assert "Good, clean street: 40.00" in detail and ".:" not in detail
     html = client.get("/admin/frameworks").get_data(as_text=True)
     nav = _text(re.search(r'data-testid="admin-nav">(.*?)</nav>', html, re.S).group(1))
     assert "Campaigns" in nav and "Units" in nav and "Frameworks" in nav
