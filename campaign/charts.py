@@ -227,20 +227,6 @@ def history(points: Sequence[dict], *, score_label: str, rank_label: str, separa
     return _out(fig)
 
 
-def distribution(totals_by_series: Sequence[dict], *, score_label: str, count_label: str,
-                 separators: str = ",.") -> dict:
-    """Histogram of scores. totals_by_series: [{"name", "totals": [..]}]."""
-    fig = go.Figure()
-    for i, s in enumerate(totals_by_series):
-        fig.add_trace(go.Histogram(x=list(s["totals"]), name=text(s["name"]), opacity=0.75,
-                                   marker_color=(SERIES_COLOURS[0], SERIES_COLOURS[2])[i % 2], nbinsx=20,
-                                   hovertemplate="%{x}: %{y}<extra>" + text(s["name"]) + "</extra>"))
-    fig.update_layout(**_layout(320, barmode="overlay", separators=separators,
-                                xaxis=dict(title=dict(text=text(score_label))),
-                                yaxis=dict(title=dict(text=text(count_label)), gridcolor="#eeeeee", tickformat="d")))
-    return _out(fig)
-
-
 def bands_per_cluster(clusters: Sequence[str], bands: Sequence[dict], counts: dict, *, count_label: str) -> dict:
     """Stacked bars: number of units per band in each cluster. counts[(cluster, band_code)] -> n.
 

@@ -91,7 +91,9 @@ def test_every_chart_leaves_room_for_its_numbers_and_puts_the_legend_above():
             charts.unit_groups(groups, [{"name": "A", "values": {"I": 5}}], score_label="Điểm"),
             charts.history([{"label": "2018", "total": 5, "rank": 1}, {"label": "2018", "total": 6, "rank": 2}],
                            score_label="Điểm", rank_label="Hạng"),
-            charts.distribution([{"name": "Cấp huyện", "totals": [1, 2]}], score_label="Điểm", count_label="Số"),
+            charts.score_bands([{"total": 1, "band": "a"}, {"total": 2, "band": None}],
+                               [{"code": "a", "label": "A", "min_total": 1}], score_label="Điểm", count_label="Số",
+                               other_label="Khác"),
             charts.bands_per_cluster(["C"], [{"code": "a", "label": "A", "min_total": 1}], {}, count_label="Số")]
     for fig in figs:
         layout = fig["layout"]
