@@ -300,7 +300,7 @@ def test_officer_form_and_xlsx_show_the_units_own_target(client, world):
     assert shown == {"3": "Mức chuẩn áp dụng cho đơn vị (Miền Bắc): 70,00",
                      "4": "Mức chuẩn áp dụng cho đơn vị (Phường): 95,00"}
     ws = _sheet(client, entry_id)["Giá trị"]
-    assert ws.cell(row=_row(ws, "4"), column=5).value == "tỷ lệ % (0–100); mức chuẩn của đơn vị: 95 (ward)"
+    assert ws.cell(row=_row(ws, "4"), column=5).value == "tỷ lệ % (0–100); mức chuẩn của đơn vị: 95 (Phường)"
     client.post("/logout")
     client.login("canbo2")  # a commune in Hồ Chí Minh City: the table's commune value, the region default
     html = client.get(f"/unit/entries/{open_entry(client, world['campaign'].id)}").get_data(as_text=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
@@ -31,6 +32,7 @@ from campaign.services import audit
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup.campaigns import get_campaign, get_campaign_by_slug
 from campaign.services.setup.framework_cache import parsed
+from campaign.services.setup.units import kind_label
 from campaign.services.submissions import derived
 from campaign.services.submissions.entries import (
     EDITABLE,
@@ -73,15 +75,25 @@ def _type_text(fw, n, unit=None) -> str:
     notes = rule_for(n, unit, fw)[1]
     for nt in notes:
         level = "chuẩn" if nt.param == "target" else "sàn"
-        text += f"; mức {level} của đơn vị: {formats.plain(nt.value, 'vi')} ({nt.key or 'mặc định'})"
+        text += f"; mức {level} của đơn vị: {formats.plain(nt.value, 'vi')} ({_threshold_key(fw, nt)})"
     return text
+
+
+def _threshold_key(fw, note) -> str:
+    """Why this unit's target applies, in words: its kind ("Phường"), its region's name, or the default."""
+    if note.key is None:
+        return "mặc định"
+    if note.by == "unit_kind":
+        with force_locale("vi"):  # the sheet is Vietnamese whatever the page's language
+            return kind_label(note.key)
+    region = next((r for r in fw.regions if r.code == note.key), None)
+    return (region.name.get("vi") or note.key) if region else note.key
 
 
 def _conditions_sheet(wb: Workbook, fw, campaign: Campaign) -> None:
     """Sheet "Điều kiện": each condition in words (issue 16), so the table says what a band also needs."""
     if not fw.conditions:
         return
-    from flask_babel import force_locale
 
     from campaign.band_reasons import condition_rules
 
