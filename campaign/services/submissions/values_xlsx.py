@@ -70,8 +70,14 @@ def _type_text(fw, n, unit=None) -> str:
     """Column "Loại giá trị": the value type; the formula of a computed indicator; a criterion's N/A mark;
     the unit's own target where it depends on the unit."""
     if not n.is_indicator:
-        return "cả tiêu chí: chỉ đánh dấu Không áp dụng (x)"
+        text = "cả tiêu chí: chỉ đánh dấu Không áp dụng (x)"
+        if n.rescale:
+            text += (f"; phần này không được chấm thì các chỉ tiêu con được 0 điểm và tổng điểm được quy về "
+                     f"thang điểm {formats.plain(fw.scale, 'vi')}")
+        return text
     text = "tự động tính = " + derived.formula(fw, n, label) if n.compute is not None else _row_label(n.value_type)
+    if n.kind == "bonus" and any(g.stacking == "max" and n in g.walk() for g in fw.groups if g.kind == "bonus"):
+        text += "; nhóm thưởng chỉ tính khoản lớn nhất (không cộng dồn)"
     notes = rule_for(n, unit, fw)[1]
     for nt in notes:
         level = "chuẩn" if nt.param == "target" else "sàn"
