@@ -259,7 +259,7 @@ def test_values_and_statuses_are_words_not_codes(client, factory):
     assert value("I.2") == "Có"  # stored as "yes"
     assert value("II.1") == "Tốt"  # stored as the choice code "good"
     assert value("I.1") == "78 %"
-    assert ">Tốt (40,0)</option>" in page and "good" not in page
+    assert ">Tốt (40,00)</option>" in page and "good" not in page
     client.post("/logout", data={"csrf_token": client.csrf("/judging/")})
     client.login("boss")
     admin = client.get("/judging/admin/").get_data(as_text=True)

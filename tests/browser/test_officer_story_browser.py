@@ -169,12 +169,13 @@ def test_ward_officer_answers_the_clarification(tmp_path, demo_server):
             assert "Đề nghị bổ sung văn bản chứng minh số liệu" in _text(page, "clarification")
             assert page.is_visible('[data-testid="asked-1.1"]') and page.is_visible('[data-testid="asked-1.2"]')
             # a locked indicator shows its value, written the Vietnamese way, and cannot be changed
-            assert page.input_value('[data-testid="value-2.1"]') == locked_21.replace(".", ",")
+            shown_21 = locked_21.removesuffix(".0").replace(".", ",")  # 90.5 -> "90,5"; 91.0 -> "91"
+            assert page.input_value('[data-testid="value-2.1"]') == shown_21
             assert page.is_disabled('[data-testid="value-2.1"]')
             screenshots(page, SHOTS, "ward-clarification-vi")
             _switch_language(page, "en")
             assert "clarification requested" in _text(page, "ind-1.1")
-            assert page.input_value('[data-testid="value-2.1"]') == locked_21
+            assert page.input_value('[data-testid="value-2.1"]') == locked_21.removesuffix(".0")
             assert page.inner_text('[data-testid="chosen-1.1"]') == "No file selected"  # the page's words
             screenshots(page, SHOTS, "ward-clarification-en")
             _switch_language(page, "vi")
