@@ -224,7 +224,7 @@ def test_public_get_runs_at_most_three_statements_and_builds_no_figure(client, p
     # warm (every page visited once in the current generation): no SQL, no Plotly figure built
     for url in PUBLIC_GETS:
         client.get(url)
-    for name in ("leaderboard_bars", "unit_groups", "history", "distribution", "bands_per_cluster",
+    for name in ("leaderboard_bars", "unit_groups", "history", "score_bands", "bands_per_cluster",
                  "centroid_map", "choropleth"):
         monkeypatch.setattr(charts, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError("figure built")))
     for url in PUBLIC_GETS:
