@@ -74,7 +74,9 @@ def _stop(proc: subprocess.Popen, run_dir: Path) -> None:
 def test_make_run_twice_and_stop_cleanly(tmp_path):
     port, redis_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")}
-    env.update(PORT=str(port), THIDUA_REDIS_PORT=str(redis_port), THIDUA_INSTANCE_DIR=str(tmp_path / "instance"))
+    # its own SMTP sink port too: a developer's `make run` (or a leftover) may hold the default 8025
+    env.update(PORT=str(port), THIDUA_REDIS_PORT=str(redis_port), THIDUA_SMTP_SINK_PORT=str(free_port()),
+               THIDUA_INSTANCE_DIR=str(tmp_path / "instance"))
     run_dir = tmp_path / "instance" / "run"
     for attempt in (1, 2):
         proc, lines = _start(env)
