@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -54,6 +55,9 @@ def _start(env: dict) -> tuple[subprocess.Popen, list[str]]:
             break
         lines.append(line)
         if "Ctrl-C stops" in line:
+            # keep reading: the worker and web log to the same pipe, and a full pipe (64 KB) would block
+            # them and run.py's own shutdown message
+            threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
             return proc, lines
     proc.kill()
     raise AssertionError("run.py did not come up:\n" + "".join(lines[-60:]))
