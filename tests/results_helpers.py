@@ -6,7 +6,18 @@ import random
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import Assignment, Cluster, Entry, IndicatorNode, IndicatorValue, JudgeScore, Override
+from campaign.models import (
+    Assignment,
+    Cluster,
+    Entry,
+    EntryNodeScore,
+    IndicatorNode,
+    IndicatorValue,
+    JudgeScore,
+    Override,
+    ScoreRun,
+    UnitResult,
+)
 from scoring.framework import parse_framework
 from scoring.rules import NA, indicator_points
 from tests.scoring_helpers import name, random_value, rich_framework  # noqa: F401 - re-exported for tests
@@ -107,3 +118,19 @@ def random_campaign(factory, rng: random.Random, n_units: int = 12, *, judges: i
         data[e.id] = (vals, scores, ovr)
     db.session.commit()
     return c, doc, data
+
+
+def provisional_results() -> list[tuple]:
+    """Every stored figure of the provisional results, by unit (to compare two recompute paths)."""
+    return [(r.unit_id, r.total, r.own_total, r.rank, r.rank_in_cluster, r.tied, r.band, r.group_scores,
+             r.interval_low, r.interval_high, r.flagged, r.explanation)
+            for r in db.session.scalars(sa.select(UnitResult).join(ScoreRun)
+                                        .where(ScoreRun.kind == "provisional").order_by(UnitResult.unit_id))]
+
+
+def ledger_rows(cid: int) -> list[tuple]:
+    """The campaign's ledger rows, in a stable order."""
+    return [tuple(r) for r in db.session.execute(
+        sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, EntryNodeScore.points, EntryNodeScore.points_low,
+                  EntryNodeScore.points_high, EntryNodeScore.judged, EntryNodeScore.spread)
+        .where(EntryNodeScore.campaign_id == cid).order_by(EntryNodeScore.entry_id, EntryNodeScore.node_id))]

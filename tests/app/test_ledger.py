@@ -18,24 +18,19 @@ from campaign.services.results.freshness import mark_stale
 from campaign.services.setup import campaigns as campaign_service
 from scoring.framework import parse_framework
 from tests.admin_helpers import request_ctx  # noqa: F401 - fixture
-from tests.results_helpers import judge, name, override, random_campaign, random_value, save_values
+from tests.results_helpers import (
+    judge,
+    ledger_rows,
+    name,
+    override,
+    provisional_results,
+    random_campaign,
+    random_value,
+    save_values,
+)
 
 SETTINGS = {"trim_min_judges": 3, "show_intervals": True, "disagreement_threshold": 4,
             "bands": [{"code": "A", "min_total": 60}, {"code": "B", "min_total": 30}]}
-
-
-def _results() -> list[tuple]:
-    return [(r.unit_id, r.total, r.own_total, r.rank, r.rank_in_cluster, r.tied, r.band, r.group_scores,
-             r.interval_low, r.interval_high, r.flagged, r.explanation)
-            for r in db.session.scalars(sa.select(UnitResult).join(ScoreRun)
-                                        .where(ScoreRun.kind == "provisional").order_by(UnitResult.unit_id))]
-
-
-def _ledger(cid: int) -> list[tuple]:
-    return [tuple(r) for r in db.session.execute(
-        sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, EntryNodeScore.points, EntryNodeScore.points_low,
-                  EntryNodeScore.points_high, EntryNodeScore.judged, EntryNodeScore.spread)
-        .where(EntryNodeScore.campaign_id == cid).order_by(EntryNodeScore.entry_id, EntryNodeScore.node_id))]
 
 
 def _from_scratch(cid: int) -> dict:
@@ -87,12 +82,12 @@ def test_changes_through_the_ledger_equal_a_rebuild_from_raw_rows(app, factory, 
         db.session.commit()
         res = recompute.recompute_provisional(cid)
         assert res["inputs"] == "ledger", res
-    through_ledger, ledger_rows = _results(), _ledger(cid)
+    through_ledger, kept_rows = provisional_results(), ledger_rows(cid)
     assert any(r[8] is not None for r in through_ledger)  # intervals were really computed
     rebuilt = _from_scratch(cid)
     assert rebuilt["inputs"] == "raw"
-    assert _ledger(cid) == ledger_rows
-    assert _results() == through_ledger
+    assert ledger_rows(cid) == kept_rows
+    assert provisional_results() == through_ledger
 
 
 def test_a_change_naming_no_entries_rebuilds_the_ledger(app, factory):
@@ -144,9 +139,9 @@ def test_a_change_during_a_rebuild_keeps_the_ledger_marked_for_rebuild(app, fact
     assert db.session.get(Campaign, cid).ledger_stale and db.session.get(Campaign, cid).is_stale
     res = recompute.recompute_provisional(cid)
     assert res["inputs"] == "raw" and res["status"] == "written"
-    final = _results()
+    final = provisional_results()
     assert _from_scratch(cid)["inputs"] == "raw"
-    assert _results() == final
+    assert provisional_results() == final
 
 
 def test_what_if_on_ranking_settings_reads_the_ledger_and_agrees_with_raw_rows(app, factory):
@@ -195,11 +190,11 @@ def test_six_judges_half_way_mean_is_bit_identical_through_the_ledger_and_a_rebu
         mark_stale(cid, entries=[e1.id])
         db.session.commit()
         assert recompute.recompute_provisional(cid)["inputs"] == "ledger"
-    through_ledger, ledger_rows = _results(), _ledger(cid)
+    through_ledger, kept_rows = provisional_results(), ledger_rows(cid)
     row = db.session.scalar(sa.select(UnitResult).join(ScoreRun).where(
         ScoreRun.kind == "provisional", UnitResult.unit_id == u1.id))
     assert (row.total, row.band, row.group_scores) == (4.45, "A", {"I": 4.45})
     rebuilt = _from_scratch(cid)
     assert rebuilt["inputs"] == "raw"
-    assert _ledger(cid) == ledger_rows  # the same floats, bit for bit
-    assert _results() == through_ledger
+    assert ledger_rows(cid) == kept_rows  # the same floats, bit for bit
+    assert provisional_results() == through_ledger

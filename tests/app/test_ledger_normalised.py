@@ -19,7 +19,15 @@ from campaign.services.results import recompute
 from campaign.services.results.freshness import mark_stale
 from scoring.aggregate import JudgeScore, zscore_normalise, zscore_normalise_arrays
 from scoring.framework import parse_framework
-from tests.results_helpers import judge, random_campaign, random_value, rich_framework, save_values
+from tests.results_helpers import (
+    judge,
+    ledger_rows,
+    provisional_results,
+    random_campaign,
+    random_value,
+    rich_framework,
+    save_values,
+)
 
 SETTINGS = {"normalise": True, "trim_min_judges": 3, "show_intervals": True, "disagreement_threshold": 4,
             "bands": [{"code": "A", "min_total": 60}, {"code": "B", "min_total": 30}]}
@@ -94,20 +102,6 @@ def test_hand_computed_zscores_and_one_mark_moving_another_entry(app, factory):
     assert a["agg"] == pytest.approx(12.5, abs=1e-9) and detail(eb)["agg"] == pytest.approx(12.5, abs=1e-9)
 
 
-def _results() -> list[tuple]:
-    return [(r.unit_id, r.total, r.own_total, r.rank, r.rank_in_cluster, r.tied, r.band, r.group_scores,
-             r.interval_low, r.interval_high, r.flagged, r.explanation)
-            for r in db.session.scalars(sa.select(UnitResult).join(ScoreRun)
-                                        .where(ScoreRun.kind == "provisional").order_by(UnitResult.unit_id))]
-
-
-def _ledger(cid: int) -> list[tuple]:
-    return [tuple(r) for r in db.session.execute(
-        sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, EntryNodeScore.points, EntryNodeScore.points_low,
-                  EntryNodeScore.points_high, EntryNodeScore.judged, EntryNodeScore.spread)
-        .where(EntryNodeScore.campaign_id == cid).order_by(EntryNodeScore.entry_id, EntryNodeScore.node_id))]
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("method", ["mean", "trimmed_mean", "median"])
 def test_normalised_changes_through_the_ledger_equal_a_rebuild_from_raw_rows(app, factory, seed, method):
@@ -137,7 +131,7 @@ def test_normalised_changes_through_the_ledger_equal_a_rebuild_from_raw_rows(app
         db.session.commit()
         res = recompute.recompute_provisional(cid)
         assert res["inputs"] == "ledger", res
-    through_ledger, ledger_rows = _results(), _ledger(cid)
+    through_ledger, kept_rows = provisional_results(), ledger_rows(cid)
     assert any(r[11]["judged"] for r in through_ledger)  # normalised marks were really used
     recompute._LAST_ROWS.clear()
     db.session.execute(sa.delete(UnitResult))
@@ -145,5 +139,5 @@ def test_normalised_changes_through_the_ledger_equal_a_rebuild_from_raw_rows(app
     db.session.execute(sa.delete(EntryNodeScore))
     db.session.commit()
     assert recompute.recompute_provisional(cid, force=True)["inputs"] == "raw"
-    assert _ledger(cid) == ledger_rows
-    assert _results() == through_ledger
+    assert ledger_rows(cid) == kept_rows
+    assert provisional_results() == through_ledger
