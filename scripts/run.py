@@ -94,6 +94,8 @@ def main() -> int:
                   f"read them at http://127.0.0.1:{port}/admin/mail (as admin).")
         print("\n  Ctrl-C stops the web server, the worker and Redis.\n", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        # Ctrl-C stops everything even when started with SIGINT ignored (a background job of a shell, nohup)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         while all(proc.poll() is None for _, proc in children):
             time.sleep(0.5)
         dead = [name for name, proc in children if proc.poll() is not None]
