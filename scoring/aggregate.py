@@ -109,31 +109,79 @@ def _exact_mean_sd(xs: np.ndarray) -> tuple[float, float]:
     return m, math.sqrt(sq / len(xs))
 
 
-def zscore_normalise_arrays(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> np.ndarray:
-    """Vector twin of :func:`zscore_normalise`, bit for bit: the normalised points of each score.
+@dataclass(frozen=True)
+class ZStats:
+    """What z-score normalisation needs besides each mark: the panel's mean/sd of fractions of max,
+    and per judge key (sorted) the mean, sd and count of that judge's fractions."""
 
-    ``judges`` holds each score's judge key (any sortable numbers), ``points`` and
-    ``max_points`` its points and item maximum; the output is in input order.
-    """
-    pts = np.asarray(points, dtype=float)
-    mp = np.asarray(max_points, dtype=float)
-    if len(pts) == 0:
-        return np.zeros(0)
+    panel_mean: float
+    panel_sd: float
+    judges: np.ndarray
+    means: np.ndarray
+    sds: np.ndarray
+    counts: np.ndarray
+
+    def as_json(self) -> dict:
+        """A JSON-able form (floats round-trip exactly through ``repr``); see :meth:`from_json`."""
+        return {"panel_mean": self.panel_mean, "panel_sd": self.panel_sd,
+                "judges": [[k, m, s, c] for k, m, s, c in zip(self.judges.tolist(), self.means.tolist(),
+                                                                self.sds.tolist(), self.counts.tolist(), strict=True)]}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> ZStats:
+        rows = doc.get("judges") or []
+        return cls(float(doc["panel_mean"]), float(doc["panel_sd"]), np.array([r[0] for r in rows]),
+                   np.array([r[1] for r in rows], dtype=float), np.array([r[2] for r in rows], dtype=float),
+                   np.array([r[3] for r in rows], dtype=np.int64))
+
+
+def _fractions(points: np.ndarray, max_points: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        fr = np.where(mp > 0, pts / mp, 0.0)
-    panel_m, panel_sd = _exact_mean_sd(fr)
+        return np.where(max_points > 0, points / max_points, 0.0)
+
+
+def zscore_stats(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> ZStats:
+    """The statistics :func:`zscore_apply` needs, from every score of the panel (see :func:`zscore_normalise`)."""
+    pts = np.asarray(points, dtype=float)
+    fr = _fractions(pts, np.asarray(max_points, dtype=float))
+    panel_m, panel_sd = _exact_mean_sd(fr) if len(fr) else (0.0, 0.0)
     keys, inverse, counts = np.unique(np.asarray(judges), return_inverse=True, return_counts=True)
     m_of, sd_of = np.zeros(len(keys)), np.zeros(len(keys))
     for k in range(len(keys)):
         m_of[k], sd_of[k] = _exact_mean_sd(fr[inverse == k])
-    m, sd = m_of[inverse], sd_of[inverse]
-    single = ((counts < 2) | (sd_of == 0))[inverse]
+    return ZStats(panel_m, panel_sd, keys, m_of, sd_of, counts.astype(np.int64))
+
+
+def zscore_apply(stats: ZStats, judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> np.ndarray:
+    """The normalised points of any subset of the scores ``stats`` was computed from, bit for bit as
+    :func:`zscore_normalise` gives them (each mark depends only on itself and the statistics).
+    Every judge key must be in ``stats.judges``."""
+    pts = np.asarray(points, dtype=float)
+    mp = np.asarray(max_points, dtype=float)
+    if len(pts) == 0:
+        return np.zeros(0)
+    fr = _fractions(pts, mp)
+    at = np.searchsorted(stats.judges, np.asarray(judges))
+    m, sd = stats.means[at], stats.sds[at]
+    single = ((stats.counts < 2) | (stats.sds == 0))[at]
+    panel_m, panel_sd = stats.panel_mean, stats.panel_sd
     with np.errstate(divide="ignore", invalid="ignore"):
         nf = np.where(single, fr - m + panel_m, panel_m + (fr - m) / np.where(single, 1.0, sd) * panel_sd)
     x = nf * mp
     x = np.where(x < 0.0, 0.0, x)  # max(x, 0.0) and min(x, mp) as Python picks them (signed zeros too)
     x = np.where(mp < x, mp, x)
     return np.round(x, DECIMALS)  # round_points' vector twin (scoring.vector.quantise)
+
+
+def zscore_normalise_arrays(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> np.ndarray:
+    """Vector twin of :func:`zscore_normalise`, bit for bit: the normalised points of each score.
+
+    ``judges`` holds each score's judge key (any sortable numbers), ``points`` and
+    ``max_points`` its points and item maximum; the output is in input order.
+    """
+    if len(points) == 0:
+        return np.zeros(0)
+    return zscore_apply(zscore_stats(judges, points, max_points), judges, points, max_points)
 
 
 def judge_stats(scores: Sequence[JudgeScore]) -> dict[Hashable, JudgeStat]:

@@ -53,6 +53,9 @@ class ScoreRun(db.Model):
     inputs_digest: Mapped[str | None] = mapped_column(sa.String(64))
     framework_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("framework_version.id"))
     settings: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # Normalised judging: the z-score statistics the run used (scoring.aggregate.ZStats.as_json);
+    # explanations rebuild an entry's normalised marks from them (results.judged.entry_detail).
+    normalisation: Mapped[dict | None] = mapped_column(JSONType)
     label: Mapped[str] = mapped_column(sa.String(200), default="")
     progress: Mapped[float] = mapped_column(sa.Float, default=0.0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

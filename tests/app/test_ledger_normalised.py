@@ -83,9 +83,9 @@ def test_hand_computed_zscores_and_one_mark_moving_another_entry(app, factory):
     db.session.commit()
     assert recompute.recompute_provisional(c.id)["inputs"] == "raw"
 
-    def detail(entry):
+    def detail(entry):  # what the explanation shows (rebuilt from the marks and the run's statistics)
         r = db.session.scalar(sa.select(UnitResult).where(UnitResult.entry_id == entry.id))
-        return r.explanation["judged"]["II.2"]
+        return recompute.explain(r.run_id, r.unit_id)["stored"]["judged"]["II.2"]
 
     a = detail(ea)
     assert a["agg"] == pytest.approx(13.232233047, abs=1e-9) and a["n"] == 2

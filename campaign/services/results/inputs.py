@@ -130,7 +130,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         if eid in row_of_entry:
             overrides.setdefault(row_of_entry[eid], {})[target] = float(pts)
             reasons.setdefault(row_of_entry[eid], {})[target] = reason
-    overridden = {i: _overridden_entry(info, settings, entry_ids[i], sources.get(i), overrides[i], reasons[i])
+    overridden = {i: _overridden_entry(info, settings, entry_ids[i], judged.aggregates_of(sources, i), overrides[i], reasons[i])
                   for i in sorted(overrides)}
 
     engine = CampaignInputs(
@@ -173,7 +173,7 @@ def _overridden_entry(info: FrameworkInfo, settings: dict, eid: int, normalised:
         if not is_na_flag and pts_db is not None:
             judged[node.code] = float(pts_db)  # stored rule points (already clamped) stand as given
     if normalised:  # normalised: the aggregates this run computed
-        judged.update({code: d["agg"] for code, d in normalised.items()})
+        judged.update(normalised)
     else:
         cols = ledger.entry_columns(info, settings, [eid])
         for j in np.nonzero(cols.judged[0])[0].tolist():

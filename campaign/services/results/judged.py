@@ -11,6 +11,11 @@ One read of the submitted scores as plain tuples, then numpy: the z-scores with
 aggregate per (entry, indicator) as :func:`scoring.aggregate.aggregate` gives it (sums on the
 1e-9 grid; the rare group whose mean lies within rounding of a half-grid tie is recomputed by
 ``aggregate`` itself).
+
+Under normalisation the result rows do not store the judges' normalised detail (it was ~75% of
+the rows' bytes): the run stores the normalisation statistics once (``ScoreRun.normalisation``,
+:class:`scoring.aggregate.ZStats`) and each row a hash of its entry's raw marks; an explanation
+rebuilds its entry's detail exactly from those marks and statistics (:func:`entry_detail`).
 """
 from __future__ import annotations
 
@@ -24,16 +29,55 @@ from campaign.models import Assignment, Entry, JudgeScore
 from campaign.services.results.fastsql import as_matrix, fetch
 from campaign.services.results.ledger import bounds, index_of
 from campaign.services.setup.framework_cache import FrameworkInfo
+from scoring.aggregate import ZStats, zscore_apply, zscore_stats
 from scoring.aggregate import aggregate as engine_aggregate
-from scoring.aggregate import zscore_normalise_arrays
 from scoring.vector import clamp_round, quantise
 
 
 class Sources(dict):
-    """Normalised judges' detail per unit row and code; ``fingerprint`` hashes what it is built
-    from (the inputs digest uses it instead of serialising ~20 MB of detail at 10,000 units)."""
+    """Normalised judging: row -> ``{"marks": hash of the entry's raw marks}`` (what a result row
+    stores); ``fingerprint`` hashes every mark (the inputs digest uses it), ``stats`` is the run's
+    normalisation and :meth:`aggregates` gives one row's aggregates (overridden entries)."""
 
     fingerprint: bytes = b""
+    stats: ZStats | None = None
+    codes: tuple = ()
+    agg: np.ndarray | None = None
+    n: np.ndarray | None = None
+
+    def aggregates(self, row: int) -> dict[str, float] | None:
+        """{indicator code: judges' aggregate} of a unit row, None if nobody judged it."""
+        if self.agg is None or self.n is None:
+            return None
+        cols = np.nonzero(self.n[row])[0].tolist()
+        return {self.codes[j]: float(self.agg[row, j]) for j in cols} or None
+
+
+def aggregates_of(sources: dict, row: int) -> dict[str, float] | None:
+    """{code: normalised aggregate} of a unit row under normalised judging, else None."""
+    return sources.aggregates(row) if isinstance(sources, Sources) else None
+
+
+_M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _mark_hashes(jid: np.ndarray, cols: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per mark (judge, indicator column, raw points), mixed like splitmix64."""
+    with np.errstate(over="ignore"):
+        h = (np.asarray(jid, dtype=np.int64).view(np.uint64) * _M1) ^ (np.asarray(cols, dtype=np.int64).view(np.uint64) * _M2)
+        h = h ^ (np.ascontiguousarray(raw, dtype=float).view(np.uint64) * _M3)
+        h ^= h >> np.uint64(30)
+        h *= _M2
+        h ^= h >> np.uint64(27)
+        h *= _M3
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def marks_hash(jid: np.ndarray, cols: np.ndarray, raw: np.ndarray) -> str:
+    """An entry's marks as 16 hex digits (order-free: the wrapping sum of the marks' hashes)."""
+    with np.errstate(over="ignore"):
+        return f"{int(np.add.reduce(_mark_hashes(jid, cols, raw), dtype=np.uint64)) if len(raw) else 0:016x}"
 
 
 @dataclass
@@ -71,11 +115,15 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     keep = (rows >= 0) & (cols >= 0) & ~np.isnan(a[:, 3])
     rows, cols, jid, pts = rows[keep], cols[keep], a[keep, 2].astype(np.int64), a[keep, 3].copy()
     normalise = bool(settings.get("normalise"))
+    raw = pts.copy()
+    stats = None
     if normalise:
         # Penalty points are deductions (≤ 0): z-scores are for the judges' marks only, so
         # penalties keep their raw value (as the council page does).
-        z = ~np.array([r.kind == "penalty" for r in info.compiled.rules], dtype=bool)[cols]
-        pts[z] = zscore_normalise_arrays(jid[z], pts[z], np.asarray(info.compiled.max_points, dtype=float)[cols[z]])
+        z = _zscored(info)[cols]
+        mp = np.asarray(info.compiled.max_points, dtype=float)[cols[z]]
+        stats = zscore_stats(jid[z], pts[z], mp)
+        pts[z] = zscore_apply(stats, jid[z], pts[z], mp)
     key = rows * nind + cols
     order = np.lexsort((pts, key))
     ks, ps = key[order], pts[order]
@@ -88,8 +136,13 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     gi, gj = ks[starts] // nind, ks[starts] % nind
     out.agg[gi, gj], out.low[gi, gj], out.high[gi, gj], out.n[gi, gj] = val, lo, hi, counts
     if normalise:
-        out.sources = _sources(info, key, jid, pts, gi, gj, counts, val)
+        out.sources = _sources(info, stats, out, key, order, jid, raw, cols, starts, gi)
     return out
+
+
+def _zscored(info: FrameworkInfo) -> np.ndarray:
+    """Per indicator column: are its marks z-scored (every kind but penalties)."""
+    return ~np.array([r.kind == "penalty" for r in info.compiled.rules], dtype=bool)
 
 
 def _aggregate(ps: np.ndarray, starts: np.ndarray, counts: np.ndarray, lo: np.ndarray, hi: np.ndarray,
@@ -114,28 +167,54 @@ def _aggregate(ps: np.ndarray, starts: np.ndarray, counts: np.ndarray, lo: np.nd
     return val
 
 
-def _sources(info: FrameworkInfo, key: np.ndarray, jid: np.ndarray, pts: np.ndarray, gi: np.ndarray,
-             gj: np.ndarray, counts: np.ndarray, val: np.ndarray) -> dict:
-    """Normalised judges' detail per unit row and indicator code (what explanations show)."""
-    judges = np.unique(jid)
-    # the order of sorted([(judge id, points)], key=str): one judge per entry, so by "<id>,"
-    rank = {j: r for r, j in enumerate(sorted(judges.tolist(), key=lambda j: f"{j},"))}
-    jrank = np.array([rank[j] for j in judges.tolist()], dtype=np.int64)[np.searchsorted(judges, jid)]
-    order = np.lexsort((jrank, key))
-    name_of = {j: str(j) for j in judges.tolist()}
-    pairs = [[name_of[j], p] for j, p in zip(jid[order].tolist(), pts[order].tolist(), strict=True)]
+def _sources(info: FrameworkInfo, stats: ZStats | None, out: Judged, key: np.ndarray, order: np.ndarray,
+             jid: np.ndarray, raw: np.ndarray, cols: np.ndarray, starts: np.ndarray, gi: np.ndarray) -> Sources:
+    """What normalised results keep of the marks: each row's marks hash, every mark's fingerprint,
+    the statistics and the aggregates (marks grouped by ``key`` in ``order``, groups at ``starts``)."""
+    src = Sources()
+    src.stats, src.codes, src.agg, src.n = stats, tuple(info.compiled.codes), out.agg, out.n
+    canon = np.lexsort((jid, key))  # one mark per (entry, indicator, judge): a canonical order
+    src.fingerprint = hashlib.sha256(b"".join(np.ascontiguousarray(x).tobytes() for x in (
+        key[canon], jid[canon], raw[canon]))).digest()
+    h = _mark_hashes(jid[order], cols[order], raw[order])
+    first = np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]])  # groups are sorted by row
+    with np.errstate(over="ignore"):
+        sums = np.add.reduceat(h, starts[first], dtype=np.uint64)
+    for row, hv in zip(gi[first].tolist(), sums.tolist(), strict=True):
+        src[row] = {"marks": f"{hv:016x}"}
+    return src
+
+
+def entry_detail(info: FrameworkInfo, settings: dict, stats: ZStats, marks: list[tuple[int, int, float]]
+                 ) -> tuple[dict, str, bool]:
+    """One entry's normalised judges' detail, as the recompute computed it for the explanation:
+    ``({code: {"agg", "points", "n", "judges": [[judge, normalised points], …]}}, marks hash, exact)``
+    from its submitted marks ``(indicator id, judge id, points)`` and the run's statistics.
+    ``exact`` is False when a judge is not in the statistics (marked after the run)."""
+    nind = len(info.compiled.codes)
+    kept = [(info.col_of.get(iid), jid, float(p)) for iid, jid, p in marks if p is not None]
+    kept = [(j, jid, p) for j, jid, p in kept if j is not None and j < nind and not np.isnan(p)]
+    if not kept:
+        return {}, marks_hash(np.zeros(0), np.zeros(0), np.zeros(0)), True
+    cols = np.array([k[0] for k in kept], dtype=np.int64)
+    jid = np.array([k[1] for k in kept], dtype=np.int64)
+    raw = np.array([k[2] for k in kept], dtype=float)
+    pts = raw.copy()
+    z = _zscored(info)[cols]
+    known = np.isin(jid, stats.judges)
+    z_ok = z & known
+    pts[z_ok] = zscore_apply(stats, jid[z_ok], raw[z_ok], np.asarray(info.compiled.max_points, dtype=float)[cols[z_ok]])
+    method = settings.get("aggregation", "mean")
+    trim_min = int(settings.get("trim_min_judges", 3) or 3)
     lo_b, hi_b = bounds(info)
-    eff = clamp_round(val, lo_b[gj], hi_b[gj]).tolist()
     codes = info.compiled.codes
-    out = Sources()
-    out.fingerprint = hashlib.sha256(b"".join(np.ascontiguousarray(x).tobytes() for x in (
-        key[order], jid[order], pts[order], val))).digest()
-    ends = np.cumsum(counts).tolist()
-    row: dict = {}
-    last = -1
-    for i, j, c, agg, p, end in zip(gi.tolist(), gj.tolist(), counts.tolist(), val.tolist(), eff, ends, strict=True):
-        if i != last:
-            row = out[i] = {}
-            last = i
-        row[codes[j]] = {"agg": agg, "points": p, "n": c, "judges": pairs[end - c:end]}
-    return out
+    by_col: dict[int, list[tuple[int, float]]] = {}
+    for j, judge, p in zip(cols.tolist(), jid.tolist(), pts.tolist(), strict=True):
+        by_col.setdefault(j, []).append((judge, p))
+    detail = {}
+    for j in sorted(by_col):
+        lst = sorted(by_col[j], key=lambda x: f"{x[0]},")
+        agg = engine_aggregate([p for _jid, p in lst], method, trim_min)
+        detail[codes[j]] = {"agg": agg, "points": float(clamp_round(np.array([agg]), lo_b[j:j + 1], hi_b[j:j + 1])[0]),
+                            "n": len(lst), "judges": [[str(judge), p] for judge, p in lst]}
+    return detail, marks_hash(jid, cols, raw), bool(known[z].all())

@@ -52,7 +52,7 @@ def publish(campaign_id: int, user_id: int | None = None, kind: str = "snapshot"
     now = utcnow()
     snap = ScoreRun(campaign_id=campaign_id, kind=kind, status="done", inputs_version=run.inputs_version,
                     inputs_digest=run.inputs_digest, framework_version_id=run.framework_version_id,
-                    settings=dict(run.settings or {}), label=label or "", progress=1.0,
+                    settings=dict(run.settings or {}), normalisation=run.normalisation, label=label or "", progress=1.0,
                     started_at=run.started_at, finished_at=run.finished_at, published_at=now,
                     published_by_id=user_id, previous_snapshot_id=previous)
     db.session.add(snap)

@@ -120,9 +120,6 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
                        "write": round(t_write - t_compute, 4)}}
 
 
-# (database url, campaign id) -> (run id, digest, {unit_id: row}) of the rows this process last
-
-
 def sweep_stale() -> list[int]:
     """Re-enqueue every stale campaign (covers lost messages and crashed workers)."""
     with read_only_transactions():

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from campaign.extensions import db
 from campaign.models import Assignment, IndicatorValue, JudgeScore, Override, ScoreRun, Unit, UnitResult
 from campaign.services.errors import NotFound
+from campaign.services.results import judged as judged_detail
 from campaign.services.results import ledger
 from campaign.services.results.inputs import load_inputs
 from campaign.services.results.ledger import raw_value
@@ -21,6 +22,7 @@ from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import framework_info
 from campaign.services.submissions import derived
 from campaign.sqlite import read_only_transactions
+from scoring.aggregate import ZStats
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.campaign import compute_campaign
 from scoring.entry import score_entry
@@ -66,7 +68,10 @@ def explain(run_id: int, unit_id: int) -> dict:
 
     The per-indicator detail (value, rule, points, each judge's points) is read from the
     current inputs and scored with ``score_entry``; ``detail_current`` says whether it still
-    matches the run (it may not for an old snapshot).
+    matches the run (it may not for an old snapshot). Under normalised judging the row stores
+    only a hash of the entry's marks: the judges' normalised detail (``stored["judged"]``) is
+    rebuilt from the marks and the run's statistics, exactly as the recompute had it while the
+    entry's marks are those of the run (else ``detail_current`` is False).
     """
     row = db.session.scalar(sa.select(UnitResult).where(UnitResult.run_id == run_id,
                                                         UnitResult.unit_id == unit_id))
@@ -75,7 +80,7 @@ def explain(run_id: int, unit_id: int) -> dict:
     run = db.session.get(ScoreRun, run_id)
     out = {"run_id": run_id, "run_kind": run.kind, "unit_id": unit_id, "total": row.total,
            "own_total": row.own_total, "rank": row.rank, "rank_in_cluster": row.rank_in_cluster,
-           "tied": row.tied, "status": row.status, "band": row.band, "award": row.award, "stored": row.explanation or {},
+           "tied": row.tied, "status": row.status, "band": row.band, "award": row.award, "stored": dict(row.explanation or {}),
            "band_note": row.band_note}
     if row.entry_id is None or run.framework_version_id is None or (
             row.status == "not_submitted" and run.kind != "provisional"):
@@ -93,15 +98,23 @@ def explain(run_id: int, unit_id: int) -> dict:
         elif is_na_flag and iid in info.node_code:  # a criterion marked N/A as a whole
             values[info.node_code[iid]] = NA
     judges: dict[str, list] = {}
-    for iid, jid, pts in db.session.execute(
-            sa.select(JudgeScore.indicator_id, Assignment.judge_id, JudgeScore.points)
-            .join(Assignment, Assignment.id == JudgeScore.assignment_id)
-            .where(Assignment.entry_id == row.entry_id, Assignment.status == "submitted")
-            .order_by(Assignment.judge_id)).all():
+    marks = db.session.execute(
+        sa.select(JudgeScore.indicator_id, Assignment.judge_id, JudgeScore.points)
+        .join(Assignment, Assignment.id == JudgeScore.assignment_id)
+        .where(Assignment.entry_id == row.entry_id, Assignment.status == "submitted")
+        .order_by(Assignment.judge_id)).all()
+    for iid, jid, pts in marks:
         j = info.col_of.get(iid)
         if j is not None:
             judges.setdefault(nodes[j].code, []).append({"judge_id": jid, "points": float(pts)})
     settings = run.settings or {}
+    marks_current = True
+    kept = out["stored"].get("judged")
+    if isinstance(kept, dict) and set(kept) == {"marks"}:  # normalised: rebuilt, not stored
+        detail, digest, exact = judged_detail.entry_detail(info, settings, ZStats.from_json(run.normalisation or {}),
+                                                           [tuple(m) for m in marks]) if run.normalisation else ({}, "", False)
+        out["stored"]["judged"] = detail
+        marks_current = exact and digest == kept["marks"]
     judged = {code: engine_aggregate([p["points"] for p in lst], settings.get("aggregation", "mean"),
                                      int(settings.get("trim_min_judges", 3) or 3))
               for code, lst in judges.items()}
@@ -109,7 +122,7 @@ def explain(run_id: int, unit_id: int) -> dict:
         sa.select(Override.target, Override.points).where(Override.entry_id == row.entry_id,
                                                           Override.active.is_(True))
         .order_by(Override.id)).all()}
-    stored_judged = (row.explanation or {}).get("judged") or {}  # normalised / median aggregates
+    stored_judged = out["stored"].get("judged") or {}  # normalised aggregates
     for code, d in stored_judged.items():  # normalised aggregates are only known to the run
         judged[code] = d["agg"]
     es = score_entry(info.fw, values, judged, overrides, unit=derived.unit_context(unit_id))
@@ -118,5 +131,5 @@ def explain(run_id: int, unit_id: int) -> dict:
         ind["judges"] = judges.get(ind["code"], [])
     out["indicators"] = detail["indicators"]
     out["groups_detail"] = detail["groups"]
-    out["detail_current"] = row.own_total is None or shown(es.total) == row.own_total
+    out["detail_current"] = marks_current and (row.own_total is None or shown(es.total) == row.own_total)
     return out
