@@ -276,9 +276,14 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
     A forced or settings-driven rebuild mostly finds the ledger already right (one range scan
     instead of deleting and re-inserting ~16 rows per entry). Rows that do not map onto
     this layout (another framework version, an entry no longer taking part) or a majority of
-    changed entries fall back to :func:`replace_all`. Returns the number of entries rewritten.
+    changed entries fall back to :func:`replace_all`, and so does a ledger flagged stale (a
+    settings or framework change: the rows are known to be outdated, so they are not read
+    back). Returns the number of entries rewritten.
     """
     n, k = sub.points.shape
+    if db.session.scalar(sa.select(Campaign.ledger_stale).where(Campaign.id == campaign_id)):
+        replace_all(campaign_id, info, entry_ids, sub)
+        return n
     ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
     old = Subtotals.zeros(n, k)
     data = fetch(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id,
