@@ -15,7 +15,7 @@ from campaign.extensions import db
 from campaign.models import Assignment, IndicatorValue, JudgeScore, Override, ScoreRun, Unit, UnitResult
 from campaign.services.errors import NotFound
 from campaign.services.results import judged as judged_detail
-from campaign.services.results import ledger
+from campaign.services.results import ledger, stored
 from campaign.services.results.inputs import load_inputs
 from campaign.services.results.ledger import raw_value
 from campaign.services.setup.campaigns import get_campaign
@@ -80,7 +80,8 @@ def explain(run_id: int, unit_id: int) -> dict:
     run = db.session.get(ScoreRun, run_id)
     out = {"run_id": run_id, "run_kind": run.kind, "unit_id": unit_id, "total": row.total,
            "own_total": row.own_total, "rank": row.rank, "rank_in_cluster": row.rank_in_cluster,
-           "tied": row.tied, "status": row.status, "band": row.band, "award": row.award, "stored": dict(row.explanation or {}),
+           "tied": row.tied, "status": row.status, "band": row.band, "award": row.award,
+           "stored": stored.full(row.explanation, row, run.settings or {}),
            "band_note": row.band_note}
     if row.entry_id is None or run.framework_version_id is None or (
             row.status == "not_submitted" and run.kind != "provisional"):

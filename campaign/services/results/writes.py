@@ -19,6 +19,7 @@ from campaign.models.base import utcnow
 from campaign.services.results import ledger
 from campaign.services.results.fastsql import insert_values
 from campaign.services.results.inputs import Inputs
+from campaign.services.results.stored import compact_rows
 
 
 def provisional_run(campaign_id: int) -> ScoreRun | None:
@@ -101,6 +102,7 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
         run.finished_at = now
         db.session.commit()
         return status
+    rows = compact_rows(rows, inp.settings)  # what the rows store (results.stored)
     units = np.fromiter((r["unit_id"] for r in rows), dtype=np.int64, count=len(rows))
     hashes = row_hashes(rows)
     cache_key = (str(db.engine.url), cid)
