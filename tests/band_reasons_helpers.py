@@ -89,8 +89,10 @@ def check_published(client, slug: str) -> dict:
     labels = {b["code"]: (b.get("label") or {}).get("vi") for b in bands}
     checked = floored = 0
     for level in LEVELS:
-        body = client.get(f"/api/v1/campaigns/{slug}/leaderboard?level={level}").get_json()
-        rows = body["rows"]
+        rows, url = [], f"/api/v1/campaigns/{slug}/leaderboard?level={level}&per_page=500"
+        while url:  # the API is paged (issue 18): every page
+            body = client.get(url).get_json()
+            rows, url = rows + body["rows"], body["paging"]["next"]
         if not rows:
             continue
         cells = board_rows(client, f"/leaderboard?campaign={slug}&level={level}")

@@ -35,6 +35,14 @@ _campaign = {
     "properties": {"id": {"type": "integer"}, "slug": {"type": "string"}, "name": {"type": "string"},
                    "name_en": {"type": ["string", "null"]}},
 }
+_link = {"type": ["string", "null"], "description": "URL of that page (null: there is none)"}
+_paging = {
+    "type": "object", "required": ["page", "per_page", "pages", "total", "first", "last", "previous", "next"],
+    "description": "Which rows this page holds: rows (page - 1) * per_page + 1 … of total; follow next for the rest",
+    "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "pages": {"type": "integer"},
+                   "total": {"type": "integer", "description": "rows of the whole board (level, cluster)"},
+                   "first": _link, "last": _link, "previous": _link, "next": _link},
+}
 _error = {"type": "object", "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}
 
 OPENAPI = {
@@ -62,6 +70,10 @@ OPENAPI = {
                 {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["district", "commune"],
                                                             "default": "district"}},
                 {"name": "cluster", "in": "query", "description": "cluster code", "schema": {"type": "string"}},
+                {"name": "page", "in": "query", "description": "page of the board, from 1 (a page past the last: 404)",
+                 "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {"name": "per_page", "in": "query", "description": "rows per page; more than 500 gives 500",
+                 "schema": {"type": "integer", "minimum": 1, "default": 50}},
             ],
             "responses": {
                 "200": {"description": "OK", "content": {"application/json": {"schema": {
@@ -74,9 +86,10 @@ OPENAPI = {
                         "cluster": {"type": ["string", "null"]},
                         "groups": {"type": "array", "items": {"type": "object", "properties": {
                             "code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": ["string", "null"]}}}},
-                        "rows": {"type": "array", "items": _row}}}}}},
-                "400": {"description": "Bad level", "content": {"application/json": {"schema": _error}}},
-                "404": {"description": "Unknown campaign or cluster, or nothing published",
+                        "rows": {"type": "array", "items": _row, "description": "the rows of this page, in rank order"},
+                        "paging": _paging}}}}},
+                "400": {"description": "Bad level, page or per_page", "content": {"application/json": {"schema": _error}}},
+                "404": {"description": "Unknown campaign or cluster, nothing published, or a page past the last",
                         "content": {"application/json": {"schema": _error}}},
             }}},
         "/openapi.json": {"get": {"operationId": "openapi", "summary": "This description",

@@ -11,7 +11,7 @@ import base64
 import json
 from collections.abc import Iterator
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -28,6 +28,8 @@ from ..templating import stored_label
 
 LOCALES = ("vi", "en")
 PAGE_SIZE = 50  # rows of the ranked table per page
+API_PER_PAGE = PAGE_SIZE  # rows of a page of the JSON board by default (``per_page``) ...
+API_MAX_PER_PAGE = 500  # ... and at most
 COMPACT_FROM = 60  # a longer board draws its top TOP_BARS and a distribution instead of one bar per unit
 TOP_BARS = 20
 NOT_SUBMITTED = "not_submitted"  # UnitResult.status of a unit that did not submit: shown as "Chưa nộp"
@@ -115,8 +117,8 @@ def valid_cluster(camp: dict, level: str, cluster: str | None) -> str | None:
     return cluster if cluster in level_meta(camp, level)["clusters"] else None
 
 
-def page_count(n_rows: int) -> int:
-    return max(1, -(-n_rows // PAGE_SIZE))
+def page_count(n_rows: int, per_page: int = PAGE_SIZE) -> int:
+    return max(1, -(-n_rows // per_page))
 
 
 def pager(page: int, pages: int, n_rows: int) -> dict:
@@ -330,10 +332,51 @@ def api_body(camp: dict, data: dict) -> dict:
                      for row, r in zip(lb.api_rows(data), data["rows"], strict=True)]}
 
 
-def get_api_leaderboard(camp: dict, level: str, cluster: str | None) -> str:
-    return cache.payload(snapshot_key(camp), f"api:board:{level}:{cluster or ''}",
-                         lambda: {"body": json.dumps(api_body(camp, board(camp, level, cluster)),
-                                                     ensure_ascii=False, separators=(",", ":"))})["body"]
+def api_rows(camp: dict, level: str, cluster: str | None) -> dict:
+    """Every row of a board as the API gives it (the body of all pages but its paging), kept per snapshot."""
+    return cache.payload(snapshot_key(camp), f"api:rows:{level}:{cluster or ''}",
+                         lambda: api_body(camp, board(camp, level, cluster)), kept=True)
+
+
+def api_page_body(camp: dict, level: str, cluster: str | None, page: int, per_page: int) -> dict:
+    """One page of the API's board: the old body (rows cut to the page) plus ``paging`` with links."""
+    full = api_rows(camp, level, cluster)
+    total = len(full["rows"])
+    pages = page_count(total, per_page)
+
+    def link(n: int | None) -> str | None:
+        if n is None:
+            return None
+        return url_for("api.leaderboard", ref=camp["slug"], level=level, cluster=cluster or None,
+                       page=n, per_page=per_page if per_page != API_PER_PAGE else None)
+
+    return {**{k: v for k, v in full.items() if k != "rows"},
+            "rows": full["rows"][(page - 1) * per_page:page * per_page],
+            "paging": {"page": page, "per_page": per_page, "pages": pages, "total": total,
+                       "first": link(1), "last": link(pages), "previous": link(page - 1 if page > 1 else None),
+                       "next": link(page + 1 if page < pages else None)}}
+
+
+def get_api_leaderboard(camp: dict, level: str, cluster: str | None, page: int = 1,
+                        per_page: int = API_PER_PAGE) -> str | None:
+    """The JSON body of one page of a board (None: the page is past the last one).
+
+    The default page size is cached like the pages (Redis and every worker); other sizes only in this
+    process's bounded search cache, so odd ``per_page`` values cannot fill the shared cache.
+    """
+    meta = level_meta(camp, level)
+    n_rows = meta["clusters"].get(cluster, 0) if cluster else meta["count"]
+    if page > page_count(n_rows, per_page):
+        return None
+    name = f"api:board:{level}:{cluster or ''}:{page}:{per_page}"
+
+    def build() -> dict:
+        return {"body": json.dumps(api_page_body(camp, level, cluster, page, per_page), ensure_ascii=False,
+                                   separators=(",", ":"))}
+
+    if per_page == API_PER_PAGE:
+        return cache.payload(snapshot_key(camp), name, build)["body"]
+    return cache.search_payload(snapshot_key(camp), name, build)["body"]
 
 
 def campaigns_body(directory: dict) -> dict:
