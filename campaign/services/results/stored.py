@@ -49,19 +49,26 @@ def compact_rows(rows: list[dict], settings: Mapping[str, Any]) -> list[dict]:
         if not isinstance(e, dict) or e.get("v") != 2:
             out.append(r)
             continue
-        c: dict[str, Any] = {"v": COMPACT}
-        for k, v in e.items():
-            if k == "v" or (k in _FROM_ROW and _same(v, r[_FROM_ROW[k]])) or (v is None and k in _NONE_LEFT_OUT):
-                continue
-            if (k == "entry" and v is (r["entry_id"] is not None)) or (k == "decimals" and _same(v, SHOWN_DECIMALS)):
-                continue
-            if (k == "aggregation" and v == agg) or (k == "weights" and weights and v == weights):
-                continue
-            if (k == "rank" and isinstance(v, dict) and list(v) == _RANK_KEYS and _same(v["rank"], r["rank"])
-                    and _same(v["tied"], r["tied"]) and _same(v["rank_in_cluster"], r["rank_in_cluster"])
-                    and v["tie_breaks"] == tie_breaks):
-                v = {x: v[x] for x in _RANK_KEPT}
-            c[k] = v
+        c = dict(e)  # a C-level copy, then the keys the rebuild gives back are dropped
+        c["v"] = COMPACT
+        for k, col in _FROM_ROW.items():
+            if k in c and _same(c[k], r[col]):
+                del c[k]
+        for k in _NONE_LEFT_OUT:
+            if k in c and c[k] is None:
+                del c[k]
+        if c.get("entry", 0) is (r["entry_id"] is not None):
+            del c["entry"]
+        if _same(c.get("decimals"), SHOWN_DECIMALS):
+            del c["decimals"]
+        if c.get("aggregation") == agg:
+            del c["aggregation"]
+        if weights and c.get("weights") == weights:
+            del c["weights"]
+        v = c.get("rank")
+        if (isinstance(v, dict) and list(v) == _RANK_KEYS and _same(v["rank"], r["rank"]) and _same(v["tied"], r["tied"])
+                and _same(v["rank_in_cluster"], r["rank_in_cluster"]) and v["tie_breaks"] == tie_breaks):
+            c["rank"] = {x: v[x] for x in _RANK_KEPT}
         out.append({**r, "explanation": c})
     return out
 

@@ -9,6 +9,7 @@ changed since ``v``). ``stale_since`` is cleared only if ``inputs_version`` stil
 from __future__ import annotations
 
 import marshal
+from operator import itemgetter
 
 import numpy as np
 import sqlalchemy as sa
@@ -50,8 +51,8 @@ def _insert(run_id: int, rows: list[dict]) -> None:
     """Insert result rows in bulk (COPY on PostgreSQL): ~10× an ORM/Core insert of as many dicts."""
     if rows:
         cols = list(rows[0])
-        insert_values(UnitResult.__table__, ["run_id", *cols], [(run_id, *(r[c] for c in cols)) for r in rows],
-                      _JSON_COLUMNS)
+        get = itemgetter(*cols)  # every row has the same keys, in the same order (compute_campaign's)
+        insert_values(UnitResult.__table__, ["run_id", *cols], [(run_id, *get(r)) for r in rows], _JSON_COLUMNS)
 
 
 def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, first: bool = False) -> str:
