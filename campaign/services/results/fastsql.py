@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import time
 from itertools import chain
 
 import numpy as np
+import sqlalchemy as sa
 
 from campaign.extensions import db
 
@@ -73,6 +75,61 @@ def insert_rows(table, columns: list[str], rows: list[tuple]) -> None:
             cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", rows)
     finally:
         cur.close()
+
+
+def insert_columns(table, columns: list[str], arrays: list[np.ndarray]) -> None:
+    """Bulk-insert columns of numbers (one numpy array per column, in ``columns`` order).
+
+    PostgreSQL: ``COPY … (FORMAT BINARY)`` whose buffer numpy builds in one go — no Python work
+    per row (the text COPY of a 160,000-row ledger spent ~0.8 s in ``repr``); floats travel as
+    their 8 bytes, so the stored values are the same bit for bit. Other databases, or columns
+    that are not plain INTEGER/FLOAT: :func:`insert_rows`.
+    """
+    n = len(arrays[0]) if arrays else 0
+    if n == 0:
+        return
+    conn = db.session.connection()
+    fields = _binary_fields(table, columns, arrays) if conn.dialect.name == "postgresql" else None
+    if fields is None:
+        insert_rows(table, columns, list(zip(*(a.tolist() for a in arrays), strict=True)))
+        return
+    rec = np.empty(min(n, BINARY_ROWS), dtype=[("count", ">i2")] + [
+        f for k, code in enumerate(fields) for f in ((f"len{k}", ">i4"), (f"v{k}", code))])
+    rec["count"] = len(columns)
+    for k, code in enumerate(fields):
+        rec[f"len{k}"] = int(code[-1])
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0))
+            for start in range(0, n, BINARY_ROWS):
+                part = rec[:min(BINARY_ROWS, n - start)]
+                for k, a in enumerate(arrays):
+                    part[f"v{k}"] = a[start:start + len(part)]
+                copy.write(part.tobytes())
+            copy.write(struct.pack(">h", -1))
+    finally:
+        cur.close()
+
+
+def _binary_fields(table, columns: list[str], arrays: list[np.ndarray]) -> list[str] | None:
+    """Big-endian numpy codes of the columns' binary COPY fields, or None when one is not a plain
+    INTEGER (int4, values in range) or FLOAT (float8)."""
+    out = []
+    for name, a in zip(columns, arrays, strict=True):
+        t = table.c[name].type
+        if type(t) is sa.Integer and a.dtype.kind in "iub":
+            if len(a) and (int(a.min()) < -2 ** 31 or int(a.max()) >= 2 ** 31):
+                return None
+            out.append(">i4")
+        elif type(t) is sa.Float and t.precision is None and a.dtype.kind == "f":
+            out.append(">f8")
+        else:
+            return None
+    return out
+
+
+BINARY_ROWS = 100_000
 
 
 def _copy_field(v) -> str:

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, IndicatorValue, JudgeScore
-from campaign.services.results.fastsql import as_matrix, fetch, insert_rows
+from campaign.services.results.fastsql import as_matrix, fetch, insert_columns
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.rules import NA, clamp_round, indicator_points
@@ -215,24 +215,31 @@ def entry_columns(info: FrameworkInfo, settings: dict, entry_ids: list[int]) -> 
 COLUMNS = ["campaign_id", "entry_id", "node_id", "points", "points_low", "points_high", "judged", "spread"]
 
 
-def rows(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals,
-         only: np.ndarray | None = None) -> list[tuple]:
-    """Ledger rows in ``COLUMNS`` order (all-zero rows left out: a missing row reads as zeros).
-
-    ``only`` (bool per row) keeps the rows of some entries. Built column-wise with numpy: a
-    rebuild writes ~16 rows per entry.
-    """
+def row_columns(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals,
+                only: np.ndarray | None = None) -> list[np.ndarray]:
+    """Ledger rows as one array per ``COLUMNS`` entry (all-zero rows left out: a missing row
+    reads as zeros). ``only`` (bool per row) keeps the rows of some entries. Column-wise with
+    numpy: a rebuild writes ~16 rows per entry."""
     ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
     keep = np.zeros(sub.points.shape, dtype=bool)
     for arr in sub.arrays():
         keep |= arr != 0
     keep &= ((ent >= 0) if only is None else ((ent >= 0) & only))[:, None]
     i, kk = np.nonzero(keep)
-    cols = [np.full(len(i), campaign_id, dtype=np.int64).tolist(), ent[i].tolist(),
-            np.asarray(info.leaf_parent_ids, dtype=np.int64)[kk].tolist(),
-            *(arr[i, kk].astype(float).tolist() for arr in (sub.points, sub.low, sub.high)),
-            sub.judged[i, kk].astype(np.int64).tolist(), sub.spread[i, kk].astype(float).tolist()]
-    return list(zip(*cols, strict=True))
+    return [np.full(len(i), campaign_id, dtype=np.int64), ent[i], np.asarray(info.leaf_parent_ids, dtype=np.int64)[kk],
+            *(arr[i, kk].astype(float) for arr in (sub.points, sub.low, sub.high)),
+            sub.judged[i, kk].astype(np.int64), sub.spread[i, kk].astype(float)]
+
+
+def rows(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals,
+         only: np.ndarray | None = None) -> list[tuple]:
+    """Ledger rows as tuples in ``COLUMNS`` order (see :func:`row_columns`)."""
+    return list(zip(*(a.tolist() for a in row_columns(campaign_id, info, entry_ids, sub, only)), strict=True))
+
+
+def _write(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals,
+           only: np.ndarray | None = None) -> None:
+    insert_columns(EntryNodeScore.__table__, COLUMNS, row_columns(campaign_id, info, entry_ids, sub, only))
 
 
 def refresh_entries(campaign_id: int, entry_ids: Iterable[int]) -> None:
@@ -260,13 +267,13 @@ def refresh_entries(campaign_id: int, entry_ids: Iterable[int]) -> None:
         sub = subtotals(info, None, cols.eff, cols.low, cols.high, cols.judged, cols.spread)
     db.session.execute(sa.delete(EntryNodeScore).where(EntryNodeScore.campaign_id == campaign_id,
                                                        EntryNodeScore.entry_id.in_(ids)))
-    insert_rows(EntryNodeScore.__table__, COLUMNS, rows(campaign_id, info, ids, sub))
+    _write(campaign_id, info, ids, sub)
 
 
 def replace_all(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals) -> None:
     """Rewrite the campaign's whole ledger (the caller checked no change landed meanwhile)."""
     db.session.execute(sa.delete(EntryNodeScore).where(EntryNodeScore.campaign_id == campaign_id))
-    insert_rows(EntryNodeScore.__table__, COLUMNS, rows(campaign_id, info, entry_ids, sub))
+    _write(campaign_id, info, entry_ids, sub)
     db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(ledger_stale=False))
 
 
@@ -308,7 +315,7 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
     for start in range(0, len(changed), CHUNK):
         db.session.execute(sa.delete(EntryNodeScore).where(EntryNodeScore.campaign_id == campaign_id,
                                                            EntryNodeScore.entry_id.in_(changed[start:start + CHUNK])))
-    insert_rows(EntryNodeScore.__table__, COLUMNS, rows(campaign_id, info, entry_ids, sub, only=differ))
+    _write(campaign_id, info, entry_ids, sub, only=differ)
     db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(ledger_stale=False))
     return len(changed)
 
