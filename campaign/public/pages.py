@@ -290,17 +290,23 @@ def get_board_page(directory: dict, camp: dict, level: str, cluster: str | None,
     A search (``query``) is kept only in this process's small search cache: free text must never
     fill the shared cache. Other pages and searches reuse page 1's figures instead of rebuilding them.
     """
-    key = snapshot_key(camp)
-    name = f"html:board:{level}:{cluster or ''}:{locale}"
     if query:
+        key, name = snapshot_key(camp), f"html:board:{level}:{cluster or ''}:{locale}"
         return cache.search_payload(key, f"{name}:{page}:{query}", lambda: build_board_page(
             directory, camp, level, cluster, locale, page, query, _first(directory, camp, level, cluster, locale)))
-    n_rows = level_meta(camp, level)["clusters"].get(cluster, 0) if cluster else level_meta(camp, level)["count"]
-    page = min(max(1, page), page_count(n_rows))
+    key, name, page = board_page_ref(camp, level, cluster, locale, page)
     if page == 1:
         return cache.payload(key, name, lambda: build_board_page(directory, camp, level, cluster, locale))
-    return cache.payload(key, f"{name}:{page}", lambda: build_board_page(
+    return cache.payload(key, name, lambda: build_board_page(
         directory, camp, level, cluster, locale, page, figures=_first(directory, camp, level, cluster, locale)))
+
+
+def board_page_ref(camp: dict, level: str, cluster: str | None, locale: str, page: int) -> tuple[str, str, int]:
+    """Where get_board_page caches a page (no search): (snapshot key, payload name, the page number shown)."""
+    n_rows = level_meta(camp, level)["clusters"].get(cluster, 0) if cluster else level_meta(camp, level)["count"]
+    page = min(max(1, page), page_count(n_rows))
+    name = f"html:board:{level}:{cluster or ''}:{locale}"
+    return snapshot_key(camp), (name if page == 1 else f"{name}:{page}"), page
 
 
 def _first(directory: dict, camp: dict, level: str, cluster: str | None, locale: str) -> dict:

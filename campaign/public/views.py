@@ -120,6 +120,9 @@ _shells: dict[str, list] = {}
 # never outlive its data.
 _bodies: dict[tuple, tuple[dict, bytes, list[bytes]]] = {}  # (payload, body, [its gzip form once made])
 _BODIES_MAX = 512
+# The board's query strings already resolved: (query string, locale) → (directory, snapshot key,
+# payload name, payload); used only while the directory and the payload are still the current ones.
+_routes: dict[tuple, tuple[dict, str, str, dict]] = {}
 
 
 class _ShellRequest:
@@ -183,18 +186,29 @@ def _empty():
 @bp.route("/leaderboard")
 @allow(PUBLIC)
 def leaderboard():
-    directory = cache.directory()
+    directory = cache.directory()  # checks the generation: a publish makes a new directory object
+    locale = _locale()
+    # Fast path: this query string was resolved (campaign, level, cluster, page) against this very
+    # directory; if the page payload it led to is still this process's current one, serve it as is.
+    route_key = (request.query_string, locale)
+    route = _routes.get(route_key)
+    if route is not None and route[0] is directory and cache.peek(route[1], route[2]) is route[3]:
+        return _page(route[3], locale=locale)
     camp = _campaign(directory)
     if camp is None:
         return _empty()
     level = _level(camp)
     cluster = pages.valid_cluster(camp, level, request.args.get("cluster") or None)
     page = request.args.get("page", "1")
+    page = int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1
     query = " ".join(request.args.get("q", "").split())[:MAX_QUERY]
-    locale = _locale()
-    return _page(pages.get_board_page(directory, camp, level, cluster, locale,
-                                      int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1, query),
-                 locale=locale)
+    payload = pages.get_board_page(directory, camp, level, cluster, locale, page, query)
+    if not query:  # (a search's payload lives in the search cache: no route to it)
+        snapshot, name, _shown = pages.board_page_ref(camp, level, cluster, locale, page)
+        if len(_routes) >= _BODIES_MAX:
+            _routes.clear()
+        _routes[route_key] = (directory, snapshot, name, payload)
+    return _page(payload, locale=locale)
 
 
 @bp.route("/leaderboard.<any(csv, xlsx):fmt>")

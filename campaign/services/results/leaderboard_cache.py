@@ -243,6 +243,20 @@ def payload(snapshot_id: int | str, name: str, build: Callable[[], Any], kept: b
     return value
 
 
+def peek(snapshot_id: int | str, name: str) -> Any:
+    """The payload ``payload(snapshot_id, name, …)`` would return from this process's layer right now, or
+    None (not there, older than LOCAL_MAX_AGE, or Redis down): never builds, never reads Redis."""
+    if _local.gen is None:
+        return None
+    key = PREFIX + f"p:{_local.gen}:{snapshot_id}:{name}"
+    with _local.lock:
+        hit = _local.items.get(key)
+        if hit is None or time.monotonic() - hit[0] >= LOCAL_MAX_AGE:
+            return None
+        _local.items.move_to_end(key)  # as payload() does on a hit: a page served this way stays
+        return hit[1]
+
+
 def search_payload(snapshot_id: int | str, name: str, build: Callable[[], Any]) -> Any:
     """A payload for free text (a search): this process only, SEARCH_MAX_ITEMS at most, never in Redis.
 
