@@ -370,19 +370,32 @@ def get_api_leaderboard(camp: dict, level: str, cluster: str | None, page: int =
     The default page size is cached like the pages (Redis and every worker); other sizes only in this
     process's bounded search cache, so odd ``per_page`` values cannot fill the shared cache.
     """
+    found = get_api_page(camp, level, cluster, page, per_page)
+    return None if found is None else found["body"]
+
+
+def api_page_ref(camp: dict, level: str, cluster: str | None, page: int, per_page: int) -> tuple[str, str] | None:
+    """Where get_api_page caches a page: (snapshot key, payload name); None when the page is past the last."""
     meta = level_meta(camp, level)
     n_rows = meta["clusters"].get(cluster, 0) if cluster else meta["count"]
     if page > page_count(n_rows, per_page):
         return None
-    name = f"api:board:{level}:{cluster or ''}:{page}:{per_page}"
+    return snapshot_key(camp), f"api:board:{level}:{cluster or ''}:{page}:{per_page}"
+
+
+def get_api_page(camp: dict, level: str, cluster: str | None, page: int = 1, per_page: int = API_PER_PAGE) -> dict | None:
+    """The cached payload ``{"body": JSON text}`` of one page of a board (None: past the last page)."""
+    ref = api_page_ref(camp, level, cluster, page, per_page)
+    if ref is None:
+        return None
 
     def build() -> dict:
         return {"body": json.dumps(api_page_body(camp, level, cluster, page, per_page), ensure_ascii=False,
                                    separators=(",", ":"))}
 
     if per_page == API_PER_PAGE:
-        return cache.payload(snapshot_key(camp), name, build)["body"]
-    return cache.search_payload(snapshot_key(camp), name, build)["body"]
+        return cache.payload(*ref, build)
+    return cache.search_payload(*ref, build)
 
 
 def campaigns_body(directory: dict) -> dict:

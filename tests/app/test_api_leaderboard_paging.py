@@ -95,3 +95,33 @@ def test_a_new_publication_pages_the_new_result_at_once(client, hanoi):
     body = client.get(f"{URL}?level=commune&page=2").get_json()
     assert [r["unit_code"] for r in body["rows"]] == hanoi["codes"][::-1][50:100]
     assert body["rows"][0]["rank"] == 51 and body["rows"][0]["change"] == 25  # was 76th
+
+
+def test_gzip_is_the_same_json_and_resolved_urls_serve_what_resolving_serves(client, hanoi, monkeypatch):
+    import gzip
+
+    from campaign.api import views
+    from campaign.public import pages
+
+    urls = [f"{URL}?level=commune", f"{URL}?level=commune&page=3", f"{URL}?page=2&level=commune",
+            f"/api/v1/campaigns/{hanoi['camp'].id}/leaderboard?level=commune", f"{URL}?level=commune&per_page=40"]
+    plain = {u: client.get(u, headers={"Accept-Encoding": "identity"}) for u in urls}
+    packed = {u: client.get(u, headers={"Accept-Encoding": "gzip, deflate"}) for u in urls}
+    for u in urls:
+        assert plain[u].status_code == packed[u].status_code == 200
+        assert "Content-Encoding" not in plain[u].headers and packed[u].headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in plain[u].headers["Vary"] and "Accept-Encoding" in packed[u].headers["Vary"]
+        assert gzip.decompress(packed[u].get_data()) == plain[u].get_data()
+    calls = []
+    real = pages.get_api_page
+    monkeypatch.setattr(pages, "get_api_page", lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert {u: client.get(u, headers={"Accept-Encoding": "identity"}).get_data() for u in urls} \
+        == {u: r.get_data() for u, r in plain.items()}
+    assert len(calls) == 1  # only per_page=40 (kept in the search cache) was resolved again
+    views._routes.clear()
+    assert {u: client.get(u, headers={"Accept-Encoding": "identity"}).get_data() for u in urls} \
+        == {u: r.get_data() for u, r in plain.items()}
+    # a publication: the resolved URL shows the new result at once
+    publish(hanoi["camp"], [(u, 37.5 + 0.5 * i, 126 - i, {"I": 10}) for i, u in enumerate(hanoi["units"])],
+            level=3, previous=hanoi["run"])
+    assert client.get(urls[0]).get_json()["rows"][0]["unit_code"] == hanoi["codes"][-1]
