@@ -143,3 +143,24 @@ def test_a_route_serves_the_payload_the_process_holds_now_not_the_one_it_resolve
         cache._local.items.pop(key.decode())  # evicted (LRU) from this process's layer
     assert b"<!--re-read-->" in client.get(b).get_data()
     assert b"<!--re-read-->" in client.get(a).get_data()
+
+
+def test_a_cached_page_has_an_etag_and_a_revalidation_gets_304_until_a_publication(client, hanoi):
+    from tests.public_helpers import publish
+
+    url = "/leaderboard?campaign=hn126&page=2"
+    plain = client.get(url)
+    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert plain.headers["Cache-Control"] == "no-cache" and plain.headers["ETag"] != packed.headers["ETag"]
+    for resp, enc in ((plain, "identity"), (packed, "gzip")):
+        again = client.get(url, headers={"If-None-Match": resp.headers["ETag"], "Accept-Encoding": enc})
+        assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == resp.headers["ETag"]
+        assert "Accept-Encoding" in again.headers["Vary"]
+    # another page, another representation, or an unknown tag: the full page
+    assert client.get("/leaderboard?campaign=hn126&page=3", headers={"If-None-Match": plain.headers["ETag"]}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": packed.headers["ETag"]}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": '"nope"'}).get_data() == plain.get_data()
+    publish(hanoi["camp"], [(u, 37.5 + 0.5 * i, 126 - i, {"I": 10}) for i, u in enumerate(hanoi["units"])],
+            level=3, previous=hanoi["run"])
+    fresh = client.get(url, headers={"If-None-Match": plain.headers["ETag"]})
+    assert fresh.status_code == 200 and fresh.get_data() != plain.get_data() and fresh.headers["ETag"] != plain.headers["ETag"]
