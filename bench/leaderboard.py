@@ -9,7 +9,7 @@ gunicorn.conf.py (ProductionConfig), warms the cache as the publish task does
 (``leaderboard_cache.warm``), then drives, on loopback, with wrk (``-t2 -c64 --latency``; a
 small threaded Python generator if wrk is missing) the three URLs in the same run:
 
-    /leaderboard  (HTML, district level)   /api/v1/campaigns/<slug>/leaderboard
+    /leaderboard  (HTML, district level)   /api/v1/campaigns/<slug>/leaderboard  (page 1: all 30 rows)
     /leaderboard?campaign=bench-hn126   (Hà Nội's 126 commune-level units, two-tier: page 1 of 3)
     /leaderboard?campaign=bench-vn3321  (the country's 3,321 commune-level units: page 1 of 67)
     /ping
@@ -359,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         body = json.loads(urllib.request.urlopen(urls["json"]).read())
         assert "Quận Ba Đình" in html and 'js-plotly' in html, "leaderboard page is not the expected page"
         assert body["snapshot_id"] == run_id and len(body["rows"]) == counts["districts"], body.keys()
+        assert body["paging"]["total"] == counts["districts"] and body["paging"]["next"] is None, body["paging"]
         for name, slug, pages in (("html126", SLUG_HN, 3), ("html3321", SLUG_VN, 67)):
             big = urllib.request.urlopen(urls[name]).read().decode()
             assert big.count('<tr data-testid="row-') == 50 and f"Trang 1/{pages} " in big, f"{name}: not page 1 of {pages}"
