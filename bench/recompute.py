@@ -273,8 +273,12 @@ def prepare_pg(url: str, args) -> tuple[str, bool]:
 
 
 def clone_pg(url: str, args) -> str:
-    """(Re)create the run's database as a copy of the complete template."""
+    """(Re)create the run's database as a copy of the complete template. The maintenance database
+    (``…/postgres``, as ``scripts/pg_env.sh`` exports it) is never the target: ``thidua_bench_run``."""
     u = sa.engine.make_url(url)
+    if u.database in (None, "", "postgres", "template0", "template1"):
+        u = u.set(database="thidua_bench_run")
+        url = u.render_as_string(hide_password=False)
     admin = sa.create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
     tpl, target = template_name(args), u.database
     with admin.connect() as c:
