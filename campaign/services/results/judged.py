@@ -6,8 +6,9 @@ entry that judge marked and the ledger cannot hold normalised points. Under norm
 ledger holds everything else (rule points, :func:`.ledger.refresh_entries`) and this part is
 added when the inputs are read (:func:`.ledger.combine`), the same way on both paths.
 
-One read of the submitted scores as plain tuples, then numpy: the z-scores with
-:func:`scoring.aggregate.zscore_normalise_arrays` (bit for bit :func:`zscore_normalise`), the
+One read of the submitted scores (two numbers per mark), then numpy: the z-scores with
+:func:`scoring.aggregate.zscore_stats` / :func:`~scoring.aggregate.zscore_apply` (bit for bit
+:func:`zscore_normalise`), the
 aggregate per (entry, indicator) as :func:`scoring.aggregate.aggregate` gives it (sums on the
 1e-9 grid; the rare group whose mean lies within rounding of a half-grid tie is recomputed by
 ``aggregate`` itself).
