@@ -259,6 +259,29 @@ def run_python_load(url: str, duration: int, connections: int, cookie: str | Non
             "p50_ms": lat[len(lat) // 2] * 1000 if lat else float("nan"), "non2xx": errors[0], "socket_errors": ""}
 
 
+def inprocess_cpu(app, paths: dict[str, str], batches: int = 40, per_batch: int = 150) -> dict[str, float]:
+    """CPU microseconds per request of each path through the WSGI app in this process (no network, no
+    gunicorn, no wrk): the least of ``batches`` interleaved batches, so other processes' load hardly moves it."""
+    from werkzeug.test import EnvironBuilder
+
+    envs = {k: EnvironBuilder(path=p, headers={"Accept-Encoding": "gzip"}).get_environ() for k, p in paths.items()}
+
+    def call(env: dict) -> None:
+        for _chunk in app(dict(env), lambda status, headers, exc_info=None: None):
+            pass
+
+    for env in envs.values():
+        call(env)
+    best = dict.fromkeys(envs, float("inf"))
+    for _ in range(batches):
+        for name, env in envs.items():
+            t0 = time.process_time()
+            for _ in range(per_batch):
+                call(env)
+            best[name] = min(best[name], (time.process_time() - t0) / per_batch * 1e6)
+    return best
+
+
 @contextmanager
 def served_board(workers: int | None = None, keep: bool = False, big_boards: bool = False) -> Iterator[dict]:
     """The published demo-like board under gunicorn (ProductionConfig) with its own Redis, cache warmed.
@@ -386,6 +409,10 @@ def main(argv: list[str] | None = None) -> int:
         ret = statistics.median(x["rps"] for x in returning)
         print(f"returning visitor html (session cookie): rps={ret:.0f} "
               f"p99={statistics.median(x['p99_ms'] for x in returning):.2f}ms (not part of the gate)", flush=True)
+        cpu = inprocess_cpu(app, {k: u[len(base):] for k, u in urls.items()})
+        print("in-process CPU per request (µs, least of 40 batches; informational, robust to other load): "
+              + " ".join(f"{k}={v:.0f}" for k, v in cpu.items()) + " | ÷ trivial: "
+              + " ".join(f"{k}={v / cpu['trivial']:.2f}" for k, v in cpu.items() if k != "trivial"), flush=True)
         with app.app_context():
             builds_after = leaderboard_cache.builds()
         med = {k: statistics.median(x["rps"] for x in v) for k, v in results.items()}
