@@ -205,3 +205,17 @@ def json_of(x) -> str:
     import json
 
     return json.dumps(x, sort_keys=db.engine.dialect.name == "postgresql")
+
+
+def test_marks_read_in_chunks_are_one_reads(app, factory):
+    """The marks are converted a chunk at a time (100,000 rows): chunk edges lose or repeat nothing."""
+    from campaign.services.results import judged
+    from campaign.services.results.fastsql import as_matrix, fetch
+
+    c, _doc, _data = random_campaign(factory, random.Random(5), n_units=9, judges=3)
+    sub = judged.submitted(c.id)
+    stmt = sa.select(Mark.assignment_id * 1000 + Mark.indicator_id, Mark.points).join(sub, sub.c.aid == Mark.assignment_id)
+    whole = as_matrix(fetch(stmt), 2)
+    assert len(whole) > 7
+    for chunk in (1, 3, 7, len(whole), 10**5):
+        assert judged._fetch_matrix(stmt, 2, chunk=chunk).tobytes() == whole.tobytes()
