@@ -193,8 +193,9 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     if db.session.get_bind().dialect.name == "postgresql":
         # Hash aggregates of ~16 value groups and ~20 judged groups per unit (~4 KB per unit):
         # room for them in memory, for this read transaction only (at the 4 MB default they
-        # spill to disk in batches and take twice as long).
-        db.session.execute(sa.text(f"SET LOCAL work_mem = '{min(1024, max(16, 4 * n // 1024 + 1))}MB'"))
+        # spill to disk in batches and take twice as long). Capped at 256 MB: PostgreSQL may give
+        # each hash node (and each parallel worker) up to hash_mem_multiplier × this.
+        db.session.execute(sa.text(f"SET LOCAL work_mem = '{min(256, max(16, 4 * n // 1024 + 1))}MB'"))
 
     judged_agg = np.full((n, nind), np.nan)
     judged_min = np.full((n, nind), np.nan)
