@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
-from campaign.models import Assignment, IndicatorValue, JudgeScore, Override, ScoreRun, Unit, UnitResult
+from campaign.models import Assignment, CampaignUnit, IndicatorValue, JudgeScore, Override, ScoreRun, Unit, UnitResult
 from campaign.services.errors import NotFound
 from campaign.services.results import judged as judged_detail
 from campaign.services.results import ledger, stored
@@ -83,6 +83,8 @@ def explain(run_id: int, unit_id: int) -> dict:
            "tied": row.tied, "status": row.status, "band": row.band, "award": row.award,
            "stored": stored.full(row.explanation, row, run.settings or {}),
            "band_note": row.band_note}
+    if isinstance(out["stored"].get("rollup"), dict):
+        out["rollup_units"] = _rollup_unit_names(run.campaign_id, out["stored"]["rollup"])
     if row.entry_id is None or run.framework_version_id is None or (
             row.status == "not_submitted" and run.kind != "provisional"):
         return out  # a published "not submitted" row never shows the draft's detail
@@ -134,3 +136,22 @@ def explain(run_id: int, unit_id: int) -> dict:
     out["groups_detail"] = detail["groups"]
     out["detail_current"] = marks_current and (row.own_total is None or shown(es.total) == row.own_total)
     return out
+
+
+def _rollup_unit_names(campaign_id: int, rollup: dict) -> dict[str, dict]:
+    """{unit code: {name, name_en}} of the communes a roll-up lists (the row keeps codes only)."""
+    codes: set[str] = set()
+
+    def walk(components) -> None:
+        for part in components or []:
+            if isinstance(part, dict):
+                if part.get("unit_code"):
+                    codes.add(part["unit_code"])
+                walk(part.get("components"))
+
+    walk(rollup.get("components"))
+    if not codes:
+        return {}
+    return {code: {"name": name, "name_en": name_en} for code, name, name_en in db.session.execute(
+        sa.select(Unit.code, Unit.name, Unit.name_en).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+        .where(CampaignUnit.campaign_id == campaign_id, Unit.code.in_(sorted(codes))))}
