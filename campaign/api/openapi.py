@@ -67,8 +67,8 @@ OPENAPI = {
             "parameters": [
                 {"name": "ref", "in": "path", "required": True, "description": "campaign id or slug",
                  "schema": {"type": "string"}},
-                {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["district", "commune"],
-                                                            "default": "district"}},
+                {"name": "level", "in": "query", "description": "district by default; commune for a campaign "
+                 "without districts (two-tier, from 1 July 2025)", "schema": {"type": "string", "enum": ["district", "commune"]}},
                 {"name": "cluster", "in": "query", "description": "cluster code", "schema": {"type": "string"}},
                 {"name": "page", "in": "query", "description": "page of the board, from 1 (a page past the last: 404)",
                  "schema": {"type": "integer", "minimum": 1, "default": 1}},

@@ -125,3 +125,11 @@ def test_gzip_is_the_same_json_and_resolved_urls_serve_what_resolving_serves(cli
     publish(hanoi["camp"], [(u, 37.5 + 0.5 * i, 126 - i, {"I": 10}) for i, u in enumerate(hanoi["units"])],
             level=3, previous=hanoi["run"])
     assert client.get(urls[0]).get_json()["rows"][0]["unit_code"] == hanoi["codes"][-1]
+
+
+def test_a_campaign_without_districts_defaults_to_its_communes(client, hanoi):
+    """Two-tier (from 1 July 2025): no level given gives the communes, as the HTML board does, not an empty board."""
+    body = client.get(URL).get_json()
+    assert body["level"] == "commune" and body["paging"]["total"] == 126
+    assert [r["rank"] for r in body["rows"]][:3] == [1, 2, 3]
+    assert client.get(f"{URL}?level=district").get_json()["paging"]["total"] == 0  # asked for explicitly: honoured
