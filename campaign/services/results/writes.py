@@ -103,7 +103,8 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
         run.finished_at = now
         db.session.commit()
         return status
-    rows = compact_rows(rows, inp.settings)  # what the rows store (results.stored)
+    # Hashes of the full rows (they determine the stored ones); only the rows written are compacted
+    # to what the rows store (results.stored): after one change, a few rows instead of all.
     units = np.fromiter((r["unit_id"] for r in rows), dtype=np.int64, count=len(rows))
     hashes = row_hashes(rows)
     cache_key = (str(db.engine.url), cid)
@@ -113,17 +114,18 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
                 and run.status == "done" and np.array_equal(cached[2], units)):
             # This process wrote the rows now in place (same run, same digest): update only the
             # rows that differ (a change usually moves one unit and a few ranks).
-            changed = [rows[k] for k in np.flatnonzero(hashes != cached[3]).tolist()]
-            if len(changed) * 10 > len(rows) * 9:  # nearly every row moved (settings, z-scores): bulk rewrite
+            moved = np.flatnonzero(hashes != cached[3]).tolist()
+            if len(moved) * 10 > len(rows) * 9:  # nearly every row moved (settings, z-scores): bulk rewrite
                 db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id))
-                _insert(run.id, rows)
-            elif len(changed) > BULK_ROWS:  # a total moving far shifts thousands of ranks at 100,000 units
-                units = [r["unit_id"] for r in changed]
-                for k in range(0, len(units), 1000):
-                    db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id,
-                                                                   UnitResult.unit_id.in_(units[k:k + 1000])))
-                _insert(run.id, changed)
-            elif changed:
+                _insert(run.id, compact_rows(rows, inp.settings))
+            elif len(moved) > BULK_ROWS:  # a total moving far shifts thousands of ranks at 100,000 units
+                changed_units = units[moved].tolist()
+                for k in range(0, len(changed_units), 1000):
+                    db.session.execute(sa.delete(UnitResult).where(
+                        UnitResult.run_id == run.id, UnitResult.unit_id.in_(changed_units[k:k + 1000])))
+                _insert(run.id, compact_rows([rows[k] for k in moved], inp.settings))
+            elif moved:
+                changed = compact_rows([rows[k] for k in moved], inp.settings)
                 t = UnitResult.__table__
                 cols = [k for k in rows[0] if k != "unit_id"]
                 db.session.execute(
@@ -133,7 +135,7 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
             status = "written"
         else:
             db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id))
-            _insert(run.id, rows)
+            _insert(run.id, compact_rows(rows, inp.settings))
             status = "written"
     run.status = "done"
     run.inputs_version = v
