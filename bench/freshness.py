@@ -68,8 +68,10 @@ def main(argv=None) -> None:
                 tpl_app = make_app(tpl_url)
                 generate(tpl_app, args.units, 80, 20, 3)
                 _dispose(tpl_app)
-            _dispose(make_app(clone_pg(url, size), reused=True))  # new model columns added
-            app = create_app("config.DevelopmentConfig")
+            run_url = clone_pg(url, size)  # never the maintenance database itself (…/postgres)
+            _dispose(make_app(run_url, reused=True))  # new model columns added
+            env["THIDUA_DATABASE_URL"] = os.environ["THIDUA_DATABASE_URL"] = run_url  # the worker's
+            app = create_app("config.DevelopmentConfig", SQLALCHEMY_DATABASE_URI=run_url)  # (config was read)
             with app.app_context():
                 cid = db_scalar("SELECT id FROM campaign WHERE slug = 'bench'")
                 db.session.execute(sa.text("ANALYZE"))
