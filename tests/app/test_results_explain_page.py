@@ -53,6 +53,7 @@ def test_rollup_unranked_and_marks_read_as_words(client, factory):
         half = f"{total / 2:.2f}".replace(".", ",")
         assert f"{w.name} {f'{total:.2f}'.replace('.', ',')} 50,0 % {half}" in page, w.name
     assert f"Điểm của đơn vị: {f'{rows[district.id].total:.2f}'.replace('.', ',')}" in page
+    assert "Điểm giám khảo được tổng hợp bằng" not in page  # nobody judged the district's indicators
 
     page = _text(client.get(f"/admin/results/{c.id}/runs/{run.id}/units/{draft_ward.id}").get_data(as_text=True))
     assert "None" not in page
