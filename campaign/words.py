@@ -12,6 +12,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from scoring.rules import is_na
+
 from . import formats
 from .labels import N_
 
@@ -108,6 +110,8 @@ def value_shown(value: Any, node: Any, locale: Any) -> str:
     a number in the locale's form followed by the unit — never ``True``, ``4.0`` or a level code."""
     if value is None or value == "":
         return formats.MISSING
+    if is_na(value):
+        return _("Không áp dụng")
     lang = _loc(locale)
     if isinstance(value, bool):
         return _("Có") if value else _("Không")
