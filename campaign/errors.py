@@ -14,10 +14,15 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+# A JSON error names its kind with a stable code (as the API's own errors do); the message is the reader's.
+_JSON_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large",
+               422: "unprocessable", 429: "too_many_requests", 500: "server_error"}
+
+
 def register(app: Flask) -> None:
     def page(status: int, title: str, message: str):
         if _wants_json():
-            return {"error": title, "message": message}, status
+            return {"error": _JSON_CODES.get(status, "error"), "title": title, "message": message}, status
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(403)

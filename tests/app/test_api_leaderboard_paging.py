@@ -133,3 +133,11 @@ def test_a_campaign_without_districts_defaults_to_its_communes(client, hanoi):
     assert body["level"] == "commune" and body["paging"]["total"] == 126
     assert [r["rank"] for r in body["rows"]][:3] == [1, 2, 3]
     assert client.get(f"{URL}?level=district").get_json()["paging"]["total"] == 0  # asked for explicitly: honoured
+
+
+def test_an_unknown_api_path_answers_with_the_same_error_shape(client):
+    """Every JSON error names its kind with a code, like the API's own errors (cold walk: a Vietnamese title there)."""
+    resp = client.get("/api/v1/no-such-thing")
+    body = resp.get_json()
+    assert resp.status_code == 404 and body["error"] == "not_found"
+    assert body["message"] == "Trang hoặc dữ liệu bạn tìm không tồn tại."
