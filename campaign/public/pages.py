@@ -194,7 +194,8 @@ def build_board_page(directory: dict, camp: dict, level: str, cluster: str | Non
     out = _render("public/_board.html", locale, title_text=title, data=data, camp=camp, directory=directory,
                   groups=groups, bands=_bands(data["bands"], locale), fig=figs["fig"], fig_dist=figs["dist"],
                   band_counts=figs["band_counts"], chart_rows=figs["chart_rows"], rows=page_rows,
-                  pager=pager(page, pages, len(rows)), query=query, page_size=PAGE_SIZE)
+                  pager=pager(page, pages, len(rows)), query=query, page_size=PAGE_SIZE,
+                  level_counts={lv: level_meta(camp, lv)["count"] for lv in lb.LEVELS})
     if page == 1 and not query:
         out["figures"] = figs  # the other pages and the searches of this board reuse them
     return out

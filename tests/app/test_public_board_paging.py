@@ -172,3 +172,8 @@ def test_pager_links_the_ends_and_two_pages_either_side():
     assert pager(3, 3, 126)["first"] == 101 and pager(3, 3, 126)["last"] == 126
     assert pager(4, 67, 3321)["links"] == [1, 2, 3, 4, 5, 6, None, 67]  # 1 touches 2: no gap before
     assert pager(1, 1, 0) == {"page": 1, "pages": 1, "total": 0, "first": 0, "last": 0, "links": [1]}
+
+
+def test_a_two_tier_board_offers_only_the_commune_level(client, hanoi):
+    html = client.get("/leaderboard?campaign=hn126").get_data(as_text=True)
+    assert '<option value="commune" selected>' in html and '<option value="district"' not in html

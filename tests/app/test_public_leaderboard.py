@@ -235,3 +235,11 @@ def test_empty_when_nothing_published(client, factory):
     resp = client.get("/leaderboard")
     assert resp.status_code == 200 and 'data-testid="no-results"' in resp.get_data(as_text=True)
     assert client.get("/leaderboard?campaign=draft").status_code == 404
+
+
+def test_the_level_filter_offers_only_levels_with_units(client, board, factory):
+    """A district-only campaign offers no commune level (cold walk: it led to an empty board)."""
+    html = client.get("/leaderboard?campaign=tdkt-2025").get_data(as_text=True)
+    assert '<option value="district" selected>' in html and '<option value="commune"' not in html
+    asked = client.get("/leaderboard?campaign=tdkt-2025&level=commune").get_data(as_text=True)
+    assert '<option value="commune" selected>' in asked  # asked for by URL: still named, with its empty message
