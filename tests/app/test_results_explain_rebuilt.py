@@ -219,3 +219,20 @@ def test_marks_read_in_chunks_are_one_reads(app, factory):
     assert len(whole) > 7
     for chunk in (1, 3, 7, len(whole), 10**5):
         assert judged._fetch_matrix(stmt, 2, chunk=chunk).tobytes() == whole.tobytes()
+
+
+def test_marks_read_unpacked_give_the_same_result(app, factory, monkeypatch):
+    """Ids too large to pack (assignment × k + indicator ≥ 2⁵³) are read as three numbers: same results."""
+    from campaign.services.results import judged
+
+    c, _doc, _data = random_campaign(factory, random.Random(11), n_units=9, judges=3,
+                                     settings={"normalise": True, "aggregation": "median"})
+    recompute.recompute_provisional(c.id, force=True)
+    packed = provisional_results()
+    monkeypatch.setattr(judged, "PACK_LIMIT", 1)
+    recompute._LAST_ROWS.clear()
+    db.session.execute(sa.delete(UnitResult))
+    db.session.execute(sa.delete(ScoreRun))
+    db.session.commit()
+    recompute.recompute_provisional(c.id, force=True)
+    assert provisional_results() == packed and any(r[1] for r in packed)

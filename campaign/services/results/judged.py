@@ -108,25 +108,32 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
                  np.zeros((n, nind)))
     sub = submitted(campaign_id)
     # Two numbers per mark (600,000 at 10,000 units): (assignment, indicator) packed as
-    # assignment × k + indicator — exact in a float below 2⁵³, i.e. for any assignment id below
-    # 2⁵³ / k — and the points; each assignment's entry and judge come from a small second read.
+    # assignment × k + indicator — exact in a float while below 2⁵³ (PACK_LIMIT) — and the points;
+    # each assignment's entry and judge come from a small second read. Ids too large to pack
+    # (never seen in practice) are read as three numbers instead.
     ind_ids = np.array(info.ind_ids, dtype=np.int64)
     k = int(ind_ids.max()) + 1 if len(ind_ids) else 1
-    a = _fetch_matrix(sa.select(sa.cast(JudgeScore.assignment_id, sa.BigInteger) * k + JudgeScore.indicator_id,
-                                JudgeScore.points)
-                      .join(sub, sub.c.aid == JudgeScore.assignment_id)
-                      .where(JudgeScore.indicator_id < k), 2)  # (an id ≥ k would alias another assignment's)
+    who = as_matrix(fetch(sa.select(sub.c.aid, sub.c.eid, sub.c.jid)), 3).astype(np.int64)
+    if not len(who):
+        return out
+    if (int(who[:, 0].max()) + 1) * k < PACK_LIMIT:
+        a = _fetch_matrix(sa.select(sa.cast(JudgeScore.assignment_id, sa.BigInteger) * k + JudgeScore.indicator_id,
+                                    JudgeScore.points)
+                          .join(sub, sub.c.aid == JudgeScore.assignment_id)
+                          .where(JudgeScore.indicator_id < k), 2)  # (an id ≥ k would alias another assignment's)
+        packed = a[:, 0].astype(np.int64)
+        aid, ind, pts_col = packed // k, packed % k, a[:, 1]
+    else:
+        a = _fetch_matrix(sa.select(JudgeScore.assignment_id, JudgeScore.indicator_id, JudgeScore.points)
+                          .join(sub, sub.c.aid == JudgeScore.assignment_id), 3)
+        aid, ind, pts_col = a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2]
     if not len(a):
         return out
-    who = as_matrix(fetch(sa.select(sub.c.aid, sub.c.eid, sub.c.jid)), 3).astype(np.int64)
-    if len(who) and int(who[:, 0].max()) * k >= 2 ** 53:
-        raise OverflowError("assignment ids too large to pack with indicator ids")
-    packed = a[:, 0].astype(np.int64)
-    at = index_of(who[:, 0], packed // k)
+    at = index_of(who[:, 0], aid)
     rows = np.where(at >= 0, rows_for(who[at, 1]), -1)
-    cols = index_of(ind_ids, packed % k)
-    keep = (rows >= 0) & (cols >= 0) & ~np.isnan(a[:, 1])
-    rows, cols, jid, pts = rows[keep], cols[keep], who[at[keep], 2], a[keep, 1].copy()
+    cols = index_of(ind_ids, ind)
+    keep = (rows >= 0) & (cols >= 0) & ~np.isnan(pts_col)
+    rows, cols, jid, pts = rows[keep], cols[keep], who[at[keep], 2], pts_col[keep].copy()
     normalise = bool(settings.get("normalise"))
     raw = pts.copy()
     stats = None
@@ -151,6 +158,9 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     if normalise:
         out.sources = _sources(info, stats, out, key, order, jid, raw, cols, starts, gi)
     return out
+
+
+PACK_LIMIT = 2 ** 53  # integers below it are exact in a float64
 
 
 def _fetch_matrix(stmt, ncols: int, chunk: int = 100_000) -> np.ndarray:
