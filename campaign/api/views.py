@@ -71,8 +71,7 @@ def leaderboard(ref: str):
     camp = lb.resolve(directory, ref)
     if camp is None:
         return _error(404, "not_found", "no published public results for this campaign")
-    # Default as the HTML board: a two-tier campaign (from 1 July 2025) has no district level.
-    level = request.args.get("level", "district" if pages.level_meta(camp, "district")["count"] else "commune")
+    level = request.args.get("level", pages.default_level(camp))  # as the HTML board opens
     if level not in lb.LEVELS:
         return _error(400, "bad_request", "level must be district or commune")
     cluster = request.args.get("cluster") or None

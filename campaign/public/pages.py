@@ -90,6 +90,11 @@ def level_meta(camp: dict, level: str) -> dict:
     return _run_payload(camp)["levels"][level]
 
 
+def default_level(camp: dict) -> str:
+    """The level a board opens at: districts, or communes for a campaign without districts (two-tier, from 1 July 2025)."""
+    return "district" if level_meta(camp, "district")["count"] else "commune"
+
+
 def _board_data(camp: dict, level: str) -> dict:
     data = lb.board_data(camp, level, None, run_rows(camp))
     for r in data["rows"]:  # "find a unit" compares folded text (no diacritics, lower case)

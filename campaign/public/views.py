@@ -92,9 +92,7 @@ def _locale() -> str:
 
 
 def _level(camp: dict) -> str:
-    default = "district"
-    if not pages.level_meta(camp, "district")["count"]:
-        default = "commune"  # a two-tier campaign (from 1 July 2025): no district level
+    default = pages.default_level(camp)
     level = request.args.get("level", default)
     return level if level in lb.LEVELS else default
 
