@@ -13,6 +13,9 @@ _row = {
         "tied": {"type": "boolean"},
         "overall_rank": {"type": ["integer", "null"]},
         "band": {"type": ["string", "null"], "description": "Band code from the campaign settings"},
+        "band_label": {"type": ["string", "null"], "description": "The band's name in the response's language "
+                       "(Content-Language), as the HTML board shows it; \"Chưa nộp\"/\"Not submitted\" for a unit "
+                       "that did not submit; null without a band"},
         "cluster": {"type": ["string", "null"]},
         "group_scores": {"type": "object", "additionalProperties": {"type": "number"}},
         "change": {"type": ["integer", "null"],
@@ -74,6 +77,15 @@ OPENAPI = {
                  "schema": {"type": "integer", "minimum": 1, "default": 1}},
                 {"name": "per_page", "in": "query", "description": "rows per page; more than 500 gives 500",
                  "schema": {"type": "integer", "minimum": 1, "default": 50}},
+                {"name": "q", "in": "query", "description": "find units as the HTML board's search does: every word "
+                 "in the unit's name (Vietnamese or English) or code, diacritics and case ignored (\"ba dinh\" finds "
+                 "\"Ba Đình\"); at most 60 characters. rank stays the unit's rank on the whole board; paging counts "
+                 "the units found (an empty first page when none is)", "schema": {"type": "string", "maxLength": 60}},
+                {"name": "lang", "in": "query", "description": "language of band_label: vi or en. Without it: the "
+                 "language the visitor chose on the site, else Accept-Language, else vi",
+                 "schema": {"type": "string", "enum": ["vi", "en"]}},
+                {"name": "If-None-Match", "in": "header", "description": "the ETag of a body the client holds: "
+                 "304 without a body when it is still the current one", "schema": {"type": "string"}},
             ],
             "responses": {
                 "200": {"description": "OK", "content": {"application/json": {"schema": {
@@ -87,8 +99,13 @@ OPENAPI = {
                         "groups": {"type": "array", "items": {"type": "object", "properties": {
                             "code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": ["string", "null"]}}}},
                         "rows": {"type": "array", "items": _row, "description": "the rows of this page, in rank order"},
-                        "paging": _paging}}}}},
-                "400": {"description": "Bad level, page or per_page", "content": {"application/json": {"schema": _error}}},
+                        "paging": _paging}}}},
+                        "headers": {"ETag": {"description": "identifies this body (send it back in If-None-Match)",
+                                             "schema": {"type": "string"}},
+                                    "Content-Language": {"description": "language of band_label (vi or en)",
+                                                         "schema": {"type": "string"}}}},
+                "304": {"description": "Not modified: the If-None-Match ETag is the current body's"},
+                "400": {"description": "Bad level, page, per_page or lang", "content": {"application/json": {"schema": _error}}},
                 "404": {"description": "Unknown campaign or cluster, nothing published, or a page past the last",
                         "content": {"application/json": {"schema": _error}}},
             }}},

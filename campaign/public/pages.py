@@ -32,6 +32,7 @@ API_PER_PAGE = PAGE_SIZE  # rows of a page of the JSON board by default (``per_p
 API_MAX_PER_PAGE = 500  # ... and at most
 COMPACT_FROM = 60  # a longer board draws its top TOP_BARS and a distribution instead of one bar per unit
 TOP_BARS = 20
+MAX_QUERY = 60  # characters of a "find a unit" search (longer names do not exist)
 NOT_SUBMITTED = "not_submitted"  # UnitResult.status of a unit that did not submit: shown as "Chưa nộp"
 
 
@@ -116,6 +117,20 @@ def board(camp: dict, level: str, cluster: str | None) -> dict:
     return {**data, "cluster": cluster, "rows": shaped}
 
 
+def clean_query(raw: str | None) -> str:
+    """A "find a unit" search as the boards use it: spaces collapsed, at most MAX_QUERY characters."""
+    return " ".join((raw or "").split())[:MAX_QUERY]
+
+
+def matching(rows: list[dict], query: str) -> list[dict]:
+    """The board rows whose name (vi or en) or code holds every word of ``query``, diacritics and case
+    ignored ("ba dinh" finds "Quận Ba Đình"); all rows for an empty query. The HTML board and the API's."""
+    words = fold(query).split()
+    if not words:
+        return rows
+    return [r for r in rows if all(w in r["search"] for w in words)]
+
+
 def valid_cluster(camp: dict, level: str, cluster: str | None) -> str | None:
     if not cluster:
         return None
@@ -185,10 +200,7 @@ def build_board_page(directory: dict, camp: dict, level: str, cluster: str | Non
     """One page of a board (PAGE_SIZE rows), optionally only the units whose name or code matches
     ``query`` (diacritics and case ignored). ``figures``: the charts of page 1, reused as they are."""
     data = board(camp, level, cluster)
-    rows = data["rows"]
-    if query:
-        words = fold(query).split()
-        rows = [r for r in rows if all(w in r["search"] for w in words)]
+    rows = matching(data["rows"], query)
     pages = page_count(len(rows))
     page = min(max(1, page), pages)
     with force_locale(locale):
@@ -350,55 +362,80 @@ def api_rows(camp: dict, level: str, cluster: str | None) -> dict:
                          lambda: api_body(camp, board(camp, level, cluster)), kept=True)
 
 
-def api_page_body(camp: dict, level: str, cluster: str | None, page: int, per_page: int) -> dict:
-    """One page of the API's board: the old body (rows cut to the page) plus ``paging`` with links."""
+def api_page_body(camp: dict, level: str, cluster: str | None, page: int, per_page: int, query: str = "",
+                  locale: str = "vi") -> dict:
+    """One page of the API's board: the old body (rows cut to the page) plus ``paging`` with links.
+
+    ``query``: only the units the HTML board's search finds (:func:`matching`); each row's ``band_label``
+    is the band's name in ``locale``, as the HTML board shows it.
+    """
     full = api_rows(camp, level, cluster)
-    total = len(full["rows"])
+    rows = full["rows"]
+    data = board(camp, level, cluster)
+    if query:
+        found = {r["code"] for r in matching(data["rows"], query)}
+        rows = [r for r in rows if r["unit_code"] in found]
+    total = len(rows)
     pages = page_count(total, per_page)
 
     def link(n: int | None) -> str | None:
         if n is None:
             return None
         return url_for("api.leaderboard", ref=camp["slug"], level=level, cluster=cluster or None,
-                       page=n, per_page=per_page if per_page != API_PER_PAGE else None)
+                       page=n, per_page=per_page if per_page != API_PER_PAGE else None, q=query or None,
+                       lang=locale if locale != "vi" else None)
 
+    shown = rows[(page - 1) * per_page:page * per_page]
+    with force_locale(locale):
+        labels = {code: band_label(code, locale, data["bands"]) for code in {r["band"] for r in shown if r["band"]}}
+        unsubmitted = _("Chưa nộp")
     return {**{k: v for k, v in full.items() if k != "rows"},
-            "rows": full["rows"][(page - 1) * per_page:page * per_page],
+            "rows": [{**r, "band_label": unsubmitted if r["status"] == NOT_SUBMITTED else labels.get(r["band"])}
+                     for r in shown],
             "paging": {"page": page, "per_page": per_page, "pages": pages, "total": total,
                        "first": link(1), "last": link(pages), "previous": link(page - 1 if page > 1 else None),
                        "next": link(page + 1 if page < pages else None)}}
 
 
 def get_api_leaderboard(camp: dict, level: str, cluster: str | None, page: int = 1,
-                        per_page: int = API_PER_PAGE) -> str | None:
+                        per_page: int = API_PER_PAGE, locale: str = "vi") -> str | None:
     """The JSON body of one page of a board (None: the page is past the last one).
 
-    The default page size is cached like the pages (Redis and every worker); other sizes only in this
-    process's bounded search cache, so odd ``per_page`` values cannot fill the shared cache.
+    The default page size is cached like the pages (Redis and every worker); other sizes and searches only
+    in this process's bounded search cache, so odd ``per_page`` values or free text cannot fill the shared cache.
     """
-    found = get_api_page(camp, level, cluster, page, per_page)
+    found = get_api_page(camp, level, cluster, page, per_page, locale=locale)
     return None if found is None else found["body"]
 
 
-def api_page_ref(camp: dict, level: str, cluster: str | None, page: int, per_page: int) -> tuple[str, str] | None:
-    """Where get_api_page caches a page: (snapshot key, payload name); None when the page is past the last."""
+def api_page_ref(camp: dict, level: str, cluster: str | None, page: int, per_page: int,
+                 locale: str = "vi") -> tuple[str, str] | None:
+    """Where get_api_page caches a page (no search): (snapshot key, payload name); None when the page is past the last."""
     meta = level_meta(camp, level)
     n_rows = meta["clusters"].get(cluster, 0) if cluster else meta["count"]
     if page > page_count(n_rows, per_page):
         return None
-    return snapshot_key(camp), f"api:board:{level}:{cluster or ''}:{page}:{per_page}"
+    return snapshot_key(camp), f"api:board:{level}:{cluster or ''}:{locale}:{page}:{per_page}"
 
 
-def get_api_page(camp: dict, level: str, cluster: str | None, page: int = 1, per_page: int = API_PER_PAGE) -> dict | None:
-    """The cached payload ``{"body": JSON text}`` of one page of a board (None: past the last page)."""
-    ref = api_page_ref(camp, level, cluster, page, per_page)
+def get_api_page(camp: dict, level: str, cluster: str | None, page: int = 1, per_page: int = API_PER_PAGE,
+                 query: str = "", locale: str = "vi") -> dict | None:
+    """The cached payload ``{"body": JSON text}`` of one page of a board (None: past the last page).
+
+    A search's first page always exists (it may hold no row), as on the HTML board.
+    """
+    def build() -> dict:
+        body = api_page_body(camp, level, cluster, page, per_page, query, locale)
+        return {"body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                "past": page > body["paging"]["pages"]}
+
+    if query:
+        found = cache.search_payload(snapshot_key(camp), f"api:search:{level}:{cluster or ''}:{locale}:{page}:"
+                                     f"{per_page}:{query}", build)
+        return None if found["past"] else found
+    ref = api_page_ref(camp, level, cluster, page, per_page, locale)
     if ref is None:
         return None
-
-    def build() -> dict:
-        return {"body": json.dumps(api_page_body(camp, level, cluster, page, per_page), ensure_ascii=False,
-                                   separators=(",", ":"))}
-
     if per_page == API_PER_PAGE:
         return cache.payload(*ref, build)
     return cache.search_payload(*ref, build)

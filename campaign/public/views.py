@@ -6,12 +6,10 @@ thin page shell (base.html: language switch, login link) is rendered per request
 """
 from __future__ import annotations
 
-import gzip
-import hashlib
 import os
 import re
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import get_babel, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,10 +24,9 @@ from campaign.services.setup.framework_cache import framework_info
 from .. import band_reasons, templating
 from ..access import PUBLIC, allow
 from ..web import attachment
-from . import pages
+from . import http, pages
 
 bp = Blueprint("public", __name__)
-MAX_QUERY = 60  # characters of a "find a unit" search (longer names do not exist)
 cache.install_hooks()
 
 
@@ -125,14 +122,29 @@ _routes: dict[tuple, tuple[dict, str, str, dict]] = {}
 
 
 class _ShellRequest:
-    full_path = _SENTINELS["next"]
+    """What base.html reads of the request (the language switch's ``next``), given instead of it."""
+
+    def __init__(self, full_path: str) -> None:
+        self.full_path = full_path
+
+
+def _next_path() -> str:
+    """Where the language switch returns to: this URL, at the table when the visitor was at it.
+
+    A search or another page of the board is reached by links to ``#board-table`` (the browser never
+    sends the anchor): the switched page opens there too, with the same page, level, cluster and search.
+    """
+    qs = request.query_string  # (the bytes first: most requests have neither, and skip parsing the arguments)
+    anchor = (b"page=" in qs or b"q=" in qs) and request.endpoint == "public.leaderboard" and (
+        "page" in request.args or "q" in request.args)
+    return request.full_path + ("#board-table" if anchor else "")
 
 
 def _shell(locale: str) -> list:
     parts = _shells.get(locale)
     if parts is None:
         page = {"title": _SENTINELS["title"], "content": Markup(_SENTINELS["content"])}
-        html = render_template("public/page.html", page=page, request=_ShellRequest())
+        html = render_template("public/page.html", page=page, request=_ShellRequest(_SENTINELS["next"]))
         parts = [(_NAMES[chunk], None) if chunk in _NAMES else (None, chunk) for chunk in _SPLIT.split(html)]
         _shells[locale] = parts
     return parts
@@ -142,8 +154,8 @@ def _page(payload: dict, status: int = 200, locale: str | None = None):
     # "_user_id" first: anonymous requests then never load a user (Flask-Login) at all.
     if ("_user_id" in session and current_user.is_authenticated) or session.get("_flashes"):
         page = {"title": payload.get("title", ""), "content": Markup(payload.get("content", ""))}
-        return render_template("public/page.html", page=page), status
-    locale, full_path = locale or _locale(), request.full_path  # (the caller's locale: get_locale once)
+        return render_template("public/page.html", page=page, request=_ShellRequest(_next_path())), status
+    locale, full_path = locale or _locale(), _next_path()  # (the caller's locale: get_locale once)
     key = (locale, full_path, status)
     hit = _bodies.get(key)
     if hit is None or hit[0] is not payload:  # a new payload object = a new snapshot/generation
@@ -153,38 +165,12 @@ def _page(payload: dict, status: int = 200, locale: str | None = None):
         if len(_bodies) >= _BODIES_MAX:
             _bodies.clear()  # bounded: odd query strings cannot grow it without limit
         hit = _bodies[key] = (payload, body, {})
-    # headers set directly (no mimetype or Vary parsing): the same headers as mimetype="text/html"
-    # and resp.vary.add("Accept-Encoding") on a new response. Each form (plain, gzip: made once per
-    # cached body, at level 9: a 50-row page ~60 KB → ~7.7 KB; no secret in it, no CSRF token) has
-    # its ETag, so a browser's revalidation (If-None-Match) costs a 304 without a body.
-    packed = _accepts_gzip()
-    variant = hit[2].get(packed)
-    if variant is None:
-        data = gzip.compress(hit[1], compresslevel=9, mtime=0) if packed else hit[1]
-        variant = hit[2][packed] = (data, hashlib.blake2b(data, digest_size=12).hexdigest())
-    data, etag = variant
-    if "HTTP_IF_NONE_MATCH" in request.environ and status == 200 and request.if_none_match.contains_weak(etag):
-        resp = Response(status=304)
-    else:
-        resp = Response(data, status=status, content_type=_HTML)
-        if packed:
-            resp.headers["Content-Encoding"] = "gzip"
-    resp.headers["Vary"] = "Accept-Encoding"
-    resp.headers["ETag"] = f'"{etag}"'
-    resp.headers["Cache-Control"] = "no-cache"  # revalidate every time: a publication changes the page
-    return resp
+    # Each form (plain, gzip: made once per cached body, at level 9: a 50-row page ~60 KB → ~7.7 KB; no
+    # secret in it, no CSRF token) has its ETag, so a browser's revalidation costs a 304 without a body.
+    return http.send_cached(hit[1], hit[2], _HTML, status)
 
 
 _HTML = "text/html; charset=utf-8"
-
-
-def _accepts_gzip() -> bool:
-    header = request.environ.get("HTTP_ACCEPT_ENCODING", "")
-    if "gzip" not in header:
-        return False
-    if ";" not in header and "gzip" in (token.strip() for token in header.split(",")):
-        return True  # listed without a quality value: accepted (what browsers and wrk send), no parsing
-    return request.accept_encodings.quality("gzip") > 0
 
 
 def _empty():
@@ -209,7 +195,7 @@ def leaderboard():
     cluster = pages.valid_cluster(camp, level, request.args.get("cluster") or None)
     page = request.args.get("page", "1")
     page = int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1
-    query = " ".join(request.args.get("q", "").split())[:MAX_QUERY]
+    query = pages.clean_query(request.args.get("q"))
     payload = pages.get_board_page(directory, camp, level, cluster, locale, page, query)
     if not query:  # (a search's payload lives in the search cache: no route to it)
         snapshot, name, _shown = pages.board_page_ref(camp, level, cluster, locale, page)
