@@ -41,10 +41,13 @@ from .ranking import Award, Band, Ranked, classify, propose_awards, rank_arrays,
 from .rescale import campaign_rows as rescale_rows
 from .rollup import CommuneResult, rollup, rollup_figure
 from .rules import SHOWN_DECIMALS, round_points, shown
+from .signatures import row_signatures
 from .vector import CompiledRules, tree_totals
 from .vector import shown as shown_array
 
 RANKED, NOT_SUBMITTED = "ranked", "not_submitted"
+# Bump when a row's dict changes shape for the same figures: stored rows then all differ and are rewritten.
+ROW_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,24 @@ class CampaignInputs:
 
 @dataclass
 class CampaignResult:
-    """One dict per unit, keyed like the result table's columns (``explanation`` included)."""
+    """One dict per unit, keyed like the result table's columns (``explanation`` included), built on
+    demand: ``signatures[i]`` says whether row ``i`` differs from a stored one without building it."""
 
-    rows: list[dict]
+    size: int
+    build_row: Callable[[int], dict]
+    signatures: np.ndarray  # int64, one per row (scoring.signatures)
+    _rows: list[dict] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> list[dict]:
+        """Every row (built once)."""
+        if self._rows is None:
+            self._rows = [self.build_row(i) for i in range(self.size)]
+        return self._rows
+
+    def rows_at(self, indices: Sequence[int]) -> list[dict]:
+        """The rows at these positions only."""
+        return [self.build_row(i) for i in indices]
 
 
 def group_pcts(group_points: Mapping[str, float], fw: Framework) -> dict[str, float]:
@@ -312,10 +330,11 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     own_shown = shown_array(np.asarray([0.0 if o is None else o for o in own], dtype=float)).tolist()
     reg_shown = shown_array(np.asarray(regular, dtype=float)).tolist()
     bonus_shown = shown_array(np.asarray(bonus, dtype=float)).tolist()
-    rows = []
-    for i in range(n):
+    statuses = [RANKED if r else NOT_SUBMITTED for r in ranked]
+
+    def build_row(i: int) -> dict:
         gs = {g: group_shown[g][i] for g in groups_of.get(i, groups)}
-        status = RANKED if ranked[i] else NOT_SUBMITTED
+        status = statuses[i]
         expl = {
             "v": 2, "entry": has_entry[i], "status": status, "decimals": SHOWN_DECIMALS,
             "total": totals[i], "total_exact": exact[i], "own_total": None if own[i] is None else own_shown[i],
@@ -337,7 +356,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         }
         if weights:
             expl["weights"] = dict(weights)
-        rows.append({
+        return {
             "unit_id": int(inp.unit_ids[i]), "entry_id": inp.entry_ids[i], "level": inp.levels[i],
             "cluster_id": inp.clusters[i], "status": status, "total": totals[i],
             "own_total": expl["own_total"], "self_total": inp.self_totals[i], "rank": rk_a[i],
@@ -347,8 +366,28 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             "interval_high": float(high[i]) if high is not None else None,
             "flagged": bool(flagged[i]), "explanation": expl,
             "band_note": band_note(cond_of.get(i, ()), crit_of.get(i), rescaled_of[i]["parts"] if i in rescaled_of else ()),
-        })
-    return CampaignResult(rows)
+        }
+
+    # What each row is made of, for its signature: the columns above, and the rare structured
+    # parts per row (build_row must use nothing else — tests/unit/test_row_signatures.py).
+    sparse: dict[int, Any] = {}
+    for i in set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(award_of) \
+            | set(cond_of) | set(crit_of) | set(rescaled_of):  # (group_pcts: from the group columns and these)
+        sparse[i] = [caps.get(i), inp.judged_detail.get(i), override_expl.get(i),
+                     rollups[i]["explanation"] if i in rollups else None, groups_of.get(i),
+                     (award_of[i].kind, award_of[i].reason) if i in award_of else None,
+                     results_explanation(cond_of.get(i, ()), crit_of.get(i)) if i in cond_of or i in crit_of else None,
+                     rescaled_of.get(i)]
+    band_index = {b.code: k for k, b in enumerate(bands)}  # from the settings (in the seed)
+    signatures = row_signatures(n, [
+        inp.unit_ids, inp.entry_ids, inp.levels, inp.clusters, inp.self_totals, has_entry, ranked, totals, exact, own,
+        own_shown, reg_shown, bonus_shown, pen_shown, n_judged, *(group_shown[g] for g in groups),
+        [-1 if r is None else r for r in rk_a], tied_a, deep_a, [-1 if r is None else r for r in rk_c], tied_c, deep_c,
+        [-1 if b is None else band_index[b] for b in band_of],
+        low if low is not None else np.zeros(n), high if high is not None else np.zeros(n), flagged,
+    ], sparse, seed=[ROW_FORMAT, SHOWN_DECIMALS, fw.code, list(comp.codes), [list(g) for g in comp.groups],
+                     dict(settings), low is None])
+    return CampaignResult(n, build_row, signatures)
 
 
 def _criteria_and_conditions(inp: CampaignInputs, tt: Any, rows_ranked: list[int], has_entry: list[bool],

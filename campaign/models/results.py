@@ -116,6 +116,9 @@ class UnitResult(db.Model):
     # Failed conditions and criteria met, for the band's reason where the explanation is not loaded
     # (public board, results tables): {"conditions": [...], "criteria_met": 7, "criteria": 9} (issue 16).
     band_note: Mapped[dict | None] = mapped_column(JSONType)
+    # The full row's signature (scoring.signatures): a recompute rewrites only the rows whose
+    # signature changed, whichever worker wrote them (issue 18). NULL: written before it was kept.
+    row_hash: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     run: Mapped[ScoreRun] = relationship(back_populates="results")
 

@@ -34,7 +34,6 @@ SETTINGS = {"trim_min_judges": 3, "show_intervals": True, "disagreement_threshol
 
 
 def _from_scratch(cid: int) -> dict:
-    recompute._LAST_ROWS.clear()
     db.session.execute(sa.delete(UnitResult))
     db.session.execute(sa.delete(ScoreRun))
     db.session.execute(sa.delete(EntryNodeScore))

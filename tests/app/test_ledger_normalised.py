@@ -133,7 +133,6 @@ def test_normalised_changes_through_the_ledger_equal_a_rebuild_from_raw_rows(app
         assert res["inputs"] == "ledger", res
     through_ledger, kept_rows = provisional_results(), ledger_rows(cid)
     assert any(r[11]["judged"] for r in through_ledger)  # normalised marks were really used
-    recompute._LAST_ROWS.clear()
     db.session.execute(sa.delete(UnitResult))
     db.session.execute(sa.delete(ScoreRun))
     db.session.execute(sa.delete(EntryNodeScore))

@@ -146,7 +146,7 @@ def test_staleness_bookkeeping_and_lost_race(app, factory, monkeypatch):
     old_inputs.inputs_version = v  # as if it had read version v
     before = [(r.id, r.total) for r in db.session.scalars(sa.select(UnitResult).order_by(UnitResult.id))]
     assert recompute.recompute_provisional(cid)["status"] == "unchanged"  # catches up to v + 1 (same inputs)
-    outcome = recompute._write_provisional(old_inputs, recompute.compute(old_inputs).rows, force=False)
+    outcome = recompute._write_provisional(old_inputs, recompute.compute(old_inputs), force=False)
     assert outcome == "discarded"
     db.session.expire_all()
     camp = db.session.get(Campaign, cid)
@@ -172,7 +172,6 @@ def test_partial_rewrite_after_a_change_equals_a_clean_recompute(app, factory):
     got = [(r.id, r.unit_id, r.total, r.rank, r.rank_in_cluster, r.band, r.group_scores, r.explanation)
            for r in db.session.scalars(sa.select(UnitResult).order_by(UnitResult.unit_id))]
     assert {row[1]: row[0] for row in got} == ids_before  # rows updated in place, not replaced
-    recompute._LAST_ROWS.clear()
     db.session.execute(sa.delete(UnitResult))
     db.session.execute(sa.delete(ScoreRun))
     db.session.commit()

@@ -138,7 +138,6 @@ def test_only_the_rows_that_changed_are_rewritten(app, factory):
     assert e.unit_id in {r[0] for r in changed} and ids[e.unit_id][1] != after[[r[0] for r in after].index(e.unit_id)][1]
     assert sum(updated) == len(changed) < len(after)  # exactly the rows that changed, updated in place
     through_cache = provisional_results()
-    recompute._LAST_ROWS.clear()  # no cache: every row rewritten from scratch gives the same rows
     db.session.execute(sa.delete(UnitResult))
     db.session.execute(sa.delete(ScoreRun))
     db.session.commit()
@@ -230,7 +229,6 @@ def test_marks_read_unpacked_give_the_same_result(app, factory, monkeypatch):
     recompute.recompute_provisional(c.id, force=True)
     packed = provisional_results()
     monkeypatch.setattr(judged, "PACK_LIMIT", 1)
-    recompute._LAST_ROWS.clear()
     db.session.execute(sa.delete(UnitResult))
     db.session.execute(sa.delete(ScoreRun))
     db.session.commit()

@@ -9,7 +9,7 @@ import random
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import Entry
+from campaign.models import Entry, ScoreRun, UnitResult
 from campaign.services.results import recompute, writes
 from campaign.services.results.freshness import mark_stale
 from tests.results_helpers import provisional_results, random_campaign, save_values
@@ -46,6 +46,34 @@ def test_a_bulk_write_leaves_the_next_write_incremental(app, factory, monkeypatc
     assert after != before
     assert any(s.startswith("UPDATE UNIT_RESULT") for s in statements)
     assert not any(s.startswith(("DELETE FROM UNIT_RESULT", "INSERT INTO UNIT_RESULT")) for s in statements)
-    recompute._LAST_ROWS.clear()  # the same rows as a recompute from scratch
+    db.session.execute(sa.delete(UnitResult))  # the same rows as a recompute from scratch
+    db.session.execute(sa.delete(ScoreRun))
+    db.session.commit()
     recompute.recompute_provisional(c.id, force=True)
     assert provisional_results() == after
+
+
+def test_rows_stored_without_signature_are_rewritten_once_then_updated_alone(app, factory):
+    """Rows written before signatures were kept (row_hash NULL) are all rewritten by the next
+    recompute; from then on a change updates only the rows it moves — in any process, since the
+    signatures are read from the database, not remembered by the process that wrote them."""
+    c, doc, data = random_campaign(factory, random.Random(8), n_units=12, judges=2, overrides=False)
+    recompute.recompute_provisional(c.id)
+    db.session.execute(sa.update(UnitResult).values(row_hash=None))
+    db.session.commit()
+    _change(c, doc, data, 1)
+    recompute.recompute_provisional(c.id)
+    assert None not in set(db.session.scalars(sa.select(UnitResult.row_hash)))
+    _change(c, doc, data, 4)
+    updated: list[int] = []
+
+    def count(_conn, _cur, statement, params, *_args):
+        if statement.lstrip().upper().startswith("UPDATE UNIT_RESULT"):
+            updated.append(len(params) if isinstance(params, list) else 1)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert recompute.recompute_provisional(c.id)["status"] == "written"
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert 0 < sum(updated) < 12

@@ -31,14 +31,14 @@ from campaign.services.results.inputs import Inputs, load_inputs
 from campaign.services.results.progress import PROGRESS_KEY, clear_progress, progress, set_progress
 from campaign.services.results.publishing import latest_runs, publish, request_publish
 from campaign.services.results.whatif import explain, what_if
-from campaign.services.results.writes import _LAST_ROWS, provisional_run, write_provisional
+from campaign.services.results.writes import provisional_run, write_provisional
 from campaign.services.setup.campaigns import get_campaign
 from campaign.sqlite import read_only_transactions
 from scoring.campaign import CampaignResult, compute_campaign
 
 __all__ = ["RetryableError", "compute", "recompute_provisional", "recompute_all", "sweep_stale", "load_inputs",
            "Inputs", "PROGRESS_KEY", "progress", "publish", "request_publish", "latest_runs", "explain", "what_if",
-           "provisional_run", "write_provisional", "_LAST_ROWS"]
+           "provisional_run", "write_provisional"]
 _write_provisional = write_provisional  # the name older tests use
 
 
@@ -99,10 +99,11 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
         _test_delay()
         t_delay = time.perf_counter()
         # Same inputs as the rows in place → same rows: only the version bookkeeping moves.
-        rows = None if same else compute(inp, on_progress=lambda f, p: set_progress(campaign_id, f, p)).rows
+        # The rows are built only where they differ from the stored ones (see writes).
+        result = None if same else compute(inp, on_progress=lambda f, p: set_progress(campaign_id, f, p))
         t_compute = time.perf_counter()
         set_progress(campaign_id, 0.9, "writing")
-        status = write_provisional(inp, rows, force=force, first=first)
+        status = write_provisional(inp, result, force=force, first=first)
         t_write = time.perf_counter()
     except sa.exc.OperationalError as exc:
         db.session.rollback()
@@ -114,7 +115,7 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
         raise
     clear_progress(campaign_id)
     return {"campaign_id": campaign_id, "status": status, "version": inp.inputs_version,
-            "units": len(rows) if rows is not None else None, "digest": inp.digest,
+            "units": result.size if result is not None else None, "digest": inp.digest,
             "inputs": "raw" if inp.from_raw else "ledger", "seconds": round(time.perf_counter() - t0, 4),
             "phases": {"read": round(t_read - t0, 4), "compute": round(t_compute - t_delay, 4),
                        "write": round(t_write - t_compute, 4)}}

@@ -8,7 +8,6 @@ changed since ``v``). ``stale_since`` is cleared only if ``inputs_version`` stil
 """
 from __future__ import annotations
 
-import marshal
 from operator import itemgetter
 
 import numpy as np
@@ -18,9 +17,10 @@ from campaign.extensions import db
 from campaign.models import Campaign, ScoreRun, UnitResult
 from campaign.models.base import utcnow
 from campaign.services.results import ledger
-from campaign.services.results.fastsql import insert_values
+from campaign.services.results.fastsql import fetch, insert_values
 from campaign.services.results.inputs import Inputs
 from campaign.services.results.stored import compact_rows
+from scoring.campaign import CampaignResult
 
 
 def provisional_run(campaign_id: int) -> ScoreRun | None:
@@ -29,20 +29,17 @@ def provisional_run(campaign_id: int) -> ScoreRun | None:
                              .order_by(ScoreRun.id.desc()).limit(1))
 
 
-# (database url, campaign id) -> (run id, digest, unit ids, row hashes) of the rows this process
-# last wrote; lets the next recompute update only the rows that changed. Validated against the
-# run's digest in the database, so rows written by another process are never trusted. One 64-bit
-# hash per row, not the rows (at 100,000 units the old and new rows together were ~1 GB).
-_LAST_ROWS: dict[tuple, tuple[int, str, np.ndarray, np.ndarray]] = {}
+def stored_signatures(run_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """The run's rows as stored: unit ids (ascending) and their rows' signatures (NULL, i.e. a row
+    written before signatures were kept, as a value no signature takes: see :func:`_unknown`)."""
+    got = fetch(sa.select(UnitResult.unit_id, UnitResult.row_hash).where(UnitResult.run_id == run_id)
+                .order_by(UnitResult.unit_id))
+    units = np.fromiter((u for u, _h in got), dtype=np.int64, count=len(got))
+    hashes = np.fromiter((_UNKNOWN if h is None else h for _u, h in got), dtype=np.int64, count=len(got))
+    return units, hashes
 
 
-def row_hashes(rows: list[dict]) -> np.ndarray:
-    """One 64-bit hash per row of its whole content (``marshal`` is a faithful, type-exact encoding:
-    rows that differ in any value hash differently but for a 2⁻⁶⁴ chance; equal rows built by the
-    same code encode alike — an object shared differently could only cause a needless rewrite)."""
-    return np.fromiter((hash(marshal.dumps(r, 4)) for r in rows), dtype=np.int64, count=len(rows))
-
-
+_UNKNOWN = np.iinfo(np.int64).min  # a stored row without a signature; a signature equal to it is rewritten
 BULK_ROWS = 500  # more changed rows than this: delete and bulk-insert them rather than UPDATE each
 _JSON_COLUMNS = frozenset(c.name for c in UnitResult.__table__.columns if isinstance(c.type, sa.JSON))
 
@@ -55,7 +52,7 @@ def _insert(run_id: int, rows: list[dict]) -> None:
         insert_values(UnitResult.__table__, ["run_id", *cols], [(run_id, *get(r)) for r in rows], _JSON_COLUMNS)
 
 
-def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, first: bool = False) -> str:
+def write_provisional(inp: Inputs, result: CampaignResult | None, *, force: bool, first: bool = False) -> str:
     """One transaction: claim the version, replace the provisional rows. Returns the outcome.
 
     ``force`` (a forced recompute) may rewrite the version in place. ``first`` says the run
@@ -95,7 +92,7 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
         db.session.add(run)
         db.session.flush()
     status = "unchanged"
-    if rows is None:  # unchanged inputs: the rows in place are the result
+    if result is None:  # unchanged inputs: the rows in place are the result
         if run.inputs_digest != inp.digest:
             db.session.rollback()
             return "discarded"  # someone replaced the rows meanwhile; a later run will settle
@@ -103,40 +100,9 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
         run.finished_at = now
         db.session.commit()
         return status
-    # Hashes of the full rows (they determine the stored ones); only the rows written are compacted
-    # to what the rows store (results.stored): after one change, a few rows instead of all.
-    units = np.fromiter((r["unit_id"] for r in rows), dtype=np.int64, count=len(rows))
-    hashes = row_hashes(rows)
-    cache_key = (str(db.engine.url), cid)
     if run.inputs_digest != inp.digest or run.status != "done":
-        cached = _LAST_ROWS.get(cache_key)
-        if (cached is not None and cached[0] == run.id and cached[1] == run.inputs_digest
-                and run.status == "done" and np.array_equal(cached[2], units)):
-            # This process wrote the rows now in place (same run, same digest): update only the
-            # rows that differ (a change usually moves one unit and a few ranks).
-            moved = np.flatnonzero(hashes != cached[3]).tolist()
-            if len(moved) * 10 > len(rows) * 9:  # nearly every row moved (settings, z-scores): bulk rewrite
-                db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id))
-                _insert(run.id, compact_rows(rows, inp.settings))
-            elif len(moved) > BULK_ROWS:  # a total moving far shifts thousands of ranks at 100,000 units
-                changed_units = units[moved].tolist()
-                for k in range(0, len(changed_units), 1000):
-                    db.session.execute(sa.delete(UnitResult).where(
-                        UnitResult.run_id == run.id, UnitResult.unit_id.in_(changed_units[k:k + 1000])))
-                _insert(run.id, compact_rows([rows[k] for k in moved], inp.settings))
-            elif moved:
-                changed = compact_rows([rows[k] for k in moved], inp.settings)
-                t = UnitResult.__table__
-                cols = [k for k in rows[0] if k != "unit_id"]
-                db.session.execute(
-                    t.update().where(t.c.run_id == sa.bindparam("b_run"), t.c.unit_id == sa.bindparam("b_unit"))
-                    .values({k: sa.bindparam(k) for k in cols}),
-                    [{"b_run": run.id, "b_unit": r["unit_id"], **{k: r[k] for k in cols}} for r in changed])
-            status = "written"
-        else:
-            db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run.id))
-            _insert(run.id, compact_rows(rows, inp.settings))
-            status = "written"
+        _write_rows(run.id, inp, result)
+        status = "written"
     run.status = "done"
     run.inputs_version = v
     run.inputs_digest = inp.digest
@@ -147,7 +113,44 @@ def write_provisional(inp: Inputs, rows: list[dict] | None, *, force: bool, firs
     run.progress = 1.0
     run.started_at = run.started_at or now
     run.finished_at = now
-    run_id = run.id
     db.session.commit()
-    _LAST_ROWS[cache_key] = (run_id, inp.digest, units, hashes)
     return status
+
+
+def _stored_rows(inp: Inputs, result: CampaignResult, indices: list[int]) -> list[dict]:
+    """The rows at these positions as stored: compact explanations and the row's signature."""
+    rows = compact_rows(result.rows_at(indices), inp.settings)
+    for r, k in zip(rows, indices, strict=True):
+        r["row_hash"] = int(result.signatures[k])
+    return rows
+
+
+def _write_rows(run_id: int, inp: Inputs, result: CampaignResult) -> None:
+    """Write the rows whose signature differs from the stored row's (after one change: the unit and
+    the ranks it moved), building only those; every row when the participants changed. The stored
+    signatures are read in this transaction, after the claim, so any worker compares with what is
+    really in place (no per-process memory of the last write)."""
+    sigs = result.signatures
+    units = np.asarray(inp.engine.unit_ids, dtype=np.int64)
+    old_units, old_sigs = stored_signatures(run_id)
+    moved = (np.flatnonzero((old_sigs != sigs) | (sigs == _UNKNOWN)).tolist()
+             if np.array_equal(old_units, units) else None)  # None: the participants changed, or a first write
+    if moved is not None and not moved:
+        return
+    if moved is None or len(moved) * 10 > result.size * 9:  # every row, or nearly (settings, z-scores)
+        db.session.execute(sa.delete(UnitResult).where(UnitResult.run_id == run_id))
+        _insert(run_id, _stored_rows(inp, result, list(range(result.size))))
+    elif len(moved) > BULK_ROWS:  # a total moving far shifts thousands of ranks at 100,000 units
+        changed_units = units[moved].tolist()
+        for k in range(0, len(changed_units), 1000):
+            db.session.execute(sa.delete(UnitResult).where(
+                UnitResult.run_id == run_id, UnitResult.unit_id.in_(changed_units[k:k + 1000])))
+        _insert(run_id, _stored_rows(inp, result, moved))
+    else:
+        changed = _stored_rows(inp, result, moved)
+        t = UnitResult.__table__
+        cols = [k for k in changed[0] if k != "unit_id"]
+        db.session.execute(
+            t.update().where(t.c.run_id == sa.bindparam("b_run"), t.c.unit_id == sa.bindparam("b_unit"))
+            .values({k: sa.bindparam(k) for k in cols}),
+            [{"b_run": run_id, "b_unit": r["unit_id"], **{k: r[k] for k in cols}} for r in changed])
