@@ -116,14 +116,21 @@ def describe(reason: BandReason | None, bands: list[dict], groups: list[dict], l
     lines = condition_lines(reason, bands, locale)  # a failed condition outweighs every figure
     if reason.conditions.withhold:
         return lines + [_("Điểm vẫn được giữ nguyên: %(total)s", total=total)]
+    # A band without a minimum total (a ward standard: every criterion met) never reads "≥ 0,00".
     blocked = [_("%(total)s ≥ %(min)s (%(band)s), nhưng %(why)s", total=total, min=number(check.min_total),
                  band=band_label(check.code, locale, bands), why=_floor_parts(check, groups, locale, short, reason))
+               if check.min_total > 0 else
+               _("«%(band)s» không yêu cầu điểm tối thiểu, nhưng %(why)s", band=band_label(check.code, locale, bands),
+                 why=_floor_parts(check, groups, locale, short, reason))
                for check in reason.floor_blocked if not check.blocked_by_condition]
     got: list[str] = []  # the band the unit got and why
     if reason.reached is not None and (reason.reached.min_total > 0 or reason.reached.has_floors):
         name = band_label(reason.reached.code, locale, bands)
         low = number(reason.reached.min_total)
-        if short:  # next to the band's badge: the band's name is already there
+        if reason.reached.min_total <= 0:  # floors only: what was reached is the floors, not "≥ 0,00"
+            got.append(_("Mọi nhóm tiêu chí đạt mức sàn") if short else
+                       _("Mọi nhóm tiêu chí đạt mức sàn (%(band)s không yêu cầu điểm tối thiểu)", band=name))
+        elif short:  # next to the band's badge: the band's name is already there
             got.append(_("%(total)s ≥ %(min)s và mọi nhóm tiêu chí đạt mức sàn", total=total, min=low)
                        if reason.reached.has_floors else _("%(total)s ≥ %(min)s", total=total, min=low))
         elif reason.reached.has_floors:
@@ -151,7 +158,11 @@ def floor_legend(bands: list[dict], groups: list[dict], locale: str) -> list[str
     lines = []
     for b in sorted(campaign_bands(bands), key=lambda b: b.min_total, reverse=True):
         name = band_label(b.code, locale, bands)
-        if b.floor_pct is None:
+        if b.min_total <= 0:  # no minimum total (a ward standard): its floors or criteria say it all
+            line = _("%(band)s: không yêu cầu điểm tối thiểu", band=name)
+            if b.floor_pct is not None:
+                line += "; " + _("mỗi nhóm tiêu chí đạt ít nhất %(floor)s điểm tối đa của nhóm", floor=pct(b.floor_pct))
+        elif b.floor_pct is None:
             line = _("%(band)s: từ %(min)s điểm", band=name, min=number(b.min_total))
         else:
             line = _("%(band)s: từ %(min)s điểm và mỗi nhóm tiêu chí đạt ít nhất %(floor)s điểm tối đa của nhóm",

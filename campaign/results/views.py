@@ -7,14 +7,18 @@ role reads a part of them (campaign/services/results/review.py says which).
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.results import publish_check, review
+from campaign.services.setup.framework_cache import framework_info
 
 from ..access import allow
+from ..templating import framework_nodes
 from ..web import attachment
+from . import explain_words
 from .forms import ExportQuery, PublishForm, RecomputeForm, TableQuery, WhatIfForm
 
 bp = Blueprint("results", __name__, url_prefix="/admin/results")
@@ -93,7 +97,14 @@ def explain(campaign_id: int, run_id: int, unit_id: int):
     c, run, unit, data = review.explanation(campaign_id, run_id, unit_id)
     if request.args.get("format") == "json":
         return jsonify(data)
-    return render_template("results/explain.html", c=c, run=run, unit=unit, data=data)
+    nodes = framework_nodes(run.framework_version_id or c.framework_version_id)
+    locale = str(get_locale())
+    scale = getattr(framework_info(run.framework_version_id).fw, "scale", None) if run.framework_version_id else None
+    words = {"caps": explain_words.cap_lines(data, nodes, locale, scale),
+             "indicators": {i["code"]: explain_words.indicator_note(i, nodes.get(i["code"]))
+                            for i in data.get("indicators") or []},
+             "interval": explain_words.interval_note(data) if (c.settings or {}).get("show_intervals") else ""}
+    return render_template("results/explain.html", c=c, run=run, unit=unit, data=data, words=words)
 
 
 @bp.route("/<int:campaign_id>/whatif")

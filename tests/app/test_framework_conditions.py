@@ -267,8 +267,9 @@ def test_public_page_says_how_many_criteria_were_met_and_which_band_floor_failed
     db.session.commit()
     a = _text(client.get(f"/leaderboard/unit/{units[0].code}?campaign={c.slug}").get_data(as_text=True))
     # 24 points: III at 40 % is under dat's 50 % floor; "chuan" needs 3 of 3 criteria, 2 are met
-    assert "24,00 ≥ 0,00 (chuan), nhưng chỉ 2/3 tiêu chí đạt, cần 3" in a and "Đạt 2/3 tiêu chí" in a
-    assert "chuan: từ 0,00 điểm; ít nhất 3 tiêu chí đạt" in a  # the legend
+    # a band with no minimum total never reads "≥ 0,00" (issue 18 follow-up): its criteria say it all
+    assert "«chuan» không yêu cầu điểm tối thiểu, nhưng chỉ 2/3 tiêu chí đạt, cần 3" in a and "Đạt 2/3 tiêu chí" in a
+    assert "chuan: không yêu cầu điểm tối thiểu; ít nhất 3 tiêu chí đạt" in a and "0,00 (chuan)" not in a  # the legend
     assert "Tốt: từ 22,00 điểm; mức sàn riêng của mức này: I (Nhóm I) 80 %" in a.replace("\u00a0", " ")
     b = _text(client.get(f"/leaderboard/unit/{units[1].code}?campaign={c.slug}").get_data(as_text=True))
     assert "38,00 ≥ 25,00 (Xuất sắc), nhưng nhóm III (Nhóm III) đạt 80 % điểm tối đa, dưới mức sàn 85 %" in b.replace(

@@ -33,8 +33,8 @@ def test_ranked_table_shows_ties_bands_and_change(client, board):
     rows = rows_of(html)
     assert [r["code"] for r in rows] == ["002", "001", "003", "004"]
     by = {r["code"]: r for r in rows}
-    # ties are shown as ties: both second places read "2=", and the next unit is 4th (not 3rd)
-    assert by["001"]["rank_text"].startswith("2=") and by["003"]["rank_text"].startswith("2=")
+    # ties are shown as ties: both second places read "2 đồng hạng" (as on the commission's pages), the next unit is 4th
+    assert by["001"]["rank_text"] == "2 đồng hạng" and by["003"]["rank_text"] == "2 đồng hạng"
     assert by["001"]["tied"] and by["003"]["tied"] and not by["002"]["tied"]
     assert by["004"]["rank_text"] == "4"
     # bands from the campaign thresholds (90 / 75 / 50), labels in Vietnamese

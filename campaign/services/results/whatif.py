@@ -82,7 +82,7 @@ def explain(run_id: int, unit_id: int) -> dict:
            "own_total": row.own_total, "rank": row.rank, "rank_in_cluster": row.rank_in_cluster,
            "tied": row.tied, "status": row.status, "band": row.band, "award": row.award,
            "stored": stored.full(row.explanation, row, run.settings or {}),
-           "band_note": row.band_note}
+           "band_note": row.band_note, "interval_low": row.interval_low, "interval_high": row.interval_high}
     if isinstance(out["stored"].get("rollup"), dict):
         out["rollup_units"] = _rollup_unit_names(run.campaign_id, out["stored"]["rollup"])
     if row.entry_id is None or run.framework_version_id is None or (
