@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from scoring.band_reasons import BandCheck, BandReason, explain, group_percentages
@@ -19,7 +18,7 @@ from scoring.band_specs import engine_bands
 from scoring.ranking import Band
 
 from .labels import band_label
-from .templating import number
+from .templating import number, percent
 
 
 def _float(value: Any) -> float | None:
@@ -55,15 +54,15 @@ def row_reason(row: dict, bands: list[dict], groups: list[dict]) -> BandReason |
 
 
 def pct(value: float, *, down: bool = False) -> str:
-    """A percentage in the current locale ("61 %", "61,35 %" in Vietnamese; "61.35%" in English).
+    """A percentage in the pages' one form, one decimal ("61,0 %" in Vietnamese; "61.0%" in English), as the
+    unit page's table and the overview show them.
 
-    ``down``: truncate instead of rounding, so a share under its floor (69,999 % under 70 %) never
-    reads as the floor itself.
+    ``down``: truncate instead of rounding, so a share under its floor (69,99 % under 70 %) never
+    reads as the floor itself ("69,9 %").
     """
     if down:
-        value = math.floor(value * 100 + 1e-9) / 100
-    text = format_decimal(value, format="#,##0.##")
-    return _("%(value)s %%", value=text).replace(" %", "\u00a0%")  # never "61" and "%" on two lines
+        value = math.floor(value * 10 + 1e-9) / 10
+    return percent(value, 1).replace(" %", "\u00a0%")  # never "61" and "%" on two lines
 
 
 def _group_name(code: str, groups: list[dict], locale: str, short: bool = False) -> str:

@@ -75,9 +75,12 @@ def draft_label() -> str:
 
 
 @bp.app_template_global()
-def percent(value: float) -> str:
-    """A percentage (61.0) in the page's one form: "61,0 %" (vi), "61.0%" (en)."""
-    return templating.percent(value, 1)
+def percent(value: float, down: bool = False) -> str:
+    """A percentage (61.0) in the page's one form: "61,0 %" (vi), "61.0%" (en), as the band reasons word them.
+
+    ``down``: truncated (a group's share beside its floor: 69,99 % reads "69,9 %", never the floor "70,0 %").
+    """
+    return band_reasons.pct(value, down=down) if down else templating.percent(value, 1)
 
 
 def _locale() -> str:

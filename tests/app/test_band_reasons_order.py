@@ -19,10 +19,10 @@ ROW = {"total": 800.0, "group_scores": {"I": 480.0, "II": 320.0}, "status": "sco
 
 EXPECTED = {
     "vi": ["800,00 ≥ 665,00 (Hoàn thành)",
-           "800,00 ≥ 760,00 (Tốt), nhưng nhóm II (Dân vận) đạt 64\u00a0% điểm tối đa, dưới mức sàn 70\u00a0%",
+           "800,00 ≥ 760,00 (Tốt), nhưng nhóm II (Dân vận) đạt 64,0\u00a0% điểm tối đa, dưới mức sàn 70,0\u00a0%",
            "800,00 < 855,00 cần cho mức Xuất sắc"],
     "en": ["800.00 ≥ 665.00 (Completed)",
-           "800.00 ≥ 760.00 (Good), but group II (Mass mobilization) reached 64% of its maximum, under the 70% floor",
+           "800.00 ≥ 760.00 (Good), but group II (Mass mobilization) reached 64.0% of its maximum, under the 70.0% floor",
            "800.00 < 855.00 needed for Excellent"],
 }
 
@@ -37,5 +37,5 @@ def test_full_reason_starts_with_the_band_got_then_what_was_missed(app, locale):
 def test_reason_beside_a_badge_keeps_the_missed_floor_first(app):
     with app.test_request_context(), force_locale("vi"):
         lines = band_reasons.describe(band_reasons.row_reason(ROW, BANDS, GROUPS), BANDS, GROUPS, "vi", short=True)
-    assert lines[0] == "800,00 ≥ 760,00 (Tốt), nhưng nhóm II đạt 64\u00a0% điểm tối đa, dưới mức sàn 70\u00a0%"
+    assert lines[0] == "800,00 ≥ 760,00 (Tốt), nhưng nhóm II đạt 64,0\u00a0% điểm tối đa, dưới mức sàn 70,0\u00a0%"
     assert lines[1:] == ["800,00 ≥ 665,00", "800,00 < 855,00 cần cho mức Xuất sắc"]

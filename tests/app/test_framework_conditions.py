@@ -270,9 +270,9 @@ def test_public_page_says_how_many_criteria_were_met_and_which_band_floor_failed
     # a band with no minimum total never reads "≥ 0,00" (issue 18 follow-up): its criteria say it all
     assert "«chuan» không yêu cầu điểm tối thiểu, nhưng chỉ 2/3 tiêu chí đạt, cần 3" in a and "Đạt 2/3 tiêu chí" in a
     assert "chuan: không yêu cầu điểm tối thiểu; ít nhất 3 tiêu chí đạt" in a and "0,00 (chuan)" not in a  # the legend
-    assert "Tốt: từ 22,00 điểm; mức sàn riêng của mức này: I (Nhóm I) 80 %" in a.replace("\u00a0", " ")
+    assert "Tốt: từ 22,00 điểm; mức sàn riêng của mức này: I (Nhóm I) 80,0 %" in a.replace("\u00a0", " ")
     b = _text(client.get(f"/leaderboard/unit/{units[1].code}?campaign={c.slug}").get_data(as_text=True))
-    assert "38,00 ≥ 25,00 (Xuất sắc), nhưng nhóm III (Nhóm III) đạt 80 % điểm tối đa, dưới mức sàn 85 %" in b.replace(
+    assert "38,00 ≥ 25,00 (Xuất sắc), nhưng nhóm III (Nhóm III) đạt 80,0 % điểm tối đa, dưới mức sàn 85,0 %" in b.replace(
         "\u00a0", " ")
 
 

@@ -108,3 +108,25 @@ def test_language_switch_keeps_the_page_state_and_the_table_anchor(client, facto
     # the first view of a board (no search, no page asked) opens at the top, as it was
     status, target = _switch_target(client, client.get("/leaderboard?campaign=walk").get_data(as_text=True))
     assert target.endswith("/leaderboard?campaign=walk")
+
+
+def test_percentages_have_one_form_in_the_reason_and_the_table(client, factory):
+    """Group II at 27,99 of 40 = 69,975 %: the table and the reason both say "69,9 %" (never "70 %" beside a 70 %
+    floor it missed), the floor reads "70,0 %"; group I at 55 of 60 = 91,66… % reads "91,6 %". English: "69.9%"."""
+    unit = factory.unit(code="00999", name="Quận Phần Trăm")
+    camp = factory.campaign(units=[unit], slug="pct", settings={"bands": [
+        {"code": "tot", "min_total": 75, "floor_pct": 70}, {"code": "hoan_thanh", "min_total": 50}]})
+    publish(camp, [(unit, 82.99, 1, {"I": 55, "II": 27.99})])
+
+    def page(lang: str) -> str:
+        with client.c.session_transaction() as sess:
+            sess["lang"] = lang
+        html = client.get("/leaderboard/unit/00999?campaign=pct").get_data(as_text=True)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u00a0", " ")
+
+    vi = page("vi")
+    assert "Nhóm II 27,99 40,00 69,9 %" in vi and "Nhóm I 55,00 60,00 91,6 %" in vi
+    assert "nhóm II (Nhóm II) đạt 69,9 % điểm tối đa, dưới mức sàn 70,0 %" in vi
+    assert "70 %" not in vi and "69,97" not in vi and "69.9" not in vi
+    en = page("en")
+    assert "Group II 27.99 40.00 69.9%" in en and "reached 69.9% of its maximum, under the 70.0% floor" in en
