@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, IndicatorValue, JudgeScore
-from campaign.services.results.fastsql import as_matrix, fetch, insert_columns
+from campaign.services.results.fastsql import as_matrix, fetch, fetch_matrix, insert_columns
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.rules import NA, clamp_round, indicator_points
@@ -331,11 +331,10 @@ def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for, figures: tuple
     ``rows_for`` maps entry ids to unit rows (-1: not a participant).
     """
     out = Subtotals.zeros(n, len(info.leaf_parents))
-    data = fetch(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, *(_COLUMN_OF[f] for f in figures))
-                 .where(EntryNodeScore.campaign_id == campaign_id))
-    if not data:
+    a = fetch_matrix(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, *(_COLUMN_OF[f] for f in figures))
+                     .where(EntryNodeScore.campaign_id == campaign_id), 2 + len(figures))
+    if not len(a):
         return out
-    a = as_matrix(data, 2 + len(figures))
     r = rows_for(a[:, 0].astype(np.int64))
     cols = index_of(np.array(info.leaf_parent_ids, dtype=np.int64), a[:, 1].astype(np.int64))
     ok = (r >= 0) & (cols >= 0)
