@@ -2,17 +2,23 @@
 
 * ``fastsql.fetch_matrix`` (PostgreSQL: one ``string_agg`` of the rows' binary fields parsed by
   numpy) equals ``as_matrix(fetch(…))`` bit for bit — awkward floats, ids at the int4 limit, a row
-  with a NULL (which falls back to the plain read), no rows.
+  with a NULL (which falls back to the plain read), no rows;
+* ``inputs._participants`` (DBAPI rows transposed) equals the ORM's rows, values and types.
 """
 from __future__ import annotations
+
+import datetime as dt
+import random
 
 import numpy as np
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import EntryNodeScore, Unit
+from campaign.models import CampaignUnit, Entry, EntryNodeScore, Unit
 from campaign.services.results import fastsql
 from campaign.services.results.fastsql import as_matrix, fetch, fetch_matrix, insert_values
+from campaign.services.results.inputs import _PARTICIPANT_COLUMNS, _participants
+from tests.results_helpers import random_campaign
 
 AWKWARD = [-0.0, 5e-324, 0.1 + 0.2, 123.456789012, -7.5, 1e300, 2.0 ** 53 + 2, 0.0, float("inf")]
 
@@ -65,3 +71,29 @@ def test_fetch_matrix_with_a_null_or_no_rows(app, factory):
     a = a[np.argsort(a[:, 0])]
     assert np.array_equal(a[:, 1:], np.array([[120_000, 1.5], [np.nan, 0.1 + 0.2], [7, np.nan]]), equal_nan=True)
     assert fetch_matrix(_select(99), 5).shape == (0, 5)
+
+
+def test_participants_equal_the_orm_rows(app, factory):
+    rng = random.Random(1818)
+    c, _doc, data = random_campaign(factory, rng, n_units=9, judges=1, overrides=False)
+    eids = sorted(data)
+    first = db.session.get(Entry, eids[0])
+    first.first_submitted_at = dt.datetime(2026, 3, 1, 7, 30, 15, 250_000)
+    first.self_total = 71.25
+    db.session.get(Entry, eids[1]).status = "draft"
+    loner = factory.unit()  # a participant without an entry
+    db.session.add(CampaignUnit(campaign_id=c.id, unit_id=loner.id))
+    db.session.commit()
+    orm = db.session.execute(
+        sa.select(*_PARTICIPANT_COLUMNS).join(Unit, Unit.id == CampaignUnit.unit_id)
+        .outerjoin(Entry, sa.and_(Entry.campaign_id == CampaignUnit.campaign_id, Entry.unit_id == CampaignUnit.unit_id))
+        .where(CampaignUnit.campaign_id == c.id).order_by(CampaignUnit.unit_id)).all()
+    cols = _participants(c.id)
+    assert len(cols) == len(_PARTICIPANT_COLUMNS) and len(cols[0]) == 10
+    assert list(zip(*cols, strict=True)) == [tuple(r) for r in orm]
+    for fast_col, orm_col in zip(cols, zip(*orm, strict=True), strict=True):
+        assert [type(v) for v in fast_col] == [type(v) for v in orm_col]
+    row = cols[0].index(db.session.get(Entry, eids[0]).unit_id)
+    assert cols[8][row] == dt.datetime(2026, 3, 1, 7, 30, 15, 250_000) and cols[7][row] == 71.25
+    assert cols[6][cols[0].index(loner.id)] is None
+    assert _participants(10_000) == [()] * len(_PARTICIPANT_COLUMNS)

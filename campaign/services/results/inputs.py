@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -92,16 +93,10 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         raise DomainError(_("Phương pháp tổng hợp điểm giám khảo không hợp lệ."))
     info = framework_info(c.framework_version_id)
 
-    parts = db.session.execute(
-        sa.select(CampaignUnit.unit_id, CampaignUnit.cluster_id, Unit.level, Unit.parent_id,
-                  Unit.population, Unit.code, Entry.id, Entry.self_total, Entry.first_submitted_at, Entry.status)
-        .join(Unit, Unit.id == CampaignUnit.unit_id)
-        .outerjoin(Entry, sa.and_(Entry.campaign_id == CampaignUnit.campaign_id,
-                                  Entry.unit_id == CampaignUnit.unit_id))
-        .where(CampaignUnit.campaign_id == campaign_id)
-        .order_by(CampaignUnit.unit_id)).all()
-    n = len(parts)
-    entry_ids = [p[6] for p in parts]
+    (unit_ids, clusters, levels, parents, populations, codes, entry_col, self_totals, first_submitted,
+     statuses) = _participants(campaign_id)
+    n = len(unit_ids)
+    entry_ids = list(entry_col)
     ent_arr = np.array([e if e is not None else -1 for e in entry_ids], dtype=np.int64)
 
     def rows_for(entry_col: np.ndarray) -> np.ndarray:
@@ -135,12 +130,10 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
 
     engine = CampaignInputs(
         fw=info.fw, compiled=info.compiled, settings=settings,
-        unit_ids=tuple(int(p[0]) for p in parts), entry_ids=tuple(entry_ids),
-        submitted=tuple(p[9] in COMPETING for p in parts),
-        levels=tuple(p[2] for p in parts), parents=tuple(p[3] for p in parts),
-        populations=tuple(p[4] for p in parts), clusters=tuple(p[1] for p in parts),
-        unit_codes=tuple(p[5] for p in parts), self_totals=tuple(p[7] for p in parts),
-        first_submitted=tuple(_epoch(p[8]) for p in parts),
+        unit_ids=tuple(map(int, unit_ids)), entry_ids=entry_col,
+        submitted=tuple(s in COMPETING for s in statuses),
+        levels=levels, parents=parents, populations=populations, clusters=clusters,
+        unit_codes=codes, self_totals=self_totals, first_submitted=tuple(map(_epoch, first_submitted)),
         points=sub.points, judged=sub.judged, low=sub.low, high=sub.high, spread=sub.spread,
         overridden=overridden, judged_detail=sources,
         condition_values=condition_values.read(campaign_id, info, entry_ids))  # issue 16: conditions' values
@@ -148,6 +141,34 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
                  info=info, engine=engine, sub=sub, from_raw=from_raw, sources=sources, ledger_sub=ledger_sub)
     inp.digest = _digest(inp)
     return inp
+
+
+_PARTICIPANT_COLUMNS = (CampaignUnit.unit_id, CampaignUnit.cluster_id, Unit.level, Unit.parent_id, Unit.population,
+                        Unit.code, Entry.id, Entry.self_total, Entry.first_submitted_at, Entry.status)
+
+
+def _participants(campaign_id: int) -> list[tuple]:
+    """The campaign's units in unit id order, as one tuple per column of ``_PARTICIPANT_COLUMNS``
+    (entry columns None for a unit without an entry).
+
+    Plain DBAPI rows transposed in C (``zip``) instead of 100,000 ORM rows (~0.3 s at 100,000
+    units); each column gets the same Python values the ORM would give (its type's result
+    processor where the driver's value differs, e.g. SQLite's datetimes as text).
+    """
+    stmt = (sa.select(*_PARTICIPANT_COLUMNS)
+            .join(Unit, Unit.id == CampaignUnit.unit_id)
+            .outerjoin(Entry, sa.and_(Entry.campaign_id == CampaignUnit.campaign_id, Entry.unit_id == CampaignUnit.unit_id))
+            .where(CampaignUnit.campaign_id == campaign_id)
+            .order_by(CampaignUnit.unit_id))
+    types: list = []
+    rows = fetch(stmt, types)
+    cols = list(zip(*rows, strict=True)) if rows else [() for _ in _PARTICIPANT_COLUMNS]
+    dialect = db.session.connection().dialect
+    for k, (column, coltype) in enumerate(zip(_PARTICIPANT_COLUMNS, types, strict=True)):
+        proc = column.type.dialect_impl(dialect).result_processor(dialect, coltype)
+        if proc is not None:
+            cols[k] = tuple(map(proc, cols[k]))
+    return cols
 
 
 def with_settings(inp: Inputs, settings: dict) -> Inputs:
@@ -362,8 +383,8 @@ def _digest(inp: Inputs) -> str:
     h = hashlib.sha256()
     h.update(inp.info.digest.encode())
     h.update(json.dumps(inp.settings, sort_keys=True, default=str).encode())
-    h.update(json.dumps([list(e.unit_ids), e.entry_ids, e.submitted, e.levels, e.parents, e.populations,
-                         e.clusters, e.self_totals, e.first_submitted], default=str).encode())
+    h.update(_columns_bytes((e.unit_ids, e.entry_ids, e.submitted, e.levels, e.parents, e.populations,
+                             e.clusters, e.self_totals, e.first_submitted)))
     for name in ledger.used_figures(inp.settings):  # both readers give these; the rest may be unread
         h.update(np.ascontiguousarray(getattr(inp.sub, name)).tobytes())
     h.update(json.dumps(sorted((k, sorted(v.overrides.items()), sorted(v.reasons.items()))
@@ -373,3 +394,13 @@ def _digest(inp: Inputs) -> str:
     if e.condition_values:
         h.update(json.dumps(sorted(e.condition_values.items()), sort_keys=True, default=str).encode())
     return h.hexdigest()
+
+
+def _columns_bytes(columns: tuple) -> bytes:
+    """The participants' columns as bytes for the digest: ``marshal`` (type-exact, ~10× faster than
+    JSON over 100,000 units); version 2 writes no back-references, so equal values give equal bytes
+    however the objects are shared. JSON when a value is not marshallable."""
+    try:
+        return marshal.dumps(tuple(tuple(c) for c in columns), 2)
+    except ValueError:
+        return json.dumps([list(c) for c in columns], default=str).encode()
