@@ -157,15 +157,16 @@ def floor_legend(bands: list[dict], groups: list[dict], locale: str) -> list[str
     lines = []
     for b in sorted(campaign_bands(bands), key=lambda b: b.min_total, reverse=True):
         name = band_label(b.code, locale, bands)
+        floor = b.floor_pct if b.floor_pct else None  # a floor of 0 % asks nothing: not "ít nhất 0,0 %"
         if b.min_total <= 0:  # no minimum total (a ward standard): its floors or criteria say it all
             line = _("%(band)s: không yêu cầu điểm tối thiểu", band=name)
-            if b.floor_pct is not None:
-                line += "; " + _("mỗi nhóm tiêu chí đạt ít nhất %(floor)s điểm tối đa của nhóm", floor=pct(b.floor_pct))
-        elif b.floor_pct is None:
+            if floor is not None:
+                line += "; " + _("mỗi nhóm tiêu chí đạt ít nhất %(floor)s điểm tối đa của nhóm", floor=pct(floor))
+        elif floor is None:
             line = _("%(band)s: từ %(min)s điểm", band=name, min=number(b.min_total))
         else:
             line = _("%(band)s: từ %(min)s điểm và mỗi nhóm tiêu chí đạt ít nhất %(floor)s điểm tối đa của nhóm",
-                     band=name, min=number(b.min_total), floor=pct(b.floor_pct))
+                     band=name, min=number(b.min_total), floor=pct(floor))
         if b.floors:
             line += "; " + _("mức sàn riêng của mức này: %(floors)s",
                              floors=", ".join(f"{_group_name(g, groups, locale)} {pct(f)}" for g, f in b.floors.items()))

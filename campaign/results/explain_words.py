@@ -100,10 +100,9 @@ def indicator_note(ind: dict, node: Any) -> str:
     kind = getattr(getattr(node, "scoring_rule", None), "kind", None) or (ind.get("rule") or {}).get("kind")
     points, top = ind.get("points") or 0.0, ind.get("max_points") or 0.0
     if kind in ("bonus", "penalty") or (points == 0 and top):
-        return _("Không áp dụng: khoản thưởng hoặc trừ điểm không áp dụng thì tính 0 điểm (không được thưởng, "
-                 "không bị trừ).")
-    return _("Không áp dụng: theo quy định của khung, chỉ tiêu được phép đánh dấu không áp dụng được tính đủ "
-             "điểm tối đa (%(max)s điểm), để đơn vị không bị thiệt vì một việc không có ở địa phương.", max=number(top))
+        return _("Khoản thưởng hoặc trừ điểm không áp dụng thì tính 0 điểm (không được thưởng, không bị trừ).")
+    return _("Theo quy định của khung, chỉ tiêu được phép đánh dấu không áp dụng được tính đủ điểm tối đa "
+             "(%(max)s điểm), để đơn vị không bị thiệt vì một việc không có ở địa phương.", max=number(top))
 
 
 def interval_note(data: dict) -> str:

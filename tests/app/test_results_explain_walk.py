@@ -106,11 +106,11 @@ def test_cap_says_which_cap_and_how_many_points_it_removed(client, walk):
 def test_na_with_full_marks_says_the_frameworks_rule(client, walk):
     html = _explain(client, walk, 0)
     assert _testid(html, "na-note-I.1") == (
-        "Không áp dụng: theo quy định của khung, chỉ tiêu được phép đánh dấu không áp dụng được tính đủ điểm tối đa "
+        "Theo quy định của khung, chỉ tiêu được phép đánh dấu không áp dụng được tính đủ điểm tối đa "
         "(20,00 điểm), để đơn vị không bị thiệt vì một việc không có ở địa phương.")
     assert "na-note-I.2" not in html and "na-note-I.1" not in _explain(client, walk, 1)
     en = _explain(client, walk, 0, "en")
-    assert _testid(en, "na-note-I.1").startswith("Not applicable: under the framework's rules, an indicator that may be "
+    assert _testid(en, "na-note-I.1").startswith("Under the framework's rules, an indicator that may be "
                                                  "marked not applicable gets its full points (20.00 points)")
 
 
