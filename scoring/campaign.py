@@ -151,7 +151,9 @@ def _tie_matrix(names: Sequence[str], groups: Mapping[str, list[float]], penalty
 
 def _rollups(inp: CampaignInputs, exact: list[float], own: list[float | None], ranked: list[bool],
              groups: list[str], group_exact: dict[str, list[float]]) -> dict[int, dict]:
-    """Districts' roll-up: total, per-group figures and the explanation, by district row."""
+    """Districts' roll-up by district row: total, per-group figures, ``explain()`` (the explanation with
+    one component per commune, built only for the rows written) and ``key`` (what that explanation is
+    made of, for the row's signature: everything but the communes' figures, which ``kids_hash`` covers)."""
     rule = inp.settings.get("rollup")
     if not rule:
         return {}
@@ -173,24 +175,53 @@ def _rollups(inp: CampaignInputs, exact: list[float], own: list[float | None], r
                  for g in groups}
     out: dict[int, dict] = {}
     for d, kids in sorted(children.items()):
-        communes = [CommuneResult(inp.unit_codes[k], tot_shown[k], inp.populations[k],
-                                  ranked[k] and threshold is not None and tot_shown[k] >= float(threshold))
-                    for k in kids]
         own_d = own[d] if ranked[d] else None  # a draft's own part is not counted
-        rr = rollup(rule, own_d, communes)
-        by_group: dict[str, float] = {}
         pops = [inp.populations[k] for k in kids]
+        total = rollup_figure(rule, own_d, [tot_shown[k] for k in kids], pops)
+        if total is None:  # share_meeting: counts the communes meeting the standard
+            total = rollup(rule, own_d, _communes(inp, kids, tot_shown, ranked, threshold), detail=False).total
+        by_group: dict[str, float] = {}
         for g in groups:
             col = grp_shown[g]
             fig = rollup_figure(rule, group_exact[g][d] if own_d is not None else None, [col[k] for k in kids], pops)
             if fig is not None:
                 by_group[g] = fig
-        out[d] = {"total": rr.total, "groups": by_group, "explanation": {
-            "rule": dict(rule), "method": rr.method, "own_total": None if own_d is None else shown(own_d),
-            "total": shown(rr.total), "communes": len(kids),
-            "not_submitted": [inp.unit_codes[k] for k in kids if not ranked[k]],
-            "threshold": None if threshold is None else float(threshold), "components": rr.components,
-            "groups": {g: shown(v) for g, v in by_group.items()}}}
+        key = [dict(rule), None if own_d is None else shown(own_d), shown(total), "\x1f".join(
+            inp.unit_codes[k] for k in kids), None if threshold is None else float(threshold),
+            {g: shown(v) for g, v in by_group.items()}]
+        out[d] = {"total": total, "groups": by_group, "key": key, "kids": kids,
+                  "explain": _rollup_explainer(inp, rule, own_d, kids, tot_shown, ranked, threshold, by_group)}
+    return out
+
+
+def _communes(inp: CampaignInputs, kids: list[int], tot_shown: list[float], ranked: list[bool],
+              threshold: Any) -> list[CommuneResult]:
+    return [CommuneResult(inp.unit_codes[k], tot_shown[k], inp.populations[k],
+                          ranked[k] and threshold is not None and tot_shown[k] >= float(threshold)) for k in kids]
+
+
+def _rollup_explainer(inp: CampaignInputs, rule: dict, own_d: float | None, kids: list[int], tot_shown: list[float],
+                      ranked: list[bool], threshold: Any, by_group: dict[str, float]) -> Callable[[], dict]:
+    def explain() -> dict:
+        rr = rollup(rule, own_d, _communes(inp, kids, tot_shown, ranked, threshold))
+        return {"rule": dict(rule), "method": rr.method, "own_total": None if own_d is None else shown(own_d),
+                "total": shown(rr.total), "communes": len(kids),
+                "not_submitted": [inp.unit_codes[k] for k in kids if not ranked[k]],
+                "threshold": None if threshold is None else float(threshold), "components": rr.components,
+                "groups": {g: shown(v) for g, v in by_group.items()}}
+    return explain
+
+
+def _kids_hash(n: int, rollups: Mapping[int, dict], columns: list[Any]) -> np.ndarray:
+    """Per district row: a hash of its communes' figures (``columns`` at each commune, in order); 0 elsewhere."""
+    out = np.zeros(n, dtype=np.int64)
+    if rollups:
+        per_row = row_signatures(n, columns, {}, seed="commune").view(np.uint64)
+        with np.errstate(over="ignore"):
+            for d, r in rollups.items():
+                kids = np.asarray(r["kids"], dtype=np.int64)
+                out[d] = int(row_signatures(len(kids), [per_row[kids].view(np.int64), kids], {}, seed="kids")
+                             .view(np.uint64).sum(dtype=np.uint64).view(np.int64))
     return out
 
 
@@ -345,7 +376,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             "judged_indicators": n_judged[i],
             "judged": inp.judged_detail.get(i),
             "overrides": override_expl.get(i),
-            "rollup": rollups[i]["explanation"] if i in rollups else None,
+            "rollup": rollups[i]["explain"]() if i in rollups else None,
             "rank": {"rank": rk_a[i], "tied": tied_a[i], "decided_by": names_of[deep_a[i]],
                      "rank_in_cluster": rk_c[i], "tied_in_cluster": tied_c[i],
                      "decided_by_in_cluster": names_of[deep_c[i]], "tie_breaks": tie_names},
@@ -374,7 +405,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     for i in set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(award_of) \
             | set(cond_of) | set(crit_of) | set(rescaled_of):  # (group_pcts: from the group columns and these)
         sparse[i] = [caps.get(i), inp.judged_detail.get(i), override_expl.get(i),
-                     rollups[i]["explanation"] if i in rollups else None, groups_of.get(i),
+                     rollups[i]["key"] if i in rollups else None, groups_of.get(i),
                      (award_of[i].kind, award_of[i].reason) if i in award_of else None,
                      results_explanation(cond_of.get(i, ()), crit_of.get(i)) if i in cond_of or i in crit_of else None,
                      rescaled_of.get(i)]
@@ -385,6 +416,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         [-1 if r is None else r for r in rk_a], tied_a, deep_a, [-1 if r is None else r for r in rk_c], tied_c, deep_c,
         [-1 if b is None else band_index[b] for b in band_of],
         low if low is not None else np.zeros(n), high if high is not None else np.zeros(n), flagged,
+        _kids_hash(n, rollups, [totals, inp.populations, ranked]),  # (communes are never districts)
     ], sparse, seed=[ROW_FORMAT, SHOWN_DECIMALS, fw.code, list(comp.codes), [list(g) for g in comp.groups],
                      dict(settings), low is None])
     return CampaignResult(n, build_row, signatures)
