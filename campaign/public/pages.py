@@ -175,7 +175,8 @@ def _board_figures(data: dict, locale: str) -> dict:
     shown = scored[:TOP_BARS] if compact else data["rows"]  # (small boards: as before)
     rows_for_chart = [{"code": r["code"], "name": loc_name(r, locale), "total": r["total"],
                        "group_scores": r["group_scores"]} for r in shown]
-    figs = {"fig": charts.leaderboard_bars(rows_for_chart, groups, bands, score_label=_("Điểm"),
+    lines = [b for b in bands if b["min_total"] > 0]  # a band without a minimum total has no line ("≥ 0" says nothing)
+    figs = {"fig": charts.leaderboard_bars(rows_for_chart, groups, lines, score_label=_("Điểm"),
                                            separators=separators(locale)),
             "chart_rows": min(len(data["rows"]), TOP_BARS if compact else 60), "dist": None, "band_counts": []}
     if compact:

@@ -6,6 +6,7 @@ brings the visitor back to the same page state, at the table when they were at i
 """
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -115,7 +116,8 @@ def test_percentages_have_one_form_in_the_reason_and_the_table(client, factory):
     floor it missed), the floor reads "70,0 %"; group I at 55 of 60 = 91,66… % reads "91,6 %". English: "69.9%"."""
     unit = factory.unit(code="00999", name="Quận Phần Trăm")
     camp = factory.campaign(units=[unit], slug="pct", settings={"bands": [
-        {"code": "tot", "min_total": 75, "floor_pct": 70}, {"code": "hoan_thanh", "min_total": 50, "floor_pct": 0}]})
+        {"code": "tot", "min_total": 75, "floor_pct": 70}, {"code": "hoan_thanh", "min_total": 50, "floor_pct": 0},
+        {"code": "khong_hoan_thanh", "min_total": 0}]})
     publish(camp, [(unit, 82.99, 1, {"I": 55, "II": 27.99})])
 
     def page(lang: str) -> str:
@@ -129,5 +131,12 @@ def test_percentages_have_one_form_in_the_reason_and_the_table(client, factory):
     assert "nhóm II (Nhóm II) đạt 69,9 % điểm tối đa, dưới mức sàn 70,0 %" in vi
     assert "70 %" not in vi and "69,97" not in vi and "69.9" not in vi
     assert "Hoàn thành: từ 50,00 điểm" in vi and "ít nhất 0,0 %" not in vi  # a floor of 0 % asks nothing: unsaid
+    assert "Không hoàn thành: không yêu cầu điểm tối thiểu" in vi and "từ 0,00" not in vi
+    with client.c.session_transaction() as sess:
+        sess["lang"] = "vi"
+    chart = json.loads(re.search(r'<script type="application/json" id="fig-board">(.*?)</script>',
+                                 client.get("/leaderboard?campaign=pct").get_data(as_text=True), re.S).group(1))
+    lines = [t["name"] for t in chart["data"] if t.get("legendgroup") == "bands"]
+    assert lines == ["Tốt ≥ 75", "Hoàn thành ≥ 50"]  # no "Không hoàn thành ≥ 0" line at the chart's edge
     en = page("en")
     assert "Group II 27.99 40.00 69.9%" in en and "reached 69.9% of its maximum, under the 70.0% floor" in en
