@@ -37,7 +37,7 @@ from .conditions import band_note, results_explanation
 from .conditions import effects as condition_effects
 from .entry import score_entry
 from .framework import Framework
-from .ranking import Award, Band, Ranked, classify, propose_awards, rank_arrays, tie_break_name
+from .ranking import Award, Band, Ranked, allowed_bands, first_band, propose_awards, rank_arrays, tie_break_name
 from .rescale import campaign_rows as rescale_rows
 from .rollup import CommuneResult, rollup, rollup_figure
 from .rules import SHOWN_DECIMALS, round_points, shown
@@ -214,15 +214,20 @@ def _rollup_explainer(inp: CampaignInputs, rule: dict, own_d: float | None, kids
 
 def _kids_hash(n: int, rollups: Mapping[int, dict], columns: list[Any]) -> np.ndarray:
     """Per district row: a hash of its communes' figures (``columns`` at each commune, in order); 0 elsewhere."""
-    out = np.zeros(n, dtype=np.int64)
-    if rollups:
-        per_row = row_signatures(n, columns, {}, seed="commune").view(np.uint64)
-        with np.errstate(over="ignore"):
-            for d, r in rollups.items():
-                kids = np.asarray(r["kids"], dtype=np.int64)
-                out[d] = int(row_signatures(len(kids), [per_row[kids].view(np.int64), kids], {}, seed="kids")
-                             .view(np.uint64).sum(dtype=np.uint64).view(np.int64))
-    return out
+    if not rollups:
+        return np.zeros(n, dtype=np.int64)
+    per_row = row_signatures(n, columns, {}, seed="commune")
+    districts = list(rollups)
+    kids = [rollups[d]["kids"] for d in districts]
+    sizes = np.fromiter((len(k) for k in kids), dtype=np.int64, count=len(kids))
+    flat = np.fromiter((k for ks in kids for k in ks), dtype=np.int64, count=int(sizes.sum()))
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    position = np.arange(flat.size) - np.repeat(starts, sizes)  # a commune's place among its district's
+    mixed = row_signatures(flat.size, [per_row[flat], position], {}, seed="kids").view(np.uint64)
+    out = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        out[np.asarray(districts, dtype=np.int64)] = np.add.reduceat(mixed, starts, dtype=np.uint64)
+    return out.view(np.int64)
 
 
 def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], None] | None = None) -> CampaignResult:
@@ -345,13 +350,14 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
                 pcts_of[i] = group_pcts({g: group_shown[g][i] for g in groups_of.get(i, groups) if g not in skip}, fw)
             res = cond_of.get(i, ())
             ekey = tuple((r.code, r.effect, r.cap_band, r.met) for r in res)
-            eff = effects_seen.get(ekey)
-            if eff is None:
-                eff = effects_seen[ekey] = condition_effects(res)  # only its band and award parts are used here
-            if not eff.award_allowed:
+            seen = effects_seen.get(ekey)
+            if seen is None:  # (only the effects' band and award parts are used here)
+                eff = condition_effects(res)
+                seen = effects_seen[ekey] = (eff.award_allowed, allowed_bands(bands, eff.cap_bands, eff.withhold))
+            if not seen[0]:
                 no_award.add(i)
-            band_of[i] = classify(totals[i], pcts_of.get(i, {}), bands, group_floors,
-                                  crit_of[i][0] if i in crit_of else None, eff.cap_bands, eff.withhold)
+            band_of[i] = first_band(seen[1], totals[i], pcts_of.get(i, {}), group_floors,
+                                    crit_of[i][0] if i in crit_of else None)
     award_bands = [None if i in no_award else b for i, b in enumerate(band_of)]
     award_of = _awards(inp, settings, bands, award_bands, rows_ranked, rk_c, totals, tied_c, deep_c, names_of)
     if on_progress:

@@ -144,8 +144,14 @@ def classify(total: float, group_pcts: dict[str, float], bands: Sequence[Band],
              group_floors: dict[str, float] | None = None, criteria_met: int | None = None,
              cap_bands: Sequence[str] = (), withheld: bool = False) -> str | None:
     """Highest band (among those the failed conditions allow) the unit reaches (:func:`band_ok`)."""
-    group_floors = group_floors or {}
-    for b in allowed_bands(bands, cap_bands, withheld):
+    return first_band(allowed_bands(bands, cap_bands, withheld), total, group_pcts, group_floors or {}, criteria_met)
+
+
+def first_band(allowed: Sequence[Band], total: float, group_pcts: Mapping[str, float],
+               group_floors: Mapping[str, float], criteria_met: int | None = None) -> str | None:
+    """The first of ``allowed`` (:func:`allowed_bands`, highest first) the unit reaches; for many
+    units under the same conditions, :func:`allowed_bands` once and this per unit."""
+    for b in allowed:
         if band_ok(b, total, group_pcts, group_floors, criteria_met):
             return b.code
     return None
