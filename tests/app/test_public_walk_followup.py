@@ -140,3 +140,21 @@ def test_percentages_have_one_form_in_the_reason_and_the_table(client, factory):
     assert lines == ["Tốt ≥ 75", "Hoàn thành ≥ 50"]  # no "Không hoàn thành ≥ 0" line at the chart's edge
     en = page("en")
     assert "Group II 27.99 40.00 69.9%" in en and "reached 69.9% of its maximum, under the 70.0% floor" in en
+
+
+def test_a_tie_reads_the_same_on_the_board_and_the_unit_page(client, factory):
+    a, b, c = (factory.unit(code=f"0080{i}", name=n) for i, n in enumerate(("Quận Một", "Quận Hai", "Quận Ba")))
+    camp = factory.campaign(units=[a, b, c], slug="tie", settings={"bands": BANDS})
+    publish(camp, [(a, 90, 1, {"I": 90}), (b, 80, 2, {"I": 80}), (c, 80, 2, {"I": 80})])
+
+    def text(html: str, testid: str) -> str:
+        m = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</(?:div|td)>', html, re.S)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(1))).strip()
+
+    board = client.get("/leaderboard?campaign=tie").get_data(as_text=True)
+    assert [r["rank_text"] for r in rows_of(board)] == ["1", "2 đồng hạng", "2 đồng hạng"]
+    assert text(client.get("/leaderboard/unit/00801?campaign=tie").get_data(as_text=True), "unit-rank") == "2 / 3 đồng hạng"
+    with client.c.session_transaction() as sess:
+        sess["lang"] = "en"
+    assert [r["rank_text"] for r in rows_of(client.get("/leaderboard?campaign=tie").get_data(as_text=True))][1] == "2 tied"
+    assert text(client.get("/leaderboard/unit/00802?campaign=tie").get_data(as_text=True), "unit-rank") == "2 / 3 tied"
