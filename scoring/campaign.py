@@ -254,7 +254,8 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         caps.setdefault(i, []).append("SCALE")
     for i in np.nonzero(tt.total != tt.raw_total)[0].tolist():
         caps.setdefault(i, []).append("TOTAL")
-    n_judged = inp.judged.sum(axis=1).astype(int).tolist()
+    n_judged_a = inp.judged.sum(axis=1).astype(int)
+    n_judged = n_judged_a.tolist()
     threshold = settings.get("disagreement_threshold")
     flagged: list[bool] = [False] * n
     if threshold is not None and inp.spread is not None:
@@ -300,9 +301,12 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             group_exact[g][d] = r["groups"].get(g, 0.0)
 
     # Everything below compares the figures as shown.
-    totals = shown_array(np.asarray(exact, dtype=float)).tolist()
-    group_shown = {g: shown_array(np.asarray(group_exact[g], dtype=float)).tolist() for g in groups}
-    pen_shown = shown_array(np.asarray(penalty, dtype=float)).tolist()
+    totals_a = shown_array(np.asarray(exact, dtype=float))  # (arrays kept for the rows' signatures)
+    totals = totals_a.tolist()
+    group_shown_a = {g: shown_array(np.asarray(group_exact[g], dtype=float)) for g in groups}
+    group_shown = {g: a.tolist() for g, a in group_shown_a.items()}
+    pen_a = shown_array(np.asarray(penalty, dtype=float))
+    pen_shown = pen_a.tolist()
     rows_ranked = [i for i in range(n) if ranked[i]]
     rk_a: list[int | None] = [None] * n
     rk_c: list[int | None] = [None] * n
@@ -364,9 +368,10 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         on_progress(0.8, "rows")
 
     method = settings.get("aggregation", "mean")
-    own_shown = shown_array(np.asarray([0.0 if o is None else o for o in own], dtype=float)).tolist()
-    reg_shown = shown_array(np.asarray(regular, dtype=float)).tolist()
-    bonus_shown = shown_array(np.asarray(bonus, dtype=float)).tolist()
+    own_a = shown_array(np.asarray([0.0 if o is None else o for o in own], dtype=float))
+    reg_a = shown_array(np.asarray(regular, dtype=float))
+    bonus_a = shown_array(np.asarray(bonus, dtype=float))
+    own_shown, reg_shown, bonus_shown = own_a.tolist(), reg_a.tolist(), bonus_a.tolist()
     statuses = [RANKED if r else NOT_SUBMITTED for r in ranked]
 
     def build_row(i: int) -> dict:
@@ -417,12 +422,12 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
                      rescaled_of.get(i)]
     band_index = {b.code: k for k, b in enumerate(bands)}  # from the settings (in the seed)
     signatures = row_signatures(n, [
-        inp.unit_ids, inp.entry_ids, inp.levels, inp.clusters, inp.self_totals, has_entry, ranked, totals, exact, own,
-        own_shown, reg_shown, bonus_shown, pen_shown, n_judged, *(group_shown[g] for g in groups),
+        inp.unit_ids, inp.entry_ids, inp.levels, inp.clusters, inp.self_totals, has_entry, ranked, totals_a, exact, own,
+        own_a, reg_a, bonus_a, pen_a, n_judged_a, *(group_shown_a[g] for g in groups),
         [-1 if r is None else r for r in rk_a], tied_a, deep_a, [-1 if r is None else r for r in rk_c], tied_c, deep_c,
         [-1 if b is None else band_index[b] for b in band_of],
         low if low is not None else np.zeros(n), high if high is not None else np.zeros(n), flagged,
-        _kids_hash(n, rollups, [totals, inp.populations, ranked]),  # (communes are never districts)
+        _kids_hash(n, rollups, [totals_a, inp.populations, ranked]),  # (communes are never districts)
     ], sparse, seed=[ROW_FORMAT, SHOWN_DECIMALS, fw.code, list(comp.codes), [list(g) for g in comp.groups],
                      dict(settings), low is None])
     return CampaignResult(n, build_row, signatures)
