@@ -3,7 +3,9 @@
 * ``fastsql.fetch_matrix`` (PostgreSQL: one ``string_agg`` of the rows' binary fields parsed by
   numpy) equals ``as_matrix(fetch(…))`` bit for bit — awkward floats, ids at the int4 limit, a row
   with a NULL (which falls back to the plain read), no rows;
-* ``inputs._participants`` (DBAPI rows transposed) equals the ORM's rows, values and types.
+* ``inputs._participants`` (DBAPI rows transposed) equals the ORM's rows, values and types;
+* ``judged.read`` (every submitted mark, through ``fetch_matrix``) gives the same aggregates, marks
+  hashes and fingerprint as through the plain read.
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import CampaignUnit, Entry, EntryNodeScore, Unit
-from campaign.services.results import fastsql
+from campaign.services.results import fastsql, judged, ledger
 from campaign.services.results.fastsql import as_matrix, fetch, fetch_matrix, insert_values
 from campaign.services.results.inputs import _PARTICIPANT_COLUMNS, _participants
+from campaign.services.setup.framework_cache import framework_info
 from tests.results_helpers import random_campaign
 
 AWKWARD = [-0.0, 5e-324, 0.1 + 0.2, 123.456789012, -7.5, 1e300, 2.0 ** 53 + 2, 0.0, float("inf")]
@@ -97,3 +100,35 @@ def test_participants_equal_the_orm_rows(app, factory):
     assert cols[8][row] == dt.datetime(2026, 3, 1, 7, 30, 15, 250_000) and cols[7][row] == 71.25
     assert cols[6][cols[0].index(loner.id)] is None
     assert _participants(10_000) == [()] * len(_PARTICIPANT_COLUMNS)
+
+
+def test_fetch_matrix_of_integer_and_float_expressions(app):
+    t = EntryNodeScore.__table__
+    _insert(4, [(2 ** 31 - 1, 3, 0.1 + 0.2, 0.0, 0.0, 7, -0.0), (5, 1, 2.5, 0.0, 0.0, 1, 1e-9)])
+    db.session.commit()
+    stmt = sa.select(sa.cast(t.c.entry_id, sa.BigInteger) * 200 + t.c.node_id, t.c.points * 2, t.c.judged,
+                     sa.func.count().over()).where(t.c.campaign_id == 4)
+    a = fetch_matrix(stmt, 4)
+    assert np.array_equal(_sorted_bits(a), _sorted_bits(as_matrix(fetch(stmt), 4)))
+    a = a[np.argsort(a[:, 0])]
+    assert a[:, 0].tolist() == [5 * 200 + 1, (2 ** 31 - 1) * 200 + 3]  # beyond int4, exact
+    assert a[:, 1].tolist() == [5.0, (0.1 + 0.2) * 2] and a[:, 2].tolist() == [1, 7] and a[:, 3].tolist() == [2, 2]
+
+
+def test_judged_read_through_fetch_matrix_equals_the_plain_read(app, factory, monkeypatch):
+    rng = random.Random(77)
+    c, _doc, _data = random_campaign(factory, rng, n_units=14, judges=4, overrides=False,
+                                     settings={"normalise": True, "aggregation": "trimmed_mean"})
+    info = framework_info(c.framework_version_id)
+    ent = np.array([-1 if e is None else e for e in _participants(c.id)[6]], dtype=np.int64)
+
+    def read():
+        return judged.read(c.id, info, dict(c.settings), len(ent), lambda e: ledger.index_of(ent, e))
+
+    fast = read()
+    monkeypatch.setattr(fastsql, "_send_fields", lambda stmt: None)
+    plain = read()
+    assert int(fast.n.sum()) > 20  # marks were read
+    for name in ("agg", "low", "high", "n"):
+        assert np.array_equal(getattr(fast, name), getattr(plain, name), equal_nan=True), name
+    assert fast.sources.fingerprint == plain.sources.fingerprint and dict(fast.sources) == dict(plain.sources)

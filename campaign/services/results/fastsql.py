@@ -55,29 +55,34 @@ def as_matrix(rows: list[tuple], ncols: int) -> np.ndarray:
         return np.array([[np.nan if x is None else x for x in r] for r in rows], dtype=float).reshape(-1, ncols)
 
 
-def fetch_matrix(stmt, ncols: int) -> np.ndarray:
-    """``as_matrix(fetch(stmt), ncols)``, faster on PostgreSQL for a select of plain INTEGER/FLOAT columns.
+def fetch_matrix(stmt, ncols: int, *, max_rows: int | None = None, plain=None) -> np.ndarray:
+    """``as_matrix(fetch(stmt), ncols)`` (or ``plain(stmt, ncols)``), faster on PostgreSQL for a
+    select of numbers: plain INTEGER/FLOAT columns, or expressions typed integer or float.
 
     There the query returns ONE row: every selected row's fields as their binary bytes
-    (``int4send``/``float8send``), concatenated by ``string_agg``, which numpy reads in one go — no
-    Python tuple per row (the ledger's 1,600,000 rows at 100,000 units: ~0.8 s instead of ~1.7 s).
-    Floats travel as their 8 bytes, so the matrix is the same bit for bit; the order of the rows is
-    unspecified (as in :func:`fetch` without ORDER BY). A row with a NULL drops out of the
-    aggregate: then (and for other databases or column types) the plain path runs instead.
+    (``int4send``/``int8send``/``float8send``), concatenated by ``string_agg``, which numpy reads in
+    one go — no Python tuple per row (the ledger's 1,600,000 rows at 100,000 units: ~0.8 s instead
+    of ~1.7 s). Floats travel as their 8 bytes, integers exactly, so the matrix is the same bit for
+    bit; the order of the rows is unspecified (as in :func:`fetch` without ORDER BY). A row with a
+    NULL drops out of the aggregate: then (and for other databases or types, or when ``max_rows``
+    rows could exceed ``MAX_AGG_BYTES``) the plain path runs instead.
     """
-    codes = _send_codes(stmt) if db.session.connection().dialect.name == "postgresql" else None
-    if codes is None or len(codes) != ncols:
-        return as_matrix(fetch(stmt), ncols)
+    plain = plain or (lambda st, k: as_matrix(fetch(st), k))
+    fields = _send_fields(stmt) if db.session.connection().dialect.name == "postgresql" else None
+    if fields is None or len(fields) != ncols:
+        return plain(stmt, ncols)
+    dtype = np.dtype([(f"c{k}", code) for k, (code, _) in enumerate(fields)])
+    if max_rows is not None and max_rows * dtype.itemsize > MAX_AGG_BYTES:
+        return plain(stmt, ncols)
     sub = stmt.subquery()
-    fields = [sa.func.int4send(c) if code == ">i4" else sa.func.float8send(c) for c, code in zip(sub.c, codes, strict=True)]
-    record = fields[0]
-    for f in fields[1:]:
+    sent = [send(c) for c, (_, send) in zip(sub.c, fields, strict=True)]
+    record = sent[0]
+    for f in sent[1:]:
         record = record.op("||")(f)
     count, data = fetch(sa.select(sa.func.count(), sa.func.string_agg(record, sa.literal_column("''::bytea")))
                         .select_from(sub))[0]
-    dtype = np.dtype([(f"c{k}", code) for k, code in enumerate(codes)])
     if data is None or len(data) != count * dtype.itemsize:  # no rows, or rows with a NULL (left out)
-        return np.empty((0, ncols)) if count == 0 else as_matrix(fetch(stmt), ncols)
+        return np.empty((0, ncols)) if count == 0 else plain(stmt, ncols)
     rec = np.frombuffer(data, dtype=dtype)
     out = np.empty((count, ncols))
     for k in range(ncols):
@@ -85,17 +90,21 @@ def fetch_matrix(stmt, ncols: int) -> np.ndarray:
     return out
 
 
-def _send_codes(stmt) -> list[str] | None:
-    """Big-endian numpy codes of a select's columns when each is a table's plain INTEGER (int4) or
-    FLOAT (float8) column, else None."""
-    out = []
+MAX_AGG_BYTES = 384 * 2 ** 20  # one bytea value is at most 1 GB in PostgreSQL (and string_agg doubles its buffer)
+
+
+def _send_fields(stmt) -> list | None:
+    """Per selected column, its numpy code and SQL binary encoder: a table's INTEGER column as int4,
+    any other integer-typed expression as int8, a float-typed one as float8; None if one is not a number."""
+    out: list = []
     for c in stmt.selected_columns:
-        if not isinstance(c, sa.Column):
-            return None
-        if type(c.type) is sa.Integer:
-            out.append(">i4")
-        elif type(c.type) is sa.Float and c.type.precision is None:
-            out.append(">f8")
+        t = c.type
+        if isinstance(c, sa.Column) and c.table is not None and type(t) is sa.Integer:
+            out.append((">i4", sa.func.int4send))
+        elif isinstance(t, sa.Integer):  # BigInteger, SmallInteger, an integer expression
+            out.append((">i8", lambda x: sa.func.int8send(sa.cast(x, sa.BigInteger))))
+        elif type(t) is sa.Float and t.precision is None:
+            out.append((">f8", lambda x: sa.func.float8send(sa.cast(x, sa.Float))))
         else:
             return None
     return out

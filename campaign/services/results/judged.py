@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Entry, JudgeScore
-from campaign.services.results.fastsql import as_matrix, fetch
+from campaign.services.results.fastsql import as_matrix, fetch_matrix
 from campaign.services.results.ledger import bounds, index_of
 from campaign.services.setup.framework_cache import FrameworkInfo
 from scoring.aggregate import ZStats, zscore_apply, zscore_stats
@@ -113,19 +113,24 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     # (never seen in practice) are read as three numbers instead.
     ind_ids = np.array(info.ind_ids, dtype=np.int64)
     k = int(ind_ids.max()) + 1 if len(ind_ids) else 1
-    who = as_matrix(fetch(sa.select(sub.c.aid, sub.c.eid, sub.c.jid)), 3).astype(np.int64)
+    who = fetch_matrix(sa.select(sub.c.aid, sub.c.eid, sub.c.jid), 3).astype(np.int64)
     if not len(who):
         return out
+    # PostgreSQL: the marks as one binary string (fetch_matrix), 6,000,000 at 100,000 units (at most
+    # one per assignment and indicator); a semi-join (IN) probes the 300,000 assignments once per
+    # mark where the planner joined the marks to assignments, then to entries (~1.4 s less).
+    most = len(who) * len(ind_ids)
     if (int(who[:, 0].max()) + 1) * k < PACK_LIMIT:
-        a = _fetch_matrix(sa.select(sa.cast(JudgeScore.assignment_id, sa.BigInteger) * k + JudgeScore.indicator_id,
-                                    JudgeScore.points)
-                          .join(sub, sub.c.aid == JudgeScore.assignment_id)
-                          .where(JudgeScore.indicator_id < k), 2)  # (an id ≥ k would alias another assignment's)
+        a = fetch_matrix(sa.select(sa.cast(JudgeScore.assignment_id, sa.BigInteger) * k + JudgeScore.indicator_id,
+                                   JudgeScore.points)
+                         .where(JudgeScore.assignment_id.in_(sa.select(sub.c.aid)),
+                                JudgeScore.indicator_id < k), 2,  # (an id ≥ k would alias another assignment's)
+                         max_rows=most, plain=_fetch_matrix)
         packed = a[:, 0].astype(np.int64)
         aid, ind, pts_col = packed // k, packed % k, a[:, 1]
     else:
-        a = _fetch_matrix(sa.select(JudgeScore.assignment_id, JudgeScore.indicator_id, JudgeScore.points)
-                          .join(sub, sub.c.aid == JudgeScore.assignment_id), 3)
+        a = fetch_matrix(sa.select(JudgeScore.assignment_id, JudgeScore.indicator_id, JudgeScore.points)
+                         .where(JudgeScore.assignment_id.in_(sa.select(sub.c.aid))), 3, max_rows=most, plain=_fetch_matrix)
         aid, ind, pts_col = a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2]
     if not len(a):
         return out
