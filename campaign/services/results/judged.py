@@ -134,9 +134,16 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
         aid, ind, pts_col = a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2]
     if not len(a):
         return out
+    # Per mark: one search among the assignments; their unit rows are looked up once per assignment
+    # and the indicator column from a table over ids 0..k-1 (three searches over 6,000,000 marks were ~1 s).
     at = index_of(who[:, 0], aid)
-    rows = np.where(at >= 0, rows_for(who[at, 1]), -1)
-    cols = index_of(ind_ids, ind)
+    rows = np.where(at >= 0, rows_for(who[:, 1])[at], -1)
+    if len(ind) and k <= 1 << 22 and int(ind.min()) >= 0 and int(ind.max()) < k:  # (a table of ≤ 32 MB)
+        col_of_id = np.full(k, -1, dtype=np.int64)
+        col_of_id[ind_ids] = np.arange(len(ind_ids))
+        cols = col_of_id[ind]
+    else:
+        cols = index_of(ind_ids, ind)
     keep = (rows >= 0) & (cols >= 0) & ~np.isnan(pts_col)
     rows, cols, jid, pts = rows[keep], cols[keep], who[at[keep], 2], pts_col[keep].copy()
     normalise = bool(settings.get("normalise"))
