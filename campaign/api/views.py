@@ -112,9 +112,10 @@ def _send(route: list, locale: str) -> Response:
 def _language() -> str | None:
     """The language of the band labels: ``lang`` (vi or en; None when it is neither), else the language the
     visitor chose on the site, else the client's ``Accept-Language``, else Vietnamese."""
-    asked = request.args.get("lang")
-    if asked is not None:
-        return asked if asked in pages.LOCALES else None
+    if b"lang=" in request.query_string:  # (the query string is parsed only when it names a language)
+        asked = request.args.get("lang")
+        if asked is not None:
+            return asked if asked in pages.LOCALES else None
     chosen = session.get("lang") if request.cookies else None
     if chosen in pages.LOCALES:
         return chosen
