@@ -128,6 +128,7 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
                          max_rows=most, plain=_fetch_matrix)
         packed = a[:, 0].astype(np.int64)
         aid, ind, pts_col = packed // k, packed % k, a[:, 1]
+        del packed
     else:
         a = fetch_matrix(sa.select(JudgeScore.assignment_id, JudgeScore.indicator_id, JudgeScore.points)
                          .where(JudgeScore.assignment_id.in_(sa.select(sub.c.aid))), 3, max_rows=most, plain=_fetch_matrix)
@@ -146,6 +147,7 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
         cols = index_of(ind_ids, ind)
     keep = (rows >= 0) & (cols >= 0) & ~np.isnan(pts_col)
     rows, cols, jid, pts = rows[keep], cols[keep], who[at[keep], 2], pts_col[keep].copy()
+    del a, aid, ind, pts_col, at, keep  # ~5 arrays of 6,000,000 at 100,000 units: not held through the sort (peak RSS)
     normalise = bool(settings.get("normalise"))
     raw = pts.copy()
     stats = None
