@@ -243,3 +243,17 @@ def test_the_level_filter_offers_only_levels_with_units(client, board, factory):
     assert '<option value="district" selected>' in html and '<option value="commune"' not in html
     asked = client.get("/leaderboard?campaign=tdkt-2025&level=commune").get_data(as_text=True)
     assert '<option value="commune" selected>' in asked  # asked for by URL: still named, with its empty message
+
+
+def test_a_publication_keeps_the_bands_it_was_computed_with(client, board):
+    """The commission edits the bands after publishing (e.g. for the next round): the public board still
+    explains the published bands with the thresholds they were given under, not the new ones."""
+    board["second"].settings = {"bands": BANDS}
+    board["camp"].settings = {"bands": [{"code": "xuat_sac", "min_total": 95}, {"code": "tot", "min_total": 85},
+                                        {"code": "hoan_thanh", "min_total": 60}]}
+    db.session.commit()
+    html = client.get("/leaderboard").get_data(as_text=True)
+    fig = json.loads(re.search(r'<script type="application/json" id="fig-board">(.*?)</script>', html, re.S).group(1))
+    assert sorted(s["x0"] for s in fig["layout"]["shapes"]) == [50, 75, 90]
+    by = {r["code"]: r for r in rows_of(html)}
+    assert by["002"]["band"] == "Xuất sắc" and "92,00 ≥ 90,00" in by["002"]["reason"]

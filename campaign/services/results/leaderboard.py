@@ -68,7 +68,8 @@ def load_directory() -> dict:
     rows = db.session.execute(
         sa.select(ScoreRun.id, ScoreRun.campaign_id, ScoreRun.kind, ScoreRun.label, ScoreRun.published_at,
                   ScoreRun.previous_snapshot_id, Campaign.slug, Campaign.name, Campaign.name_en,
-                  Campaign.settings, Campaign.period_start, Campaign.period_end, FrameworkVersion.document)
+                  Campaign.settings, ScoreRun.settings.label("run_settings"), Campaign.period_start,
+                  Campaign.period_end, FrameworkVersion.document)
         .join(Campaign, Campaign.id == ScoreRun.campaign_id)
         .outerjoin(FrameworkVersion, FrameworkVersion.id == fv_id)
         .where(ScoreRun.kind.in_(PUBLIC_KINDS), ScoreRun.published_at.is_not(None),
@@ -79,7 +80,10 @@ def load_directory() -> dict:
     for r in rows:
         camp = campaigns.get(r.campaign_id)
         if camp is None:
-            settings = r.settings or {}
+            # The bands and intervals the newest publication was computed with (a snapshot keeps its
+            # run's settings): editing the campaign's bands later must not relabel what was published.
+            # (A run without recorded settings, from before they were kept, falls back to the campaign's.)
+            settings = r.run_settings or r.settings or {}
             camp = campaigns[r.campaign_id] = {
                 "id": r.campaign_id, "slug": r.slug, "name": r.name, "name_en": r.name_en,
                 "year": r.period_end.year if r.period_end else (r.period_start.year if r.period_start else None),
