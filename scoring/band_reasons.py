@@ -41,7 +41,7 @@ class BandCheck:
     total_ok: bool
     failed_floors: tuple[FloorMiss, ...] = ()
     criteria_needed: int | None = None  # the band's min_criteria_met when the unit met fewer
-    has_floors: bool = False  # the band has a floor_pct or floors of its own
+    has_floors: bool = False  # a floor above 0 % applies to one of the unit's groups (a 0 % floor asks nothing)
     blocked_by_condition: bool = False  # a failed condition takes this band away
 
     @property
@@ -92,14 +92,16 @@ def group_percentages(group_points: Mapping[str, float | None],
 def _check(band: Band, total: float, group_pcts: Mapping[str, float], group_floors: Mapping[str, float],
            criteria_met: int | None, allowed: set[str]) -> BandCheck:
     failed = []
+    asks = False  # a floor above 0 % was measured: only then "every group meets its floor" says something
     for g, pct in group_pcts.items():
         floor = band.floor_of(g, group_floors)
+        asks = asks or (floor is not None and floor > 0)
         if floor is not None and pct < floor:
             failed.append(FloorMiss(g, pct, floor))
     need = band.min_criteria_met
     short = need if need is not None and criteria_met is not None and criteria_met < need else None
     return BandCheck(band.code, band.min_total, band.floor_pct, total >= band.min_total, tuple(failed), short,
-                     band.has_floors, band.code not in allowed)
+                     asks, band.code not in allowed)
 
 
 def explain(total: float, group_pcts: Mapping[str, float], bands: Sequence[Band],

@@ -93,3 +93,14 @@ def test_group_percentages_are_the_engines(points, maxima):
     groups = [SimpleNamespace(code=c, kind=kinds[c], max_points=float(m)) for c, m in zip(kinds, maxima, strict=True)]
     ours = group_percentages(points, [(g.code, g.kind, g.max_points) for g in groups])
     assert ours == group_pcts(points, SimpleNamespace(groups=groups))
+
+
+def test_a_zero_floor_is_no_floor_but_a_groups_own_floor_under_it_still_is():
+    # A band whose floor is 0 % asks nothing of the groups: "every group meets its floor" is not why it was reached.
+    bands = [Band("xs", 90, 85), Band("ht", 50, 0)]
+    assert explain(60, {"I": 40.0, "II": 70.0}, bands).reached.has_floors is False
+    # ... unless a group's own floor (30 %) replaces the 0 % (classify: the band has a floor_pct), or the band's own.
+    assert explain(60, {"I": 40.0, "II": 70.0}, bands, {"I": 30.0}).reached.has_floors is True
+    assert explain(60, {"I": 40.0}, [Band("ht", 50, 0, {"I": 20.0})]).reached.has_floors is True
+    assert explain(60, {"I": 40.0}, [Band("ht", 50, None, {"I": 0.0})]).reached.has_floors is False
+    assert explain(60, {"I": 40.0}, [Band("ht", 50, 70)]).reached is None  # a real floor still blocks
