@@ -61,11 +61,24 @@ class SQLCounter:
         self.engine = engine
         self.statements: list[str] = []
         self.control: list[str] = []
+        self.param_sets: list[int] = []  # per statement: rows it was executed for (executemany)
 
     def _hook(self, conn, cursor, statement, params, context, executemany):
-        target = self.control if statement.strip().upper() in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK") \
-            else self.statements
-        target.append(statement)
+        if statement.strip().upper() in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
+            self.control.append(statement)
+        else:
+            self.statements.append(statement)
+            self.param_sets.append(len(params) if executemany else 1)
+
+    def rows(self, *prefixes: str) -> int:
+        """Rows sent with the statements that start with one of ``prefixes`` (case-insensitive)."""
+        heads = tuple(p.upper() for p in prefixes)
+        return sum(n for st, n in zip(self.statements, self.param_sets, strict=True) if st.lstrip().upper().startswith(heads))
+
+    def ran(self, *prefixes: str) -> bool:
+        """Whether a statement starting with one of ``prefixes`` ran (e.g. ``"DELETE FROM unit_result"``)."""
+        heads = tuple(p.upper() for p in prefixes)
+        return any(st.lstrip().upper().startswith(heads) for st in self.statements)
 
     def __enter__(self):
         from sqlalchemy import event

@@ -23,6 +23,7 @@ from scoring.aggregate import JudgeScore, aggregate, zscore_normalise
 from scoring.entry import score_entry
 from scoring.framework import parse_framework
 from scoring.rules import clamp_round, shown
+from tests.public_helpers import SQLCounter
 from tests.results_helpers import judge, override, provisional_results, random_campaign, save_values
 
 
@@ -121,22 +122,13 @@ def test_only_the_rows_that_changed_are_rewritten(app, factory):
     save_values(e, doc, {"I.1": 0.0 if data[eid][0]["I.1"] else 100.0})
     mark_stale(c.id, entries=[eid])
     db.session.commit()
-    updated: list[int] = []
-
-    def count(_conn, _cur, statement, parameters, _ctx, executemany):
-        if statement.lstrip().upper().startswith("UPDATE UNIT_RESULT"):
-            updated.append(len(parameters) if executemany else 1)
-        assert not statement.lstrip().upper().startswith(("DELETE FROM UNIT_RESULT", "INSERT INTO UNIT_RESULT"))
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with SQLCounter(db.engine) as sql:
         assert recompute.recompute_provisional(c.id)["status"] == "written"
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert not sql.ran("DELETE FROM unit_result", "INSERT INTO unit_result")
     after = provisional_results()
     changed = [a for a, b in zip(after, before, strict=True) if a != b]
     assert e.unit_id in {r[0] for r in changed} and ids[e.unit_id][1] != after[[r[0] for r in after].index(e.unit_id)][1]
-    assert sum(updated) == len(changed) < len(after)  # exactly the rows that changed, updated in place
+    assert sql.rows("UPDATE unit_result") == len(changed) < len(after)  # exactly the rows that changed, updated in place
     through_cache = provisional_results()
     db.session.execute(sa.delete(UnitResult))
     db.session.execute(sa.delete(ScoreRun))

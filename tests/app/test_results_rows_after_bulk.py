@@ -12,6 +12,7 @@ from campaign.extensions import db
 from campaign.models import Entry, ScoreRun, UnitResult
 from campaign.services.results import recompute, writes
 from campaign.services.results.freshness import mark_stale
+from tests.public_helpers import SQLCounter
 from tests.results_helpers import provisional_results, random_campaign, save_values
 
 
@@ -32,20 +33,11 @@ def test_a_bulk_write_leaves_the_next_write_incremental(app, factory, monkeypatc
     monkeypatch.setattr(writes, "BULK_ROWS", 500)
     _change(c, doc, data, 3)
     before = provisional_results()
-    statements: list[str] = []
-
-    def seen(_conn, _cur, statement, *_args):
-        statements.append(statement.lstrip().upper()[:25])
-
-    sa.event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with SQLCounter(db.engine) as sql:
         assert recompute.recompute_provisional(c.id)["status"] == "written"
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", seen)
     after = provisional_results()
     assert after != before
-    assert any(s.startswith("UPDATE UNIT_RESULT") for s in statements)
-    assert not any(s.startswith(("DELETE FROM UNIT_RESULT", "INSERT INTO UNIT_RESULT")) for s in statements)
+    assert sql.ran("UPDATE unit_result") and not sql.ran("DELETE FROM unit_result", "INSERT INTO unit_result")
     db.session.execute(sa.delete(UnitResult))  # the same rows as a recompute from scratch
     db.session.execute(sa.delete(ScoreRun))
     db.session.commit()
@@ -65,15 +57,6 @@ def test_rows_stored_without_signature_are_rewritten_once_then_updated_alone(app
     recompute.recompute_provisional(c.id)
     assert None not in set(db.session.scalars(sa.select(UnitResult.row_hash)))
     _change(c, doc, data, 4)
-    updated: list[int] = []
-
-    def count(_conn, _cur, statement, params, *_args):
-        if statement.lstrip().upper().startswith("UPDATE UNIT_RESULT"):
-            updated.append(len(params) if isinstance(params, list) else 1)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with SQLCounter(db.engine) as sql:
         assert recompute.recompute_provisional(c.id)["status"] == "written"
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert 0 < sum(updated) < 12
+    assert 0 < sql.rows("UPDATE unit_result") < 12 and not sql.ran("DELETE FROM unit_result")
