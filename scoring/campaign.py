@@ -153,7 +153,7 @@ def _rollups(inp: CampaignInputs, exact: list[float], own: list[float | None], r
              groups: list[str], group_exact: dict[str, list[float]]) -> dict[int, dict]:
     """Districts' roll-up by district row: total, per-group figures, ``explain()`` (the explanation with
     one component per commune, built only for the rows written) and ``key`` (what that explanation is
-    made of, for the row's signature: everything but the communes' figures, which ``kids_hash`` covers)."""
+    made of, for the row's signature: everything but the communes' figures, which :func:`_kids_hash` covers)."""
     rule = inp.settings.get("rollup")
     if not rule:
         return {}

@@ -29,9 +29,12 @@ def provisional_run(campaign_id: int) -> ScoreRun | None:
                              .order_by(ScoreRun.id.desc()).limit(1))
 
 
+_UNKNOWN = np.iinfo(np.int64).min  # a stored row without a signature; a signature equal to it is rewritten
+
+
 def stored_signatures(run_id: int) -> tuple[np.ndarray, np.ndarray]:
     """The run's rows as stored: unit ids (ascending) and their rows' signatures (NULL, i.e. a row
-    written before signatures were kept, as a value no signature takes: see :func:`_unknown`)."""
+    written before signatures were kept, as ``_UNKNOWN``)."""
     got = fetch(sa.select(UnitResult.unit_id, UnitResult.row_hash).where(UnitResult.run_id == run_id)
                 .order_by(UnitResult.unit_id))
     units = np.fromiter((u for u, _h in got), dtype=np.int64, count=len(got))
@@ -39,7 +42,6 @@ def stored_signatures(run_id: int) -> tuple[np.ndarray, np.ndarray]:
     return units, hashes
 
 
-_UNKNOWN = np.iinfo(np.int64).min  # a stored row without a signature; a signature equal to it is rewritten
 BULK_ROWS = 500  # more changed rows than this: delete and bulk-insert them rather than UPDATE each
 _JSON_COLUMNS = frozenset(c.name for c in UnitResult.__table__.columns if isinstance(c.type, sa.JSON))
 
