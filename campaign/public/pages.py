@@ -24,6 +24,7 @@ from campaign.vietnamese import fold
 
 from .. import band_reasons, charts, formats
 from ..labels import band_label
+from ..results import explain_words
 from ..templating import stored_label
 
 LOCALES = ("vi", "en")
@@ -226,6 +227,8 @@ def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
     with force_locale(locale):
         groups = [{"code": g["code"], "name": loc_name(g, locale)} for g in data["groups"]]
         me = data["unit"]
+        # what the interval is, in the explanation page's own words (one message)
+        interval_note = explain_words.interval_note(me) if data["show_intervals"] else ""
         series = [{"name": loc_name(me, locale), "values": me["group_scores"]},
                   {"name": _("Trung bình thành phố"), "values": data["city_avg"]}]
         if data["cluster_best"]:
@@ -240,7 +243,7 @@ def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
         title = loc_name(me, locale) + " · " + loc_name(camp, locale)
     return _render("public/_unit.html", locale, title_text=title, data=data, camp=camp, groups=groups,
                    series=series, fig_groups=fig_groups, fig_history=fig_history, history_points=points,
-                   bands=_bands(data["bands"], locale))
+                   bands=_bands(data["bands"], locale), interval_note=interval_note)
 
 
 def build_overview_page(camp: dict, locale: str) -> dict:
