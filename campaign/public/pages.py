@@ -224,9 +224,12 @@ def build_unit_page(camp: dict, code: str, locale: str) -> dict | None:
     data = lb.unit_data(camp, code, run_rows(camp))
     if data is None:
         return None
+    me = data["unit"]
+    for h in data["history"]:  # the history table's tie badge: the current publication's as the header has it
+        # (a past publication's needs UnitResult.tied in leaderboard's history statement; no extra statement here)
+        h.setdefault("tied", bool(me["tied"]) if h["run_id"] == data["run"]["id"] else False)
     with force_locale(locale):
         groups = [{"code": g["code"], "name": loc_name(g, locale)} for g in data["groups"]]
-        me = data["unit"]
         # what the interval is, in the explanation page's own words (one message)
         interval_note = explain_words.interval_note(me) if data["show_intervals"] else ""
         series = [{"name": loc_name(me, locale), "values": me["group_scores"]},
