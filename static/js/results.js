@@ -8,13 +8,19 @@
   var bar = document.getElementById("progress-bar");
   var text = document.getElementById("progress-text");
   var wasStale = cfg.status.stale;
+  var lang = document.documentElement.lang === "en" ? "en" : "vi";
+  // the pages' one form of a percentage: "45 %" in Vietnamese (never split over two lines), "45%" in English
+  function percent(n) {
+    return n.toLocaleString(lang === "en" ? "en-US" : "vi-VN") + (lang === "en" ? "%" : "\u00a0%");
+  }
   function show(s) {
     if (s.running) {
       box.hidden = false;
       var pct = Math.round((s.running.progress || 0) * 100);
+      var phase = (cfg.phases || {})[s.running.phase];  // an unknown step is left unsaid, never shown as a code
       bar.style.width = pct + "%";
       box.querySelector("[role=progressbar]").setAttribute("aria-valuenow", pct);
-      text.textContent = pct + "% (" + s.running.phase + ")";
+      text.textContent = percent(pct) + (phase ? " (" + phase + ")" : "");
     } else {
       box.hidden = true;
     }
