@@ -66,9 +66,6 @@ def test_the_history_table_marks_the_current_publications_shared_rank_as_the_hea
     assert html.count('class="badge tie" data-testid="tied"') == 2  # the header's "2 / 3" and the history's row
 
 
-@pytest.mark.xfail(strict=True, reason="a past publication's tie needs UnitResult.tied in the unit's history statement "
-                   "(campaign/services/results/leaderboard.py, _unit_history_and_material; the unit page is budgeted at "
-                   "3 statements); remove this marker when it is there")
 def test_the_history_table_marks_a_past_publications_shared_rank(client, factory):
     _two_publications(factory)
     assert _history_ranks(client, "00601", "vi") == ["2 đồng hạng", "1"]  # oldest first: Đợt 1 then Đợt 2

@@ -273,34 +273,36 @@ def _unit_history_and_material(camp: dict, code: str) -> tuple[dict, dict | None
                   .scalar_subquery())
     null_text, null_int = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)
     null_float, null_json = sa.cast(sa.null(), sa.Float), sa.cast(sa.null(), JSONType)
+    null_bool = sa.cast(sa.null(), sa.Boolean)
     history = (sa.select(sa.literal("run").label("kind"), UnitResult.run_id.label("id"), null_text.label("text"),
                          null_text.label("indicator"), UnitResult.total.label("total"), UnitResult.rank.label("rank"),
-                         UnitResult.band.label("band"), UnitResult.status.label("status"),
+                         UnitResult.band.label("band"), UnitResult.status.label("status"), UnitResult.tied.label("tied"),
                          sa.case((UnitResult.run_id == current, UnitResult.explanation), else_=null_json)
                          .label("explanation"))
                .where(UnitResult.unit_id == unit_id, UnitResult.run_id.in_(run_ids)))
     files = (sa.select(sa.literal("file").label("kind"), EvidenceFile.id.label("id"),
                        EvidenceFile.original_name.label("text"), IndicatorNode.code.label("indicator"),
                        null_float.label("total"), null_int.label("rank"), null_text.label("band"),
-                       null_text.label("status"), null_json.label("explanation"))
+                       null_text.label("status"), null_bool.label("tied"), null_json.label("explanation"))
              .outerjoin(IndicatorNode, IndicatorNode.id == EvidenceFile.indicator_id)
              .where(EvidenceFile.entry_id == unit_entry, EvidenceFile.is_public.is_(True),
                     EvidenceFile.status == "accepted", EvidenceFile.deleted_at.is_(None)))
     comments = (sa.select(sa.literal("comment").label("kind"), JudgeScore.id.label("id"),
                           JudgeScore.comment.label("text"), IndicatorNode.code.label("indicator"),
                           null_float.label("total"), null_int.label("rank"), null_text.label("band"),
-                          null_text.label("status"), null_json.label("explanation"))
+                          null_text.label("status"), null_bool.label("tied"), null_json.label("explanation"))
                 .join(Assignment, Assignment.id == JudgeScore.assignment_id)
                 .join(IndicatorNode, IndicatorNode.id == JudgeScore.indicator_id)
                 .where(Assignment.entry_id == unit_entry, Assignment.status == "submitted",
                        JudgeScore.comment_public.is_(True), JudgeScore.comment != ""))
     union = sa.union_all(history, files, comments).subquery()
     stmt = sa.select(union.c.kind, union.c.id, union.c.text, union.c.indicator, union.c.total, union.c.rank,
-                     union.c.band, union.c.status, sa.type_coerce(union.c.explanation, JSONType).label("explanation"))
+                     union.c.band, union.c.status, union.c.tied,
+                     sa.type_coerce(union.c.explanation, JSONType).label("explanation"))
     hist, explanation, material = {}, None, {"evidence": [], "comments": []}
     for r in db.session.execute(stmt):
         if r.kind == "run":
-            hist[r.id] = {"total": r.total, "rank": r.rank, "band": r.band, "status": r.status}
+            hist[r.id] = {"total": r.total, "rank": r.rank, "band": r.band, "status": r.status, "tied": bool(r.tied)}
             if r.id == current:
                 explanation = r.explanation
         else:
