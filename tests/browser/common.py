@@ -21,6 +21,14 @@ def login(page, base: str, username: str, password: str | None = None) -> None:
     assert page.locator('[data-testid="whoami"]').count() == 1
 
 
+def switch_language(page, to: str = "en") -> None:
+    """Click the language switch and wait for the page in the other language: the click returns before
+    its navigation starts, so waiting for "load" alone may see the old page (a race under load)."""
+    page.click('[data-testid="lang-switch"]')
+    page.locator(f'html[lang="{to}"]').wait_for(state="attached")
+    page.wait_for_load_state("load")
+
+
 @contextmanager
 def serve(app) -> Iterator[str]:
     """The app on a free loopback port in a thread (werkzeug, threaded); yields its base URL."""

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, User
-from tests.browser.common import ARGS, CHROMIUM, login
+from tests.browser.common import ARGS, CHROMIUM, login, switch_language
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,8 +65,7 @@ def test_main_pages_have_no_serious_accessibility_violations(demo_server):
                     else:
                         page.goto(base + "/leaderboard")
                     if lang == "en":
-                        page.click('[data-testid="lang-switch"]')
-                        page.wait_for_load_state("load")
+                        switch_language(page)
                     assert page.locator("html").get_attribute("lang") == lang
                     for url in urls:
                         found += [dict(v, lang=lang) for v in _scan(page, script, base + url)]

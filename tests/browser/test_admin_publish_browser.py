@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign
-from tests.browser.common import ARGS, CHROMIUM, login
+from tests.browser.common import ARGS, CHROMIUM, login, switch_language
 
 SHOTS = Path("/tmp/shots/admin")
 SLUG = "quy-tac-ung-xu-2018"
@@ -53,8 +53,7 @@ def test_admin_publishes_a_labelled_midterm_after_a_confirmation_with_the_counts
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             login(page, demo_server, "admin")
             if lang == "en":
-                page.click('[data-testid="lang-switch"]')
-                page.wait_for_load_state("load")
+                switch_language(page)
             results = f"{demo_server}/admin/results/{campaign_id}"
 
             # An official result while entries are still received: refused, with the way out.

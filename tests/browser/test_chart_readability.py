@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from campaign.extensions import db
-from tests.browser.common import ARGS, CHROMIUM, WIDTHS, serve
+from tests.browser.common import ARGS, CHROMIUM, WIDTHS, serve, switch_language
 
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
@@ -190,8 +190,7 @@ def test_public_charts_read_at_desktop_and_phone_widths(charts_server, tmp_path,
             page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
             page.goto(f"{charts_server}/leaderboard", wait_until="load")
             if lang == "en":
-                page.click('[data-testid="lang-switch"]')
-                page.wait_for_load_state("load")
+                switch_language(page)
             unit_url = page.locator('[data-testid="leader-name"]').first.get_attribute("href")
             pages = {"board": "/leaderboard", "board-commune": "/leaderboard?campaign=nong-thon-moi-2018&level=commune",
                      "overview": "/leaderboard/overview", "unit": unit_url,

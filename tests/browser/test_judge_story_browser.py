@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Entry, User
-from tests.browser.common import ARGS, CHROMIUM, screenshots
+from tests.browser.common import ARGS, CHROMIUM, screenshots, switch_language
 from tests.browser.common import login as _login
 
 SHOTS = Path(os.environ.get("THIDUA_SHOTS", "/tmp/shots")) / "judge"
@@ -116,8 +116,7 @@ def test_judge_draft_refused_submit_and_confirmation(demo_server):
             assert page.url.endswith("/judging/") and "Đã nộp điểm." in page.inner_text("main")
 
             # English: the same pages, one click away
-            page.click('[data-testid="lang-switch"]')
-            page.wait_for_load_state("load")
+            switch_language(page)
             screenshots(page, SHOTS, "dashboard-en")
             other = entries[1] if len(entries) > 1 else entry_id
             page.goto(f"{demo_server}/judging/entries/{other}")

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Campaign, ClarificationRequest, Entry, EntryVersion, User
-from tests.browser.common import ARGS, CHROMIUM, login, screenshots, serve
+from tests.browser.common import ARGS, CHROMIUM, login, screenshots, serve, switch_language
 from tests.unit_helpers import PDF, World
 
 SHOTS = Path(os.environ.get("THIDUA_SHOTS", "/tmp/shots/officer"))
@@ -34,8 +34,7 @@ pytestmark = [
 
 def _switch_language(page, lang: str) -> None:
     if page.locator("html").get_attribute("lang") != lang:
-        page.click('[data-testid="lang-switch"]')
-        page.wait_for_load_state("load")
+        switch_language(page, lang)
     assert page.locator("html").get_attribute("lang") == lang
 
 

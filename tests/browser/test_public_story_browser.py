@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.common import ARGS, CHROMIUM
+from tests.browser.common import ARGS, CHROMIUM, switch_language
 
 SHOTS = Path("/tmp/shots/public")
 
@@ -47,8 +47,7 @@ def test_visitor_sees_the_leader_and_why_every_band_is_what_it_is(demo_server, l
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(f"{demo_server}/leaderboard", wait_until="load")
             if lang == "en":
-                page.click('[data-testid="lang-switch"]')
-                page.wait_for_load_state("load")
+                switch_language(page)
             # First screen: who is first, their points, their band and its reason.
             for part in ("leader-name", "leader-score", "leader-band", "leader-reason"):
                 assert _in_first_screen(page, f'[data-testid="{part}"]'), part

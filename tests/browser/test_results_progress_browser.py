@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from campaign.extensions import db
-from tests.browser.common import ARGS, CHROMIUM, login, serve
+from tests.browser.common import ARGS, CHROMIUM, login, serve, switch_language
 from tests.factories import PASSWORD
 
 SHOTS = Path("/tmp/shots/results")
@@ -61,8 +61,7 @@ def test_progress_reads_in_the_pages_language(results_server, lang, expected, un
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             login(page, base, "progress-admin", PASSWORD)
             if lang == "en":
-                page.click('[data-testid="lang-switch"]')
-                page.wait_for_load_state("load")
+                switch_language(page)
             page.route("**/status.json", status)
             page.goto(f"{base}/admin/results/{campaign_id}", wait_until="load")
             text = page.locator("#progress-text")

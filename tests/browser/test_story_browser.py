@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, Entry, Unit, User
-from tests.browser.common import ARGS, CHROMIUM, serve
+from tests.browser.common import ARGS, CHROMIUM, serve, switch_language
 from tests.browser.common import login as _login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -91,8 +91,7 @@ def test_officer_judge_admin_story(tmp_path, demo_server):
             print(f"officer filled and submitted {len(fw.indicators())} indicators in {officer_seconds:.1f} s")
 
             # the UI switches to English and stays there
-            page.click('[data-testid="lang-switch"]')
-            page.wait_for_load_state("load")
+            switch_language(page)
             assert page.locator("html").get_attribute("lang") == "en"
             assert "Log out" in page.content()
             page.click('[data-testid="logout"]')
