@@ -100,8 +100,16 @@ class CampaignResult:
 
     size: int
     build_row: Callable[[int], dict]
-    signatures: np.ndarray  # int64, one per row (scoring.signatures)
+    signatures_of: Callable[[], np.ndarray]  # int64, one per row (scoring.signatures); see ``signatures``
     _rows: list[dict] | None = field(default=None, repr=False)
+    _signatures: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def signatures(self) -> np.ndarray:
+        """Every row's signature, computed once and only when asked (a what-if preview never needs them)."""
+        if self._signatures is None:
+            self._signatures = self.signatures_of()
+        return self._signatures
 
     @property
     def rows(self) -> list[dict]:
@@ -410,27 +418,29 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             "band_note": band_note(cond_of.get(i, ()), crit_of.get(i), rescaled_of[i]["parts"] if i in rescaled_of else ()),
         }
 
-    # What each row is made of, for its signature: the columns above, and the rare structured
-    # parts per row (build_row must use nothing else — tests/unit/test_row_signatures.py).
-    sparse: dict[int, Any] = {}
-    for i in set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(award_of) \
-            | set(cond_of) | set(crit_of) | set(rescaled_of):  # (group_pcts: from the group columns and these)
-        sparse[i] = [caps.get(i), inp.judged_detail.get(i), override_expl.get(i),
-                     rollups[i]["key"] if i in rollups else None, groups_of.get(i),
-                     (award_of[i].kind, award_of[i].reason) if i in award_of else None,
-                     results_explanation(cond_of.get(i, ()), crit_of.get(i)) if i in cond_of or i in crit_of else None,
-                     rescaled_of.get(i)]
-    band_index = {b.code: k for k, b in enumerate(bands)}  # from the settings (in the seed)
-    signatures = row_signatures(n, [
-        inp.unit_ids, inp.entry_ids, inp.levels, inp.clusters, inp.self_totals, has_entry, ranked, totals_a, exact, own,
-        own_a, reg_a, bonus_a, pen_a, n_judged_a, *(group_shown_a[g] for g in groups),
-        [-1 if r is None else r for r in rk_a], tied_a, deep_a, [-1 if r is None else r for r in rk_c], tied_c, deep_c,
-        [-1 if b is None else band_index[b] for b in band_of],
-        low if low is not None else np.zeros(n), high if high is not None else np.zeros(n), flagged,
-        _kids_hash(n, rollups, [totals_a, inp.populations, ranked]),  # (communes are never districts)
-    ], sparse, seed=[ROW_FORMAT, SHOWN_DECIMALS, fw.code, list(comp.codes), [list(g) for g in comp.groups],
-                     dict(settings), low is None])
-    return CampaignResult(n, build_row, signatures)
+    def signatures_of() -> np.ndarray:
+        # What each row is made of, for its signature: the columns above, and the rare structured
+        # parts per row (build_row must use nothing else — tests/unit/test_row_signatures.py).
+        sparse: dict[int, Any] = {}
+        for i in set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(award_of) \
+                | set(cond_of) | set(crit_of) | set(rescaled_of):  # (group_pcts: from the group columns and these)
+            sparse[i] = [caps.get(i), inp.judged_detail.get(i), override_expl.get(i),
+                         rollups[i]["key"] if i in rollups else None, groups_of.get(i),
+                         (award_of[i].kind, award_of[i].reason) if i in award_of else None,
+                         results_explanation(cond_of.get(i, ()), crit_of.get(i)) if i in cond_of or i in crit_of else None,
+                         rescaled_of.get(i)]
+        band_index = {b.code: k for k, b in enumerate(bands)}  # from the settings (in the seed)
+        return row_signatures(n, [
+            inp.unit_ids, inp.entry_ids, inp.levels, inp.clusters, inp.self_totals, has_entry, ranked, totals_a, exact, own,
+            own_a, reg_a, bonus_a, pen_a, n_judged_a, *(group_shown_a[g] for g in groups),
+            [-1 if r is None else r for r in rk_a], tied_a, deep_a, [-1 if r is None else r for r in rk_c], tied_c, deep_c,
+            [-1 if b is None else band_index[b] for b in band_of],
+            low if low is not None else np.zeros(n), high if high is not None else np.zeros(n), flagged,
+            _kids_hash(n, rollups, [totals_a, inp.populations, ranked]),  # (communes are never districts)
+        ], sparse, seed=[ROW_FORMAT, SHOWN_DECIMALS, fw.code, list(comp.codes), [list(g) for g in comp.groups],
+                         dict(settings), low is None])
+
+    return CampaignResult(n, build_row, signatures_of)
 
 
 def _criteria_and_conditions(inp: CampaignInputs, tt: Any, rows_ranked: list[int], has_entry: list[bool],
