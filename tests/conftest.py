@@ -105,9 +105,10 @@ def redis_url(redis_server):
 
 @pytest.fixture
 def app(tmp_path, redis_url):
-    from campaign.services.results import leaderboard_cache
+    from campaign.services.results import leaderboard_cache, ledger_cache
 
     leaderboard_cache.reset_local()  # each test starts with an empty per-process page cache
+    ledger_cache.clear()  # ... and no in-memory ledger copies (tests edit ledger rows directly)
     app = make_app(tmp_path, redis_url)
     ctx = app.app_context()
     ctx.push()

@@ -20,7 +20,7 @@ from .entries import (
     IndicatorValue,
 )
 from .judging import Assignment, ConflictDeclaration, JudgeScore, Override, PanelMember
-from .results import RUN_KINDS, EntryNodeScore, MapLayer, ScoreRun, UnitResult
+from .results import RUN_KINDS, EntryNodeScore, LedgerChange, MapLayer, ScoreRun, UnitResult
 from .units import LINEAGE_EVENTS, UNIT_LEVELS, Cluster, ClusterMember, Unit, UnitLineage
 from .users import ROLES, User
 
@@ -28,7 +28,7 @@ __all__ = [
     "AuditLog", "AuditLogImmutable", "CAMPAIGN_STATUSES", "Campaign", "CampaignUnit",
     "DeadlineExtension", "Framework", "FrameworkVersion", "IndicatorNode", "StatusChange",
     "ENTRY_STATUSES", "ClarificationRequest", "Entry", "EntryVersion", "EvidenceFile",
-    "IndicatorValue", "EntryNodeScore", "Assignment", "ConflictDeclaration", "JudgeScore", "Override",
+    "IndicatorValue", "EntryNodeScore", "LedgerChange", "Assignment", "ConflictDeclaration", "JudgeScore", "Override",
     "PanelMember", "RUN_KINDS", "MapLayer", "ScoreRun", "UnitResult", "UNIT_LEVELS",
     "Cluster", "ClusterMember", "Unit", "UnitLineage", "LINEAGE_EVENTS", "ROLES", "User",
     "Invitation", "Notification", "NotificationCursor",

@@ -1,6 +1,7 @@
 """Campaigns (movements), participating units, deadlines and versioned frameworks."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -9,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import JSONType, utcnow
 from .units import Unit
+
+
+def new_ledger_token() -> int:
+    """A random 62-bit identity for one build of a campaign's ledger (see ``Campaign.ledger_token``)."""
+    return secrets.randbits(62)
+
 
 # The law's lifecycle (Art. 17): draft → open → appraisal → published → closed.
 CAMPAIGN_STATUSES = ("draft", "open", "appraisal", "published", "closed")
@@ -109,6 +116,9 @@ class Campaign(db.Model):
     # The per-(entry, node) subtotals (EntryNodeScore) need a campaign-wide rebuild: set by
     # changes that are not tied to a few entries (settings, framework), cleared by a full recompute.
     ledger_stale: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Which build of the ledger the rows are: a new random token at every campaign-wide rewrite,
+    # so a worker's in-memory copy of them (results.ledger_cache) knows it must read them again.
+    ledger_token: Mapped[int] = mapped_column(sa.BigInteger, default=lambda: new_ledger_token(), server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 

@@ -39,6 +39,24 @@ class EntryNodeScore(db.Model):
     spread: Mapped[float] = mapped_column(sa.Float, default=0.0)  # widest judges' disagreement
 
 
+class LedgerChange(db.Model):
+    """An entry whose ledger rows a change rewrote, and the campaign's inputs version of that change.
+
+    A worker keeps a copy of a campaign's ledger in memory (``results.ledger_cache``); after one
+    change it reads only the rows of the entries listed here with a newer version, instead of the
+    whole ledger (1,600,000 rows at 100,000 units). One row per entry (rewritten by each change);
+    a campaign-wide rebuild of the ledger deletes them (its new ``Campaign.ledger_token`` tells
+    every copy to read the ledger again).
+    """
+
+    __tablename__ = "ledger_change"
+    __table_args__ = (sa.Index("ix_ledger_change_campaign_version", "campaign_id", "version"),)
+
+    campaign_id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]
+
+
 class ScoreRun(db.Model):
     """A computed result set. Snapshots (published) are immutable once written."""
 

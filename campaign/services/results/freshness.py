@@ -46,6 +46,11 @@ def mark_stale(campaign_id: int, entries: Iterable[int] | None = None) -> None:
         db.session.info.setdefault("thidua_ledger", {}).setdefault(campaign_id, set()).update(entries)
 
 
+def changes_pending() -> bool:
+    """Whether this transaction marked a campaign stale and has not committed yet."""
+    return bool(db.session.info.get("thidua_recompute"))
+
+
 @event.listens_for(Session, "before_commit")
 def _refresh_ledger_before_commit(session: Session) -> None:
     pending = session.info.pop("thidua_ledger", None)

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, CampaignUnit, Entry, IndicatorValue, JudgeScore, Override, Unit
 from campaign.services.errors import DomainError
-from campaign.services.results import condition_values, judged, ledger
+from campaign.services.results import condition_values, judged, ledger, ledger_cache
 from campaign.services.results.fastsql import as_matrix, fetch
 from campaign.services.results.ledger import Subtotals, raw_value, rule_points
 from campaign.services.setup.campaigns import get_campaign
@@ -103,16 +103,19 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         """Unit row of each entry id (-1 for entries not among the participants)."""
         return ledger.index_of(ent_arr, entry_col)
 
+    def ledger_rows() -> Subtotals:  # this process's copy of the ledger, brought up to date
+        return ledger_cache.read(campaign_id, info, n, rows_for, ledger.used_figures(settings),
+                                 version=inputs_version, token=c.ledger_token)
+
     ledger_sub = None
     if from_raw:
         sub, sources, ledger_sub = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for)
     elif settings.get("normalise"):  # the ledger holds every point but the judges' marks: add them
         jd = judged.read(campaign_id, info, settings, n, rows_for)
-        sub = ledger.combine(info, ledger.read(campaign_id, info, n, rows_for, ledger.used_figures(settings)),
-                             jd.agg, jd.low, jd.high)
+        sub = ledger.combine(info, ledger_rows(), jd.agg, jd.low, jd.high)
         sources = jd.sources
     else:
-        sub, sources = ledger.read(campaign_id, info, n, rows_for, ledger.used_figures(settings)), {}
+        sub, sources = ledger_rows(), {}
 
     row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
     overrides: dict[int, dict] = {}

@@ -31,8 +31,9 @@ import numpy as np
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, IndicatorValue, JudgeScore
-from campaign.services.results.fastsql import as_matrix, fetch, fetch_matrix, insert_columns
+from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, IndicatorValue, JudgeScore, LedgerChange
+from campaign.models.campaigns import new_ledger_token
+from campaign.services.results.fastsql import as_matrix, fetch, fetch_matrix, insert_columns, insert_rows
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.rules import NA, clamp_round, indicator_points
@@ -249,8 +250,8 @@ def refresh_entries(campaign_id: int, entry_ids: Iterable[int]) -> None:
     ``mark_stale``, which on PostgreSQL serialises concurrent refreshes of one campaign).
     Does nothing while the whole ledger awaits a rebuild.
     """
-    state = db.session.execute(sa.select(Campaign.ledger_stale, Campaign.settings, Campaign.framework_version_id)
-                               .where(Campaign.id == campaign_id)).first()
+    state = db.session.execute(sa.select(Campaign.ledger_stale, Campaign.settings, Campaign.framework_version_id,
+                                         Campaign.inputs_version).where(Campaign.id == campaign_id)).first()
     if state is None or state.ledger_stale or state.framework_version_id is None:
         return
     settings = state.settings or {}
@@ -268,13 +269,27 @@ def refresh_entries(campaign_id: int, entry_ids: Iterable[int]) -> None:
     db.session.execute(sa.delete(EntryNodeScore).where(EntryNodeScore.campaign_id == campaign_id,
                                                        EntryNodeScore.entry_id.in_(ids)))
     _write(campaign_id, info, ids, sub)
+    # Tell the workers' in-memory copies which entries to read again (ledger_cache): this
+    # change's version is the campaign's, already bumped in this transaction by mark_stale.
+    db.session.execute(sa.delete(LedgerChange).where(LedgerChange.campaign_id == campaign_id,
+                                                     LedgerChange.entry_id.in_(ids)))
+    insert_rows(LedgerChange.__table__, ["campaign_id", "entry_id", "version"],
+                [(campaign_id, eid, int(state.inputs_version)) for eid in ids])
+
+
+def _new_build(campaign_id: int) -> None:
+    """The ledger was rewritten campaign-wide: a new token makes every worker's copy read it
+    again, and the per-entry change marks are no longer needed."""
+    db.session.execute(sa.delete(LedgerChange).where(LedgerChange.campaign_id == campaign_id))
+    db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id)
+                       .values(ledger_stale=False, ledger_token=new_ledger_token()))
 
 
 def replace_all(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals) -> None:
     """Rewrite the campaign's whole ledger (the caller checked no change landed meanwhile)."""
     db.session.execute(sa.delete(EntryNodeScore).where(EntryNodeScore.campaign_id == campaign_id))
     _write(campaign_id, info, entry_ids, sub)
-    db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(ledger_stale=False))
+    _new_build(campaign_id)
 
 
 def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals) -> int:
@@ -294,7 +309,7 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
     ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
     old = Subtotals.zeros(n, k)
     data = fetch(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id,
-                           *(_COLUMN_OF[f] for f in _FIGURES)).where(EntryNodeScore.campaign_id == campaign_id))
+                           *(COLUMN_OF[f] for f in _FIGURES)).where(EntryNodeScore.campaign_id == campaign_id))
     if data:
         a = as_matrix(data, 2 + len(_FIGURES))
         r = index_of(ent, a[:, 0].astype(np.int64))
@@ -316,11 +331,14 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
         db.session.execute(sa.delete(EntryNodeScore).where(EntryNodeScore.campaign_id == campaign_id,
                                                            EntryNodeScore.entry_id.in_(changed[start:start + CHUNK])))
     _write(campaign_id, info, entry_ids, sub, only=differ)
-    db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(ledger_stale=False))
+    if changed:
+        _new_build(campaign_id)
+    else:
+        db.session.execute(sa.update(Campaign).where(Campaign.id == campaign_id).values(ledger_stale=False))
     return len(changed)
 
 
-_COLUMN_OF = {"points": EntryNodeScore.points, "low": EntryNodeScore.points_low, "high": EntryNodeScore.points_high,
+COLUMN_OF = {"points": EntryNodeScore.points, "low": EntryNodeScore.points_low, "high": EntryNodeScore.points_high,
               "judged": EntryNodeScore.judged, "spread": EntryNodeScore.spread}
 _FIGURES = ("points", "low", "high", "judged", "spread")
 
@@ -331,7 +349,7 @@ def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for, figures: tuple
     ``rows_for`` maps entry ids to unit rows (-1: not a participant).
     """
     out = Subtotals.zeros(n, len(info.leaf_parents))
-    a = fetch_matrix(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, *(_COLUMN_OF[f] for f in figures))
+    a = fetch_matrix(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id, *(COLUMN_OF[f] for f in figures))
                      .where(EntryNodeScore.campaign_id == campaign_id), 2 + len(figures))
     if not len(a):
         return out
