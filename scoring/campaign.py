@@ -30,7 +30,7 @@ import numpy as np
 
 from .band_reasons import group_percentages
 from .band_specs import engine_bands
-from .campaign_ranks import award_proposals, bands_without_floors, group_codes, tie_matrix
+from .campaign_ranks import award_proposals, award_text, bands_without_floors, group_codes, tie_matrix
 from .campaign_rollups import district_rollups, kids_hash, none_mask
 from .condition_eval import criteria_met, criteria_nodes
 from .condition_eval import evaluate as evaluate_conditions
@@ -41,7 +41,7 @@ from .framework import Framework
 from .ranking import Band, allowed_bands, band_ok, rank_arrays, tie_break_name
 from .rescale import campaign_rows as rescale_rows
 from .rules import SHOWN_DECIMALS
-from .signatures import row_signatures
+from .signatures import row_signatures, text_hash
 from .vector import CompiledRules, quantise, tree_totals
 from .vector import shown as shown_array
 
@@ -317,8 +317,10 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         # What each row is made of, for its signature: the columns above, and the rare structured
         # parts per row (build_row must use nothing else — tests/unit/test_row_signatures.py).
         sparse: dict[int, Any] = {}
-        for i in set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(award_of) \
-                | set(cond_of) | set(crit_of) | set(rescaled_of):  # (group_pcts: from the group columns and these)
+        other = set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(cond_of) | set(crit_of) \
+            | set(rescaled_of)  # (group_pcts: from the group columns and these)
+        award_only = {i: award_text(a) for i, a in award_of.items() if i not in other}
+        for i in other | (set(award_of) - set(award_only)):
             sparse[i] = [caps.get(i), inp.judged_detail.get(i), override_expl.get(i),
                          rollups[i]["key"] if i in rollups else None, groups_of.get(i), award_of.get(i),
                          results_explanation(cond_of.get(i, ()), crit_of.get(i)) if i in cond_of or i in crit_of else None,
@@ -332,7 +334,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             low if low is not None else np.zeros(n), high if high is not None else np.zeros(n), flagged,
             kids_hash(n, rollups, [totals, inp.populations, ranked]),  # (communes are never districts)
         ], sparse, seed=[ROW_FORMAT, SHOWN_DECIMALS, fw.code, list(comp.codes), [list(g) for g in comp.groups],
-                         dict(settings), low is None])
+                         dict(settings), low is None], hashed={i: text_hash(t) for i, t in award_only.items()})
 
     return CampaignResult(n, build_row, signatures_of)
 

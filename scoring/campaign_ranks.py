@@ -10,6 +10,7 @@ to the per-unit functions.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
@@ -22,8 +23,12 @@ def group_codes(*columns: np.ndarray) -> np.ndarray:
     n = columns[0].shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    if all(c.dtype.kind in "iub" for c in columns):
-        return np.unique(np.column_stack(columns), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    if all(c.dtype.kind in "iub" for c in columns):  # (np.unique(axis=0) on the pairs is 30 times slower)
+        code = np.zeros(n, dtype=np.int64)
+        for c in columns:
+            inv = np.unique(c, return_inverse=True)[1].reshape(-1)
+            code = code * (int(inv.max()) + 1) + inv
+        return np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.int64)
     codes: dict[Any, int] = {}
     return np.fromiter((codes.setdefault(k, len(codes)) for k in zip(*(c.tolist() for c in columns), strict=True)),
                        dtype=np.int64, count=n)
@@ -98,4 +103,10 @@ def award_proposals(quota_pct: float, top_per_cluster: int, top_band: str, eligi
     return out
 
 
-__all__ = ["award_proposals", "bands_without_floors", "group_codes", "tie_matrix"]
+def award_text(award: tuple[str, str]) -> str:
+    """The JSON text :func:`scoring.signatures.object_hash` writes for the structured parts of a row that has an
+    award and nothing else structured (most award rows): the same text without ``json.dumps``' per-call cost."""
+    return f"[null,null,null,null,null,[{encode_basestring(award[0])},{encode_basestring(award[1])}],null,null]"
+
+
+__all__ = ["award_proposals", "award_text", "bands_without_floors", "group_codes", "tie_matrix"]

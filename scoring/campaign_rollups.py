@@ -15,6 +15,7 @@ import numpy as np
 from .rollup import CommuneResult, rollup, rollup_figure
 from .rules import shown
 from .signatures import row_signatures
+from .vector import quantise
 from .vector import shown as shown_array
 
 
@@ -26,7 +27,9 @@ def none_mask(values: Sequence[Any]) -> np.ndarray:
 def parent_rows(unit_ids: Sequence[int], parents: Sequence[int | None]) -> np.ndarray:
     """Each row's parent's row (−1 when the parent is not among the rows); with a repeated unit id
     the last row wins, as a ``{unit id: row}`` dict would."""
-    ids = np.asarray([int(u) for u in unit_ids], dtype=np.int64).reshape(-1)
+    ids = np.asarray(unit_ids)
+    ids = ids.astype(np.int64) if ids.dtype.kind in "iu" else np.asarray([int(u) for u in unit_ids], dtype=np.int64)
+    ids = ids.reshape(-1)
     none = none_mask(parents)
     par = np.asarray([0 if p is None else p for p in parents], dtype=np.int64).reshape(-1) if none.any() \
         else np.asarray(parents, dtype=np.int64).reshape(-1)
@@ -53,7 +56,8 @@ def district_rollups(inp: Any, exact: np.ndarray, own: np.ndarray, ranked: np.nd
     threshold = rule.get("threshold", rule.get("min_total"))
     if threshold is None and bands_cfg:
         threshold = min(float(b["min_total"]) for b in bands_cfg)
-    levels = np.asarray(inp.levels, dtype=object)
+    levels = np.asarray(inp.levels)
+    levels = levels if levels.dtype.kind in "iuf" else np.asarray(inp.levels, dtype=object)
     prow = parent_rows(inp.unit_ids, inp.parents)
     is_kid = (levels == 3) & (prow >= 0)
     is_kid[is_kid] = levels[prow[is_kid]] == 2
@@ -66,35 +70,116 @@ def district_rollups(inp: Any, exact: np.ndarray, own: np.ndarray, ranked: np.nd
     starts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])
     ends = np.r_[starts[1:], of.size].tolist()
     # Communes count with their shown figures; one that did not submit counts 0.
-    tot = np.where(ranked, shown_array(exact), 0.0)
-    kid_tot = tot[kids_flat].tolist()
-    kid_grp = {g: np.where(ranked, shown_array(group_exact[g]), 0.0)[kids_flat].tolist() for g in groups}
+    tot_a = np.where(ranked, shown_array(exact), 0.0)[kids_flat]
+    grp_a = {g: np.where(ranked, shown_array(group_exact[g]), 0.0)[kids_flat] for g in groups}
+    kid_tot = tot_a.tolist()
     kid_pops = np.asarray(inp.populations, dtype=object)[kids_flat].tolist()
     kid_codes = np.asarray(inp.unit_codes, dtype=object)[kids_flat].tolist()
     kid_ranked = ranked[kids_flat].tolist()
     kid_list = kids_flat.tolist()
     thr = None if threshold is None else float(threshold)
-    meets = [r and thr is not None and t >= thr for r, t in zip(kid_ranked, kid_tot, strict=True)]
+    meets = (ranked[kids_flat] & (tot_a >= thr)).tolist() if thr is not None else [False] * kids_flat.size
+    districts = of[starts]
+    has_own = ranked[districts]  # a draft's own part is not counted
+    figures = _means(rule, starts, has_own, own[districts], tot_a,
+                     {g: (group_exact[g][districts], grp_a[g]) for g in groups})
+    if figures is None:  # other rules: each district's communes through the scalar rule
+        figures = _per_district(rule, starts, ends, has_own, own[districts], kid_tot, kid_pops, meets,
+                                {g: (group_exact[g][districts], grp_a[g].tolist()) for g in groups})
+    totals, by_group_of = figures
+    shown_totals = shown_array(np.asarray(totals, dtype=float)).tolist()
+    own_shown = shown_array(np.where(has_own, own[districts], 0.0)).tolist()
+    shown_groups = {g: shown_array(np.asarray(v, dtype=float)).tolist() for g, v in by_group_of.items()}
     rule_d = dict(rule)
     out: dict[int, dict] = {}
-    for d, a, b in zip(of[starts].tolist(), starts.tolist(), ends, strict=True):
-        own_d = float(own[d]) if ranked[d] else None  # a draft's own part is not counted
+    for k, (d, a, b) in enumerate(zip(districts.tolist(), starts.tolist(), ends, strict=True)):
+        own_d = float(own[d]) if has_own[k] else None
+        by_group = {g: v[k] for g, v in by_group_of.items()}
+        codes = kid_codes[a:b]
+        key = [rule_d, None if own_d is None else own_shown[k], shown_totals[k], "\x1f".join(codes), thr,
+               {g: v[k] for g, v in shown_groups.items()}]
+        communes = (codes, kid_tot[a:b], kid_pops[a:b], kid_ranked[a:b], meets[a:b])
+        out[d] = {"total": totals[k], "groups": by_group, "key": key, "kids": kid_list[a:b],
+                  "explain": _explainer(rule, own_d, communes, thr, by_group)}
+    return out
+
+
+Figures = tuple[list[float], dict[str, list[float]]]  # per district: the total, and each group's figure
+
+
+def _per_district(rule: dict, starts: np.ndarray, ends: list[int], has_own: np.ndarray, own: np.ndarray,
+                  kid_tot: list[float], kid_pops: list, meets: list[bool],
+                  groups: Mapping[str, tuple[np.ndarray, list[float]]]) -> Figures:
+    """Each district's total and group figures by :func:`scoring.rollup.rollup_figure` (any rule)."""
+    totals: list[float] = []
+    by_group: dict[str, list[float]] = {}
+    for k, (a, b) in enumerate(zip(starts.tolist(), ends, strict=True)):
+        own_d = float(own[k]) if has_own[k] else None
         pops = kid_pops[a:b]
         total = rollup_figure(rule, own_d, kid_tot[a:b], pops)
         if total is None:  # share_meeting: counts the communes meeting the standard
             total = rollup(rule, own_d, [_MET if m else _NOT for m in meets[a:b]], detail=False).total
-        by_group: dict[str, float] = {}
-        for g in groups:
-            fig = rollup_figure(rule, float(group_exact[g][d]) if own_d is not None else None, kid_grp[g][a:b], pops)
+        totals.append(total)
+        for g, (g_own, g_kids) in groups.items():
+            fig = rollup_figure(rule, float(g_own[k]) if own_d is not None else None, g_kids[a:b], pops)
             if fig is not None:
-                by_group[g] = fig
-        codes = kid_codes[a:b]
-        key = [rule_d, None if own_d is None else shown(own_d), shown(total), "\x1f".join(codes), thr,
-               {g: shown(v) for g, v in by_group.items()}]
-        communes = (codes, kid_tot[a:b], pops, kid_ranked[a:b], meets[a:b])
-        out[d] = {"total": total, "groups": by_group, "key": key, "kids": kid_list[a:b],
-                  "explain": _explainer(rule, own_d, communes, thr, by_group)}
-    return out
+                by_group.setdefault(g, []).append(fig)
+    return totals, by_group
+
+
+def _means(rule: dict, starts: np.ndarray, has_own: np.ndarray, own: np.ndarray, tot: np.ndarray,
+           groups: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figures | None:
+    """``mean`` and ``combined`` of a mean by arrays, as :func:`scoring.rollup.rollup_figure` computes them
+    (an exactly rounded sum, as ``math.fsum``, then the same rounding); None for other rules or figures
+    :func:`exact_sums` does not cover."""
+    kind = rule.get("kind")
+    inner = (rule.get("communes") or {"kind": "mean"}) if kind == "combined" else rule
+    if kind not in ("mean", "combined") or inner.get("kind") != "mean":
+        return None
+    sizes = np.diff(np.r_[starts, tot.size])
+
+    def figure(own_part: np.ndarray, kids: np.ndarray) -> np.ndarray | None:
+        sums = exact_sums(kids, starts)
+        if sums is None:
+            return None
+        mean = quantise(sums / sizes)
+        if kind == "mean":
+            return mean
+        ow, cw = float(rule.get("own_weight", 0.5)), float(rule.get("communes_weight", 0.5))
+        return quantise(ow * np.where(has_own, own_part, 0.0) + cw * mean)
+
+    total = figure(own, tot)
+    by_group = {g: figure(g_own, g_kids) for g, (g_own, g_kids) in groups.items()}
+    if total is None or any(v is None for v in by_group.values()):
+        return None
+    return total.tolist(), {g: v.tolist() for g, v in by_group.items() if v is not None}
+
+
+def exact_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
+    """``math.fsum`` of each slice ``values[starts[k]:starts[k + 1]]`` (the last to the end), bit for bit;
+    None when a value falls outside what the integer split below covers (|v| ≥ 2³⁰, bits below 2⁻⁷²,
+    −0.0, not finite) or a slice is longer than 1,024 values.
+
+    Each value is split exactly into a multiple of 2⁻²⁰ and a remainder, a multiple of 2⁻⁷², both held
+    as int64; the integer sums are exact, and their one float addition rounds the exact sum once, as fsum.
+    """
+    v = np.asarray(values, dtype=float)
+    sizes = np.diff(np.r_[starts, v.size])
+    if v.size == 0 or sizes.size == 0 or sizes.min() < 1 or sizes.max() > 1024:
+        return None
+    if not np.isfinite(v).all() or np.abs(v).max() >= 2.0 ** 30 or (np.signbit(v) & (v == 0)).any():
+        return None
+    hi = np.rint(v * 2.0 ** 20)
+    lo = (v - hi * 2.0 ** -20) * 2.0 ** 72  # exact: |v − hi·2⁻²⁰| ≤ 2⁻²¹, on v's own bits
+    if not (np.rint(lo) == lo).all():
+        return None
+    big = np.add.reduceat(hi.astype(np.int64), starts)
+    small = np.add.reduceat(lo.astype(np.int64), starts)  # |lo| ≤ 2⁵¹: no overflow over 1,024 values
+    carry = small >> 52
+    big, small = big + carry, small - (carry << 52)  # 0 ≤ small < 2⁵²
+    if (np.abs(big) >= 2 ** 53).any():
+        return None
+    return big.astype(float) * 2.0 ** -20 + small.astype(float) * 2.0 ** -72
 
 
 # Stand-ins for share_meeting's total, which reads only whether each commune meets the standard.

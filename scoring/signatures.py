@@ -43,24 +43,36 @@ def _bits(column: Any) -> np.ndarray:
     """A column as uint64 bit patterns of float64 (ints, bools and ids as floats, None as NaN), so a
     column has the same bits whether or not one of its values happens to be None."""
     arr = np.asarray(column)
-    if arr.dtype == object:
-        arr = np.array([np.nan if v is None else float(v) for v in column], dtype=float)
+    if arr.dtype == object:  # (float(v) of each value by numpy's cast, not a Python loop)
+        arr = arr.reshape(-1)
+        none = np.fromiter((v is None for v in arr), dtype=bool, count=arr.size)
+        arr = np.where(none, np.nan, np.where(none, 0.0, arr).astype(np.float64))
     return np.ascontiguousarray(arr, dtype=np.float64).view(np.uint64)
 
 
-def row_signatures(n: int, columns: Iterable[Any], sparse: Mapping[int, Any], seed: Any) -> np.ndarray:
+def text_hash(text: str) -> int:
+    """:func:`object_hash` of a value whose JSON text (as ``object_hash`` writes it) the caller made itself."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+def row_signatures(n: int, columns: Iterable[Any], sparse: Mapping[int, Any], seed: Any,
+                   hashed: Mapping[int, int] | None = None) -> np.ndarray:
     """Per row: a hash of ``seed`` (what every row shares), each column's value in that row, and
-    ``sparse[row]`` where present (the row's structured parts, JSON-like). Returns int64 (as stored)."""
+    ``sparse[row]`` where present (the row's structured parts, JSON-like; or their :func:`object_hash`
+    already computed, in ``hashed``, for rows not in ``sparse``). Returns int64 (as stored)."""
     h = np.full(n, np.uint64(object_hash(seed)), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k, col in enumerate(columns, start=1):
             h = _mix(h ^ (_bits(col) + _GOLDEN * np.uint64(k)))
-        if sparse:
+        if sparse or hashed:
+            hashed = hashed or {}
             extra = np.zeros(n, dtype=np.uint64)
-            rows = np.fromiter(sparse.keys(), dtype=np.int64, count=len(sparse))
-            extra[rows] = np.fromiter((object_hash(v) for v in sparse.values()), dtype=np.uint64, count=len(sparse))
+            count = len(sparse) + len(hashed)
+            rows = np.fromiter((*sparse.keys(), *hashed.keys()), dtype=np.int64, count=count)
+            extra[rows] = np.fromiter((*(object_hash(v) for v in sparse.values()), *hashed.values()),
+                                      dtype=np.uint64, count=count)
             h = _mix(h ^ (extra + _GOLDEN))
     return h.view(np.int64)
 
 
-__all__ = ["object_hash", "row_signatures"]
+__all__ = ["object_hash", "row_signatures", "text_hash"]
