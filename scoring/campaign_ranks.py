@@ -4,7 +4,7 @@ At 100,000 units a call of :func:`scoring.ranking.first_band` or one ``Ranked`` 
 as much as the totals themselves (issue 18). Here the same rules are applied to arrays: the bands
 without floors (a unit's group percentages need the per-unit path) and the award proposals of
 :func:`scoring.ranking.propose_awards`, whose rule (whole tie groups in rank order within the quota)
-is a prefix of each cluster's top-band units. tests/unit/test_campaign_ranks_vector.py holds them
+is a prefix of each cluster's top-band units. tests/unit/test_campaign_vector_paths.py holds them
 to the per-unit functions.
 """
 from __future__ import annotations
