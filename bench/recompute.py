@@ -434,8 +434,10 @@ def _add_missing_columns(db) -> None:
             have = {c["name"] for c in insp.get_columns(table.name)}
             for col in table.columns:
                 if col.name not in have:
+                    default = col.server_default.arg if col.server_default is not None else None
                     conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {col.name} "
-                                         f"{col.type.compile(dialect=db.engine.dialect)}"))
+                                         f"{col.type.compile(dialect=db.engine.dialect)}"
+                                         + (f" DEFAULT {default}" if isinstance(default, str) else "")))
 
 
 def main(argv=None) -> None:

@@ -55,7 +55,7 @@ def as_matrix(rows: list[tuple], ncols: int) -> np.ndarray:
         return np.array([[np.nan if x is None else x for x in r] for r in rows], dtype=float).reshape(-1, ncols)
 
 
-def fetch_matrix(stmt, ncols: int, *, max_rows: int | None = None, plain=None) -> np.ndarray:
+def fetch_matrix(stmt, ncols: int, *, max_rows: int | None = None, plain=None, out_type=float) -> np.ndarray:
     """``as_matrix(fetch(stmt), ncols)`` (or ``plain(stmt, ncols)``), faster on PostgreSQL for a
     select of numbers: plain INTEGER/FLOAT columns, or expressions typed integer or float.
 
@@ -65,9 +65,12 @@ def fetch_matrix(stmt, ncols: int, *, max_rows: int | None = None, plain=None) -
     of ~1.7 s). Floats travel as their 8 bytes, integers exactly, so the matrix is the same bit for
     bit; the order of the rows is unspecified (as in :func:`fetch` without ORDER BY). A row with a
     NULL drops out of the aggregate: then (and for other databases or types, or when ``max_rows``
-    rows could exceed ``MAX_AGG_BYTES``) the plain path runs instead.
+    rows could exceed ``MAX_AGG_BYTES``) the plain path runs instead. ``out_type=np.int64`` gives
+    integers exactly (64-bit hashes, which a float matrix would round).
     """
-    plain = plain or (lambda st, k: as_matrix(fetch(st), k))
+    if plain is None:
+        plain = ((lambda st, k: as_matrix(fetch(st), k)) if out_type is float
+                 else (lambda st, k: np.array(fetch(st), dtype=out_type).reshape(-1, k)))
     fields = _send_fields(stmt) if db.session.connection().dialect.name == "postgresql" else None
     if fields is None or len(fields) != ncols:
         return plain(stmt, ncols)
@@ -82,9 +85,9 @@ def fetch_matrix(stmt, ncols: int, *, max_rows: int | None = None, plain=None) -
     count, data = fetch(sa.select(sa.func.count(), sa.func.string_agg(record, sa.literal_column("''::bytea")))
                         .select_from(sub))[0]
     if data is None or len(data) != count * dtype.itemsize:  # no rows, or rows with a NULL (left out)
-        return np.empty((0, ncols)) if count == 0 else plain(stmt, ncols)
+        return np.empty((0, ncols), dtype=out_type) if count == 0 else plain(stmt, ncols)
     rec = np.frombuffer(data, dtype=dtype)
-    out = np.empty((count, ncols))
+    out = np.empty((count, ncols), dtype=out_type)
     for k in range(ncols):
         out[:, k] = rec[f"c{k}"]
     return out

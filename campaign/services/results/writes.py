@@ -17,7 +17,7 @@ from campaign.extensions import db
 from campaign.models import Campaign, ScoreRun, UnitResult
 from campaign.models.base import utcnow
 from campaign.services.results import ledger
-from campaign.services.results.fastsql import fetch, insert_values
+from campaign.services.results.fastsql import fetch_matrix, insert_values
 from campaign.services.results.inputs import Inputs
 from campaign.services.results.stored import compact_rows
 from scoring.campaign import CampaignResult
@@ -35,11 +35,10 @@ _UNKNOWN = np.iinfo(np.int64).min  # a stored row without a signature; a signatu
 def stored_signatures(run_id: int) -> tuple[np.ndarray, np.ndarray]:
     """The run's rows as stored: unit ids (ascending) and their rows' signatures (NULL, i.e. a row
     written before signatures were kept, as ``_UNKNOWN``)."""
-    got = fetch(sa.select(UnitResult.unit_id, UnitResult.row_hash).where(UnitResult.run_id == run_id)
-                .order_by(UnitResult.unit_id))
-    units = np.fromiter((u for u, _h in got), dtype=np.int64, count=len(got))
-    hashes = np.fromiter((_UNKNOWN if h is None else h for _u, h in got), dtype=np.int64, count=len(got))
-    return units, hashes
+    got = fetch_matrix(sa.select(UnitResult.unit_id, sa.func.coalesce(UnitResult.row_hash, _UNKNOWN))
+                       .where(UnitResult.run_id == run_id), 2, out_type=np.int64)  # binary on PostgreSQL
+    got = got[np.argsort(got[:, 0], kind="stable")]
+    return np.ascontiguousarray(got[:, 0]), np.ascontiguousarray(got[:, 1])
 
 
 BULK_ROWS = 500  # more changed rows than this: delete and bulk-insert them rather than UPDATE each
