@@ -30,7 +30,7 @@ import numpy as np
 
 from .band_reasons import group_percentages
 from .band_specs import engine_bands
-from .campaign_ranks import award_proposals, award_text, bands_without_floors, group_codes, tie_matrix
+from .campaign_ranks import award_proposals, bands_without_floors, group_codes, tie_matrix
 from .campaign_rollups import district_rollups, kids_hash, none_mask
 from .condition_eval import criteria_met, criteria_nodes
 from .condition_eval import evaluate as evaluate_conditions
@@ -41,7 +41,7 @@ from .framework import Framework
 from .ranking import Band, allowed_bands, band_ok, rank_arrays, tie_break_name
 from .rescale import campaign_rows as rescale_rows
 from .rules import SHOWN_DECIMALS
-from .signatures import row_signatures, text_hash
+from .signatures import list_text, row_signatures, text_hash
 from .vector import CompiledRules, quantise, tree_totals
 from .vector import shown as shown_array
 
@@ -213,16 +213,20 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     if on_progress:
         on_progress(0.7, "rollup")
 
-    rollups = district_rollups(inp, exact, own, ranked, groups, group_exact)
+    # Everything below compares the figures as shown (districts' figures: refigured after their roll-up).
+    totals = shown_array(exact)
+    group_shown = {g: shown_array(group_exact[g]) for g in groups}
+    rollups = district_rollups(inp, exact, own, ranked, groups, group_exact, totals, group_shown)
     for d, r in rollups.items():
         exact[d] = r["total"]
         ranked[d] = True  # its result is its communes' (and own part's) roll-up
         for g in groups:
             group_exact[g][d] = r["groups"].get(g, 0.0)
-
-    # Everything below compares the figures as shown.
-    totals = shown_array(exact)
-    group_shown = {g: shown_array(group_exact[g]) for g in groups}
+    if rollups:
+        rows = np.fromiter(rollups, dtype=np.int64, count=len(rollups))
+        totals[rows] = shown_array(exact[rows])
+        for g in groups:
+            group_shown[g][rows] = shown_array(group_exact[g][rows])
     pen_shown = shown_array(penalty)
     rows_ranked = np.nonzero(ranked)[0]
     rk_a, rk_c = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)  # −1: no rank
@@ -316,15 +320,14 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     def signatures_of() -> np.ndarray:
         # What each row is made of, for its signature: the columns above, and the rare structured
         # parts per row (build_row must use nothing else — tests/unit/test_row_signatures.py).
-        sparse: dict[int, Any] = {}
-        other = set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(cond_of) | set(crit_of) \
-            | set(rescaled_of)  # (group_pcts: from the group columns and these)
-        award_only = {i: award_text(a) for i, a in award_of.items() if i not in other}
-        for i in other | (set(award_of) - set(award_only)):
-            sparse[i] = [caps.get(i), inp.judged_detail.get(i), override_expl.get(i),
-                         rollups[i]["key"] if i in rollups else None, groups_of.get(i), award_of.get(i),
-                         results_explanation(cond_of.get(i, ()), crit_of.get(i)) if i in cond_of or i in crit_of else None,
-                         rescaled_of.get(i)]
+        hashed: dict[int, int] = {}
+        for i in set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(award_of) \
+                | set(cond_of) | set(crit_of) | set(rescaled_of):  # (group_pcts: from the group columns and these)
+            hashed[i] = text_hash(list_text([
+                caps.get(i), inp.judged_detail.get(i), override_expl.get(i), rollups[i]["key"] if i in rollups else None,
+                groups_of.get(i), award_of.get(i),
+                results_explanation(cond_of.get(i, ()), crit_of.get(i)) if i in cond_of or i in crit_of else None,
+                rescaled_of.get(i)]))
         band_index = {b.code: k for k, b in enumerate(bands)}  # from the settings (in the seed)
         band_col = np.array([band_index[c] for c in band_codes] + [-1], dtype=np.int64)[band_idx]  # (−1 → the last)
         return row_signatures(n, [
@@ -333,8 +336,8 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             *(group_shown[g] for g in groups), rk_a, tied_a, deep_a, rk_c, tied_c, deep_c, band_col,
             low if low is not None else np.zeros(n), high if high is not None else np.zeros(n), flagged,
             kids_hash(n, rollups, [totals, inp.populations, ranked]),  # (communes are never districts)
-        ], sparse, seed=[ROW_FORMAT, SHOWN_DECIMALS, fw.code, list(comp.codes), [list(g) for g in comp.groups],
-                         dict(settings), low is None], hashed={i: text_hash(t) for i, t in award_only.items()})
+        ], {}, seed=[ROW_FORMAT, SHOWN_DECIMALS, fw.code, list(comp.codes), [list(g) for g in comp.groups],
+                         dict(settings), low is None], hashed=hashed)
 
     return CampaignResult(n, build_row, signatures_of)
 

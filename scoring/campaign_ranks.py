@@ -10,7 +10,6 @@ to the per-unit functions.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
@@ -103,10 +102,4 @@ def award_proposals(quota_pct: float, top_per_cluster: int, top_band: str, eligi
     return out
 
 
-def award_text(award: tuple[str, str]) -> str:
-    """The JSON text :func:`scoring.signatures.object_hash` writes for the structured parts of a row that has an
-    award and nothing else structured (most award rows): the same text without ``json.dumps``' per-call cost."""
-    return f"[null,null,null,null,null,[{encode_basestring(award[0])},{encode_basestring(award[1])}],null,null]"
-
-
-__all__ = ["award_proposals", "award_text", "bands_without_floors", "group_codes", "tie_matrix"]
+__all__ = ["award_proposals", "bands_without_floors", "group_codes", "tie_matrix"]

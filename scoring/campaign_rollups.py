@@ -30,9 +30,13 @@ def parent_rows(unit_ids: Sequence[int], parents: Sequence[int | None]) -> np.nd
     ids = np.asarray(unit_ids)
     ids = ids.astype(np.int64) if ids.dtype.kind in "iu" else np.asarray([int(u) for u in unit_ids], dtype=np.int64)
     ids = ids.reshape(-1)
-    none = none_mask(parents)
-    par = np.asarray([0 if p is None else p for p in parents], dtype=np.int64).reshape(-1) if none.any() \
-        else np.asarray(parents, dtype=np.int64).reshape(-1)
+    par_f = np.array(parents, dtype=float).reshape(-1)  # (None → NaN, in C)
+    none = np.isnan(par_f)
+    if none.all() or np.abs(par_f[~none]).max() < 2.0 ** 53:  # unit ids are exact as floats
+        par = np.where(none, 0.0, par_f).astype(np.int64)
+    else:
+        none = none_mask(parents)
+        par = np.asarray([0 if p is None else p for p in parents], dtype=np.int64).reshape(-1)
     if ids.size == 0:
         return np.full(par.size, -1, dtype=np.int64)
     order = np.argsort(ids, kind="stable")
@@ -44,11 +48,13 @@ def parent_rows(unit_ids: Sequence[int], parents: Sequence[int | None]) -> np.nd
 
 
 def district_rollups(inp: Any, exact: np.ndarray, own: np.ndarray, ranked: np.ndarray, groups: list[str],
-                     group_exact: Mapping[str, np.ndarray]) -> dict[int, dict]:
+                     group_exact: Mapping[str, np.ndarray], shown_total: np.ndarray,
+                     shown_groups: Mapping[str, np.ndarray]) -> dict[int, dict]:
     """Districts' roll-up by district row: total, per-group figures, ``explain()`` (the explanation with
     one component per commune, built only for the rows written), ``key`` (what that explanation is
     made of, for the row's signature: everything but the communes' figures, which :func:`kids_hash`
-    covers) and ``kids`` (the communes' rows). ``own``: the exact totals of the rows with an entry."""
+    covers) and ``kids`` (the communes' rows). ``own``: the exact totals of the rows with an entry;
+    ``shown_*``: ``exact`` and ``group_exact`` as shown (the caller's, computed once)."""
     rule = inp.settings.get("rollup")
     if not rule:
         return {}
@@ -70,15 +76,16 @@ def district_rollups(inp: Any, exact: np.ndarray, own: np.ndarray, ranked: np.nd
     starts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])
     ends = np.r_[starts[1:], of.size].tolist()
     # Communes count with their shown figures; one that did not submit counts 0.
-    tot_a = np.where(ranked, shown_array(exact), 0.0)[kids_flat]
-    grp_a = {g: np.where(ranked, shown_array(group_exact[g]), 0.0)[kids_flat] for g in groups}
+    kid_counts = ranked[kids_flat]
+    tot_a = np.where(kid_counts, shown_total[kids_flat], 0.0)
+    grp_a = {g: np.where(kid_counts, shown_groups[g][kids_flat], 0.0) for g in groups}
     kid_tot = tot_a.tolist()
-    kid_pops = np.asarray(inp.populations, dtype=object)[kids_flat].tolist()
-    kid_codes = np.asarray(inp.unit_codes, dtype=object)[kids_flat].tolist()
-    kid_ranked = ranked[kids_flat].tolist()
     kid_list = kids_flat.tolist()
+    kid_pops = list(map(inp.populations.__getitem__, kid_list))
+    kid_codes = list(map(inp.unit_codes.__getitem__, kid_list))
+    kid_ranked = kid_counts.tolist()
     thr = None if threshold is None else float(threshold)
-    meets = (ranked[kids_flat] & (tot_a >= thr)).tolist() if thr is not None else [False] * kids_flat.size
+    meets = (kid_counts & (tot_a >= thr)).tolist() if thr is not None else [False] * kids_flat.size
     districts = of[starts]
     has_own = ranked[districts]  # a draft's own part is not counted
     figures = _means(rule, starts, has_own, own[districts], tot_a,

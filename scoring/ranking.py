@@ -212,8 +212,8 @@ def rank_arrays(scores, tiebreaks=None, groups=None):
         tb_in = tb_in.reshape(n, -1) if n else np.zeros((0, 0))
     g_in = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
     k = tb_in.shape[1]
-    keys = [np.arange(n)] + [-tb_in[:, c] for c in range(k - 1, -1, -1)] + [-s_in, g_in]
-    order = np.lexsort(keys)  # primary key last: group, −score, −tie-breaks…, row
+    keys = [-tb_in[:, c] for c in range(k - 1, -1, -1)] + [-s_in, g_in]
+    order = np.lexsort(keys)  # primary key last: group, −score, −tie-breaks…; stable, so then the row
     s, tb, g = s_in[order], tb_in[order], g_in[order]
     pos = np.arange(n)
     same_grp = g[1:] == g[:-1]

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from scoring.campaign import _weighted
-from scoring.campaign_ranks import award_proposals, award_text, bands_without_floors, group_codes
+from scoring.campaign_ranks import award_proposals, bands_without_floors, group_codes
 from scoring.campaign_rollups import _means, _per_district, exact_sums, parent_rows
 from scoring.framework import parse_framework
 from scoring.ranking import Band, Ranked, allowed_bands, first_band, propose_awards
 from scoring.rules import round_points
-from scoring.signatures import object_hash, row_signatures, text_hash
+from scoring.signatures import list_text, object_hash, row_signatures, text_hash
 from scoring.vector import compile_rules
 from tests.unit.test_results_constructs_random import DOC
 
@@ -110,11 +110,15 @@ def test_award_proposals_by_arrays_are_propose_awards(seed):
     assert got == want and want
 
 
-def test_award_text_is_what_object_hash_writes():
-    for award in [("cluster_leader", "rank 1 of 10 in cluster 3, band xs, quota 2 (20%)"),
-                  ("top_band", 'rank 2 of 9 in cluster Hà "Nội"\\, band xuất_sắc\n, quota 1 (12.5%)')]:
-        parts = [None, None, None, None, None, award, None, None]
-        assert text_hash(award_text(award)) == object_hash(parts)
+def test_list_text_is_what_object_hash_writes():
+    award = ("top_band", 'rank 2 of 9 in cluster Hà "Nội"\\, band xs\n')
+    detail = {"I.1": {"raw": [1.0, math.nan], "z": [0.1, -math.inf]}}
+    key = [{"kind": "mean"}, None, 88.5, "A\x1fB", 50.0, {"I": 1.25}]
+    for parts in [[None] * 5 + [("cluster_leader", "rank 1 of 10 in cluster 3, band xs, quota 2 (20%)"), None, None],
+                  [["I", "TOTAL"], None, None, None, None, award, None, None],
+                  [[], detail, {"values": {"I.1": 3}, "reasons": {"I.1": "hồ sơ"}}, key, ["I", 2], ("x", None), [1, "a"],
+                   {"k": (1, 2)}]]:
+        assert text_hash(list_text(parts)) == object_hash(parts)
 
 
 def _weighted_scalar(compiled, gs, weights):
