@@ -38,7 +38,7 @@ from .conditions import band_note, results_explanation
 from .conditions import effects as condition_effects
 from .entry import score_entry
 from .framework import Framework
-from .ranking import Band, allowed_bands, band_ok, rank_arrays, tie_break_name
+from .ranking import Band, allowed_bands, band_ok, rank_arrays, rank_order, tie_break_name
 from .rescale import campaign_rows as rescale_rows
 from .rules import SHOWN_DECIMALS
 from .signatures import list_text, row_signatures, text_hash
@@ -239,13 +239,20 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         sc = totals[sel]
         tb = tie_matrix(tie_names, group_shown, pen_shown, inp.first_submitted, sel)
         levels = np.asarray(inp.levels).reshape(n)
-        rk_a[sel], tied_a[sel], deep_a[sel] = rank_arrays(sc, tb, group_codes(levels[sel]))
+        level_codes = group_codes(levels[sel])
+        order = rank_order(sc, tb, level_codes)
+        rk_a[sel], tied_a[sel], deep_a[sel] = rank_arrays(sc, tb, level_codes, order=order)
         k_in = np.nonzero(~none_mask(inp.clusters)[sel])[0]
         if k_in.size:
             in_cl = sel[k_in]
             cl = np.asarray(np.asarray(inp.clusters, dtype=object).reshape(n)[in_cl].tolist())
             cluster_code[in_cl] = codes = group_codes(levels[in_cl], cl)
-            rk_c[in_cl], tied_c[in_cl], deep_c[in_cl] = rank_arrays(sc[k_in], tb[k_in], codes)
+            at = np.full(sel.size, -1, dtype=np.int64)
+            at[k_in] = np.arange(k_in.size)
+            sub = at[order]
+            sub = sub[sub >= 0]  # the clustered rows in the levels' order: a cluster is within a level
+            rk_c[in_cl], tied_c[in_cl], deep_c[in_cl] = rank_arrays(
+                sc[k_in], tb[k_in], codes, order=sub[np.argsort(codes[sub], kind="stable")])
     names_of = {d: tie_break_name(tie_names, d) for d in set(np.unique(deep_a).tolist()) | set(np.unique(deep_c).tolist())}
 
     bands = engine_bands(settings.get("bands"))

@@ -191,7 +191,20 @@ def propose_awards(ranked_by_cluster: dict[Hashable, list[Ranked]], bands: dict[
     return awards
 
 
-def rank_arrays(scores, tiebreaks=None, groups=None):
+def rank_order(scores, tiebreaks, groups):
+    """The order :func:`rank_arrays` sorts the units in: by group, score and tie-breaks (higher first), row.
+
+    Ranking a subset within finer groups (each inside one of these groups) needs no new sort of the
+    scores: that subset's rows in this order, stably sorted by the finer group, are its order.
+    """
+    import numpy as np
+
+    k = tiebreaks.shape[1]
+    keys = [-tiebreaks[:, c] for c in range(k - 1, -1, -1)] + [-scores, groups]
+    return np.lexsort(keys)  # primary key last: group, −score, −tie-breaks…; stable, so then the row
+
+
+def rank_arrays(scores, tiebreaks=None, groups=None, order=None):
     """Vectorised :func:`rank` for many units at once (numpy), ranking within each group.
 
     ``scores``: (n,) floats; ``tiebreaks``: (n, k) floats (higher is better) or None;
@@ -201,7 +214,8 @@ def rank_arrays(scores, tiebreaks=None, groups=None):
     Returns ``(rank, tied, decided_by)`` arrays indexed like the input: competition rank
     within the group, whether another unit of the group has the same score and tie-breaks,
     and the index of the deepest tie-break that separated the unit from an equal-score
-    neighbour (−1 for None) — exactly what :func:`rank` gives per group.
+    neighbour (−1 for None) — exactly what :func:`rank` gives per group. ``order``: the units'
+    :func:`rank_order`, when the caller has it already.
     """
     import numpy as np
 
@@ -212,8 +226,8 @@ def rank_arrays(scores, tiebreaks=None, groups=None):
         tb_in = tb_in.reshape(n, -1) if n else np.zeros((0, 0))
     g_in = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
     k = tb_in.shape[1]
-    keys = [-tb_in[:, c] for c in range(k - 1, -1, -1)] + [-s_in, g_in]
-    order = np.lexsort(keys)  # primary key last: group, −score, −tie-breaks…; stable, so then the row
+    if order is None:
+        order = rank_order(s_in, tb_in, g_in)
     s, tb, g = s_in[order], tb_in[order], g_in[order]
     pos = np.arange(n)
     same_grp = g[1:] == g[:-1]

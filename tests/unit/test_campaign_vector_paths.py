@@ -13,7 +13,7 @@ from scoring.campaign import _weighted
 from scoring.campaign_ranks import award_proposals, bands_without_floors, group_codes
 from scoring.campaign_rollups import _means, _per_district, exact_sums, parent_rows
 from scoring.framework import parse_framework
-from scoring.ranking import Band, Ranked, allowed_bands, first_band, propose_awards
+from scoring.ranking import Band, Ranked, allowed_bands, first_band, propose_awards, rank_arrays, rank_order
 from scoring.rules import round_points
 from scoring.signatures import list_text, object_hash, row_signatures, text_hash
 from scoring.vector import compile_rules
@@ -167,3 +167,24 @@ def test_group_codes_partition_rows_by_equal_keys():
             assert (codes[i] == codes[j]) == ((a[i], b[i]) == (a[j], b[j]))
     mixed = group_codes(np.array([2, 2, 3], dtype=object), np.array(["x", "y", "x"], dtype=object)).tolist()
     assert mixed[0] != mixed[1] != mixed[2] != mixed[0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cluster_ranks_from_the_levels_order_equal_their_own_sort(seed):
+    """compute_campaign ranks the clustered rows in the order it sorted all rows in (by level), stably
+    sorted by cluster: the same ranks, ties and deciding tie-breaks as sorting them anew."""
+    rng = random.Random(seed)
+    n = 600
+    scores = np.array([rng.choice([50.0, 60.5, 70.0, rng.randint(0, 100) / 2]) for _ in range(n)])
+    tb = np.array([[rng.choice([1.0, 2.0]), rng.choice([-0.0, 0.0, -1.5]), rng.choice([-np.inf, -1.0])] for _ in range(n)])
+    level = np.array([rng.choice([0, 1]) for _ in range(n)])
+    order = rank_order(scores, tb, level)
+    k_in = np.array(sorted(rng.sample(range(n), 400)), dtype=np.int64)
+    codes = group_codes(level[k_in], np.array([rng.randint(0, 3) for _ in k_in]))
+    at = np.full(n, -1, dtype=np.int64)
+    at[k_in] = np.arange(k_in.size)
+    sub = at[order]
+    sub = sub[sub >= 0]
+    fast = rank_arrays(scores[k_in], tb[k_in], codes, order=sub[np.argsort(codes[sub], kind="stable")])
+    plain = rank_arrays(scores[k_in], tb[k_in], codes)
+    assert all(a.tolist() == b.tolist() for a, b in zip(fast, plain, strict=True))
