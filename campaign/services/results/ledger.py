@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.models import Assignment, Campaign, Entry, EntryNodeScore, IndicatorValue, JudgeScore, LedgerChange
 from campaign.models.campaigns import new_ledger_token
-from campaign.services.results.fastsql import as_matrix, fetch, fetch_matrix, insert_columns, insert_rows
+from campaign.services.results.fastsql import fetch, fetch_matrix, insert_columns, insert_rows
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
 from scoring.aggregate import aggregate as engine_aggregate
 from scoring.rules import NA, clamp_round, indicator_points
@@ -308,10 +308,10 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
         return n
     ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
     old = Subtotals.zeros(n, k)
-    data = fetch(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id,
-                           *(COLUMN_OF[f] for f in _FIGURES)).where(EntryNodeScore.campaign_id == campaign_id))
-    if data:
-        a = as_matrix(data, 2 + len(_FIGURES))
+    a = fetch_matrix(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id,
+                               *(COLUMN_OF[f] for f in _FIGURES)).where(EntryNodeScore.campaign_id == campaign_id),
+                     2 + len(_FIGURES))
+    if len(a):
         r = index_of(ent, a[:, 0].astype(np.int64))
         cols = index_of(np.array(info.leaf_parent_ids, dtype=np.int64), a[:, 1].astype(np.int64))
         if (r < 0).any() or (cols < 0).any():
