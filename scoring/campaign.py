@@ -30,7 +30,7 @@ import numpy as np
 
 from .band_reasons import group_percentages
 from .band_specs import engine_bands
-from .campaign_ranks import award_proposals, bands_without_floors, group_codes, tie_matrix
+from .campaign_ranks import award_proposals, bands_by_arrays, group_codes, group_percentage_columns, tie_matrix
 from .campaign_rollups import district_rollups, kids_hash, none_mask
 from .condition_eval import criteria_met, criteria_nodes
 from .condition_eval import evaluate as evaluate_conditions
@@ -259,7 +259,12 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     group_floors = {g.code: g.floor_pct for g in fw.groups if g.floor_pct is not None}
     floors = any(b.has_floors for b in bands)
     band_idx = np.full(n, -1, dtype=np.int64)  # index in ``bands``, −1: none
-    pcts_of: dict[int, dict[str, float]] = {}
+
+    def pcts_of(i: int) -> dict[str, float]:
+        """Row ``i``'s group percentages, for its floors (a part not assessed has none)."""
+        skip = rescaled_of[i]["parts"] if i in rescaled_of else ()
+        return group_pcts({g: float(group_shown[g][i]) for g in groups_of.get(i, groups) if g not in skip}, fw)
+
     # A roll-up row has only the groups its rule could roll up (none for share_meeting).
     groups_of = {d: [g for g in groups if g in r["groups"]] for d, r in rollups.items()}
     # Conditions and criteria met (issue 16): from the unit's own values and node points; a roll-up
@@ -295,7 +300,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             "total": float(totals[i]), "total_exact": float(exact[i]),
             "own_total": float(own_shown[i]) if has_entry[i] else None,
             "regular_total": float(reg_shown[i]), "bonus_total": float(bonus_shown[i]), "penalty_total": float(pen_shown[i]),
-            "groups": gs, "group_pcts": pcts_of.get(i), "caps_applied": caps.get(i, []),
+            "groups": gs, "group_pcts": pcts_of(i) if floors and ranked[i] else None, "caps_applied": caps.get(i, []),
             "aggregation": {"method": method, "normalise": bool(settings.get("normalise")),
                             "trim_min_judges": settings.get("trim_min_judges", 3)},
             "judged_indicators": int(n_judged[i]),
@@ -352,11 +357,12 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
 def _bands(inp: CampaignInputs, bands: list[Band], group_floors: Mapping[str, float], floors: bool, rows_ranked: np.ndarray,
            totals: np.ndarray, group_shown: Mapping[str, np.ndarray], groups_of: Mapping[int, list[str]],
            rescaled_of: Mapping[int, dict], crit_of: Mapping[int, tuple], cond_of: Mapping[int, tuple],
-           pcts_of: dict[int, dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+           pcts_of: Callable[[int], dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the index of its band in ``bands`` (−1: none) and whether a condition withholds its award.
 
-    Ranked rows sharing their conditions' effects are banded together by arrays; with group floors,
-    each row's group percentages (kept in ``pcts_of`` for its explanation) go through :func:`band_ok`.
+    Ranked rows sharing their conditions' effects are banded together by arrays, with every group's
+    percentage as a column; with group floors, a roll-up district or a rescaled row (its groups are
+    not all measured) goes through :func:`band_ok` with its own percentages (``pcts_of``).
     """
     n = totals.shape[0]
     band_idx = np.full(n, -1, dtype=np.int64)
@@ -371,32 +377,35 @@ def _bands(inp: CampaignInputs, bands: list[Band], group_floors: Mapping[str, fl
             seen[ekey] = (eff.award_allowed, allowed_bands(bands, eff.cap_bands, eff.withhold))
         return seen[ekey]
 
+    by_arrays = np.zeros(n, dtype=bool)
+    by_arrays[rows_ranked] = True
     if floors:
-        groups = list(group_shown)
-        for i in rows_ranked.tolist():
-            skip = rescaled_of[i]["parts"] if i in rescaled_of else ()  # a part not assessed has no floor
-            pcts_of[i] = group_pcts({g: float(group_shown[g][i]) for g in groups_of.get(i, groups) if g not in skip}, inp.fw)
+        for i in sorted(set(groups_of) | set(rescaled_of)):
+            if not by_arrays[i]:
+                continue
+            by_arrays[i] = False
             award_ok, allowed = effects_of(cond_of.get(i, ()))
             no_award[i] = not award_ok
             crit = crit_of[i][0] if i in crit_of else None
-            b = next((b for b in allowed if band_ok(b, float(totals[i]), pcts_of[i], group_floors, crit)), None)
+            b = next((b for b in allowed if band_ok(b, float(totals[i]), pcts_of(i), group_floors, crit)), None)
             band_idx[i] = -1 if b is None else index_of[id(b)]
-        return band_idx, no_award
     criteria = np.full(n, -1, dtype=np.int64)
     for i, c in crit_of.items():
         criteria[i] = c[0]
     by_effect: dict[int, tuple[tuple[bool, list[Band]], list[int]]] = {}
-    plain = np.zeros(n, dtype=bool)
-    plain[rows_ranked] = True
+    plain = by_arrays.copy()
     for i, res in cond_of.items():
-        eff = effects_of(res)
-        by_effect.setdefault(id(eff), (eff, []))[1].append(i)
-        plain[i] = False
+        if by_arrays[i]:
+            eff = effects_of(res)
+            by_effect.setdefault(id(eff), (eff, []))[1].append(i)
+            plain[i] = False
     parts = [(effects_of(()), np.nonzero(plain)[0])] + [(e, np.array(rows, dtype=np.int64)) for e, rows in by_effect.values()]
+    pcts = group_percentage_columns(inp.fw, group_shown) if floors else {}
     for (award_ok, allowed), rows in parts:
         if rows.size:
             no_award[rows] = not award_ok
-            band_idx[rows] = bands_without_floors(allowed, totals[rows], criteria[rows], index_of)
+            band_idx[rows] = bands_by_arrays(allowed, totals[rows], criteria[rows], index_of,
+                                             {g: p[rows] for g, p in pcts.items()}, group_floors)
     return band_idx, no_award
 
 

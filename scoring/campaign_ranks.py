@@ -2,7 +2,7 @@
 
 At 100,000 units a call of :func:`scoring.ranking.first_band` or one ``Ranked`` object per unit cost
 as much as the totals themselves (issue 18). Here the same rules are applied to arrays: the bands
-without floors (a unit's group percentages need the per-unit path) and the award proposals of
+(floors on group percentage columns) and the award proposals of
 :func:`scoring.ranking.propose_awards`, whose rule (whole tie groups in rank order within the quota)
 is a prefix of each cluster's top-band units. tests/unit/test_campaign_vector_paths.py holds them
 to the per-unit functions.
@@ -52,14 +52,35 @@ def tie_matrix(names: Sequence[str], group_shown: Mapping[str, np.ndarray], pena
     return np.column_stack(cols) if cols else np.zeros((n, 0))
 
 
-def bands_without_floors(allowed: Sequence[Band], totals: np.ndarray, criteria: np.ndarray,
-                         index_of: Mapping[int, int]) -> np.ndarray:
-    """:func:`scoring.ranking.first_band` for many units without group floors: the index (``index_of``:
-    ``id(band)`` → index) of the first allowed band each unit reaches, −1 for none. ``criteria``: the
-    count of criteria met, −1 where not counted (a roll-up district)."""
+def group_percentage_columns(fw: Any, group_shown: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`scoring.band_reasons.group_percentages` as columns: each top-level regular group's shown points
+    as a % of its maximum, rounded to 4 decimals as Python's ``round`` does (numpy's ``round`` differs only
+    next to a half-way digit: those few are rounded by ``round`` itself)."""
+    out: dict[str, np.ndarray] = {}
+    for g in fw.groups:
+        if g.kind != "regular" or not g.max_points or g.max_points <= 0 or g.code not in group_shown:
+            continue
+        y = group_shown[g.code] / float(g.max_points) * 100.0
+        pct = np.round(y, 4)
+        t = np.abs(y * 1e4)
+        near_half = np.nonzero(np.abs(t - np.floor(t) - 0.5) < 1e-6)[0]
+        pct[near_half] = [round(v, 4) for v in y[near_half].tolist()]
+        out[g.code] = pct
+    return out
+
+
+def bands_by_arrays(allowed: Sequence[Band], totals: np.ndarray, criteria: np.ndarray, index_of: Mapping[int, int],
+                    pcts: Mapping[str, np.ndarray], group_floors: Mapping[str, float]) -> np.ndarray:
+    """:func:`scoring.ranking.first_band` for many units: the index (``index_of``: ``id(band)`` → index) of
+    the first allowed band each unit reaches, −1 for none. ``criteria``: the count of criteria met, −1 where
+    not counted (a roll-up district); ``pcts``: each group's percentage column (empty without floors)."""
     out = np.full(totals.shape[0], -1, dtype=np.int64)
     for b in reversed(allowed):  # the first allowed band that fits is written last
         ok = ~(totals < b.min_total)
+        for g, pct in pcts.items():
+            floor = b.floor_of(g, group_floors)
+            if floor is not None:
+                ok &= ~(pct < floor)
         if b.min_criteria_met is not None:
             ok &= (criteria < 0) | (criteria >= b.min_criteria_met)
         out[ok] = index_of[id(b)]
@@ -102,4 +123,4 @@ def award_proposals(quota_pct: float, top_per_cluster: int, top_band: str, eligi
     return out
 
 
-__all__ = ["award_proposals", "bands_without_floors", "group_codes", "tie_matrix"]
+__all__ = ["award_proposals", "bands_by_arrays", "group_codes", "group_percentage_columns", "tie_matrix"]

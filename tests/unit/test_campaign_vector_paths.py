@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 import random
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from scoring.band_reasons import group_percentages
 from scoring.campaign import _weighted
-from scoring.campaign_ranks import award_proposals, bands_without_floors, group_codes
+from scoring.campaign_ranks import award_proposals, bands_by_arrays, group_codes, group_percentage_columns
 from scoring.campaign_rollups import _means, _per_district, exact_sums, parent_rows
 from scoring.framework import parse_framework
 from scoring.ranking import Band, Ranked, allowed_bands, first_band, propose_awards, rank_arrays, rank_order
@@ -69,19 +71,35 @@ def test_district_means_by_arrays_equal_the_per_district_rule(rule):
     assert _means({"kind": "weighted_mean"}, starts, has_own, own, tot, {}) is None
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(8))
 def test_bands_by_arrays_are_first_band(seed):
     rng = random.Random(seed)
-    bands = [Band("xs", 90.0, min_criteria_met=rng.choice([None, 2])), Band("tot", 75.5), Band("dat", 50.0, min_criteria_met=1),
-             Band("kem", 0.0)]
+    floors = seed % 2 == 1
+    bands = [Band("xs", 90.0, floor_pct=60.0 if floors else None, min_criteria_met=rng.choice([None, 2])),
+             Band("tot", 75.5, floors={"II": 33.3333} if floors else {}), Band("dat", 50.0, min_criteria_met=1), Band("kem", 0.0)]
     rng.shuffle(bands)
     allowed = allowed_bands(bands, rng.choice([(), ("tot",), ("dat",)]))
-    totals = np.array([rng.choice([90.0, 75.5, 75.49, 50.0, 49.99, rng.uniform(0, 100)]) for _ in range(500)])
-    criteria = np.array([rng.choice([-1, 0, 1, 2, 3]) for _ in range(500)])
+    n = 800
+    totals = np.array([rng.choice([90.0, 75.5, 75.49, 50.0, 49.99, rng.uniform(0, 100)]) for _ in range(n)])
+    criteria = np.array([rng.choice([-1, 0, 1, 2, 3]) for _ in range(n)])
+    groups = SimpleNamespace(groups=[SimpleNamespace(code="I", kind="regular", max_points=160.0),
+                                     SimpleNamespace(code="II", kind="regular", max_points=30.0),
+                                     SimpleNamespace(code="III", kind="regular", max_points=0.0),
+                                     SimpleNamespace(code="B", kind="bonus", max_points=10.0)])
+    # shown points: 38.4 of 160 is the floor's 24 %; 0.13 of 160 is 0.08125 %, which Python rounds to 0.0813, numpy to 0.0812
+    shown = {"I": np.array([rng.choice([38.4, 38.39, 0.13, 0.17, 0.0, round(rng.uniform(0, 160), 2)]) for _ in range(n)]),
+             "II": np.array([rng.choice([10.0, 9.99, 10.01, round(rng.uniform(0, 30), 2)]) for _ in range(n)]),
+             "III": np.zeros(n), "B": np.full(n, 5.0)}
+    group_floors = {"I": 24.0} if floors else {}
+    pcts = group_percentage_columns(groups, shown) if floors else {}
     index_of = {id(b): k for k, b in enumerate(bands)}
-    got = bands_without_floors(allowed, totals, criteria, index_of)
-    for t, c, k in zip(totals.tolist(), criteria.tolist(), got.tolist(), strict=True):
-        assert (bands[k].code if k >= 0 else None) == first_band(allowed, t, {}, {}, None if c < 0 else c)
+    got = bands_by_arrays(allowed, totals, criteria, index_of, pcts, group_floors)
+    meta = [(g.code, g.kind, g.max_points) for g in groups.groups]
+    for i, (t, c, k) in enumerate(zip(totals.tolist(), criteria.tolist(), got.tolist(), strict=True)):
+        row_pcts = group_percentages({g: float(v[i]) for g, v in shown.items()}, meta) if floors else {}
+        if floors:
+            assert {g: float(v[i]) for g, v in pcts.items()} == row_pcts
+        assert (bands[k].code if k >= 0 else None) == first_band(allowed, t, row_pcts, group_floors, None if c < 0 else c)
 
 
 @pytest.mark.parametrize("seed", range(6))
