@@ -84,6 +84,8 @@ class Config:
     LOGIN_ACCOUNT_LIMIT = env_int("LOGIN_ACCOUNT_LIMIT", 100)  # per account (all addresses) per 15 minutes
     PROXY_HOPS = env_int("PROXY_HOPS", 0)  # reverse proxies in front setting X-Forwarded-For/-Proto
     RECOMPUTE_COALESCE_SECONDS = float(env("RECOMPUTE_COALESCE_SECONDS", "0.5") or 0.5)
+    # Memory per process for copies of campaigns' ledgers (results.ledger_cache); 0 turns them off.
+    LEDGER_COPY_MB = env_int("LEDGER_COPY_MB", 256)
     CELERY = {
         "broker_url": redis_url(),
         "result_backend": redis_url(),

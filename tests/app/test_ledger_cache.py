@@ -169,15 +169,22 @@ def test_a_transaction_that_has_not_committed_its_change_does_not_fill_a_copy(ap
     _equal_to_raw(cid)
 
 
-def test_copies_stay_within_the_memory_budget(app, factory, monkeypatch):
+def test_copies_stay_within_the_memory_budget_and_can_be_turned_off(app, factory, monkeypatch, ledger_reads):
     first, _, _ = random_campaign(factory, random.Random(7), n_units=5, settings=SETTINGS)
     second, _, _ = random_campaign(factory, random.Random(8), n_units=5, settings=SETTINGS)
     for c in (first, second):
         recompute.recompute_provisional(c.id)
-    monkeypatch.setattr(ledger_cache, "BUDGET_BYTES", 1)
+    ledger_cache.clear()
+    monkeypatch.setitem(app.config, "LEDGER_COPY_MB", 1)
+    monkeypatch.setattr(ledger_cache._Copy, "nbytes", property(lambda self: 2 ** 20))  # each copy: the whole budget
     _equal_to_raw(first.id)
     _equal_to_raw(second.id)
     assert list(ledger_cache._copies) == [second.id]  # the least recently used went
+    monkeypatch.setitem(app.config, "LEDGER_COPY_MB", 0)
+    ledger_reads.clear()
+    _equal_to_raw(second.id)
+    _equal_to_raw(second.id)
+    assert ledger_reads == ["whole", "whole"]  # no copy: the plain reader each time
 
 
 def test_ledger_read_and_copy_agree_on_rows_of_another_framework_version(app, factory):

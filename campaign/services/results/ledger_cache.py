@@ -17,7 +17,8 @@ A copy is dropped and the ledger read whole when the ledger was rewritten campai
 framework layout or the figures needed differ, the campaign's version went back (a restored
 backup), or so many entries changed that one scan is cheaper. Copies are kept per process (each
 Celery worker process its own: correct on any number of machines, since every copy checks the
-database), at most ``BUDGET_BYTES`` of them, the least recently used dropped first.
+database), at most ``LEDGER_COPY_MB`` of them (configuration; 0 turns copies off), the least recently
+used dropped first. A 100,000-unit campaign's copy takes 25–64 MB (2–5 figures × 16 nodes).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app
 
 from campaign.extensions import db
 from campaign.models import Campaign, EntryNodeScore, LedgerChange
@@ -37,7 +39,6 @@ from campaign.services.results.freshness import changes_pending
 from campaign.services.results.ledger import Subtotals
 from campaign.services.setup.framework_cache import FrameworkInfo
 
-BUDGET_BYTES = 256 * 2 ** 20  # a 100,000-unit campaign's copy is 25–64 MB (2–5 figures × 16 nodes)
 FULL_READ_SHARE = 0.1  # more changed entries than this share of the copy: read the ledger whole
 
 
@@ -72,9 +73,11 @@ def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for: Callable[[np.n
     ``version`` and ``token`` are the campaign's ``inputs_version`` and ``ledger_token`` as read
     at the start of the caller's read, before any ledger row.
     """
-    if changes_pending():
-        # This transaction changed inputs and has not committed (freshness.mark_stale): its
-        # version may yet roll back and be handed out again, so it must not enter a copy.
+    budget = int(current_app.config.get("LEDGER_COPY_MB", 256)) * 2 ** 20
+    if budget <= 0 or changes_pending():
+        # Copies turned off; or this transaction changed inputs and has not committed
+        # (freshness.mark_stale): its version may yet roll back and be handed out again, so it
+        # must not enter a copy.
         return ledger.read(campaign_id, info, n, rows_for, figures)
     with _lock:
         copy = _copies.pop(campaign_id, None)
@@ -90,7 +93,7 @@ def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for: Callable[[np.n
     with _lock:
         _copies[campaign_id] = copy
         total = sum(c.nbytes for c in _copies.values())
-        while total > BUDGET_BYTES and len(_copies) > 1:
+        while total > budget and len(_copies) > 1:
             total -= _copies.popitem(last=False)[1].nbytes
     return out
 
