@@ -88,8 +88,8 @@ def district_rollups(inp: Any, exact: np.ndarray, own: np.ndarray, ranked: np.nd
     meets = (kid_counts & (tot_a >= thr)).tolist() if thr is not None else [False] * kids_flat.size
     districts = of[starts]
     has_own = ranked[districts]  # a draft's own part is not counted
-    figures = _means(rule, starts, has_own, own[districts], tot_a,
-                     {g: (group_exact[g][districts], grp_a[g]) for g in groups})
+    figures = _by_arrays(rule, starts, has_own, own[districts], tot_a,
+                         {g: (group_exact[g][districts], grp_a[g]) for g in groups}, meets, kid_pops)
     if figures is None:  # other rules: each district's communes through the scalar rule
         figures = _per_district(rule, starts, ends, has_own, own[districts], kid_tot, kid_pops, meets,
                                 {g: (group_exact[g][districts], grp_a[g].tolist()) for g in groups})
@@ -134,26 +134,36 @@ def _per_district(rule: dict, starts: np.ndarray, ends: list[int], has_own: np.n
     return totals, by_group
 
 
-def _means(rule: dict, starts: np.ndarray, has_own: np.ndarray, own: np.ndarray, tot: np.ndarray,
-           groups: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figures | None:
-    """``mean`` and ``combined`` of a mean by arrays, as :func:`scoring.rollup.rollup_figure` computes them
-    (an exactly rounded sum, as ``math.fsum``, then the same rounding); None for other rules or figures
-    :func:`exact_sums` does not cover."""
+def _by_arrays(rule: dict, starts: np.ndarray, has_own: np.ndarray, own: np.ndarray, tot: np.ndarray,
+               groups: Mapping[str, tuple[np.ndarray, np.ndarray]], meets: list[bool], pops: list) -> Figures | None:
+    """Every rule of :func:`scoring.rollup.rollup_figure` (and share_meeting's total) by arrays, as it computes
+    them: sums exactly rounded as ``math.fsum``'s (:func:`exact_sums`), then the same roundings; None for
+    an unknown or nested rule (the scalar path raises its error) or figures :func:`exact_sums` does not cover."""
     kind = rule.get("kind")
     inner = (rule.get("communes") or {"kind": "mean"}) if kind == "combined" else rule
-    if kind not in ("mean", "combined") or inner.get("kind") != "mean":
+    if kind not in ("mean", "weighted_mean", "share_meeting", "combined") \
+            or inner.get("kind") not in ("mean", "weighted_mean", "share_meeting"):
         return None
     sizes = np.diff(np.r_[starts, tot.size])
+    weights = _population_weights(pops, starts, sizes) if inner["kind"] == "weighted_mean" else None
+    if inner["kind"] == "weighted_mean" and weights is None:
+        return None
+
+    def combined(part: np.ndarray, own_part: np.ndarray) -> np.ndarray:
+        if kind != "combined":
+            return part
+        ow, cw = float(rule.get("own_weight", 0.5)), float(rule.get("communes_weight", 0.5))
+        return quantise(ow * np.where(has_own, own_part, 0.0) + cw * part)
+
+    if inner["kind"] == "share_meeting":  # the communes meeting the standard; no per-group figure
+        met = np.add.reduceat(np.asarray(meets, dtype=np.int64), starts)
+        return combined(quantise(met / sizes * float(inner.get("scale", 100))), own).tolist(), {}
 
     def figure(own_part: np.ndarray, kids: np.ndarray) -> np.ndarray | None:
-        sums = exact_sums(kids, starts)
+        sums = exact_sums(kids if weights is None else kids * weights, starts)
         if sums is None:
             return None
-        mean = quantise(sums / sizes)
-        if kind == "mean":
-            return mean
-        ow, cw = float(rule.get("own_weight", 0.5)), float(rule.get("communes_weight", 0.5))
-        return quantise(ow * np.where(has_own, own_part, 0.0) + cw * mean)
+        return combined(quantise(sums / sizes if weights is None else sums), own_part)
 
     total = figure(own, tot)
     by_group = {g: figure(g_own, g_kids) for g, (g_own, g_kids) in groups.items()}
@@ -162,31 +172,65 @@ def _means(rule: dict, starts: np.ndarray, has_own: np.ndarray, own: np.ndarray,
     return total.tolist(), {g: v.tolist() for g, v in by_group.items() if v is not None}
 
 
+def _population_weights(pops: list, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray | None:
+    """Each commune's weight in its district, as :func:`scoring.rollup._population_weights` gives it."""
+    none = np.fromiter((p is None for p in pops), dtype=bool, count=len(pops))
+    values = np.array([0.0 if p is None else p for p in pops], dtype=float)
+    if np.isnan(values).any():
+        return None
+    of = np.repeat(np.arange(starts.size), sizes)
+    known = np.add.reduceat((~none).astype(np.int64), starts)
+    known_sum = exact_sums(values, starts)
+    if known_sum is None:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fill = np.where(known > 0, known_sum / known, 1.0)  # a missing population: the mean of the known ones
+    values = np.where(none, fill[of], values)
+    wsum = exact_sums(values, starts)
+    if wsum is None:
+        return None
+    equal = wsum <= 0  # no population at all: equal weights
+    values = np.where(equal[of], 1.0, values)
+    wsum = np.where(equal, sizes.astype(float), wsum)
+    return values / wsum[of]
+
+
 def exact_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
     """``math.fsum`` of each slice ``values[starts[k]:starts[k + 1]]`` (the last to the end), bit for bit;
-    None when a value falls outside what the integer split below covers (|v| ≥ 2³⁰, bits below 2⁻⁷²,
-    −0.0, not finite) or a slice is longer than 1,024 values.
+    None when a value falls outside what the integer split below covers (|v| ≥ 2³⁰, 0 < |v| < 2⁻⁷²,
+    not finite), a slice holds only −0.0 or is longer than 1,024 values.
 
-    Each value is split exactly into a multiple of 2⁻²⁰ and a remainder, a multiple of 2⁻⁷², both held
-    as int64; the integer sums are exact, and their one float addition rounds the exact sum once, as fsum.
+    Each value is split exactly into multiples of 2⁻²⁰, 2⁻⁷² and 2⁻¹²⁴ held as int64, whose sums are
+    exact; the exact sum is then rounded once, as fsum: by one float addition when the last part is
+    zero everywhere (2-decimal figures), else by Python's correctly rounded integer division.
     """
     v = np.asarray(values, dtype=float)
     sizes = np.diff(np.r_[starts, v.size])
     if v.size == 0 or sizes.size == 0 or sizes.min() < 1 or sizes.max() > 1024:
         return None
-    if not np.isfinite(v).all() or np.abs(v).max() >= 2.0 ** 30 or (np.signbit(v) & (v == 0)).any():
+    if not np.isfinite(v).all() or np.abs(v).max() >= 2.0 ** 30:
         return None
+    negative_zero = np.signbit(v) & (v == 0)
+    if negative_zero.any():  # it adds nothing, but a slice of −0.0 alone is fsum's own case
+        if (np.add.reduceat(negative_zero.astype(np.int64), starts) == sizes).any():
+            return None
+        v = np.where(negative_zero, 0.0, v)
     hi = np.rint(v * 2.0 ** 20)
-    lo = (v - hi * 2.0 ** -20) * 2.0 ** 72  # exact: |v − hi·2⁻²⁰| ≤ 2⁻²¹, on v's own bits
+    rest = v - hi * 2.0 ** -20  # exact: |rest| ≤ 2⁻²¹, on v's own bits
+    mid = np.rint(rest * 2.0 ** 72)
+    lo = (rest - mid * 2.0 ** -72) * 2.0 ** 124  # exact likewise; an integer when |v| ≥ 2⁻⁷²
     if not (np.rint(lo) == lo).all():
         return None
-    big = np.add.reduceat(hi.astype(np.int64), starts)
-    small = np.add.reduceat(lo.astype(np.int64), starts)  # |lo| ≤ 2⁵¹: no overflow over 1,024 values
-    carry = small >> 52
-    big, small = big + carry, small - (carry << 52)  # 0 ≤ small < 2⁵²
-    if (np.abs(big) >= 2 ** 53).any():
-        return None
-    return big.astype(float) * 2.0 ** -20 + small.astype(float) * 2.0 ** -72
+    big = np.add.reduceat(hi.astype(np.int64), starts)  # |hi| < 2⁵⁰, |mid|, |lo| ≤ 2⁵¹: no overflow over 1,024 values
+    middle = np.add.reduceat(mid.astype(np.int64), starts)
+    if not lo.any():
+        carry = middle >> 52
+        big, middle = big + carry, middle - (carry << 52)  # 0 ≤ middle < 2⁵²
+        if not (np.abs(big) >= 2 ** 53).any():
+            return big.astype(float) * 2.0 ** -20 + middle.astype(float) * 2.0 ** -72  # exact parts, one rounding
+    small = np.add.reduceat(lo.astype(np.int64), starts).tolist()
+    return np.array([((b << 104) + (m << 52) + s) / (1 << 124)
+                     for b, m, s in zip(big.tolist(), middle.tolist(), small, strict=True)], dtype=float)
 
 
 # Stand-ins for share_meeting's total, which reads only whether each commune meets the standard.

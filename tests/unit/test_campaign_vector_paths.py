@@ -13,7 +13,7 @@ import pytest
 from scoring.band_reasons import group_percentages
 from scoring.campaign import _weighted
 from scoring.campaign_ranks import award_proposals, bands_by_arrays, group_codes, group_percentage_columns
-from scoring.campaign_rollups import _means, _per_district, exact_sums, parent_rows
+from scoring.campaign_rollups import _by_arrays, _per_district, exact_sums, parent_rows
 from scoring.framework import parse_framework
 from scoring.ranking import Band, Ranked, allowed_bands, first_band, propose_awards, rank_arrays, rank_order
 from scoring.rules import round_points
@@ -27,13 +27,14 @@ def _slices(rng: random.Random, n_groups: int, longest: int) -> np.ndarray:
     return np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(12))
 def test_exact_sums_are_fsum(seed):
     rng = random.Random(seed)
     starts = _slices(rng, 60, 200)
     size = int(starts[-1]) + rng.randint(1, 200)
     makers = [lambda: round(rng.uniform(0, 1000), 2), lambda: rng.uniform(-1e6, 1e6), lambda: rng.choice([0.1, 0.2, 0.3]),
-              lambda: rng.choice([1e8, -1e8, 1e-5, 3.0, 0.01]), lambda: rng.uniform(-1, 1) * 2.0 ** rng.randint(-20, 29)]
+              lambda: rng.choice([1e8, -1e8, 1e-5, 3.0, 0.01]), lambda: rng.uniform(-1, 1) * 2.0 ** rng.randint(-60, 29),
+              lambda: round(rng.uniform(0, 100), 2) * (rng.randint(1, 300_000) / 4_567_891)]
     values = np.array([makers[seed % len(makers)]() for _ in range(size)], dtype=float)
     got = exact_sums(values, starts)
     ends = list(starts[1:]) + [size]
@@ -43,9 +44,10 @@ def test_exact_sums_are_fsum(seed):
 
 def test_exact_sums_decline_what_they_cannot_do_exactly():
     starts = np.array([0], dtype=np.int64)
-    assert exact_sums(np.array([1.0, -0.0]), starts) is None
+    assert exact_sums(np.array([-0.0, -0.0]), starts) is None
+    assert exact_sums(np.array([1.0, -0.0, -1.0]), starts).tolist() == [math.fsum([1.0, -0.0, -1.0])]
     assert exact_sums(np.array([2.0 ** 31, 1.0]), starts) is None
-    assert exact_sums(np.array([1e-30, 1.0]), starts) is None  # bits below 2^-72
+    assert exact_sums(np.array([1e-30, 1.0]), starts) is None  # bits below 2^-124
     assert exact_sums(np.array([math.inf]), starts) is None
     assert exact_sums(np.ones(1025), starts) is None
     assert exact_sums(np.ones(1024), starts).tolist() == [1024.0]
@@ -53,8 +55,11 @@ def test_exact_sums_decline_what_they_cannot_do_exactly():
 
 @pytest.mark.parametrize("rule", [{"kind": "mean"}, {"kind": "combined", "own_weight": 0.3},
                                   {"kind": "combined", "own_weight": 0.45, "communes_weight": 0.55,
-                                   "communes": {"kind": "mean"}}])
-def test_district_means_by_arrays_equal_the_per_district_rule(rule):
+                                   "communes": {"kind": "mean"}}, {"kind": "weighted_mean"},
+                                  {"kind": "combined", "communes": {"kind": "weighted_mean"}}, {"kind": "share_meeting"},
+                                  {"kind": "share_meeting", "scale": 10}, {"kind": "combined", "own_weight": 0.2,
+                                                                           "communes": {"kind": "share_meeting", "scale": 30}}])
+def test_district_rollups_by_arrays_equal_the_per_district_rule(rule):
     rng = random.Random(7)
     starts = _slices(rng, 300, 40)
     size = int(starts[-1]) + 5
@@ -64,11 +69,14 @@ def test_district_means_by_arrays_equal_the_per_district_rule(rule):
     has_own = np.array([rng.random() < 0.7 for _ in starts])
     own = np.array([rng.uniform(0, 100) for _ in starts])
     g_own = np.array([rng.uniform(-10, 30) for _ in starts])
-    fast = _means(rule, starts, has_own, own, tot, {"G": (g_own, grp)})
-    slow = _per_district(rule, starts, ends, has_own, own, tot.tolist(), [None] * size, [False] * size,
-                         {"G": (g_own, grp.tolist())})
+    pops: list = [rng.choice([None, 0, 1000, rng.randint(1, 300_000), 12345.5]) for _ in range(size)]
+    for a, b in list(zip(starts.tolist(), ends, strict=True))[:20]:  # districts with no known or only zero populations
+        pops[a:b] = [rng.choice([None, 0]) for _ in range(b - a)]
+    meets = [rng.random() < 0.5 for _ in range(size)]
+    fast = _by_arrays(rule, starts, has_own, own, tot, {"G": (g_own, grp)}, meets, pops)
+    slow = _per_district(rule, starts, ends, has_own, own, tot.tolist(), pops, meets, {"G": (g_own, grp.tolist())})
     assert fast is not None and fast == slow
-    assert _means({"kind": "weighted_mean"}, starts, has_own, own, tot, {}) is None
+    assert _by_arrays({"kind": "combined", "communes": {"kind": "combined"}}, starts, has_own, own, tot, {}, meets, pops) is None
 
 
 @pytest.mark.parametrize("seed", range(8))
