@@ -115,11 +115,12 @@ def test_two_processes_each_see_every_change_whatever_the_other_read(app, factor
         worker.update(ledger_cache._copies)
 
 
-def test_a_campaign_wide_rebuild_makes_every_copy_read_the_ledger_again(app, factory, ledger_reads):
+def test_a_campaign_wide_rebuild_makes_every_other_copy_read_the_ledger_again(app, factory, ledger_reads):
     c, doc, data = random_campaign(factory, random.Random(3), n_units=8, settings=SETTINGS)
     cid = c.id
     recompute.recompute_provisional(cid)
     _equal_to_raw(cid)
+    other_process = dict(ledger_cache._copies)
     token = db.session.get(Campaign, cid).ledger_token
     c = db.session.get(Campaign, cid)
     c.settings = {**c.settings, "aggregation": "median"}
@@ -129,6 +130,10 @@ def test_a_campaign_wide_rebuild_makes_every_copy_read_the_ledger_again(app, fac
     assert db.session.get(Campaign, cid).ledger_token != token
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerChange)) == 0  # marks no longer needed
     ledger_reads.clear()
+    _equal_to_raw(cid)  # the rebuilding process keeps what it wrote as its copy
+    assert ledger_reads == []
+    ledger_cache._copies.clear()
+    ledger_cache._copies.update(other_process)  # a process whose copy is of the old build
     _equal_to_raw(cid)
     assert ledger_reads == ["whole"]
 

@@ -307,18 +307,10 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
         replace_all(campaign_id, info, entry_ids, sub)
         return n
     ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
-    old = Subtotals.zeros(n, k)
-    a = fetch_matrix(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id,
-                               *(COLUMN_OF[f] for f in _FIGURES)).where(EntryNodeScore.campaign_id == campaign_id),
-                     2 + len(_FIGURES))
-    if len(a):
-        r = index_of(ent, a[:, 0].astype(np.int64))
-        cols = index_of(np.array(info.leaf_parent_ids, dtype=np.int64), a[:, 1].astype(np.int64))
-        if (r < 0).any() or (cols < 0).any():
-            replace_all(campaign_id, info, entry_ids, sub)
-            return n
-        for src, name in enumerate(_FIGURES, start=2):
-            getattr(old, name)[r, cols] = a[:, src]
+    old = _stored(campaign_id, info, ent, n, k)
+    if old is None:  # rows that do not map onto this layout
+        replace_all(campaign_id, info, entry_ids, sub)
+        return n
     differ = np.zeros(n, dtype=bool)
     for new_arr, old_arr in zip(sub.arrays(), old.arrays(), strict=True):
         differ |= (new_arr != old_arr).any(axis=1)
@@ -338,9 +330,25 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
     return len(changed)
 
 
+def _stored(campaign_id: int, info: FrameworkInfo, ent: np.ndarray, n: int, k: int) -> Subtotals | None:
+    """The stored ledger by unit row (``ent``: each row's entry id), None if a row does not map."""
+    old = Subtotals.zeros(n, k)
+    a = fetch_matrix(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id,
+                               *(COLUMN_OF[f] for f in FIGURES)).where(EntryNodeScore.campaign_id == campaign_id),
+                     2 + len(FIGURES))
+    if len(a):
+        r = index_of(ent, a[:, 0].astype(np.int64))
+        cols = index_of(np.array(info.leaf_parent_ids, dtype=np.int64), a[:, 1].astype(np.int64))
+        if (r < 0).any() or (cols < 0).any():
+            return None
+        for src, name in enumerate(FIGURES, start=2):
+            getattr(old, name)[r, cols] = a[:, src]
+    return old
+
+
 COLUMN_OF = {"points": EntryNodeScore.points, "low": EntryNodeScore.points_low, "high": EntryNodeScore.points_high,
               "judged": EntryNodeScore.judged, "spread": EntryNodeScore.spread}
-_FIGURES = ("points", "low", "high", "judged", "spread")
+FIGURES = ("points", "low", "high", "judged", "spread")  # Subtotals' fields, in its order
 
 
 def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for, figures: tuple[str, ...]) -> Subtotals:

@@ -12,6 +12,10 @@ single writer) — so a change that had not committed when a copy was read carri
 version than the one the copy recorded (the campaign's version read *before* the ledger rows),
 and is read the next time. A change read twice is harmless.
 
+A process that rebuilds the ledger keeps what it wrote as its copy (:func:`remember`, after the
+commit). A forced rebuild still reads the stored rows back to compare: it is the repair that
+trusts nothing, a copy included.
+
 A copy is dropped and the ledger read whole when the ledger was rewritten campaign-wide (a new
 ``Campaign.ledger_token``: rebuilds after settings or framework changes, forced recomputes), the
 framework layout or the figures needed differ, the campaign's version went back (a restored
@@ -90,12 +94,33 @@ def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for: Callable[[np.n
     ok = r >= 0
     for name in figures:
         getattr(out, name)[r[ok]] = copy.data[name][ok]
+    _keep(campaign_id, copy)
+    return out
+
+
+def remember(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals, *, version: int,
+             token: int) -> None:
+    """The caller committed a transaction that made the ledger equal ``sub`` (a rebuild, whose
+    version ``version`` no change had passed): keep it as this process's copy, so the next
+    recompute after a change reads only that change's rows."""
+    if int(current_app.config.get("LEDGER_COPY_MB", 256)) <= 0:
+        return
+    ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
+    keep = np.flatnonzero(ent >= 0)
+    keep = keep[np.argsort(ent[keep], kind="stable")]
+    copy = _Copy(int(token), tuple(int(x) for x in info.leaf_parent_ids), ledger.FIGURES, int(version), ent[keep],
+                 {name: np.array(getattr(sub, name)[keep], dtype=float) for name in ledger.FIGURES})
+    _keep(campaign_id, copy)
+
+
+def _keep(campaign_id: int, copy: _Copy) -> None:
+    budget = int(current_app.config.get("LEDGER_COPY_MB", 256)) * 2 ** 20
     with _lock:
+        _copies.pop(campaign_id, None)
         _copies[campaign_id] = copy
         total = sum(c.nbytes for c in _copies.values())
         while total > budget and len(_copies) > 1:
             total -= _copies.popitem(last=False)[1].nbytes
-    return out
 
 
 def _brought_up_to_date(copy: _Copy | None, campaign_id: int, info: FrameworkInfo, figures: tuple[str, ...],

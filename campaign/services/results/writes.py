@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from campaign.extensions import db
 from campaign.models import Campaign, ScoreRun, UnitResult
 from campaign.models.base import utcnow
-from campaign.services.results import ledger
+from campaign.services.results import ledger, ledger_cache
 from campaign.services.results.fastsql import fetch_matrix, insert_values
 from campaign.services.results.inputs import Inputs
 from campaign.services.results.stored import compact_rows
@@ -79,13 +79,17 @@ def write_provisional(inp: Inputs, result: CampaignResult | None, *, force: bool
         if done is not None and done >= v:
             db.session.rollback()
             return "discarded"
+    synced = None
     if inp.from_raw and ledger.usable(inp.settings):
         # Rebuild the ledger from what was read, unless a change landed since (its entries'
         # rows would be overwritten with older figures): then the flag stays and a later
-        # full recompute rebuilds it.
+        # full recompute rebuilds it. After the commit, what was written becomes this process's
+        # copy of the ledger (the next recompute after a change reads only that change's rows).
         current = db.session.scalar(sa.select(Campaign.inputs_version).where(Campaign.id == cid))
         if current == v:
-            ledger.sync(cid, inp.info, inp.entry_ids, inp.sub if inp.ledger_sub is None else inp.ledger_sub)
+            rows = inp.sub if inp.ledger_sub is None else inp.ledger_sub
+            ledger.sync(cid, inp.info, inp.entry_ids, rows)
+            synced = (rows, db.session.scalar(sa.select(Campaign.ledger_token).where(Campaign.id == cid)))
     now = utcnow()
     run = provisional_run(cid)
     if run is None:
@@ -100,6 +104,7 @@ def write_provisional(inp: Inputs, result: CampaignResult | None, *, force: bool
         run.inputs_version = v
         run.finished_at = now
         db.session.commit()
+        _remember(inp, synced)
         return status
     if run.inputs_digest != inp.digest or run.status != "done":
         _write_rows(run.id, inp, result)
@@ -115,7 +120,14 @@ def write_provisional(inp: Inputs, result: CampaignResult | None, *, force: bool
     run.started_at = run.started_at or now
     run.finished_at = now
     db.session.commit()
+    _remember(inp, synced)
     return status
+
+
+def _remember(inp: Inputs, synced: tuple | None) -> None:
+    if synced is not None:
+        ledger_cache.remember(inp.campaign_id, inp.info, inp.entry_ids, synced[0], version=inp.inputs_version,
+                              token=synced[1])
 
 
 def _stored_rows(inp: Inputs, result: CampaignResult, indices: list[int]) -> list[dict]:
