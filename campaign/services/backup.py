@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from campaign.extensions import db
+from campaign.models import Campaign
+from campaign.models.campaigns import new_ledger_token
 
 MANIFEST = "manifest.json"
 
@@ -139,6 +141,7 @@ def restore(src_dir: str | Path) -> dict:
         args, env = _pg_args(url)
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args,
               "-d", url.database, str(src / "thidua.dump")], env)
+    _new_ledger_builds(db.engine)
     uploads = Path(current_app.config["UPLOAD_FOLDER"])
     if (src / "uploads").is_dir():
         shutil.copytree(src / "uploads", uploads, dirs_exist_ok=True)
@@ -147,6 +150,15 @@ def restore(src_dir: str | Path) -> dict:
     if expected is not None and counts != expected:
         raise BackupError(f"row counts after restore differ from the backup's manifest: {counts} != {expected}")
     return {"database": manifest["database"], "created_at": manifest["created_at"], "row_counts": counts}
+
+
+def _new_ledger_builds(engine: sa.engine.Engine) -> None:
+    """Give every campaign's ledger a new token: a process still holding a copy of a ledger from
+    before the restore (results.ledger_cache) reads it whole again instead of trusting the
+    restored versions, which repeat numbers it has already seen."""
+    with engine.begin() as conn:
+        for cid in conn.scalars(sa.select(Campaign.id)).all():
+            conn.execute(sa.update(Campaign).where(Campaign.id == cid).values(ledger_token=new_ledger_token()))
 
 
 def _run(cmd: list[str], env: dict) -> None:

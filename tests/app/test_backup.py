@@ -14,10 +14,13 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditLog, Campaign
+from campaign.models import AuditLog, Campaign, Entry
 from campaign.services.backup import BackupError, backup, restore, row_counts
 from campaign.services.results import recompute
-from tests.results_helpers import random_campaign
+from campaign.services.results.freshness import mark_stale
+from campaign.services.results.inputs import load_inputs
+from scoring.framework import parse_framework
+from tests.results_helpers import random_campaign, random_value, save_values
 
 WRITES = 300
 
@@ -77,6 +80,28 @@ def test_backup_during_writes_is_consistent_and_restores_exactly(app, factory, t
     # The restored results are those of the restored inputs (same digest → nothing to rewrite).
     res = recompute.recompute_provisional(scored_id, force=True)
     assert res["status"] == "unchanged", res
+
+
+def test_a_process_holding_a_ledger_copy_from_before_a_restore_reads_the_restored_ledger(app, factory, tmp_path):
+    """Restored versions repeat numbers a worker's copy has already seen: without a new ledger token
+    the copy would keep a change the restore undid and miss the next one."""
+    rng = random.Random(5)
+    c, doc, data = random_campaign(factory, rng, n_units=6)
+    cid = c.id
+    recompute.recompute_provisional(cid)
+    path = backup(tmp_path / "backups")
+    first, second = list(data)[:2]
+    save_values(db.session.get(Entry, first), doc, {n.code: random_value(n, rng) for n in parse_framework(doc).indicators()})
+    mark_stale(cid, entries=[first])
+    db.session.commit()
+    recompute.recompute_provisional(cid)  # this process's copy now holds that change
+    restore(path)  # (the worker kept running, against the advice)
+    save_values(db.session.get(Entry, second), doc, {n.code: random_value(n, rng) for n in parse_framework(doc).indicators()})
+    mark_stale(cid, entries=[second])  # the same version number as the undone change
+    db.session.commit()
+    through_copy, raw = load_inputs(cid, from_raw=False), load_inputs(cid, from_raw=True)
+    db.session.rollback()
+    assert through_copy.digest == raw.digest
 
 
 def test_a_corrupted_backup_is_refused_and_changes_nothing(app, factory, tmp_path):

@@ -185,6 +185,9 @@ def test_copies_stay_within_the_memory_budget_and_can_be_turned_off(app, factory
     _equal_to_raw(first.id)
     _equal_to_raw(second.id)
     assert list(ledger_cache._copies) == [second.id]  # the least recently used went
+    monkeypatch.setattr(ledger_cache._Copy, "nbytes", property(lambda self: 2 ** 20 + 1))
+    _equal_to_raw(first.id)
+    assert list(ledger_cache._copies) == [second.id]  # larger than the whole budget: not kept
     monkeypatch.setitem(app.config, "LEDGER_COPY_MB", 0)
     ledger_reads.clear()
     _equal_to_raw(second.id)

@@ -114,9 +114,13 @@ def remember(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtot
 
 
 def _keep(campaign_id: int, copy: _Copy) -> None:
+    """Keep ``copy`` as the campaign's, dropping the least recently used beyond the budget (a copy
+    larger than the whole budget is not kept)."""
     budget = int(current_app.config.get("LEDGER_COPY_MB", 256)) * 2 ** 20
     with _lock:
         _copies.pop(campaign_id, None)
+        if copy.nbytes > budget:
+            return
         _copies[campaign_id] = copy
         total = sum(c.nbytes for c in _copies.values())
         while total > budget and len(_copies) > 1:
@@ -136,7 +140,7 @@ def _brought_up_to_date(copy: _Copy | None, campaign_id: int, info: FrameworkInf
         return _whole(campaign_id, layout, figures, version, token)
     if len(changed):
         _apply(copy, changed, _rows(campaign_id, copy.figures, changed))
-    copy.version = max(copy.version, version)
+    copy.version = version  # (not below the copy's: checked above)
     return copy
 
 
