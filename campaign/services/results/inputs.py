@@ -97,7 +97,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
      statuses) = _participants(campaign_id)
     n = len(unit_ids)
     entry_ids = list(entry_col)
-    ent_arr = np.array([e if e is not None else -1 for e in entry_ids], dtype=np.int64)
+    ent_arr = ledger.entry_array(entry_ids)
 
     def rows_for(entry_col: np.ndarray) -> np.ndarray:
         """Unit row of each entry id (-1 for entries not among the participants)."""

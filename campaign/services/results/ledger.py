@@ -99,6 +99,11 @@ def rule_points(node, points_db, is_na_flag, value_num, value_text) -> float:
     return float(points_db)
 
 
+def entry_array(entry_ids) -> np.ndarray:
+    """Each unit row's entry id as int64, -1 for a unit without an entry."""
+    return np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
+
+
 def bounds(info: FrameworkInfo) -> tuple[np.ndarray, np.ndarray]:
     """Per indicator column, the clamp range of its points ([-max, 0] for penalties)."""
     mp = np.asarray(info.compiled.max_points, dtype=float)
@@ -221,7 +226,7 @@ def row_columns(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Sub
     """Ledger rows as one array per ``COLUMNS`` entry (all-zero rows left out: a missing row
     reads as zeros). ``only`` (bool per row) keeps the rows of some entries. Column-wise with
     numpy: a rebuild writes ~16 rows per entry."""
-    ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
+    ent = entry_array(entry_ids)
     keep = np.zeros(sub.points.shape, dtype=bool)
     for arr in sub.arrays():
         keep |= arr != 0
@@ -306,7 +311,7 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
     if db.session.scalar(sa.select(Campaign.ledger_stale).where(Campaign.id == campaign_id)):
         replace_all(campaign_id, info, entry_ids, sub)
         return n
-    ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
+    ent = entry_array(entry_ids)
     old = _stored(campaign_id, info, ent, n, k)
     if old is None:  # rows that do not map onto this layout
         replace_all(campaign_id, info, entry_ids, sub)

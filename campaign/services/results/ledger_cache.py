@@ -64,6 +64,15 @@ _copies: OrderedDict[int, _Copy] = OrderedDict()
 _lock = threading.Lock()
 
 
+def _budget() -> int:
+    """Bytes of copies this process may keep (``LEDGER_COPY_MB``; 0: none)."""
+    return int(current_app.config.get("LEDGER_COPY_MB", 256)) * 2 ** 20
+
+
+def _layout(info: FrameworkInfo) -> tuple[int, ...]:
+    return tuple(int(x) for x in info.leaf_parent_ids)
+
+
 def clear() -> None:
     """Forget every copy (tests; a process that must not trust its memory)."""
     with _lock:
@@ -77,8 +86,7 @@ def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for: Callable[[np.n
     ``version`` and ``token`` are the campaign's ``inputs_version`` and ``ledger_token`` as read
     at the start of the caller's read, before any ledger row.
     """
-    budget = int(current_app.config.get("LEDGER_COPY_MB", 256)) * 2 ** 20
-    if budget <= 0 or changes_pending():
+    if _budget() <= 0 or changes_pending():
         # Copies turned off; or this transaction changed inputs and has not committed
         # (freshness.mark_stale): its version may yet roll back and be handed out again, so it
         # must not enter a copy.
@@ -103,12 +111,12 @@ def remember(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtot
     """The caller committed a transaction that made the ledger equal ``sub`` (a rebuild, whose
     version ``version`` no change had passed): keep it as this process's copy, so the next
     recompute after a change reads only that change's rows."""
-    if int(current_app.config.get("LEDGER_COPY_MB", 256)) <= 0:
+    if _budget() <= 0:
         return
-    ent = np.array([-1 if e is None else e for e in entry_ids], dtype=np.int64)
+    ent = ledger.entry_array(entry_ids)
     keep = np.flatnonzero(ent >= 0)
     keep = keep[np.argsort(ent[keep], kind="stable")]
-    copy = _Copy(int(token), tuple(int(x) for x in info.leaf_parent_ids), ledger.FIGURES, int(version), ent[keep],
+    copy = _Copy(int(token), _layout(info), ledger.FIGURES, int(version), ent[keep],
                  {name: np.array(getattr(sub, name)[keep], dtype=float) for name in ledger.FIGURES})
     _keep(campaign_id, copy)
 
@@ -116,7 +124,7 @@ def remember(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtot
 def _keep(campaign_id: int, copy: _Copy) -> None:
     """Keep ``copy`` as the campaign's, dropping the least recently used beyond the budget (a copy
     larger than the whole budget is not kept)."""
-    budget = int(current_app.config.get("LEDGER_COPY_MB", 256)) * 2 ** 20
+    budget = _budget()
     with _lock:
         _copies.pop(campaign_id, None)
         if copy.nbytes > budget:
@@ -129,7 +137,7 @@ def _keep(campaign_id: int, copy: _Copy) -> None:
 
 def _brought_up_to_date(copy: _Copy | None, campaign_id: int, info: FrameworkInfo, figures: tuple[str, ...],
                         version: int, token: int) -> _Copy:
-    layout = tuple(int(x) for x in info.leaf_parent_ids)
+    layout = _layout(info)
     if (copy is None or copy.token != token or copy.layout != layout or not set(figures) <= set(copy.figures)
             or version < copy.version):
         return _whole(campaign_id, layout, figures, version, token)
