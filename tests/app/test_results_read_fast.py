@@ -5,7 +5,8 @@
   with a NULL (which falls back to the plain read), no rows;
 * ``inputs._participants`` (DBAPI rows transposed) equals the ORM's rows, values and types;
 * ``judged.read`` (every submitted mark, through ``fetch_matrix``) gives the same aggregates, marks
-  hashes and fingerprint as through the plain read.
+  hashes and fingerprint as through the plain read;
+* ``ledger.index_of``'s table over a dense range of ids gives what its binary search gives.
 """
 from __future__ import annotations
 
@@ -132,3 +133,24 @@ def test_judged_read_through_fetch_matrix_equals_the_plain_read(app, factory, mo
     for name in ("agg", "low", "high", "n"):
         assert np.array_equal(getattr(fast, name), getattr(plain, name), equal_nan=True), name
     assert fast.sources.fingerprint == plain.sources.fingerprint and dict(fast.sources) == dict(plain.sources)
+
+
+def _index_by_search(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    order = np.argsort(keys, kind="stable")
+    pos = np.clip(np.searchsorted(keys[order], values), 0, len(keys) - 1)
+    return np.where(keys[order][pos] == values, order[pos], -1)
+
+
+def test_index_of_by_table_equals_the_binary_search():
+    """Dense ids (the table), sparse ids (the search), repeated keys (rows without an entry: -1,
+    the first position wins), values outside the keys' range, floats (the search)."""
+    rng = np.random.default_rng(7)
+    for t in range(2000):
+        span = int(rng.integers(1, 200)) if t % 3 else int(rng.integers(10 ** 6, 10 ** 7))
+        keys = rng.choice(np.arange(-1, span), size=min(int(rng.integers(1, 60)), span + 1), replace=False)
+        if t % 5 == 0:
+            keys[: len(keys) // 3] = -1
+        values = rng.integers(-3, span + 5, size=int(rng.integers(0, 120)))
+        assert np.array_equal(ledger.index_of(keys, values), _index_by_search(keys, values)), t
+    keys = np.array([5.0, 2.0, 9.0])
+    assert ledger.index_of(keys, np.array([2.0, 3.0, 9.0])).tolist() == [1, -1, 2]

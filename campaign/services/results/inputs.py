@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.extensions import db
-from campaign.models import Assignment, Campaign, CampaignUnit, Entry, IndicatorValue, JudgeScore, Override, Unit
+from campaign.models import Campaign, CampaignUnit, Entry, IndicatorValue, Override, Unit
 from campaign.services.errors import DomainError
 from campaign.services.results import condition_values, judged, ledger, ledger_cache
 from campaign.services.results.fastsql import fetch, fetch_matrix
@@ -34,7 +34,7 @@ from campaign.services.results.ledger import Subtotals, raw_value, rule_points
 from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
 from scoring.campaign import CampaignInputs, OverriddenEntry
-from scoring.vector import clamp_round, quantise
+from scoring.vector import clamp_round
 
 AGGREGATIONS = ("mean", "median", "trimmed_mean")
 # An entry competes once it left the draft state (submitted, returned for clarification,
@@ -211,55 +211,20 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     ledger's rows when they differ from the subtotals (normalised judging: all but judges' marks)."""
     nind = len(info.compiled.codes)
     row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
-    method = settings.get("aggregation", "mean")
     normalise = bool(settings.get("normalise"))
-    trim_min = int(settings.get("trim_min_judges", 3) or 3)
     if db.session.get_bind().dialect.name == "postgresql":
-        # Hash aggregates of ~16 value groups and ~20 judged groups per unit (~4 KB per unit):
+        # A hash aggregate of ~16 value groups per unit (~4 KB per unit with its overhead):
         # room for them in memory, for this read transaction only (at the 4 MB default they
         # spill to disk in batches and take twice as long). Capped at 256 MB: PostgreSQL may give
         # each hash node (and each parallel worker) up to hash_mem_multiplier × this.
         db.session.execute(sa.text(f"SET LOCAL work_mem = '{min(256, max(16, 4 * n // 1024 + 1))}MB'"))
 
-    judged_agg = np.full((n, nind), np.nan)
-    judged_min = np.full((n, nind), np.nan)
-    judged_max = np.full((n, nind), np.nan)
-    judged_n = np.zeros((n, nind))
-    submitted = (sa.select(Assignment.id.label("aid"), Assignment.entry_id.label("eid"),
-                           Assignment.judge_id.label("jid"))
-                 .join(Entry, Entry.id == Assignment.entry_id)
-                 .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted")
-                 .subquery())
-    ind_keys = np.array(info.ind_ids, dtype=np.int64)
-
-    if method == "median" or normalise:
-        # Every submitted mark (median / z-scores are not plain SQL), vectorised (.judged).
-        jd = judged.read(campaign_id, info, settings, n, rows_for)
-        judged_agg, judged_min, judged_max, judged_n = jd.agg, jd.low, jd.high, jd.n
-    else:
-        # Σ / count / min / max per (entry, indicator), in SQL. (Running it on a second
-        # connection in parallel with the value scan was measured slower on this 2-core
-        # machine with SQLite: both queries slowed down ~2×.)
-        # (fetch_matrix: on PostgreSQL the groups, 2,000,000 at 100,000 units, arrive as one binary
-        # string instead of as many tuples: ~20 % less for this statement at 10,000 units.)
-        a = fetch_matrix(
-            sa.select(submitted.c.eid, JudgeScore.indicator_id, sa.func.count(), sa.func.sum(JudgeScore.points),
-                      sa.func.min(JudgeScore.points), sa.func.max(JudgeScore.points))
-            .join(submitted, submitted.c.aid == JudgeScore.assignment_id)
-            .group_by(submitted.c.eid, JudgeScore.indicator_id), 6)
-        if len(a):
-            rows, cols = rows_for(a[:, 0].astype(np.int64)), ledger.index_of(ind_keys, a[:, 1].astype(np.int64))
-            keep = (rows >= 0) & (cols >= 0)
-            a, rows, cols = a[keep], rows[keep], cols[keep]
-            cnt, tot, lo, hi = a[:, 2], a[:, 3], a[:, 4], a[:, 5]
-            if method == "trimmed_mean":
-                trim = cnt >= max(trim_min, 3)
-                val = np.where(trim, (tot - lo - hi) / np.where(trim, cnt - 2, 1), tot / cnt)
-            else:
-                val = tot / cnt
-            judged_agg[rows, cols] = quantise(val)
-            judged_n[rows, cols] = cnt
-            judged_min[rows, cols], judged_max[rows, cols] = lo, hi
+    # Judges' submitted marks: every mark read once and grouped in numpy (.judged), for every
+    # aggregation — the same figures, bit for bit, as scoring.aggregate gives. (A GROUP BY per
+    # (entry, indicator) in SQL was 2× slower on PostgreSQL at 100,000 units: its 2,000,000
+    # groups outgrow the hash table's memory; it also summed in the database's order.)
+    jd = judged.read(campaign_id, info, settings, n, rows_for)
+    judged_agg, judged_min, judged_max, judged_n = jd.agg, jd.low, jd.high, jd.n
 
     # Columns whose points may come from judges (judged/manual rules, and any column with a
     # judge's score) are left out of the per-node sums; their stored values are read only

@@ -146,10 +146,15 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     else:
         cols = index_of(ind_ids, ind)
     keep = (rows >= 0) & (cols >= 0) & ~np.isnan(pts_col)
-    rows, cols, jid, pts = rows[keep], cols[keep], who[at[keep], 2], pts_col[keep].copy()
+    if keep.all():  # the usual case: no four filtered copies of every mark (~0.7 s at 100,000 units)
+        jid, pts = who[at, 2], np.ascontiguousarray(pts_col)
+    else:
+        rows, cols, jid, pts = rows[keep], cols[keep], who[at[keep], 2], pts_col[keep]
     del a, aid, ind, pts_col, at, keep  # ~5 arrays of 6,000,000 at 100,000 units: not held through the sort (peak RSS)
+    if not len(pts):  # every mark left out (points missing, indicator outside this version)
+        return out
     normalise = bool(settings.get("normalise"))
-    raw = pts.copy()
+    raw = pts.copy() if normalise else pts  # (z-scores replace pts in place)
     stats = None
     if normalise:
         # Penalty points are deductions (≤ 0): z-scores are for the judges' marks only, so
@@ -159,12 +164,18 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
         stats = zscore_stats(jid[z], pts[z], mp)
         pts[z] = zscore_apply(stats, jid[z], pts[z], mp)
     key = rows * nind + cols
-    order = np.lexsort((pts, key))
+    method = settings.get("aggregation", "mean")
+    # Marks grouped by (unit row, indicator). Only the median needs each group's marks in order;
+    # otherwise a stable sort by the group alone (the marks arrive in runs by assignment: ~8×
+    # faster than sorting by points too, 1.6 s at 100,000 units) and the lowest and highest per group.
+    order = np.lexsort((pts, key)) if method == "median" else np.argsort(key, kind="stable")
     ks, ps = key[order], pts[order]
     starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
     counts = np.diff(np.r_[starts, len(ks)])
-    lo, hi = ps[starts], ps[starts + counts - 1]
-    method = settings.get("aggregation", "mean")
+    if method == "median":
+        lo, hi = ps[starts], ps[starts + counts - 1]
+    else:
+        lo, hi = np.minimum.reduceat(ps, starts), np.maximum.reduceat(ps, starts)
     trim_min = int(settings.get("trim_min_judges", 3) or 3)
     val = _aggregate(ps, starts, counts, lo, hi, method, trim_min)
     gi, gj = ks[starts] // nind, ks[starts] % nind
@@ -200,7 +211,8 @@ def _zscored(info: FrameworkInfo) -> np.ndarray:
 
 def _aggregate(ps: np.ndarray, starts: np.ndarray, counts: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                method: str, trim_min: int) -> np.ndarray:
-    """Per group of sorted marks: :func:`scoring.aggregate.aggregate`, vectorised."""
+    """Per group of marks (in order within the group for the median; ``lo``/``hi`` its lowest and
+    highest): :func:`scoring.aggregate.aggregate`, vectorised."""
     if method == "median":
         mid = starts + counts // 2
         return quantise(np.where(counts % 2 == 1, ps[mid], (ps[mid - 1] + ps[mid]) / 2))

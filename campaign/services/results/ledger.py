@@ -375,9 +375,25 @@ def read(campaign_id: int, info: FrameworkInfo, n: int, rows_for, figures: tuple
 
 
 def index_of(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Position of each value in ``keys`` (unsorted, unique), -1 where absent; vectorised."""
+    """Position of each value in ``keys`` (unsorted, unique), -1 where absent; vectorised.
+
+    Integer keys spanning a range not much wider than their number (database ids) are looked up
+    in a table over that range: one gather per value instead of a binary search (6,000,000
+    marks among 300,000 assignments at 100,000 units: ~0.45 s less).
+    """
     if len(keys) == 0:
         return np.full(len(values), -1, dtype=np.int64)
+    keys, values = np.asarray(keys), np.asarray(values)
+    if keys.dtype.kind in "iu" and values.dtype.kind in "iu":
+        lo, hi = int(keys.min()), int(keys.max())
+        if hi - lo < 4 * len(keys) + (1 << 16):
+            table = np.full(hi - lo + 1, -1, dtype=np.int64)
+            table[keys[::-1] - lo] = np.arange(len(keys) - 1, -1, -1)  # a repeated key: its first position
+            at = values.astype(np.int64) - lo
+            inside = (at >= 0) & (at <= hi - lo)
+            out = np.full(len(values), -1, dtype=np.int64)
+            out[inside] = table[at[inside]]
+            return out
     order = np.argsort(keys, kind="stable")
     pos = np.clip(np.searchsorted(keys[order], values), 0, len(keys) - 1)
     return np.where(keys[order][pos] == values, order[pos], -1)
