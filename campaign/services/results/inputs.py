@@ -5,8 +5,8 @@ Two readers (../shared/docs/performance-reliability.md §4):
 * the **ledger** (:mod:`.ledger`): each entry's points already summed per framework node,
   kept current by the changes themselves — one range scan of ~16 rows per entry;
 * the **raw tables**, set-based: SQL sums each entry's stored rule points per parent node
-  (``GROUP BY entry, parent``) and aggregates submitted judges' scores per (entry,
-  indicator); used when the ledger awaits a rebuild (settings or framework changes, bulk
+  (``GROUP BY entry, parent``); judges' submitted scores are read once and aggregated per
+  (entry, indicator) in numpy (:mod:`.judged`); used when the ledger awaits a rebuild (settings or framework changes, bulk
   loads, first run), for forced recomputes, normalised judging and what-if previews. It
   then rewrites the ledger.
 

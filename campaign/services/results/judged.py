@@ -1,6 +1,6 @@
 """Judges' submitted scores per (entry, indicator), vectorised: aggregate, lowest, highest, count.
 
-Used by the raw reader for median aggregation, and for normalised judging by every recompute:
+Used by the raw reader for every aggregation, and for normalised judging by every recompute:
 a z-score depends on its judge's marks across ALL entries, so one changed score moves every
 entry that judge marked and the ledger cannot hold normalised points. Under normalisation the
 ledger holds everything else (rule points, :func:`.ledger.refresh_entries`) and this part is
