@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,74 @@ def request_ctx(app):
     """Services translate their messages, which needs a request context (as in a view or command)."""
     with app.test_request_context():
         yield
+
+
+class _FormReader(HTMLParser):
+    """Every form of a page as a browser would send it untouched: text fields, textareas, the
+    selected option of each select, ticked checkboxes and radios (lists of (name, value))."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[list[tuple[str, str]]] = []
+        self._form: list[tuple[str, str]] | None = None
+        self._select: str | None = None
+        self._first_option: tuple[str, str] | None = None
+        self._chosen = False
+        self._option: str | None = None
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = []
+        elif self._form is None or ("disabled" in a and tag in ("input", "select", "textarea")):
+            return
+        elif tag == "input" and a.get("name") and a.get("type", "text") not in ("submit", "button", "file", "reset"):
+            if a.get("type") not in ("checkbox", "radio") or "checked" in a:
+                self._form.append((a["name"], a.get("value", "on" if a.get("type") == "checkbox" else "")))
+        elif tag == "select":
+            self._select, self._first_option, self._chosen = a.get("name"), None, False
+        elif tag == "option" and self._select:
+            value = a.get("value")
+            self._option = value
+            if self._first_option is None and value is not None:
+                self._first_option = (self._select, value)
+            if "selected" in a and value is not None and not self._chosen:
+                self._form.append((self._select, value))
+                self._chosen = True
+        elif tag == "textarea":
+            self._textarea, self._text = a.get("name"), ""
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text += data
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._form is not None:
+            self.forms.append(self._form)
+            self._form = None
+        elif tag == "select" and self._select:
+            if not self._chosen and self._first_option and self._form is not None:
+                self._form.append(self._first_option)
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None and self._form is not None:
+            self._form.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+
+
+def form_as_sent(html: str, field: str) -> dict:
+    """The page's form that has ``field``, as a browser sends it when submitted untouched
+    (a repeated name, e.g. ticked checkboxes, gives a list)."""
+    reader = _FormReader()
+    reader.feed(html)
+    for pairs in reader.forms:
+        if any(name == field for name, _v in pairs):
+            out: dict = {}
+            for name, value in pairs:
+                if name in out:
+                    out[name] = (out[name] if isinstance(out[name], list) else [out[name]]) + [value]
+                else:
+                    out[name] = value
+            return out
+    raise AssertionError(f"no form with a field {field!r}")

@@ -187,20 +187,21 @@ class CampaignForm(FlaskForm):
             "settings": settings,
         }
 
-    def load(self, c) -> None:
-        """Fill the form from a campaign (GET of the edit page)."""
+    def load(self, c, participants: dict, ranking_cluster_ids: list[int]) -> None:
+        """Fill the form from a campaign (GET of the edit page) and its participants rule
+        (``campaigns.participant_rule``)."""
         s = c.settings or {}
         for f in ("name", "name_en", "kind", "description", "description_en", "period_start", "period_end",
                   "results_public"):
             getattr(self, f).data = getattr(c, f)
         self.submission_deadline.data = utc_to_local(c.submission_deadline)
         self.appraisal_deadline.data = utc_to_local(c.appraisal_deadline)
-        p = s.get("participants") or {}
+        p = participants
         self.levels.data = [str(x) for x in p.get("levels") or []]
         self.kinds.data = list(p.get("kinds") or [])
         self.cluster_ids.data = [str(x) for x in p.get("cluster_ids") or []]
         self.unit_codes.data = "\n".join(p.get("unit_codes") or [])
-        self.ranking_cluster_ids.data = [str(x) for x in s.get("ranking_cluster_ids") or []]
+        self.ranking_cluster_ids.data = [str(x) for x in ranking_cluster_ids]
         self.load_settings(s)
 
     def load_settings(self, s: dict) -> None:

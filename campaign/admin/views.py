@@ -193,16 +193,21 @@ def campaign_edit(campaign_id: int):
     c = svc.get_campaign(campaign_id)
     form = _campaign_form(CampaignForm(), creating=False, campaign=c)
     if request.method == "GET":
-        form.load(c)
+        form.load(c, *svc.participant_rule(c))
+    refused = False
     if form.validate_on_submit():
         try:
             svc.update_campaign(c.id, form.to_data(), user_id=current_user.id)
         except svc.ValidationFailed as exc:
             _apply_field_errors(form, exc.errors)
+        except DomainError as exc:  # e.g. removing a unit that has an entry: say why, keep what was typed
+            flash(exc.message, "danger")
+            refused = True
         else:
             flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("admin.campaign_detail", campaign_id=c.id))
-    return render_template("admin/campaign_form.html", form=form, campaign=c), (400 if form.errors else 200)
+    status = 409 if refused else 400 if form.errors else 200
+    return render_template("admin/campaign_form.html", form=form, campaign=c), status
 
 
 @bp.route("/campaigns/<int:campaign_id>/participants")

@@ -13,7 +13,7 @@ from campaign.services.errors import Conflict, DomainError
 from campaign.services.setup import campaigns as svc
 from campaign.services.setup import framework_io
 from campaign.services.submissions.entries import effective_deadline
-from tests.admin_helpers import admin_client, ready_campaign, request_ctx  # noqa: F401
+from tests.admin_helpers import admin_client, form_as_sent, ready_campaign, request_ctx  # noqa: F401
 
 
 def _form(**over) -> dict:
@@ -266,3 +266,69 @@ def test_conflict_and_interval_options_are_editable(client, factory):
     assert c.settings["forbid_reciprocal"] is True and c.settings["show_intervals"] is True
     html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
     assert 'id="forbid_reciprocal" name="forbid_reciprocal" type="checkbox" value="y"' in html and "checked" in html
+
+
+def _campaign_without_a_rule(factory):
+    """Participants and their ranking clusters set directly (as the demo data and imports do):
+    no participants rule in the settings. Unit 0 has an entry."""
+    c, units = ready_campaign(factory, status="open", n_units=3, settings=svc.default_settings())
+    cluster = Cluster(code="CUM-X", name="Cụm X")
+    db.session.add(cluster)
+    db.session.flush()
+    for u in units[:2]:
+        db.session.add(ClusterMember(cluster_id=cluster.id, unit_id=u.id))
+    for cu in c.participants:
+        cu.cluster_id = cluster.id if cu.unit_id in (units[0].id, units[1].id) else None
+    factory.entry(c, units[0])
+    db.session.commit()
+    return c, units, cluster
+
+
+def _membership(campaign_id: int) -> dict:
+    db.session.expire_all()
+    return dict(db.session.execute(sa.select(CampaignUnit.unit_id, CampaignUnit.cluster_id)
+                                   .where(CampaignUnit.campaign_id == campaign_id)).all())
+
+
+def test_edit_form_of_a_campaign_without_a_rule_keeps_its_units_and_clusters(client, factory):
+    """Walk finding: the form opened with no participant ticked, so saving a changed aggregation
+    tried to remove every unit (an error page) or, without entries, dropped the ranking clusters."""
+    admin_client(client, factory)
+    c, units, cluster = _campaign_without_a_rule(factory)
+    before = _membership(c.id)
+    html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
+    sent = form_as_sent(html, "unit_codes")
+    assert sorted(sent["unit_codes"].split()) == sorted(u.code for u in units)  # the units, shown as codes
+    assert sent["ranking_cluster_ids"] == str(cluster.id)  # its ranking cluster ticked
+    sent["aggregation"] = "median"  # the one change the commission makes
+    r = client.submit(f"/admin/campaigns/{c.id}/edit", sent)
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    assert _membership(c.id) == before
+    assert db.session.get(Campaign, c.id).settings["aggregation"] == "median"
+
+
+def test_edit_form_with_no_participant_chosen_says_so_and_changes_nothing(client, factory):
+    admin_client(client, factory)
+    c, _units, _cluster = _campaign_without_a_rule(factory)
+    before = _membership(c.id)
+    sent = form_as_sent(client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True), "unit_codes")
+    sent.update(unit_codes="", ranking_cluster_ids=[], name="Tên đã sửa")
+    r = client.submit(f"/admin/campaigns/{c.id}/edit", sent)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "Chưa chọn đơn vị tham gia nào" in page and 'value="Tên đã sửa"' in page  # what was typed is kept
+    assert _membership(c.id) == before and db.session.get(Campaign, c.id).name != "Tên đã sửa"
+
+
+def test_removing_a_unit_with_an_entry_keeps_the_form_and_says_why(client, factory):
+    admin_client(client, factory)
+    c, units, _cluster = _campaign_without_a_rule(factory)
+    before = _membership(c.id)
+    sent = form_as_sent(client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True), "unit_codes")
+    sent.update(unit_codes=units[1].code, name="Tên đã sửa")
+    r = client.submit(f"/admin/campaigns/{c.id}/edit", sent)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 409
+    assert "Không thể bỏ các đơn vị đã có bài dự thi khỏi phong trào" in page and units[0].name in page
+    assert 'value="Tên đã sửa"' in page and "Lưu phong trào" in page  # the form, not an error page
+    assert _membership(c.id) == before

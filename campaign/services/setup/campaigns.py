@@ -132,6 +132,34 @@ def participants(campaign_id: int) -> list[tuple[Unit, Cluster | None]]:
     return [(u, c) for u, c in rows]
 
 
+def participant_rule(c: Campaign) -> tuple[dict, list[int]]:
+    """The participants rule and ranking clusters the edit form starts from.
+
+    A campaign whose units were set without a rule (demo data, imports, earlier versions: the
+    stored rule chooses nothing) gets its current units as a list of codes, and, without stored
+    ranking clusters, its units' current clusters: saving the form untouched keeps them (it used
+    to start empty, and saving tried to remove every unit and dropped the cluster rankings).
+    """
+    s = c.settings or {}
+    rule = dict(s.get("participants") or {})
+    ranking = [int(x) for x in s.get("ranking_cluster_ids") or []]
+    if any(rule.get(k) for k in _RULE_KEYS) and ranking:
+        return rule, ranking
+    rows = _current_units(c.id)
+    if not any(rule.get(k) for k in _RULE_KEYS):
+        rule = {"levels": [], "kinds": [], "cluster_ids": [], "unit_codes": [code for code, _cid in rows]}
+    return rule, ranking or sorted({cid for _code, cid in rows if cid})
+
+
+_RULE_KEYS = ("levels", "kinds", "cluster_ids", "unit_codes")
+
+
+def _current_units(campaign_id: int) -> list[tuple[str, int | None]]:
+    return [(code, cid) for code, cid in db.session.execute(
+        sa.select(Unit.code, CampaignUnit.cluster_id).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
+        .where(CampaignUnit.campaign_id == campaign_id).order_by(Unit.level, Unit.code)).all()]
+
+
 def participant_summary(campaign_id: int) -> dict:
     rows = db.session.execute(
         sa.select(Unit.kind, sa.func.count()).join(CampaignUnit, CampaignUnit.unit_id == Unit.id)
@@ -365,6 +393,9 @@ def update_campaign(campaign_id: int, data: dict, user_id: int | None = None) ->
         bad = unknown_codes(rule.get("unit_codes") or [])
         if bad:
             errors["unit_codes"] = _("Không có đơn vị mã: %(codes)s.", codes=", ".join(bad))
+        elif not any(rule.get(k) for k in _RULE_KEYS) and c.participants:
+            errors["levels"] = _("Chưa chọn đơn vị tham gia nào: hãy chọn theo cấp, loại đơn vị, cụm hoặc nhập "
+                                 "mã đơn vị. Để trống sẽ bỏ mọi đơn vị đang tham gia phong trào.")
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
