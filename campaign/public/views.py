@@ -92,9 +92,11 @@ def _locale() -> str:
 
 
 def _level(camp: dict) -> str:
+    """The level asked for, or the campaign's own when it has no unit there (a link or the
+    campaign switch carrying ``level=district`` to a two-tier campaign showed an empty board)."""
     default = pages.default_level(camp)
     level = request.args.get("level", default)
-    return level if level in lb.LEVELS else default
+    return level if level in lb.LEVELS and pages.level_meta(camp, level)["count"] else default
 
 
 def _campaign(directory: dict) -> dict | None:

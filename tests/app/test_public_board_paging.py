@@ -177,3 +177,11 @@ def test_pager_links_the_ends_and_two_pages_either_side():
 def test_a_two_tier_board_offers_only_the_commune_level(client, hanoi):
     html = client.get("/leaderboard?campaign=hn126").get_data(as_text=True)
     assert '<option value="commune" selected>' in html and '<option value="district"' not in html
+
+
+def test_switching_to_a_two_tier_campaign_with_the_district_level_shows_its_communes(client, hanoi):
+    """Walk finding: the campaign switch kept ``level=district`` and a commune-only campaign's board
+    read "Không có đơn vị nào ở cấp này." The board opens at the level the campaign has units at."""
+    html = client.get("/leaderboard?campaign=hn126&level=district&cluster=").get_data(as_text=True)
+    assert "Không có đơn vị nào ở cấp này" not in html
+    assert '<option value="commune" selected>' in html and "Trang 1/3" in html
