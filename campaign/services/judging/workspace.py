@@ -95,6 +95,11 @@ def _unit_name(unit: Unit) -> str:
     return localized({"vi": unit.name, "en": unit.name_en})
 
 
+def _lang() -> str:
+    """The page's language ("vi" outside a request)."""
+    return str(get_locale() or "vi") if has_request_context() else "vi"
+
+
 def _num(x: float) -> str:
     """Points in the locale's form without grouping ("12,5" / "12.5"), as a judge types them."""
     return format_decimal(x, format="0.####")
@@ -126,8 +131,9 @@ def value_label(iv: IndicatorValue | None, node: Node) -> str | None:
     for lv in getattr(node.rule, "levels", ()) or ():
         if lv.code == text:
             return localized(lv.descriptor) or text
-    if iv.value_num is not None and node.value_type in ("number", "percentage", "count"):
-        return _num(iv.value_num)
+    if iv.value_num is not None and node.value_type not in ("choice", "text", "date", "yes_no"):
+        # a number (also when the framework leaves value_type unset and the rule reads a number)
+        return formats.plain(iv.value_num, _lang(), grouped=True)  # read, not typed: "1.234,5" / "1,234.5"
     return text
 
 
