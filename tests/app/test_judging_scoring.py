@@ -270,3 +270,16 @@ def test_values_and_statuses_are_words_not_codes(client, factory):
     assert "Trung bình bỏ điểm cao nhất và thấp nhất" in council and "trimmed_mean" not in council
     stats = client.get(f"/judging/admin/campaigns/{campaign.id}/stats").get_data(as_text=True)
     assert "<td>Nguyễn Văn Giám</td>" in stats and "<td>gk</td>" not in stats
+
+
+def test_the_judges_list_puts_what_is_left_to_score_first(client, factory):
+    """Walk finding: the entries still to score sat after the submitted ones (5 after 15)."""
+    campaign, districts, entries, judge, a = _setup(factory)
+    a.status = "submitted"
+    db.session.add(Assignment(entry_id=entries[1].id, judge_id=judge.id))
+    db.session.commit()
+    assert entries[0].blind_code < entries[1].blind_code  # by code alone, the submitted one came first
+    client.login("gk")
+    home = client.get("/judging/").get_data(as_text=True)
+    names = {e.id: db.session.get(type(districts[0]), e.unit_id).name for e in entries}
+    assert home.index(names[entries[1].id]) < home.index(names[entries[0].id])
