@@ -133,8 +133,9 @@ def describe(reason: BandReason | None, bands: list[dict], groups: list[dict], l
             got.append(_("%(total)s ≥ %(min)s và mọi nhóm tiêu chí đạt mức sàn", total=total, min=low)
                        if reason.reached.has_floors else _("%(total)s ≥ %(min)s", total=total, min=low))
         elif reason.reached.has_floors:
-            got.append(_("%(total)s ≥ %(min)s (%(band)s) và mọi nhóm tiêu chí đạt mức sàn", band=name, total=total,
-                         min=low))
+            # "of this band": the next line may name a higher band whose floor a group missed (walk finding)
+            got.append(_("%(total)s ≥ %(min)s (%(band)s) và mọi nhóm tiêu chí đạt mức sàn của mức này", band=name,
+                         total=total, min=low))
         else:
             got.append(_("%(total)s ≥ %(min)s (%(band)s)", band=name, total=total, min=low))
     elif reason.reached is None and not reason.floor_blocked and not reason.conditions.cap_bands:

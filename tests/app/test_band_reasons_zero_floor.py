@@ -46,4 +46,4 @@ def test_a_real_floor_is_still_given_as_the_reason(app):
     bands = _bands(25)  # groups at 40 % and 30 % meet 25 %
     with app.test_request_context(), force_locale("vi"):
         lines = band_reasons.describe(band_reasons.row_reason(ROW, bands, GROUPS), bands, GROUPS, "vi")
-    assert lines[0] == "70,00 ≥ 60,00 (Hoàn thành) và mọi nhóm tiêu chí đạt mức sàn"
+    assert lines[0] == "70,00 ≥ 60,00 (Hoàn thành) và mọi nhóm tiêu chí đạt mức sàn của mức này"

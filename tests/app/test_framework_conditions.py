@@ -222,7 +222,7 @@ def test_a_part_not_assessed_is_rescaled_through_the_officers_form_and_explained
     db.session.commit()
     public = _text(client.get(f"/leaderboard/unit/{ward.code}?campaign={c.slug}").get_data(as_text=True))
     assert "Phần II không được đánh giá: phần này không tính điểm, tổng điểm được quy về thang điểm đầy đủ" in public
-    assert "90,00 ≥ 80,00 (Tốt) và mọi nhóm tiêu chí đạt mức sàn" in public  # II's 0 % is not held against 70 %
+    assert "90,00 ≥ 80,00 (Tốt) và mọi nhóm tiêu chí đạt mức sàn của mức này" in public  # II's 0 % is not held against 70 %
 
 
 def test_officers_form_and_blank_xlsx_state_the_conditions(client, factory):
