@@ -113,8 +113,10 @@ def save(client, entry_id: int, values: dict, **kw):
 
 
 def error_box(html: str, code: str) -> str:
-    m = re.search(r'data-testid="error-' + re.escape(code) + r'"[^>]*>(.*?)</div>\s*<div class="files"', html, re.S)
-    return m.group(1) if m else ""
+    """The messages shown on an indicator's card: under its value field, then under its explanation."""
+    found = [re.search(r'data-testid="error-' + kind + re.escape(code) + r'"[^>]*>((?:\s*<div>.*?</div>)*)\s*</div>', html, re.S)
+             for kind in ("", "more-")]
+    return "".join(m.group(1) for m in found if m)
 
 
 def field_value(html: str, code: str) -> str | None:

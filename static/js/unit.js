@@ -45,7 +45,8 @@
     Object.keys(result.indicators).forEach(function (code) {
       var item = result.indicators[code];
       var pts = form.querySelector('[data-pts="' + CSS.escape(code) + '"]');
-      if (pts) { pts.textContent = fmt(item.points); }
+      // a value with an error earns nothing until corrected (its message says why)
+      if (pts) { pts.textContent = item.counted === false ? "–" : fmt(item.points); }
       // a computed indicator's value follows its operands
       var computed = form.querySelector('[data-computed="' + CSS.escape(code) + '"]');
       if (computed && "computed" in item) { computed.textContent = item.computed === null ? "–" : fmt(item.computed); }

@@ -341,12 +341,17 @@ class Preview:
 
 
 def preview(fw: Framework, posted: dict[str, dict], unit_id: int | None = None) -> Preview:
-    """Live self-score of a (possibly unsaved) draft, with the official engine (and the unit's targets)."""
-    score = score_entry(fw, engine_values(fw, posted), unit=derived.unit_context(unit_id))
+    """Live self-score of a (possibly unsaved) draft, with the official engine (and the unit's targets). A value
+    with an error ("-3", "1,234.5": a draft keeps it) is not counted: no points, feeds no formula (``counted``)."""
     issues = check_values_raw(fw, posted)
+    bad = {code for code, found in issues.items() if any(i.key != "required" for i in found)}
+    values, computed = engine_values(fw, posted), {n.code for n in fw.indicators() if n.compute is not None}
+    values.update({code: None for code in bad - computed if code in values})  # as if empty
+    # a computed value with an error of its own (a share over 100 %): 0 points, through the engine's totals
+    score = score_entry(fw, values, judged={c: 0.0 for c in bad & computed}, unit=derived.unit_context(unit_id))
     inds = {}
     for code, s in score.indicators.items():
-        inds[code] = {"points": s.points, "max": s.max_points, "status": s.status,
+        inds[code] = {"points": s.points, "max": s.max_points, "status": s.status, "counted": code not in bad,
                       "errors": [issue_message(fw, i) for i in issues.get(code, []) if i.key != "required"],
                       **({"computed": s.value if isinstance(s.value, float) else None} if "formula" in s.basis else {}),
                       **({"thresholds": s.basis["thresholds"]} if "thresholds" in s.basis else {})}

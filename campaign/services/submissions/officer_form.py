@@ -79,6 +79,7 @@ class EntryPage:
     restored: bool = False
     conflict: str | None = None
     formulas: dict[str, str] = field(default_factory=dict)  # computed indicator -> its formula with names
+    value_errors: dict[str, list[str]] = field(default_factory=dict)  # the messages about the value field itself
 
 
 @dataclass
@@ -123,8 +124,11 @@ def _page(entry: Entry, user: User, *, posted: dict[str, dict] | None = None,
             shown[code] = item
     derived.derive(fw, shown, engine_values)  # computed values and N/A sub-items as they will be saved
     marks = validation_errors(fw, shown, for_submit=False, only=editable)
+    about_value = {code: set(msgs) for code, msgs in marks.items()}
     for code, msgs in (errors or {}).items():
         marks[code] = list(dict.fromkeys(marks.get(code, []) + msgs))
+    value_errors = {code: [m for m in msgs if m in about_value.get(code, ()) or m in _value_messages()]
+                    for code, msgs in marks.items()}
     files = evidence.files_of(entry.id)
     campaign = db.session.get(Campaign, entry.campaign_id)
     deadline, extended = effective_deadline(campaign, entry.unit_id)
@@ -134,7 +138,16 @@ def _page(entry: Entry, user: User, *, posted: dict[str, dict] | None = None,
         clarifications=open_clarifications(entry.id), deadline=deadline, extended=extended,
         accepted={n.code: evidence.allowed_kinds(n) for n in fw.indicators()},
         form_signature=stash.form_signature(user.id, entry.id),
-        formulas={n.code: derived.formula(fw, n, label) for n in fw.indicators() if n.compute is not None}, **extra)
+        formulas={n.code: derived.formula(fw, n, label) for n in fw.indicators() if n.compute is not None},
+        value_errors=value_errors, **extra)
+
+
+def _value_messages() -> set[str]:
+    """Messages about the value itself besides the draft's checks (shown under the value field; the rest —
+    evidence, files, explanation — under the explanation)."""
+    return {_("Chỉ tiêu này bắt buộc phải có giá trị."),
+            _("Chỉ được sửa các chỉ tiêu được yêu cầu giải trình; chỉ tiêu này đang khóa."),
+            _("Giá trị quá dài: tối đa %(n)s ký tự.", n=SHORT_MAX), _("Giá trị quá dài: tối đa %(n)s ký tự.", n=TEXT_MAX)}
 
 
 def entry_page(entry_id: int, user: User, *, restore: str = "") -> EntryPage:
