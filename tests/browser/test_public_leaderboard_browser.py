@@ -56,3 +56,24 @@ def test_leaderboard_chart_renders_offline(factory, live_server):
             browser.close()
     assert failures == []
     assert hosts == {"127.0.0.1"}, hosts
+
+
+def test_the_score_range_is_named_on_a_phone(factory, live_server):
+    """Walk finding: on a phone (column headers hidden, rows as cards) the range read "876,75 – 891,05 ≈"
+    with nothing saying what it is; on a wide screen its column header names it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    units = [factory.unit(code=f"00{i}", name=f"Quận {i}") for i in (1, 2)]
+    camp = factory.campaign(units=units, slug="papi", settings={"bands": BANDS, "show_intervals": True})
+    publish(camp, [(units[0], 90, 1, {"I": 90}, None, None, (86, 94)), (units[1], 86, 2, {"I": 86}, None, None, (84, 88))])
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            for width, named in ((375, True), (1366, False)):
+                page = browser.new_page(viewport={"width": width, "height": 800})
+                page.goto(f"{live_server}/leaderboard", wait_until="load")
+                cell = page.locator('[data-testid="row-001"] [data-testid="interval"]').inner_text().strip()
+                assert cell.startswith("Khoảng điểm:") is named, (width, cell)
+                assert "86,00 – 94,00" in cell
+                page.close()
+        finally:
+            browser.close()
