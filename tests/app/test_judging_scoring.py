@@ -71,6 +71,12 @@ def test_draft_saves_what_only_a_submit_refuses_and_submit_is_confirmed(client, 
                                                  "cần ghi nhận xét giải thích trước khi nộp.")
     assert _field_error(body, "points-II.1") == "Cần chấm điểm chỉ tiêu này trước khi nộp."
     assert "Những gì bạn nhập đã được lưu nháp." in body
+    # and at the top, each item to fix as a link to its field (a walk found the one error far down the page)
+    summary = body[body.index('data-testid="error-summary"'):body.index('id="score-form"')]
+    assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary) == [("comment-I.1", "Nhận xét I.1"),
+                                                                      ("points-II.1", "Điểm II.1")]
+    assert "Cần chấm điểm chỉ tiêu này trước khi nộp." in summary
+    assert 'id="points-II.1"' in body and 'id="comment-I.1"' in body  # where the links lead
     assert _input_value(body, "points-I.1") == "12,5"
     assert _marks(a.id, campaign)["I.1"] == (12.5, "")  # the refused submit lost nothing
     assert db.session.get(Assignment, a.id).status == "draft"
