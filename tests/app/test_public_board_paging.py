@@ -76,6 +76,7 @@ def test_find_a_unit_ignores_diacritics_and_case(client, hanoi):
     html = client.get("/leaderboard?campaign=hn126&q=khong+co+dau").get_data(as_text=True)
     assert rows_of(html) == []
     assert text_of(html, "search-summary") == "Không tìm thấy đơn vị nào khớp với «khong co dau»."
+    assert 'data-testid="leaderboard-table"' not in html  # no empty table header under the sentence
     # what was typed is shown back escaped, never as markup
     html = client.get("/leaderboard?campaign=hn126&q=%3Cb%3Ex%3C%2Fb%3E").get_data(as_text=True)
     assert "<b>x</b>" not in html and "«&lt;b&gt;x&lt;/b&gt;»" in html

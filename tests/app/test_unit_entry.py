@@ -1,6 +1,7 @@
 """Unit officer's evidence form: drafts, validation messages, self-score, submission, concurrency."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,9 @@ def test_dashboard_lists_my_campaign_with_countdown_and_completeness(client, wor
     html = client.get("/unit/").get_data(as_text=True)
     assert 'data-testid="completeness">29 %' in html  # 2 of 7 indicators filled
     assert "Bản nháp" in html
+    # what the evidence count counts: a file or, where allowed, an explanation (a walk read "Minh chứng 1/12"
+    # after typing only an explanation, while the confirmation said 0 files)
+    assert re.search(r"Minh chứng \(tệp hoặc giải trình\): \d+/\d+", html)
 
 
 def test_form_is_generated_from_the_framework(client, world):
