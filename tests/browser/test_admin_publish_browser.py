@@ -58,6 +58,13 @@ def test_admin_publishes_a_labelled_midterm_after_a_confirmation_with_the_counts
 
             # An official result while entries are still received: refused, with the way out.
             page.goto(results, wait_until="load")
+            # On a phone the cluster is a line under the unit's name, not a column of one word per line (walk finding)
+            row = page.locator('[data-testid="provisional-table"] tbody tr').first.locator("td")
+            cluster = (row.nth(3).text_content() or "").strip()
+            assert cluster and cluster != "–"
+            phone = width <= 640
+            assert page.locator('[data-testid="provisional-table"] thead th').nth(3).is_visible() is not phone
+            assert (cluster in row.nth(2).inner_text()) is phone
             page.click('[data-testid="publish"]')
             page.wait_for_load_state("load")
             refusal = page.locator(".flash, [role=alert], .alert").all_inner_texts()
