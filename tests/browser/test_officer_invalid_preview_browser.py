@@ -7,7 +7,7 @@ import os
 import pytest
 
 from campaign.extensions import db
-from tests.browser.common import ARGS, CHROMIUM, serve
+from tests.browser.common import ARGS, CHROMIUM, login, serve
 from tests.unit_helpers import GOOD, World
 
 pytestmark = [
@@ -48,11 +48,7 @@ def test_live_preview_skips_an_invalid_value_and_its_message_sits_under_the_valu
             page = browser.new_page(viewport={"width": 375, "height": 812})
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.on("dialog", lambda d: d.accept())
-            page.goto(f"{base}/login")
-            page.fill("#username", "canbo")
-            page.fill("#password", "password-123")
-            page.click('[data-testid="login-submit"]')
-            page.wait_for_load_state("load")
+            login(page, base, "canbo", "password-123")
             page.goto(f"{base}/unit/campaigns/{world.campaign.id}/entry")
             page.wait_for_selector('[data-testid="entry-form"]')
             for code in ("A.1", "A.2", "A.3", "A.4", "B.2"):
