@@ -279,13 +279,19 @@ def test_values_and_statuses_are_words_not_codes(client, factory):
 
 
 def test_the_judges_list_puts_what_is_left_to_score_first(client, factory):
-    """Walk finding: the entries still to score sat after the submitted ones (5 after 15)."""
+    """Walk finding: the entries still to score sat after the submitted ones (5 after 15), within a
+    campaign and across campaigns (an earlier campaign's submitted entries came first)."""
     campaign, districts, entries, judge, a = _setup(factory)
     a.status = "submitted"
     db.session.add(Assignment(entry_id=entries[1].id, judge_id=judge.id))
+    later, later_districts, later_entries = district_campaign(factory, n_entries=1)
+    later_districts[0].name = "Quận Đợt Sau"  # its own name: the page is searched by names
+    add_panel(later, [judge])
+    db.session.add(Assignment(entry_id=later_entries[0].id, judge_id=judge.id))
     db.session.commit()
-    assert entries[0].blind_code < entries[1].blind_code  # by code alone, the submitted one came first
+    assert entries[0].blind_code < entries[1].blind_code and campaign.id < later.id  # the old order: a, b, c
     client.login("gk")
     home = client.get("/judging/").get_data(as_text=True)
-    names = {e.id: db.session.get(type(districts[0]), e.unit_id).name for e in entries}
-    assert home.index(names[entries[1].id]) < home.index(names[entries[0].id])
+    label = {e.id: db.session.get(type(districts[0]), e.unit_id).name for e in (*entries, *later_entries)}
+    where = [home.index(label[e.id]) for e in (entries[1], later_entries[0], entries[0])]
+    assert where == sorted(where)  # both left to score, then the submitted one

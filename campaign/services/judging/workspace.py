@@ -176,9 +176,9 @@ def my_assignments(judge_id: int) -> list[dict]:
         .join(Unit, Unit.id == Entry.unit_id)
         .outerjoin(indicator_count, indicator_count.c.framework_version_id == Entry.framework_version_id)
         .outerjoin(scored, scored.c.assignment_id == Assignment.id)
-        # what is left to score first in each campaign (a walk found 5 unscored entries after 15 submitted)
+        # what is left to score first, whichever campaign (a walk found 5 unscored entries after 15 submitted)
         .where(Assignment.judge_id == judge_id)
-        .order_by(Campaign.id, sa.case((Assignment.status == "submitted", 1), else_=0), Entry.blind_code)).all()
+        .order_by(sa.case((Assignment.status == "submitted", 1), else_=0), Campaign.id, Entry.blind_code)).all()
     out = []
     for a, e, c, unit_name, total, done, name_en in rows:
         out.append({"assignment": a, "entry": e, "campaign": c,
