@@ -2,6 +2,7 @@
 deadline extensions and the framework editor's versioning rule."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -316,7 +317,9 @@ def test_edit_form_with_no_participant_chosen_says_so_and_changes_nothing(client
     r = client.submit(f"/admin/campaigns/{c.id}/edit", sent)
     page = r.get_data(as_text=True)
     assert r.status_code == 400
-    assert "Chưa chọn đơn vị tham gia nào" in page and 'value="Tên đã sửa"' in page  # what was typed is kept
+    error = re.search(r'data-testid="error-unit_codes">([^<]*)<', page).group(1)  # beside the codes box
+    assert error.startswith("Phong trào cần ít nhất một đơn vị tham gia") and error.endswith("Chưa lưu thay đổi nào.")
+    assert 'value="Tên đã sửa"' in page  # what was typed is kept
     assert _membership(c.id) == before and db.session.get(Campaign, c.id).name != "Tên đã sửa"
 
 

@@ -394,8 +394,9 @@ def update_campaign(campaign_id: int, data: dict, user_id: int | None = None) ->
         if bad:
             errors["unit_codes"] = _("Không có đơn vị mã: %(codes)s.", codes=", ".join(bad))
         elif not any(rule.get(k) for k in _RULE_KEYS) and c.participants:
-            errors["levels"] = _("Chưa chọn đơn vị tham gia nào: hãy chọn theo cấp, loại đơn vị, cụm hoặc nhập "
-                                 "mã đơn vị. Để trống sẽ bỏ mọi đơn vị đang tham gia phong trào.")
+            # beside the codes box, the one a user empties (a full-width field, not the narrow levels column)
+            errors["unit_codes"] = _("Phong trào cần ít nhất một đơn vị tham gia: hãy chọn theo cấp, loại đơn vị, "
+                                     "cụm hoặc nhập mã đơn vị. Chưa lưu thay đổi nào.")
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
