@@ -65,6 +65,8 @@ def test_admin_publishes_a_labelled_midterm_after_a_confirmation_with_the_counts
             phone = width <= 640
             assert page.locator('[data-testid="provisional-table"] thead th').nth(3).is_visible() is not phone
             assert (cluster in row.nth(2).inner_text()) is phone
+            # and the table fits the screen: rows stack on a phone instead of scrolling sideways (615 px in 357)
+            assert page.locator('[data-testid="provisional-table"]').bounding_box()["width"] <= width
             page.click('[data-testid="publish"]')
             page.wait_for_load_state("load")
             refusal = page.locator(".flash, [role=alert], .alert").all_inner_texts()
