@@ -137,6 +137,12 @@ def test_edit_in_browser_prefills_and_saves(client, factory):
     c = db.session.scalar(sa.select(Campaign))
     html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
     assert 'value="Năm Dân vận chính quyền 2018"' in html and 'value="2030-11-30T17:00"' in html
+    # the edit form has no framework section: its sections are numbered 1 to 4, as shown
+    assert re.findall(r"<h2>(\d+)\. ", html) == ["1", "2", "3", "4"]
+    assert "<h2>2. Đơn vị tham gia</h2>" in html
+    new_form = client.get("/admin/campaigns/new").get_data(as_text=True)
+    assert re.findall(r"<h2>(\d+)\. ", new_form) == ["1", "2", "3", "4", "5"]
+    assert "<h2>2. Bộ tiêu chí chấm điểm</h2>" in new_form
     r = client.submit(f"/admin/campaigns/{c.id}/edit", _form(name="Năm Dân vận 2018 (sửa)", blind="y",
                                                              levels=[], unit_codes=ds[0].code))
     assert r.status_code == 302
