@@ -90,11 +90,21 @@
           var cluster = form.querySelector("select[name=cluster]");
           if (cluster) { cluster.value = ""; }
         }
+        if (ev.target.name === "campaign") {
+          // another campaign opens at its own level: the previous campaign's is not sent
+          var level = form.querySelector("select[name=level]");
+          if (level) { level.disabled = true; }
+        }
         form.submit();
       });
     }
   }
   function start() { draw(); autosubmit(); }
+  // back to a page left by a campaign switch (back/forward cache): its level choice works again
+  window.addEventListener("pageshow", function () {
+    var level = document.querySelector("select.js-autosubmit[name=level]");
+    if (level) { level.disabled = false; }
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -77,3 +77,37 @@ def test_the_score_range_is_named_on_a_phone(factory, live_server):
                 page.close()
         finally:
             browser.close()
+
+
+def test_switching_campaign_opens_the_new_one_at_its_own_level(factory, live_server):
+    """On a commune board, choosing another campaign opens that campaign at its own first level
+    (districts), not at the level the previous campaign was showing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    boards = []
+    for slug in ("alpha", "beta"):
+        label = slug.capitalize()
+        district = factory.unit(name=f"Quận {label}")
+        wards = [factory.unit("ward", parent=district, name=f"Phường {label} {k}") for k in (1, 2)]
+        camp = factory.campaign(units=[district, *wards], slug=slug, name=f"Phong trào {label}",
+                                settings={"bands": BANDS})
+        publish(camp, [(district, 90, 1, {"I": 50, "II": 40}), (wards[0], 85, 1, {"I": 45, "II": 40}),
+                       (wards[1], 80, 2, {"I": 40, "II": 40})], level=None)
+        boards.append(camp)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.goto(f"{live_server}/leaderboard?campaign=alpha&level=commune", wait_until="load")
+            table = page.locator('[data-testid="leaderboard-table"] tbody')
+            assert "Phường Alpha 1" in table.inner_text()
+            with page.expect_navigation():
+                page.select_option("#f-campaign", "beta")
+            assert "level=" not in page.url
+            assert page.locator("#f-level option:checked").inner_text().startswith("Cấp huyện")
+            assert "Quận Beta" in table.inner_text() and "Phường" not in table.inner_text()
+            # the level can still be chosen on the new campaign
+            with page.expect_navigation():
+                page.select_option("#f-level", "commune")
+            assert "Phường Beta 1" in table.inner_text()
+        finally:
+            browser.close()
