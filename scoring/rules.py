@@ -186,6 +186,24 @@ def parse_number(text: str) -> float:
     return sign * float(int_part + "." + frac)
 
 
+_GROUPED_WHOLE = re.compile(r"^([+-]?)([1-9]\d{0,2})([.,])(\d{3})((?:\3\d{3})*)$")
+
+
+def whole_number_text(text: str) -> str:
+    """A whole number typed with thousands groups ("1.234", "1,234", "12.345.678") as plain digits.
+
+    For a value that must be whole (a count of households, violations…) "1.234" can only mean
+    one thousand two hundred thirty-four: :func:`parse_number` refuses it as ambiguous because
+    it cannot know the value is whole. Anything else is returned as given.
+    """
+    s = unicodedata.normalize("NFKC", text).strip() if isinstance(text, str) else text
+    m = _GROUPED_WHOLE.match(s) if isinstance(s, str) else None
+    if m is None:
+        return text
+    sign, head, sep, first, rest = m.groups()
+    return sign + head + first + rest.replace(sep, "")
+
+
 # --------------------------------------------------------------------------- value coercion
 
 _YES = {"yes", "y", "true", "1", "có", "co", "đạt", "dat", "x"}

@@ -163,6 +163,30 @@ def test_na_gives_full_points_where_allowed(client, world):
     assert _values(entry_id)["A.5"].is_na and _values(entry_id)["A.5"].points == 10
 
 
+def test_a_count_typed_with_thousands_groups_is_that_whole_number(client, world):
+    """'1.234' households (Vietnamese grouping) or '1,234' is one thousand two hundred thirty-four for a
+    count, which cannot have a decimal part; for a decimal number (A.2) '1.234' stays ambiguous."""
+    client.login("canbo")
+    entry_id = open_entry(client, world)
+    from tests.unit_helpers import payload
+
+    resp = client.submit(f"/unit/entries/{entry_id}/preview", payload({"A.3": "1.200", "A.4": "1.234", "A.2": "1.234"}),
+                         page=f"/unit/entries/{entry_id}")
+    body = resp.get_json()["indicators"]
+    assert body["A.4"]["errors"] == [] and body["A.4"]["points"] == 10  # 1,234 × 1 pt, capped at 10
+    assert body["A.3"]["errors"] == []  # 1,200 ≤ 1,234: the cross-check reads the same numbers
+    assert "không rõ nghĩa" in body["A.2"]["errors"][0]
+    assert save(client, entry_id, {"A.3": "1.200", "A.4": "1,234"}).status_code == 303
+    db.session.expire_all()
+    vals = _values(entry_id)
+    assert (vals["A.4"].raw, vals["A.4"].value_num, vals["A.4"].points) == ("1234", 1234.0, 10)
+    assert (vals["A.3"].raw, vals["A.3"].value_num) == ("1200", 1200.0)
+    html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
+    assert field_value(html, "A.4") == "1234" and error_box(html, "A.4") == ""
+    # '0.123' is not a grouped number: a count refuses it as not whole
+    assert save(client, entry_id, {"A.4": "0.123"}).status_code == 422
+
+
 def test_live_preview_uses_the_engine_without_saving(client, world):
     client.login("canbo")
     entry_id = open_entry(client, world)

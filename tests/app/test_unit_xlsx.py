@@ -69,7 +69,7 @@ def test_round_trip_reports_each_cell_and_saves_accepted_ones(client, world):
     _row_of(ws, "A.1")[6].value = 67.5          # a number cell
     _row_of(ws, "A.2")[6].value = "1.234"       # ambiguous → refused
     _row_of(ws, "A.3")[6].value = "3"
-    _row_of(ws, "A.4")[6].value = 5
+    _row_of(ws, "A.4")[6].value = "1.234"       # a count typed with a thousands group → 1234
     _row_of(ws, "A.5")[6].value = "Không"       # Vietnamese yes/no
     _row_of(ws, "B.1")[6].value = "Khá"         # a choice by its label
     _row_of(ws, "B.2")[7].value = "x"           # NA where not allowed → refused
@@ -81,6 +81,7 @@ def test_round_trip_reports_each_cell_and_saves_accepted_ones(client, world):
     vals = _values(entry_id)
     assert vals["A.1"].value_num == 67.5 and vals["A.1"].points == 10
     assert vals["A.5"].raw == "no" and vals["A.5"].points == 0
+    assert (vals["A.4"].raw, vals["A.4"].value_num) == ("1234", 1234.0)
     assert vals["B.1"].raw == "fair" and vals["B.1"].points == 12
     assert "A.2" not in vals and "B.2" not in vals
     # downloading again shows the imported values: the round trip is closed

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.framework import RULE_KINDS, Band, Level, Node, make_rule
-from scoring.rules import NA, indicator_points, is_na, parse_number
+from scoring.rules import NA, indicator_points, is_na, parse_number, whole_number_text
 
 
 def pts(rule, value, mp=10):
@@ -232,3 +232,13 @@ def test_round_points_is_bit_identical_to_numpy_round(x):
     got = round_points(x)
     assert got == want or (math.isinf(got) and math.isinf(want))
     assert math.copysign(1.0, got) == math.copysign(1.0, want)
+
+
+@pytest.mark.parametrize("typed,kept", [
+    ("1.234", "1234"), ("1,234", "1234"), ("12.345.678", "12345678"), ("-1.234", "-1234"), (" 1.234 ", "1234"),
+    ("１.２３４", "1234"),                                   # full-width digits from an IME
+    ("0.123", "0.123"), ("1.23", "1.23"), ("1.234,5", "1.234,5"), ("1.234,567", "1.234,567"),
+    ("1.234.56", "1.234.56"), ("1,234.567", "1,234.567"), ("abc", "abc"), ("1234", "1234"),
+])
+def test_whole_number_text_reads_only_thousands_groups(typed, kept):
+    assert whole_number_text(typed) == kept

@@ -21,7 +21,7 @@ from campaign.extensions import db
 from campaign.models import Unit
 from scoring.expressions import to_text
 from scoring.framework import Framework, Node
-from scoring.rules import NA, is_missing, parse_number
+from scoring.rules import NA, is_missing, parse_number, whole_number_text
 from scoring.values import UnitContext, resolve
 
 
@@ -73,6 +73,21 @@ def same_number(fw: Framework, code: str, stored_raw: object, posted_raw: object
         return False
 
 
+def typed_raw(node: Node | None, raw: str) -> str:
+    """A typed value as it is kept: a count's thousands groups ("1.234" households) as plain digits
+    ("1234"), which the engine would otherwise refuse as ambiguous; anything else as typed."""
+    if node is not None and node.value_type == "count" and isinstance(raw, str) and raw:
+        return whole_number_text(raw)
+    return raw
+
+
+def typed_posted(fw: Framework, posted: dict[str, dict]) -> dict[str, dict]:
+    """``posted`` with every value as :func:`typed_raw` keeps it (the preview shows what a save keeps)."""
+    counts = {n.code: n for n in fw.indicators() if n.value_type == "count"}
+    return {code: ({**item, "raw": typed_raw(counts[code], item.get("raw") or "")} if code in counts else item)
+            for code, item in posted.items()}
+
+
 def normalise_posted(fw: Framework, posted: dict[str, dict], stored: dict[str, dict]) -> dict[str, dict]:
     """``posted`` as the save path should compare it: the sub-items of a criterion (posted or stored as)
     N/A are N/A, and computed indicators are left to :func:`derive` (whatever a client sent for them)."""
@@ -80,7 +95,7 @@ def normalise_posted(fw: Framework, posted: dict[str, dict], stored: dict[str, d
     state = {c: bool((posted.get(c) if c in posted else stored.get(c) or {}).get("na")) for c in parts}
     out = {}
     computed = {n.code for n in fw.indicators() if n.compute is not None}
-    for code, item in posted.items():
+    for code, item in typed_posted(fw, posted).items():
         if code in computed:  # its value is derived; only an explanation may be typed
             kept = stored.get(code) or {"raw": "", "na": False}
             item = {**item, "raw": kept.get("raw") or "", "na": bool(kept.get("na"))}

@@ -119,7 +119,7 @@ def _page(entry: Entry, user: User, *, posted: dict[str, dict] | None = None,
     fw = parsed(entry.framework_version_id)
     editable = editable_codes(entry, fw)
     shown = stored_posted(entry)
-    for code, item in (posted or {}).items():
+    for code, item in derived.typed_posted(fw, posted or {}).items():
         if code in editable:
             shown[code] = item
     derived.derive(fw, shown, engine_values)  # computed values and N/A sub-items as they will be saved

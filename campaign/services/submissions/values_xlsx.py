@@ -324,7 +324,7 @@ def _normalise(node, raw: str) -> str:
         for lv in node.rule.levels:
             if raw.lower() == lv.code.lower():
                 return lv.code
-    return raw
+    return derived.typed_raw(node, raw)
 
 
 def _same(new: dict, old: dict) -> bool:
