@@ -13,7 +13,7 @@ from campaign.models import Entry, ScoreRun, UnitResult
 from campaign.services.results import recompute, writes
 from campaign.services.results.freshness import mark_stale
 from tests.public_helpers import SQLCounter
-from tests.results_helpers import provisional_results, random_campaign, save_values
+from tests.results_helpers import judge, provisional_results, random_campaign, save_values
 
 
 def _change(c, doc, data, k: int) -> None:
@@ -60,3 +60,34 @@ def test_rows_stored_without_signature_are_rewritten_once_then_updated_alone(app
     with SQLCounter(db.engine) as sql:
         assert recompute.recompute_provisional(c.id)["status"] == "written"
     assert 0 < sql.rows("UPDATE unit_result") < 12 and not sql.ran("DELETE FROM unit_result")
+
+
+def test_a_settings_change_that_moves_every_row_rewrites_them_all_right(app, factory):
+    """Normalised judging switched on moves every total: every row is rewritten (on PostgreSQL in
+    place, by one UPDATE from a temporary table: no row deleted, so no foreign-key checks), and the
+    rows are those of a recompute from scratch."""
+    c, _doc, data = random_campaign(factory, random.Random(11), n_units=14, judges=3, overrides=False,
+                                    settings={"aggregation": "mean"})
+    late = factory.user("judge")
+    for k, eid in enumerate(sorted(data)):  # every entry judged, so every total moves
+        judge(db.session.get(Entry, eid), late, {"II.2": float(8 + k), "II.3": float(k % 10)}, "submitted")
+    db.session.commit()
+    recompute.recompute_provisional(c.id)
+    before = provisional_results()
+    ids = set(db.session.scalars(sa.select(UnitResult.id)))
+    c.settings = {**c.settings, "normalise": True}
+    mark_stale(c.id)
+    db.session.commit()
+    with SQLCounter(db.engine) as sql:
+        assert recompute.recompute_provisional(c.id)["status"] == "written"
+    after = provisional_results()
+    assert len(after) == len(before) == 14
+    assert all(a != b for a, b in zip(after, before, strict=True))  # every row moved
+    if db.engine.dialect.name == "postgresql":
+        assert sql.ran("UPDATE unit_result u SET") and not sql.ran("DELETE FROM unit_result")
+        assert set(db.session.scalars(sa.select(UnitResult.id))) == ids
+    db.session.execute(sa.delete(UnitResult))  # the same rows as a recompute from scratch
+    db.session.execute(sa.delete(ScoreRun))
+    db.session.commit()
+    recompute.recompute_provisional(c.id, force=True)
+    assert provisional_results() == after

@@ -6,13 +6,13 @@ the raw cursor of the session's connection (same transaction).
 """
 from __future__ import annotations
 
-import json
 import os
 import struct
 import time
 from itertools import chain
 
 import numpy as np
+import orjson
 import sqlalchemy as sa
 
 from campaign.extensions import db
@@ -207,29 +207,59 @@ def _copy_field(v) -> str:
     return str(v).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def insert_values(table, columns: list[str], rows: list[tuple], json_columns: frozenset = frozenset()) -> None:
+def _plain(value):
+    """What orjson cannot write as is: numpy numbers (and float subclasses) as Python numbers."""
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
+def json_text(value) -> str:
+    """A value as JSON text, as SQLAlchemy's JSON type would store it (None as JSON null); orjson is
+    ~8× the standard library on the explanations of a campaign's result rows."""
+    return orjson.dumps(value, default=_plain, option=_JSON_OPTIONS).decode()
+
+
+def _copy_json(value) -> str:
+    """A JSON value in COPY text format (JSON escapes its control characters; only backslashes remain)."""
+    return json_text(value).replace("\\", "\\\\")
+
+
+def insert_values(table, columns: list[str], rows: list[tuple], json_columns: frozenset = frozenset(), *,
+                  into: str | None = None) -> None:
     """Bulk-insert rows of any plain values (strings, None, booleans; ``json_columns`` serialised
-    as SQLAlchemy's JSON type stores them, None as JSON null) on the session's connection."""
+    as SQLAlchemy's JSON type stores them, None as JSON null) on the session's connection; ``into``
+    names another table of the same columns (a temporary one)."""
     if not rows:
         return
-    js = [c in json_columns for c in columns]
+    conn = db.session.connection()
+    copy_text = conn.dialect.name == "postgresql"
+    formats = [(_copy_json if copy_text else json_text) if c in json_columns else (_copy_field if copy_text else None)
+               for c in columns]
 
     def chunks():  # serialised a few thousand rows at a time: 100,000 explanations are ~0.4 GB of JSON
         for k in range(0, len(rows), CHUNK_ROWS):
-            yield [tuple(json.dumps(v) if j else v for v, j in zip(r, js, strict=True)) for r in rows[k:k + CHUNK_ROWS]]
+            part = rows[k:k + CHUNK_ROWS]
+            # column by column: one formatter per column, not a type test per value
+            yield [list(map(f, col)) if f is not None else col for f, col in zip(formats, zip(*part, strict=True), strict=True)]
 
-    conn = db.session.connection()
     cols = ", ".join(columns)
     cur = conn.connection.dbapi_connection.cursor()
     try:
-        if conn.dialect.name == "postgresql":
-            with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+        if copy_text:
+            with cur.copy(f"COPY {into or table.name} ({cols}) FROM STDIN") as copy:
                 for part in chunks():
-                    copy.write("".join("\t".join(map(_copy_field, r)) + "\n" for r in part))
+                    copy.write("".join(["\t".join(r) + "\n" for r in zip(*part, strict=True)]))
         else:
             marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(columns))
             for part in chunks():
-                cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", part)
+                cur.executemany(f"INSERT INTO {into or table.name} ({cols}) VALUES ({marks})",
+                                list(zip(*part, strict=True)))
     finally:
         cur.close()
 
