@@ -116,6 +116,25 @@ def test_import_page_dry_run_then_save(client, factory):
     assert r.status_code == 200 and _count(3) == 5
 
 
+@pytest.mark.parametrize("kind,csv,label", [
+    ("units_csv", "code,name,name_en,kind,parent_code\nCQ-TEST9,Sở Thử nghiệm,,agency,\n", "Sở Thử nghiệm"),
+    ("clusters_csv", "cluster_code,cluster_name,unit_code,role\nCUM-T,Cụm thử,CQ-TEST8,head\n", "CQ-TEST8"),
+])
+def test_a_real_csv_import_says_it_was_saved(client, factory, kind, csv, label):
+    """Unticking 'Chạy thử' saves the rows, and the page says so (it said 'Kết quả chạy thử (chưa lưu
+    gì)', so an officer would import the file again)."""
+    admin_client(client, factory)
+    factory.unit("agency", code="CQ-TEST8", name="Sở Thử tám")
+    db.session.commit()
+    dry = client.submit("/admin/units/import", {"kind": kind, "dry_run": "y", "file": (io.BytesIO(csv.encode()), "a.csv")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert "Kết quả chạy thử (chưa lưu gì)" in dry and "Đã nhập xong" not in dry and label in dry
+    html = client.submit("/admin/units/import", {"kind": kind, "file": (io.BytesIO(csv.encode()), "a.csv")},
+                         content_type="multipart/form-data").get_data(as_text=True)
+    assert "Đã nhập xong" in html and "chạy thử" not in html.split('data-testid="import-report"')[1]
+    assert label in html
+
+
 def test_import_page_shows_clear_error_for_wrong_columns(client, factory):
     admin_client(client, factory)
     bad = gso_xlsx([["x"]], header=["Tên đơn vị"])

@@ -333,6 +333,7 @@ def import_units_csv(data: bytes, *, dry_run: bool = False, user_id: int | None 
             return report
         audit.record("units.import_csv", "unit", None, after={"counts": report.counts}, actor=user_id)
         db.session.commit()
+        report.applied = True
     except Exception:
         db.session.rollback()
         raise
@@ -393,6 +394,7 @@ def import_clusters_csv(data: bytes, *, dry_run: bool = False, user_id: int | No
             _mark_campaigns_stale_for_cluster(cid)
         audit.record("clusters.import_csv", "cluster", None, after={"counts": report.counts}, actor=user_id)
         db.session.commit()
+        report.applied = True
     except Exception:
         db.session.rollback()
         raise
