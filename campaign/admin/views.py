@@ -17,9 +17,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from campaign import formats
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup import campaigns as svc
-from campaign.services.setup import framework_io, lifecycle, unit_sync
+from campaign.services.setup import framework_io, lifecycle, participant_rules, unit_sync
 from campaign.services.setup import units as units_svc
 from campaign.services.setup.campaigns import TIE_BREAK_FIXED
 from campaign.services.setup.framework_cache import parsed
@@ -159,19 +160,27 @@ def campaign_new():
         form.load_settings(svc.default_settings())
         if request.args.get("template"):
             form.template_code.data = request.args["template"]
-        form.levels.data = ["2"]
+        form.levels.data = participant_rules.default_levels()
     valid = form.validate_on_submit()
-    if request.method == "POST" and not form.template_code.data and not form.framework_version_id.data:
-        form.template_code.errors = list(form.template_code.errors) + [
-            _("Hãy chọn một bộ tiêu chí mẫu hoặc một bộ tiêu chí đã có.")]
-        valid = False
+    if request.method == "POST" and not valid:  # the service's checks too: every error in one round
+        basics = {f: getattr(form, f).data for f in (*svc.BASIC_FIELDS, "template_code", "framework_version_id")
+                  if hasattr(form, f) and not getattr(form, f).errors}
+        _apply_field_errors(form, {k: m for k, m in svc.new_campaign_errors(basics).items()
+                                   if not getattr(form, k).errors})
     if valid:
         try:
-            c = svc.create_campaign(form.to_data(), user_id=current_user.id)
+            c = svc.create_campaign(form.to_data(), user_id=current_user.id, require_framework=True)
         except svc.ValidationFailed as exc:
             _apply_field_errors(form, exc.errors)
         else:
             flash(_("Đã tạo phong trào “%(name)s” (nháp).", name=c.name), "success")
+            own = svc.framework_bands_used(c, form.to_data()["settings"]["bands"])
+            if own:
+                lang = str(get_locale() or "vi")
+                names = ", ".join(f"{(b.get('label') or {}).get(lang) or (b.get('label') or {}).get('vi') or b['code']} "
+                                  f"(≥ {formats.plain(b.get('min_total') or 0, lang)})" for b in own)
+                flash(_("Bộ tiêu chí này có sẵn mức xếp loại riêng nên phong trào dùng các mức đó thay cho bảng mẫu: "
+                        "%(bands)s. Có thể sửa ở trang Sửa phong trào.", bands=names), "info")
             return redirect(url_for("admin.campaign_detail", campaign_id=c.id))
     return render_template("admin/campaign_form.html", form=form, campaign=None), (400 if form.errors else 200)
 

@@ -341,3 +341,72 @@ def test_removing_a_unit_with_an_entry_keeps_the_form_and_says_why(client, facto
     assert "Không thể bỏ các đơn vị đã có bài dự thi khỏi phong trào" in page and units[0].name in page
     assert 'value="Tên đã sửa"' in page and "Lưu phong trào" in page  # the form, not an error page
     assert _membership(c.id) == before
+
+
+def test_new_form_shows_every_error_in_one_round(client, factory):
+    """No framework chosen and an end before the start: both are said at once (the dates were only
+    checked after the framework was fixed)."""
+    admin_client(client, factory)
+    _districts(factory)
+    r = client.submit("/admin/campaigns/new", _form(template_code="", period_end="2017-01-01"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "Hãy chọn một bộ tiêu chí mẫu hoặc một bộ tiêu chí đã có." in html
+    assert "Ngày kết thúc phải sau ngày bắt đầu." in html
+    # with a field the form itself refuses (no name) too
+    r = client.submit("/admin/campaigns/new", _form(name="", template_code="", period_end="2017-01-01"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and 'data-testid="error-name"' in html
+    assert "Hãy chọn một bộ tiêu chí mẫu hoặc một bộ tiêu chí đã có." in html
+    assert "Ngày kết thúc phải sau ngày bắt đầu." in html
+
+
+def test_a_closed_unit_code_is_refused_and_named(client, factory):
+    """A code whose unit ended before the campaign's end was silently left out of the participants."""
+    from datetime import date
+    admin_client(client, factory)
+    city = factory.unit("city", code="01", name="Thành phố Hà Nội")
+    factory.unit("urban_district", parent=city, code="001", name="Quận Ba Đình", valid_to=date(2025, 7, 1))
+    factory.unit("ward", parent=city, code="00004", name="Phường Ba Đình", valid_from=date(2025, 7, 1))
+    r = client.submit("/admin/campaigns/new", _form(levels=[], unit_codes="001\n00004", period_start="2026-01-01",
+                                                      period_end="2026-12-31"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "001 – Quận Ba Đình (ngừng hoạt động từ 01/07/2025)" in html
+    assert "không còn hoạt động vào cuối kỳ thi đua" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 0
+    # the same code in a campaign of 2018 (before the reform) is a participant
+    r = client.submit("/admin/campaigns/new", _form(levels=[], unit_codes="001"))
+    assert r.status_code == 302
+
+
+def test_new_form_starts_from_communes_when_no_district_is_left(client, factory):
+    from datetime import date
+    admin_client(client, factory)
+    city = factory.unit("city", code="01", name="Thành phố Hà Nội")
+    factory.unit("urban_district", parent=city, code="001", name="Quận Ba Đình", valid_to=date(2025, 7, 1))
+    factory.unit("ward", parent=city, code="00004", name="Phường Ba Đình", valid_from=date(2025, 7, 1))
+    db.session.commit()
+    sent = form_as_sent(client.get("/admin/campaigns/new").get_data(as_text=True), "levels")
+    assert sent["levels"] == "3"  # one box ticked: communes and wards
+    factory.unit("urban_district", parent=city, code="002", name="Quận Mới")
+    db.session.commit()
+    sent = form_as_sent(client.get("/admin/campaigns/new").get_data(as_text=True), "levels")
+    assert sent["levels"] == "2"
+
+
+def test_a_framework_with_its_own_bands_says_it_replaced_the_example_table(client, factory):
+    admin_client(client, factory)
+    _districts(factory)
+    example = form_as_sent(client.get("/admin/campaigns/new").get_data(as_text=True), "bands-0-code")
+    bands = {k: v for k, v in example.items() if k.startswith("bands-")}  # the example table, untouched
+    assert bands["bands-0-min_total"] == "90"
+    r = client.submit("/admin/campaigns/new", _form(template_code="civilized-urban", **{"tie_breaks-0": ""}, **bands))
+    assert r.status_code == 302
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "dùng các mức đó thay cho bảng mẫu: Đạt chuẩn đô thị văn minh (≥ 0)" in html
+    c = db.session.scalar(sa.select(Campaign))
+    assert [b["code"] for b in c.settings["bands"]] == ["dat_chuan"]
+    # the example table replaced by the user's own bands: kept, nothing to announce
+    r = client.submit("/admin/campaigns/new", _form(name="Khác", template_code="mass-mobilization-2018"))
+    assert "thay cho bảng mẫu" not in client.get(r.headers["Location"]).get_data(as_text=True)

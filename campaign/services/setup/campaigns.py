@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,7 +23,6 @@ from flask_babel import gettext as _
 from campaign.extensions import db
 from campaign.labels import N_
 from campaign.models import (
-    UNIT_LEVELS,
     Campaign,
     CampaignUnit,
     Cluster,
@@ -42,7 +41,7 @@ from campaign.services.results.freshness import mark_stale
 from campaign.services.results.ledger import LEDGER_SETTINGS
 from campaign.services.setup import band_settings, framework_io
 from campaign.services.setup.framework_cache import parsed
-from campaign.services.setup.units import active_on
+from campaign.services.setup.participant_rules import resolve_participants, unit_codes_error
 from scoring.aggregate import METHODS as AGGREGATIONS
 from scoring.framework import Framework as EngineFramework
 
@@ -232,6 +231,15 @@ def _check_basics(data: dict, partial: bool = False) -> dict[str, str]:
     return errors
 
 
+def new_campaign_errors(data: dict, *, require_framework: bool = True) -> dict[str, str]:
+    """The basic fields' errors of a new campaign, and a missing framework: what the form shows
+    together with its own field checks, so a user does not fix one error only to meet the next."""
+    errors = _check_basics(data)
+    if require_framework and not data.get("template_code") and not data.get("framework_version_id"):
+        errors["template_code"] = _("Hãy chọn một bộ tiêu chí mẫu hoặc một bộ tiêu chí đã có.")
+    return errors
+
+
 class ValidationFailed(DomainError):
     """Field errors for a form: ``errors`` maps field name -> message."""
 
@@ -241,36 +249,6 @@ class ValidationFailed(DomainError):
 
 
 # --------------------------------------------------------------------------- participants
-
-def resolve_participants(rule: dict, on: date | None = None) -> list[Unit]:
-    """Units existing on ``on`` (the campaign's period end; today when None) chosen by level, kind,
-    cluster or code (the union of all four)."""
-    levels = [int(x) for x in rule.get("levels") or []]
-    kinds = [k for k in rule.get("kinds") or [] if k in UNIT_LEVELS]
-    cluster_ids = [int(x) for x in rule.get("cluster_ids") or []]
-    codes = [c.strip() for c in rule.get("unit_codes") or [] if c.strip()]
-    conds = []
-    if levels:
-        conds.append(Unit.level.in_(levels))
-    if kinds:
-        conds.append(Unit.kind.in_(kinds))
-    if cluster_ids:
-        conds.append(Unit.id.in_(sa.select(ClusterMember.unit_id).where(ClusterMember.cluster_id.in_(cluster_ids))))
-    if codes:
-        conds.append(Unit.code.in_(codes))
-    if not conds:
-        return []
-    return list(db.session.scalars(sa.select(Unit).where(sa.or_(*conds), active_on(on), Unit.level > 1)
-                                   .order_by(Unit.level, Unit.code)))
-
-
-def unknown_codes(codes: list[str]) -> list[str]:
-    codes = [c.strip() for c in codes if c.strip()]
-    if not codes:
-        return []
-    found = set(db.session.scalars(sa.select(Unit.code).where(Unit.code.in_(codes))))
-    return [c for c in codes if c not in found]
-
 
 def _set_participants(campaign: Campaign, rule: dict, ranking_cluster_ids: list[int]) -> tuple[int, int]:
     """Replace the participant set; returns (added, removed). Refuses to drop a unit with an entry."""
@@ -335,10 +313,21 @@ def _same_bands(a, b) -> bool:
     return key(a) == key(b)
 
 
-def create_campaign(data: dict, user_id: int | None = None) -> Campaign:
+def framework_bands_used(c: Campaign, typed: list[dict]) -> list[dict]:
+    """The framework's own bands when a new campaign took them instead of the example bands the form
+    showed (``create_campaign``); empty otherwise. The page says so: the table was not what was saved."""
+    own = band_settings.framework_bands(c.framework_version.document if c.framework_version else None)
+    if own and _same_bands((c.settings or {}).get("bands"), own) and not _same_bands(typed, own):
+        return own
+    return []
+
+
+def create_campaign(data: dict, user_id: int | None = None, *, require_framework: bool = False) -> Campaign:
     """Create a draft campaign. ``data``: basic fields, ``template_code`` or ``framework_version_id``,
-    ``settings`` (merged over the defaults), ``participants`` rule, ``ranking_cluster_ids``."""
-    errors = _check_basics(data)
+    ``settings`` (merged over the defaults), ``participants`` rule, ``ranking_cluster_ids``.
+    Every field error is reported at once (``ValidationFailed``), the missing framework among them
+    when ``require_framework`` (the form)."""
+    errors = new_campaign_errors(data, require_framework=require_framework)
     version = _framework_version_for(data, user_id)
     scale = version.scale if version else 100
     settings = default_settings(scale)
@@ -353,9 +342,9 @@ def create_campaign(data: dict, user_id: int | None = None) -> Campaign:
     group_codes = {g["code"] for g in version.document["groups"]} if version else None
     errors.update(validate_settings(settings, scale, group_codes, version.document if version else None))
     rule = data.get("participants") or settings.get("participants") or {}
-    bad = unknown_codes(rule.get("unit_codes") or [])
-    if bad:
-        errors["unit_codes"] = _("Không có đơn vị mã: %(codes)s.", codes=", ".join(bad))
+    codes_error = unit_codes_error(rule.get("unit_codes") or [], data.get("period_end"))
+    if codes_error:
+        errors["unit_codes"] = codes_error
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
@@ -390,9 +379,9 @@ def update_campaign(campaign_id: int, data: dict, user_id: int | None = None) ->
                                     c.framework_version.document if c.framework_version else None))
     rule = data.get("participants")
     if rule is not None:
-        bad = unknown_codes(rule.get("unit_codes") or [])
-        if bad:
-            errors["unit_codes"] = _("Không có đơn vị mã: %(codes)s.", codes=", ".join(bad))
+        codes_error = unit_codes_error(rule.get("unit_codes") or [], data.get("period_end", c.period_end))
+        if codes_error:
+            errors["unit_codes"] = codes_error
         elif not any(rule.get(k) for k in _RULE_KEYS) and c.participants:
             # beside the codes box, the one a user empties (a full-width field, not the narrow levels column)
             errors["unit_codes"] = _("Phong trào cần ít nhất một đơn vị tham gia: hãy chọn theo cấp, loại đơn vị, "
