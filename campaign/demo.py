@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import yaml
 
 from campaign.services import audit
+from campaign.services.judging import conflicts
 from campaign.services.setup.campaigns import default_settings
 from campaign.services.setup.frameworks import install_version
 from campaign.services.submissions.derived import unit_contexts
@@ -406,12 +407,6 @@ def _entries(campaign: Campaign, fw, units: list[Unit], rng: random.Random, mode
     return entries
 
 
-def _conflicted(judge: User, unit: Unit) -> bool:
-    if judge.unit_id is None:
-        return False
-    return judge.unit_id in (unit.id, unit.parent_id) or unit.id == judge.unit_id
-
-
 def _judging(campaign: Campaign, fw, entries: list[Entry], judges: list[User], k: int,
              rng: random.Random, complete: bool) -> None:
     for judge in judges:
@@ -422,10 +417,13 @@ def _judging(campaign: Campaign, fw, entries: list[Entry], judges: list[User], k
     load = {j.id: 0 for j in judges}
     units = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_([e.unit_id for e in entries])))}
     ready = recognition_ready(fw, list(units.values()))
+    # the platform's own conflict rule (hierarchy and the 2025 reform's lineage): judge1 works for the closed
+    # Quận Hoàn Kiếm, so never scores a 2026 ward formed from its wards
+    conflicted = set(conflicts.campaign_conflicts(campaign.id, [j.id for j in judges]).pairs)
     score_rows = []
     for n_entry, entry in enumerate(entries):
         unit = units[entry.unit_id]
-        eligible = sorted((j for j in judges if not _conflicted(j, unit)), key=lambda j: (load[j.id], j.id))
+        eligible = sorted((j for j in judges if (j.id, entry.id) not in conflicted), key=lambda j: (load[j.id], j.id))
         chosen = eligible[:k]
         strength = _strength(unit)
         for j_idx, judge in enumerate(chosen):

@@ -194,9 +194,14 @@ def panel_remove(campaign_id: int, judge_id: int):
 @bp.route("/admin/campaigns/<int:campaign_id>/assignments")
 @allow("admin")
 def assignments(campaign_id: int):
-    page = panel_svc.assignments_page(campaign_id, preview=bool(request.args.get("preview")))
-    manual = F.ManualAssignForm(formdata=None)
-    return render_template("judging/assignments.html", manual=manual, csrf_form=F.CsrfForm(formdata=None), **page)
+    return _assignments_page(campaign_id, F.ManualAssignForm(formdata=None), preview=bool(request.args.get("preview")))
+
+
+def _assignments_page(campaign_id: int, manual, *, preview: bool = False, error: str | None = None, status: int = 200):
+    """The assignment table; a refused manual assignment comes back here with what was chosen and why."""
+    page = panel_svc.assignments_page(campaign_id, preview=preview)
+    return render_template("judging/assignments.html", manual=manual, manual_error=error,
+                           csrf_form=F.CsrfForm(formdata=None), **page), status
 
 
 @bp.route("/admin/campaigns/<int:campaign_id>/assignments/auto", methods=["POST"])
@@ -214,11 +219,15 @@ def assign_auto(campaign_id: int):
 @allow("admin")
 def assign_manual(campaign_id: int):
     form = F.ManualAssignForm()
-    if form.validate():
+    if not form.validate():
+        return _assignments_page(campaign_id, form, error=_("Hãy chọn hồ sơ và giám khảo."), status=400)
+    try:
         assignment_svc.assign(campaign_id, form.entry_id.data, form.judge_id.data, current_user)
-        flash(_("Đã phân công."), "success")
-    else:
-        flash(_("Hãy chọn hồ sơ và giám khảo."), "danger")
+    except DomainError as exc:
+        if exc.status not in (400, 409):
+            raise
+        return _assignments_page(campaign_id, form, error=exc.message, status=exc.status)
+    flash(_("Đã phân công."), "success")
     return redirect(url_for(".assignments", campaign_id=campaign_id))
 
 

@@ -77,8 +77,7 @@ def assign(campaign_id: int, entry_id: int, judge_id: int, actor: User | None = 
         return existing  # idempotent
     reasons = conflicts.conflict_reasons(judge_id, entry_id)
     if reasons:
-        raise Conflict(_("Không thể phân công: %(why)s.",
-                         why=", ".join(conflicts.reason_label(r) for r in reasons)))
+        raise Conflict(conflicts.refusal(judge_id, entry, reasons))
     row = Assignment(entry_id=entry_id, judge_id=judge_id, assigned_by_id=getattr(actor, "id", None))
     db.session.add(row)
     db.session.flush()
@@ -118,7 +117,6 @@ def reassign(assignment_id: int, new_judge_id: int, reason: str, actor: User | N
         raise DomainError(_("Giám khảo này chưa thuộc hội đồng chấm của phong trào."))
     reasons = conflicts.conflict_reasons(new_judge_id, entry_id)
     if reasons:
-        raise Conflict(_("Không thể phân công: %(why)s.",
-                         why=", ".join(conflicts.reason_label(r) for r in reasons)))
+        raise Conflict(conflicts.refusal(new_judge_id, row.entry, reasons))
     unassign(assignment_id, reason, actor)
     return assign(campaign_id, entry_id, new_judge_id, actor)

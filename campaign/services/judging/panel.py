@@ -46,11 +46,14 @@ def _members(campaign_id: int) -> list[dict]:
         sa.select(Assignment.judge_id, sa.func.count(Assignment.id)).join(Entry, Entry.id == Assignment.entry_id)
         .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted").group_by(Assignment.judge_id)).all())
     rows = db.session.execute(
-        sa.select(PanelMember, User, Unit.name, Unit.name_en).join(User, User.id == PanelMember.judge_id)
+        sa.select(PanelMember, User, Unit.name, Unit.name_en, Unit.valid_to).join(User, User.id == PanelMember.judge_id)
         .outerjoin(Unit, Unit.id == User.unit_id).where(PanelMember.campaign_id == campaign_id)
         .order_by(User.username)).all()
+    # a work unit that ended (the 2025 reform closed the districts) is shown with its end date, so the
+    # commission sees that the judge's unit needs updating
     return sorted(({"judge": u, "name": person(u), "max_load": pm.max_load, "unit": _local(unit_name, name_en),
-                    "load": loads.get(u.id, 0), "done": done.get(u.id, 0)} for pm, u, unit_name, name_en in rows),
+                    "unit_ended": valid_to, "load": loads.get(u.id, 0), "done": done.get(u.id, 0)}
+                   for pm, u, unit_name, name_en, valid_to in rows),
                   key=lambda m: sort_key(m["name"]))
 
 
