@@ -93,6 +93,7 @@ def test_international_decimal_point_accepted(client, world):
     ("A.1", "101", "Tỷ lệ phải từ 0 đến 100%"),                 # percentage above 100
     ("A.1", "-1", "Tỷ lệ phải từ 0 đến 100%"),                  # percentage below 0
     ("A.3", "2,5", "số nguyên"),                               # count must be whole
+    ("A.3", "abc", "không phải là một số nguyên. Ví dụ hợp lệ: 1234 hoặc 1.234"),  # a count's examples are whole
     ("B.1", "excellent", "không nằm trong danh sách"),         # choice not in list
     ("A.5", "maybe", "Có hoặc Không"),                         # yes/no
     ("A.2", "1e9", "không phải là một số"),                    # exponent

@@ -110,6 +110,8 @@ def issue_message(fw: Framework, issue) -> str:
     if key == "required":
         return _("Chỉ tiêu này bắt buộc phải có giá trị.")
     if key == "not_a_number":
+        if node is not None and node.value_type == "count":  # a whole number: no decimal examples
+            return _("“%(value)s” không phải là một số nguyên. Ví dụ hợp lệ: 1234 hoặc 1.234", value=p.get("value", ""))
         return _("“%(value)s” không phải là một số. Ví dụ hợp lệ: 1234 hoặc 1.234,5 hoặc 1234.5", value=p.get("value", ""))
     if key == "ambiguous_number":
         return _("“%(value)s” không rõ nghĩa: dấu phân cách có thể là hàng nghìn hoặc phần thập phân. "
