@@ -197,11 +197,21 @@ def assignments(campaign_id: int):
     return _assignments_page(campaign_id, F.ManualAssignForm(formdata=None), preview=bool(request.args.get("preview")))
 
 
-def _assignments_page(campaign_id: int, manual, *, preview: bool = False, error: str | None = None, status: int = 200):
-    """The assignment table; a refused manual assignment comes back here with what was chosen and why."""
+def _assignments_page(campaign_id: int, manual, *, preview: bool = False, error: str | None = None, status: int = 200,
+                      refused: dict | None = None):
+    """The assignment table; a refused manual assignment comes back here with what was chosen and why, a refused
+    move or removal (``refused``: assignment id, action, message, what was typed) beside its own form."""
     page = panel_svc.assignments_page(campaign_id, preview=preview)
-    return render_template("judging/assignments.html", manual=manual, manual_error=error,
+    return render_template("judging/assignments.html", manual=manual, manual_error=error, refused=refused,
                            csrf_form=F.CsrfForm(formdata=None), **page), status
+
+
+def _refused_action(campaign_id: int, assignment_id: int, action: str, exc: DomainError, form):
+    if exc.status not in (400, 409):
+        raise exc
+    refused = {"id": assignment_id, "action": action, "message": exc.message, "reason": form.reason.data or "",
+               "judge_id": getattr(getattr(form, "judge_id", None), "data", None)}
+    return _assignments_page(campaign_id, F.ManualAssignForm(formdata=None), refused=refused, status=exc.status)
 
 
 @bp.route("/admin/campaigns/<int:campaign_id>/assignments/auto", methods=["POST"])
@@ -237,7 +247,10 @@ def unassign(assignment_id: int):
     campaign_id = panel_svc.campaign_of_assignment(assignment_id)
     form = F.UnassignForm()
     if form.validate():
-        assignment_svc.unassign(assignment_id, form.reason.data or "", current_user)
+        try:
+            assignment_svc.unassign(assignment_id, form.reason.data or "", current_user)
+        except DomainError as exc:
+            return _refused_action(campaign_id, assignment_id, "unassign", exc, form)
         flash(_("Đã gỡ phân công."), "success")
     return redirect(url_for(".assignments", campaign_id=campaign_id))
 
@@ -248,7 +261,10 @@ def reassign(assignment_id: int):
     campaign_id = panel_svc.campaign_of_assignment(assignment_id)
     form = F.ReassignForm()
     if form.validate():
-        assignment_svc.reassign(assignment_id, form.judge_id.data, form.reason.data or "", current_user)
+        try:
+            assignment_svc.reassign(assignment_id, form.judge_id.data, form.reason.data or "", current_user)
+        except DomainError as exc:
+            return _refused_action(campaign_id, assignment_id, "reassign", exc, form)
         flash(_("Đã chuyển phân công."), "success")
     else:
         flash(_("Hãy chọn một giám khảo."), "danger")

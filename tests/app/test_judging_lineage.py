@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from campaign.extensions import db
-from campaign.models import Assignment, UnitLineage
+from campaign.models import Assignment, JudgeScore, UnitLineage
 from campaign.services.judging import assignment as assignment_svc
 from campaign.services.judging import conflicts
 from tests.conftest import Client
-from tests.judging_helpers import add_panel, set_values
+from tests.judging_helpers import add_panel, node_ids, set_values
 
 REFORM = date(2025, 7, 1)
 
@@ -216,3 +216,38 @@ def test_refused_manual_assignment_in_a_two_level_campaign_keeps_the_form_too(cl
         "Không thể phân công Hoàng Minh Châu (Quận Ba Đình) chấm hồ sơ của Phường Trúc Bạch: "
         "Đơn vị trực thuộc của giám khảo.")
     assert _selected(html, "m-judge") == "Hoàng Minh Châu"
+
+
+def test_refused_move_or_removal_shows_the_page_again_beside_that_assignment(client, factory):
+    factory.user("admin", username="boss")
+    u = reform(factory)
+    campaign, entries = two_tier_campaign(factory, u)
+    dung = factory.user("judge", unit=u["hk"], username="dung", full_name="Phạm Quốc Dũng")
+    lan = factory.user("judge", username="lan", full_name="Vũ Thị Lan")
+    add_panel(campaign, [lan, dung])
+    a = Assignment(entry_id=entries["Phường Cửa Nam"].id, judge_id=lan.id, status="submitted")
+    db.session.add(a)
+    db.session.flush()
+    db.session.add(JudgeScore(assignment_id=a.id, indicator_id=node_ids(campaign)["II.1"], points=25))
+    db.session.commit()
+    client.login("boss")
+    page = f"/judging/admin/campaigns/{campaign.id}/assignments"
+    resp = client.submit(f"/judging/admin/assignments/{a.id}/reassign", {"judge_id": dung.id, "reason": "Chị Lan ốm"},
+                         page=page)
+    assert resp.status_code == 409
+    html = resp.get_data(as_text=True)
+    row = re.search(rf'data-testid="entry-{entries["Phường Cửa Nam"].id}".*?</tr>', html, re.S).group(0)
+    assert "<details open>" in row
+    assert re.search(r'data-testid="reassign-error">([^<]*)<', row).group(1) == (
+        "Không thể phân công Phạm Quốc Dũng (Quận Hoàn Kiếm) chấm hồ sơ của Phường Cửa Nam: "
+        "Hình thành từ đơn vị trực thuộc của giám khảo (sắp xếp đơn vị hành chính).")
+    assert _selected(row, f"reassign-{a.id}") == "Phạm Quốc Dũng"
+    assert f'id="reassign-reason-{a.id}" name="reason" value="Chị Lan ốm"' in row
+    assert db.session.scalars(sa.select(Assignment.judge_id)).all() == [lan.id]  # nothing moved
+
+    # removing a scored assignment without a reason: said beside the removal form, nothing removed
+    resp = client.submit(f"/judging/admin/assignments/{a.id}/remove", {"reason": ""}, page=page)
+    assert resp.status_code == 400
+    assert re.search(r'data-testid="unassign-error">([^<]*)<', resp.get_data(as_text=True)).group(1) == (
+        "Cần nêu lý do khi gỡ phân công đã có điểm.")
+    assert db.session.scalars(sa.select(Assignment.judge_id)).all() == [lan.id]
