@@ -378,7 +378,7 @@ def _readable(rows: list[AuditRow], logs: list[AuditLog], limit: int | None = IT
         kind = OBJECT_LABELS.get(log.object_type)
         kind_text = _(kind) if kind else log.object_type
         if log.object_type == "user" and str(log.object_id or "").isdigit() and int(log.object_id) in users:
-            obj = f"{kind_text} {users[int(log.object_id)]}"
+            obj = _("Người dùng %(name)s", name=users[int(log.object_id)])  # "User qt" ("Users" is the tab)
         elif log.object_id:
             obj = _("%(kind)s số %(id)s", kind=kind_text, id=log.object_id)
         else:
