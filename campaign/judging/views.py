@@ -229,8 +229,9 @@ def assign_auto(campaign_id: int):
 @allow("admin")
 def assign_manual(campaign_id: int):
     form = F.ManualAssignForm()
-    if not form.validate():
-        return _assignments_page(campaign_id, form, error=_("Hãy chọn hồ sơ và giám khảo."), status=400)
+    if not form.validate():  # no entry or judge chosen (the selects always hold one): said at the top
+        flash(_("Hãy chọn hồ sơ và giám khảo."), "danger")
+        return redirect(url_for(".assignments", campaign_id=campaign_id))
     try:
         assignment_svc.assign(campaign_id, form.entry_id.data, form.judge_id.data, current_user)
     except DomainError as exc:
