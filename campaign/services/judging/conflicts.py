@@ -158,7 +158,8 @@ def static_reasons(judge_unit: int | None, entry_unit: int, parents: dict[int, i
             reasons.append("parent_unit")
         elif parents.get(entry_unit) == judge_unit:
             reasons.append("child_unit")
-        elif lineage is not None and (why := lineage.reason(judge_unit, entry_unit)):
+        elif (lineage is not None and (entry_unit in lineage.formed_from or judge_unit in lineage.formed_from)
+              and (why := lineage.reason(judge_unit, entry_unit))):
             reasons.append(why)
         if same_cluster and judge_unit != entry_unit and clusters.get(judge_unit, set()) & clusters.get(entry_unit, set()):
             reasons.append("same_cluster")
