@@ -515,9 +515,9 @@ def clusters():
 def cluster_edit(cluster_id: int | None = None):
     cluster = units_svc.get_cluster(cluster_id) if cluster_id else None
     form = ClusterForm(obj=cluster) if request.method == "GET" else ClusterForm()
-    units = units_svc.unit_choices((2, 3))
-    form.member_ids.choices = [(u.id, f"{u.code} – {u.name}") for u in units]
-    unit_opts = [("", _("— không có —"))] + [(str(u.id), f"{u.code} – {u.name}") for u in units]
+    choices = units_svc.cluster_unit_choices(cluster)
+    form.member_ids.choices = choices
+    unit_opts = [("", _("— không có —"))] + [(str(i), label) for i, label in choices]
     form.head_unit_id.choices = unit_opts
     form.deputy_unit_id.choices = unit_opts
     if request.method == "GET" and cluster is not None:

@@ -201,3 +201,30 @@ def test_cluster_edit_in_browser(client, factory):
     r = client.submit(f"/admin/clusters/{cluster.id}/edit", {"code": "CUM-9", "name": "Cụm 9", "kind": "cluster",
                                                              "member_ids": [str(b.id)], "head_unit_id": str(a.id)})
     assert r.status_code == 400 and "thành viên" in r.get_data(as_text=True)
+
+
+def test_cluster_form_offers_current_units_and_keeps_ended_members_marked(client, factory):
+    """After the reform the member list held every ended district and ward beside the new ones (1,266
+    lines, same codes and names twice): it offers the units active today, and an ended unit only when
+    it is already a member, marked as ended."""
+    from datetime import date
+    admin_client(client, factory)
+    old = factory.unit("urban_district", code="001", name="Quận Ba Đình", valid_to=date(2025, 7, 1))
+    gone = factory.unit("ward", code="00073", name="Phường Cửa Nam", valid_to=date(2025, 7, 1))
+    new = factory.unit("ward", code="00074", name="Phường Cửa Nam", valid_from=date(2025, 7, 1))
+    db.session.commit()
+    html = client.get("/admin/clusters/new").get_data(as_text=True)
+    members = html.split('data-testid="members"')[1].split("</select>")[0]
+    assert "00074 – Phường Cửa Nam" in members and "00073" not in members and "Quận Ba Đình" not in members
+    r = client.submit("/admin/clusters/new", {"code": "CUM-26", "name": "Cụm 2026", "kind": "cluster",
+                                              "member_ids": [str(new.id), str(gone.id)]})
+    assert r.status_code == 400  # an ended ward is not offered, so not accepted
+    cluster = Cluster(code="CUM-18", name="Cụm 2018", kind="cluster")  # a cluster of the 2018 campaigns
+    db.session.add(cluster)
+    db.session.flush()
+    db.session.add_all([ClusterMember(cluster_id=cluster.id, unit_id=u.id) for u in (old, gone)])
+    db.session.commit()
+    html = client.get(f"/admin/clusters/{cluster.id}/edit").get_data(as_text=True)
+    members = html.split('data-testid="members"')[1].split("</select>")[0]
+    assert "001 – Quận Ba Đình (ngừng hoạt động từ 01/07/2025)" in members
+    assert "00074 – Phường Cửa Nam" in members

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from campaign import formats
 from campaign.extensions import db
 from campaign.importers import ImportFormatError
 from campaign.importers.csv_units import parse_clusters_csv, parse_units_csv
@@ -136,6 +138,21 @@ def level_counts() -> dict[str, dict[int, int]]:
 
 def unit_choices(levels: tuple[int, ...] = (1, 2, 3)) -> list[Unit]:
     return list(db.session.scalars(sa.select(Unit).where(Unit.level.in_(levels)).order_by(Unit.level, Unit.code)))
+
+
+def cluster_unit_choices(cluster: Cluster | None) -> list[tuple[int, str]]:
+    """(id, label) of the units a cluster can hold: those active today, and the cluster's own members,
+    head and deputy even when they have ended (labelled so). After the 2025 reform the full list
+    held every ended district and ward beside the new ones, some with the same code and name."""
+    keep = set()
+    if cluster is not None:
+        keep = {m.unit_id for m in cluster.members} | {cluster.head_unit_id, cluster.deputy_unit_id}
+    today = date.today()
+    units = db.session.scalars(sa.select(Unit).where(
+        Unit.level.in_((2, 3)), sa.or_(active_on(today), Unit.id.in_(keep - {None}))).order_by(Unit.level, Unit.code))
+    return [(u.id, f"{u.code} – {u.name}" if u.is_active_on(today) else
+             _("%(code)s – %(name)s (ngừng hoạt động từ %(day)s)", code=u.code, name=u.name,
+               day=formats.day(u.valid_to, str(get_locale() or "vi")))) for u in units]
 
 
 def save_unit(data: dict, unit_id: int | None = None, user_id: int | None = None) -> Unit:
