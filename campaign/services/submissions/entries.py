@@ -94,9 +94,7 @@ def check_values_raw(fw: Framework, posted: dict[str, dict]) -> dict[str, list]:
 def _fmt(x) -> str:
     if x is None:
         return "…"
-    if isinstance(x, float) and x == int(x):
-        x = int(x)
-    return str(x)
+    return str(int(x) if isinstance(x, float) and x == int(x) else x)
 
 
 def issue_message(fw: Framework, issue) -> str:
