@@ -76,9 +76,9 @@ def test_the_officers_number_hints_give_examples_in_the_pages_language(client, w
         client.post("/lang/en", data={"next": f"/unit/entries/{entry_id}"})
     html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
     assert HINT[lang] in html
-    save(client, entry_id, {**GOOD, "A.2": "abc", "A.4": "1.234"})  # a draft keeps what was typed
+    save(client, entry_id, {**GOOD, "A.2": "abc", "A.1": "1.234"})  # a draft keeps what was typed (A.1: a rate, not a count)
     html = client.get(f"/unit/entries/{entry_id}").get_data(as_text=True)
     assert NOT_A_NUMBER[lang] in error_box(html, "A.2")
-    assert AMBIGUOUS[lang] in error_box(html, "A.4")
+    assert AMBIGUOUS[lang] in error_box(html, "A.1")
     if lang == "en":
-        assert "1.234,5" not in error_box(html, "A.2") and "1,2340" not in error_box(html, "A.4")
+        assert "1.234,5" not in error_box(html, "A.2") and "1,2340" not in error_box(html, "A.1")
