@@ -5,6 +5,8 @@ labels for extraction without importing the web layer.
 """
 from __future__ import annotations
 
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 
@@ -41,3 +43,13 @@ def award_label(code: str | None) -> str:
         return ""
     label = AWARD_LABELS.get(code)
     return _(label) if label else code
+
+
+def localized(d: dict | str | None) -> str:
+    """The reader's language from a {vi, en} dict (Vietnamese as the fallback; outside a request, Vietnamese)."""
+    if not d:
+        return ""
+    if isinstance(d, str):
+        return d
+    lang = str(get_locale() or "vi") if has_request_context() else "vi"
+    return d.get(lang) or d.get("vi") or next(iter(d.values()), "")

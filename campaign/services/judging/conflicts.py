@@ -22,11 +22,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import has_request_context
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from campaign.extensions import db
+from campaign.labels import localized
 from campaign.models import (
     Assignment,
     Campaign,
@@ -238,11 +237,6 @@ def conflict_reasons(judge_id: int, entry_id: int) -> list[str]:
 
 def refusal(judge_id: int, entry: Entry, reasons: list[str]) -> str:
     """Why an assignment is refused, naming the judge (with their work unit) and the entry's unit."""
-    english = has_request_context() and str(get_locale() or "vi") == "en"
-
-    def localized(d: dict) -> str:  # the reader's language, Vietnamese when a unit has no English name
-        return (d.get("en") if english else None) or d["vi"]
-
     judge = db.session.get(User, judge_id)
     name = judge.full_name or judge.username if judge is not None else str(judge_id)
     if judge is not None and judge.unit is not None:

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from campaign import formats
 from campaign.extensions import db
+from campaign.labels import localized
 from campaign.models import (
     Assignment,
     Campaign,
@@ -78,16 +79,6 @@ def point_range(node: Node) -> tuple[float, float]:
     if node.rule.kind == "penalty" or node.kind == "penalty":
         return -node.max_points, 0.0
     return 0.0, node.max_points
-
-
-def localized(d: dict | str | None) -> str:
-    """The user's language from a {vi, en} dict (Vietnamese as the fallback)."""
-    if not d:
-        return ""
-    if isinstance(d, str):
-        return d
-    lang = str(get_locale() or "vi") if has_request_context() else "vi"
-    return d.get(lang) or d.get("vi") or next(iter(d.values()), "")
 
 
 def _unit_name(unit: Unit) -> str:
