@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from campaign.extensions import db
+from campaign.labels import localized
 from campaign.models import (
     Assignment,
     Campaign,
@@ -48,14 +48,7 @@ OPEN_CAMPAIGN = ("open",)
 
 # --------------------------------------------------------------------------- framework helpers
 
-def label(d: dict | str | None) -> str:
-    """The user's language from a {vi, en} dict (Vietnamese as fallback)."""
-    if not d:
-        return ""
-    if isinstance(d, str):
-        return d
-    lang = str(get_locale() or "vi")
-    return d.get(lang) or d.get("vi") or next(iter(d.values()), "")
+label = localized  # the user's language from a {vi, en} dict (Vietnamese as fallback)
 
 
 def self_level_only(node: Node) -> bool:
