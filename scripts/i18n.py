@@ -38,8 +38,11 @@ def update(feature: str, paths: list[str]) -> None:
 
 
 def compile_all() -> None:
-    for feature in sorted(p for p in TRANSLATIONS.iterdir() if p.is_dir()):
-        subprocess.run([BIN / "pybabel", "compile", "-f", "-d", feature], check=True, capture_output=True)
+    """Every catalogue: the features' ``messages`` (English) and ``wtforms`` (WTForms' own messages in Vietnamese)."""
+    for po in sorted(TRANSLATIONS.glob("*/*/LC_MESSAGES/*.po")):
+        feature, domain = po.parents[2], po.stem
+        subprocess.run([BIN / "pybabel", "compile", "-f", "-d", feature, "-D", domain, "-l", po.parents[1].name],
+                       check=True, capture_output=True)
 
 
 def missing() -> list[tuple[str, str]]:

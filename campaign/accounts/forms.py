@@ -3,7 +3,6 @@ from the server, in the user's language, next to the field."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -19,6 +18,8 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from campaign.params import IntField, to_int
 
+from ..forms import Form
+
 ROLE_CHOICES = [("officer", _l("Cán bộ đơn vị")), ("judge", _l("Giám khảo")), ("admin", _l("Quản trị")),
                 ("viewer", _l("Người xem"))]
 LOCALE_CHOICES = [("", _l("Theo trình duyệt / mặc định")), ("vi", "Tiếng Việt"), ("en", "English")]
@@ -30,20 +31,20 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(REQUIRED), Length(max=256)])
     new = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED), Length(max=256)])
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
                             validators=[DataRequired(REQUIRED), EqualTo("new", _l("Hai lần nhập mật khẩu không khớp."))])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     new = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(REQUIRED), Length(max=256)])
     confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
                             validators=[DataRequired(REQUIRED), EqualTo("new", _l("Hai lần nhập mật khẩu không khớp."))])
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     email = EmailField(_l("E-mail nhận thông báo"),
                        validators=[Optional(), Length(max=200)])
     locale = SelectField(_l("Ngôn ngữ"), choices=LOCALE_CHOICES, validators=[Optional()])
@@ -51,11 +52,11 @@ class PreferencesForm(FlaskForm):
     opt_out = MultiCheckboxField(_l("Không nhận các loại thông báo sau"), choices=[], validate_choice=False)
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """Only the CSRF token (buttons that change state)."""
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(REQUIRED), Length(min=3, max=80)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(REQUIRED), Length(max=200)])
     role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES)
@@ -64,7 +65,7 @@ class UserForm(FlaskForm):
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=40)])
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -75,7 +76,7 @@ class UserFilterForm(FlaskForm):
     page = IntField(validators=[Optional()], lo=1, default=1)
 
 
-class OnboardingForm(FlaskForm):
+class OnboardingForm(Form):
     source = SelectField(_l("Nguồn"), choices=[("file", _l("Tệp Excel/CSV")), ("tree", _l("Cây đơn vị"))])
     file = FileField(_l("Tệp (.xlsx, .csv): Mã đơn vị, Họ và tên, E-mail, Số điện thoại, Vai trò"))
     parent_id = SelectField(_l("Thuộc đơn vị"), coerce=to_int,
@@ -85,7 +86,7 @@ class OnboardingForm(FlaskForm):
     dry_run = BooleanField(_l("Chạy thử (chỉ kiểm tra, chưa tạo tài khoản)"), default=True)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

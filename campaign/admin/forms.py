@@ -5,15 +5,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     FieldList,
-    FloatField,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -26,6 +23,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from campaign.params import IntField
+
+from ..forms import DecimalField, Form, Subform
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -51,12 +50,12 @@ def split_codes(text: str | None) -> list[str]:
     return [c.strip() for c in (text or "").replace(",", "\n").replace(";", "\n").splitlines() if c.strip()]
 
 
-class BandForm(Form):
+class BandForm(Subform):
     code = StringField(_l("Mã"), validators=[Optional(), Length(max=40)])
     label_vi = StringField(_l("Tên mức (tiếng Việt)"), validators=[Optional(), Length(max=120)])
     label_en = StringField(_l("Tên mức (tiếng Anh)"), validators=[Optional(), Length(max=120)])
-    min_total = FloatField(_l("Điểm tối thiểu"), validators=[Optional(), NumberRange(min=0)])
-    floor_pct = FloatField(_l("Sàn mỗi tiêu chí (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    min_total = DecimalField(_l("Điểm tối thiểu"), validators=[Optional(), NumberRange(min=0)])
+    floor_pct = DecimalField(_l("Sàn mỗi tiêu chí (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
     floors = StringField(_l("Sàn riêng theo nhóm (vd. I:85, II:80)"), validators=[Optional(), Length(max=300)])
     min_criteria_met = IntegerField(_l("Số tiêu chí phải đạt"), validators=[Optional(), NumberRange(min=1)])
 
@@ -96,7 +95,7 @@ UNIT_KIND_CHOICES = [("provincial_city", _l("Thành phố thuộc tỉnh")), ("u
                      ("agency", _l("Cơ quan")), ("mass_org", _l("Đoàn thể"))]
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     name = StringField(_l("Tên phong trào (tiếng Việt)"), validators=[DataRequired(), Length(max=300)])
     name_en = StringField(_l("Tên phong trào (tiếng Anh)"), validators=[Optional(), Length(max=300)])
     kind = SelectField(_l("Loại phong trào"), choices=KIND_CHOICES)
@@ -129,16 +128,17 @@ class CampaignForm(FlaskForm):
     coi_same_cluster = BooleanField(_l("Giám khảo không chấm đơn vị cùng cụm"))
     forbid_reciprocal = BooleanField(_l("Cấm hai đơn vị cùng cụm chấm chéo lẫn nhau"))
     show_intervals = BooleanField(_l("Công bố khoảng điểm và đánh dấu các đơn vị ngang nhau về thống kê"))
-    disagreement_threshold = FloatField(_l("Ngưỡng chênh lệch điểm giữa giám khảo"), validators=[Optional(), NumberRange(min=0)])
+    disagreement_threshold = DecimalField(_l("Ngưỡng chênh lệch điểm giữa giám khảo"),
+                                          validators=[Optional(), NumberRange(min=0)])
     # Chosen from lists, never typed as codes: 1st, 2nd, 3rd rule (choices set by the view, with the framework's groups).
     tie_breaks = FieldList(SelectField(choices=[], validate_choice=False), _l("Thứ tự phân hạng khi bằng điểm"),
                            min_entries=TIE_BREAK_SLOTS, max_entries=TIE_BREAK_SLOTS)
-    award_quota_pct = FloatField(_l("Tỷ lệ tối đa ở mức cao nhất trong mỗi cụm (%)"), default=20,
+    award_quota_pct = DecimalField(_l("Tỷ lệ tối đa ở mức cao nhất trong mỗi cụm (%)"), default=20,
                                  validators=[Optional(), NumberRange(min=0, max=100)])
     top_per_cluster = IntField(_l("Số đơn vị dẫn đầu mỗi cụm"), default=1, validators=[Optional()], hi=10_000)
     rollup_kind = SelectField(_l("Điểm cấp huyện từ kết quả cấp xã"), choices=ROLLUP_CHOICES, default="none")
-    rollup_own_weight = FloatField(_l("Trọng số điểm của huyện"), validators=[Optional(), NumberRange(min=0, max=1)])
-    rollup_communes_weight = FloatField(_l("Trọng số điểm các xã"), validators=[Optional(), NumberRange(min=0, max=1)])
+    rollup_own_weight = DecimalField(_l("Trọng số điểm của huyện"), validators=[Optional(), NumberRange(min=0, max=1)])
+    rollup_communes_weight = DecimalField(_l("Trọng số điểm các xã"), validators=[Optional(), NumberRange(min=0, max=1)])
     bands = FieldList(FormField(BandForm), min_entries=5, max_entries=8)
 
     # ------------------------------------------------------------ conversion
@@ -239,37 +239,37 @@ def _whole(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     to = HiddenField(validators=[DataRequired()])
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
     force = BooleanField(_l("Đóng nhận bài sớm"))
     confirmed = HiddenField()  # "1" on the confirmation step's POST
 
 
-class MidtermForm(FlaskForm):
+class MidtermForm(Form):
     label = StringField(_l("Tên đợt sơ kết"), validators=[Optional(), Length(max=200)])
     confirmed = HiddenField()  # "1" on the confirmation step's POST
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(Form):
     """A button-only POST (clone, archive, remove an extension): nothing to fill but the CSRF token."""
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(Form):
     unit_id = SelectField(_l("Đơn vị"), coerce=int, choices=[])
     new_deadline = DateTimeLocalField(_l("Hạn mới (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     reason = TextAreaField(_l("Lý do gia hạn"), validators=[DataRequired(), Length(max=2000)])
 
 
-class FrameworkEditForm(FlaskForm):
+class FrameworkEditForm(Form):
     document = TextAreaField(_l("Bộ tiêu chí (YAML)"), validators=[DataRequired()])
 
 
-class FrameworkImportForm(FlaskForm):
+class FrameworkImportForm(Form):
     file = FileField(_l("Tệp bộ tiêu chí (.yaml, .yml, .json)"), validators=[FileRequired()])
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(), Length(max=32)])
     name = StringField(_l("Tên đơn vị (có dấu)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), Length(max=200)])
@@ -277,15 +277,15 @@ class UnitForm(FlaskForm):
                                                    ("province", _l("Tỉnh"))] + UNIT_KIND_CHOICES)
     parent_id = SelectField(_l("Đơn vị cấp trên"), choices=[], validators=[Optional()])
     population = IntField(_l("Dân số"), validators=[Optional()])
-    area_km2 = FloatField(_l("Diện tích (km²)"), validators=[Optional(), NumberRange(min=0)])
+    area_km2 = DecimalField(_l("Diện tích (km²)"), validators=[Optional(), NumberRange(min=0)])
 
 
-class InactiveForm(FlaskForm):
+class InactiveForm(Form):
     valid_to = DateField(_l("Ngừng hoạt động từ ngày"), validators=[Optional()])
     reason = StringField(_l("Lý do (ví dụ: sáp nhập)"), validators=[Optional(), Length(max=500)])
 
 
-class ClusterForm(FlaskForm):
+class ClusterForm(Form):
     code = StringField(_l("Mã cụm, khối"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Tên cụm, khối"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), Length(max=200)])
@@ -296,7 +296,7 @@ class ClusterForm(FlaskForm):
     deputy_unit_id = SelectField(_l("Cụm phó"), choices=[], validators=[Optional()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     kind = SelectField(_l("Loại tệp"), choices=[
         ("gso", _l("Danh mục đơn vị hành chính của Tổng cục Thống kê (.xls, .xlsx)")),
         ("units_csv", _l("Danh sách đơn vị (CSV)")),

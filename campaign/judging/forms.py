@@ -7,12 +7,13 @@ missing is said by the server, next to the field, in the user's language.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from campaign.params import MAX_INT, IntField
 from scoring.framework import Framework
+
+from ..forms import Form
 
 
 class Filled:
@@ -38,14 +39,14 @@ def public_name(code: str) -> str:
     return f"public-{code}"
 
 
-class CsrfForm(FlaskForm):
+class CsrfForm(Form):
     """A button that changes state: only the CSRF token is posted."""
 
 
-def build_score_form(fw: Framework, formdata=None, data: dict | None = None) -> FlaskForm:
+def build_score_form(fw: Framework, formdata=None, data: dict | None = None) -> Form:
     """points-/comment-/public-<code> for every indicator, and the pressed button (``action``)."""
 
-    class ScoreForm(FlaskForm):
+    class ScoreForm(Form):
         action = HiddenField(default="save")
 
         def marks(self) -> dict[str, tuple[str, str, bool]]:
@@ -66,34 +67,34 @@ def build_score_form(fw: Framework, formdata=None, data: dict | None = None) -> 
     return ScoreForm(**kwargs)
 
 
-class ConfirmSubmitForm(FlaskForm):
+class ConfirmSubmitForm(Form):
     """The second step of a submit: the digest of the marks the judge reviewed."""
 
     digest = HiddenField(validators=[Length(max=64)])
 
 
-class ClarifyForm(FlaskForm):
+class ClarifyForm(Form):
     codes = SelectMultipleField(_l("Chỉ tiêu cần giải trình"), choices=[], validate_choice=False)
     message = TextAreaField(_l("Nội dung"), validators=[Filled(_l("Cần ghi nội dung yêu cầu giải trình.")),
                                                         Length(max=5000)])
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(Form):
     unit_id = SelectField(_l("Đơn vị"), coerce=int, choices=[])
     reason = TextAreaField(_l("Lý do"), validators=[Filled(_l("Cần nêu lý do xung đột lợi ích.")), Length(max=2000)])
 
 
-class PanelAddForm(FlaskForm):
+class PanelAddForm(Form):
     judge_id = SelectField(_l("Thêm giám khảo"), coerce=int, choices=[])
     max_load = IntegerField(_l("Giới hạn số hồ sơ (để trống = không giới hạn)"),
                             validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
-class PanelCapForm(FlaskForm):
+class PanelCapForm(Form):
     max_load = IntegerField(_l("Giới hạn"), validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
-class ManualAssignForm(FlaskForm):
+class ManualAssignForm(Form):
     entry_id = SelectField(_l("Hồ sơ"), coerce=int, choices=[], validate_choice=False)
     judge_id = SelectField(_l("Giám khảo"), coerce=int, choices=[], validate_choice=False)
 
@@ -106,7 +107,7 @@ class ManualAssignForm(FlaskForm):
             raise ValidationError(_l("Hãy chọn hồ sơ và giám khảo."))
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     judge_id = SelectField(_l("Giám khảo"), coerce=int, choices=[], validate_choice=False)
     reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=2000)])
 
@@ -115,21 +116,21 @@ class ReassignForm(FlaskForm):
             raise ValidationError(_l("Hãy chọn một giám khảo."))
 
 
-class UnassignForm(FlaskForm):
+class UnassignForm(Form):
     reason = StringField(_l("Lý do"), validators=[Optional(), Length(max=2000)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(_l("Lý do mở lại"), validators=[Filled(_l("Cần nêu lý do mở lại.")), Length(max=2000)])
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     target = SelectField(_l("Mục"), choices=[])
     points = StringField(_l("Điểm"), validators=[Filled(_l("Cần nhập điểm.")), Length(max=40)])
     reason = TextAreaField(_l("Lý do (bắt buộc)"), validators=[Filled(_l("Cần nêu lý do điều chỉnh điểm.")),
                                                               Length(max=2000)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     override_id = IntField(validators=[NumberRange(min=1)], lo=1)
     reason = StringField(_l("Lý do huỷ"), validators=[Filled(_l("Cần nêu lý do điều chỉnh điểm.")), Length(max=2000)])

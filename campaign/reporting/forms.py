@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import Form
 
-class WorkbookImportForm(FlaskForm):
+
+class WorkbookImportForm(Form):
     workbook = FileField(_l("Tệp Excel (.xlsx) nhiều đơn vị"))
 
 
-class ClarifyForm(FlaskForm):
+class ClarifyForm(Form):
     codes = StringField(_l("Chỉ tiêu cần giải trình"), validators=[Optional(), Length(max=2000)])
     message = TextAreaField(_l("Nội dung"), validators=[DataRequired(), Length(max=5000)])
 

@@ -5,25 +5,26 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from campaign.params import IntField
 
+from ..forms import Form
+
 MAX_PAGE = 100_000
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     label = StringField(_l("Nhãn đợt công bố"), validators=[Optional(), Length(max=200)])
     confirmed = BooleanField()  # set by the confirmation page's button (publish_check)
 
 
-class RecomputeForm(FlaskForm):
+class RecomputeForm(Form):
     pass
 
 
-class TableQuery(FlaskForm):
+class TableQuery(Form):
     """GET query of the provisional table: level and page (bounded; a bad value falls back)."""
 
     class Meta:
@@ -33,7 +34,7 @@ class TableQuery(FlaskForm):
     page = IntField(validators=[Optional()], lo=1, hi=MAX_PAGE, default=1)
 
 
-class ExportQuery(FlaskForm):
+class ExportQuery(Form):
     """GET query of an export: format and, for a published run, its id."""
 
     class Meta:
@@ -59,7 +60,7 @@ def parse_weights(text: str | None) -> dict[str, float]:
     return out
 
 
-class WhatIfForm(FlaskForm):
+class WhatIfForm(Form):
     """GET form: nothing changes, so no CSRF token."""
 
     class Meta:

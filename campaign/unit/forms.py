@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
@@ -11,6 +10,8 @@ from wtforms.validators import Length, Optional
 from campaign.services.submissions.entries import label
 from campaign.services.submissions.officer_form import Posted, posted_from_form
 from scoring.framework import Framework, Node
+
+from ..forms import Form
 
 
 def value_name(code: str) -> str:
@@ -54,14 +55,14 @@ def _value_field(node: Node):
     return StringField(label(node.name), validators=[Optional(), Length(max=100)])
 
 
-def build_entry_form(fw: Framework, data: dict | None = None) -> FlaskForm:
+def build_entry_form(fw: Framework, data: dict | None = None) -> Form:
     """The entry form with fields v-/na-/ex-/file-<code> for every indicator, showing ``data``.
 
     Always filled from ``data`` (never from the posted form): the service decides what each
     field shows, so locked indicators keep their stored values on a refused post.
     """
 
-    class EntryForm(FlaskForm):
+    class EntryForm(Form):
         lock_version = HiddenField()
         form_sig = HiddenField()
 
@@ -116,15 +117,15 @@ def _int(raw: str | None) -> int | None:
     return value if 0 <= value < 2**63 else None
 
 
-class ConfirmSubmitForm(FlaskForm):
-    """The confirmation step: the version the officer saw (CSRF comes with FlaskForm)."""
+class ConfirmSubmitForm(Form):
+    """The confirmation step: the version the officer saw (CSRF comes with Form)."""
 
     lock_version = HiddenField()
 
 
-class XlsxUploadForm(FlaskForm):
+class XlsxUploadForm(Form):
     workbook = FileField(_l("Tệp Excel (.xlsx)"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     workbook = FileField(_l("Tệp Excel (.xlsx) nhiều đơn vị"))

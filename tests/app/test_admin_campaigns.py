@@ -410,3 +410,24 @@ def test_a_framework_with_its_own_bands_says_it_replaced_the_example_table(clien
     # the example table replaced by the user's own bands: kept, nothing to announce
     r = client.submit("/admin/campaigns/new", _form(name="Khác", template_code="mass-mobilization-2018"))
     assert "thay cho bảng mẫu" not in client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_fractions_are_typed_with_a_decimal_comma_and_shown_back_in_the_page_language(client, factory):
+    """WTForms' FloatField refused the Vietnamese "12,5" (and accepted "nan"): one comma or one dot is the mark."""
+    admin_client(client, factory)
+    _districts(factory)
+    r = client.submit("/admin/campaigns/new", _form(award_quota_pct="12,5", **{"bands-0-floor_pct": "85.5"}))
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    c = db.session.scalar(sa.select(Campaign))
+    assert c.settings["award_quota_pct"] == 12.5 and c.settings["bands"][0]["floor_pct"] == 85.5
+    html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
+    assert 'value="12,5"' in html and 'value="85,5"' in html and 'value="12.5"' not in html
+    for bad in ("nan", "1.234,5", "inf", "12,5%"):
+        r = client.submit(f"/admin/campaigns/{c.id}/edit", _form(award_quota_pct=bad))
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and "Hãy nhập một số, ví dụ 85 hoặc 85,5" in html, bad
+        assert f'value="{bad}"' in html  # what was typed stays, to be fixed
+    assert db.session.get(Campaign, c.id).settings["award_quota_pct"] == 12.5
+    client.post("/lang/en", data={"next": f"/admin/campaigns/{c.id}/edit"})
+    html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
+    assert 'value="12.5"' in html and 'value="85.5"' in html

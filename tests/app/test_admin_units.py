@@ -228,3 +228,17 @@ def test_cluster_form_offers_current_units_and_keeps_ended_members_marked(client
     members = html.split('data-testid="members"')[1].split("</select>")[0]
     assert "001 – Quận Ba Đình (ngừng hoạt động từ 01/07/2025)" in members
     assert "00074 – Phường Cửa Nam" in members
+
+
+def test_form_messages_follow_the_page_language(client, factory):
+    """WTForms' own messages ("This field is required.") reached the Vietnamese pages in English."""
+    admin_client(client, factory)
+    r = client.submit("/admin/clusters/new", {"code": "", "name": "Cụm 9", "kind": "galaxy"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "Vui lòng điền mục này." in html and "Lựa chọn không hợp lệ." in html
+    assert "This field is required." not in html and "Not a valid choice" not in html
+    assert 'value="Cụm 9"' in html  # what was typed is kept
+    client.post("/lang/en", data={"next": "/admin/clusters/new"})
+    html = client.submit("/admin/clusters/new", {"code": "", "name": "Cụm 9", "kind": "galaxy"}).get_data(as_text=True)
+    assert "This field is required." in html and "Vui lòng điền mục này." not in html
