@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import FloatField
 from wtforms import Form as _PlainForm
+from wtforms.widgets import TextInput
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "translations" / "wtforms"
 
@@ -75,7 +76,15 @@ class DecimalField(FloatField):
     These settings are small numbers (weights, percentages, km²) that nobody groups by thousands,
     so one comma or one dot is always the decimal mark: WTForms' ``FloatField`` refused "0,6" and
     accepted "nan" and "inf". What the form shows back ("3,325" in Vietnamese) reads back the same.
+    A text box with a decimal keypad, not ``type="number"``: a browser set to English empties a
+    number box holding "12,5" and the server would see nothing was typed.
     """
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["render_kw"] = {"inputmode": "decimal", **(kwargs.get("render_kw") or {})}
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list) -> None:
         if not valuelist or str(valuelist[0]).strip() == "":
@@ -86,6 +95,13 @@ class DecimalField(FloatField):
             self.data = None
             raise ValueError(_("Hãy nhập một số, ví dụ 85 hoặc 85,5 (không dùng dấu phân cách hàng nghìn)."))
         self.data = value
+
+    def validate(self, form, extra_validators=()) -> bool:  # type: ignore[override]
+        """An unreadable number is one message, not also "must be between 0 and 100" about nothing."""
+        if self.process_errors:
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
 
     def _value(self) -> str:
         if self.raw_data:

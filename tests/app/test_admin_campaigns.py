@@ -422,11 +422,14 @@ def test_fractions_are_typed_with_a_decimal_comma_and_shown_back_in_the_page_lan
     assert c.settings["award_quota_pct"] == 12.5 and c.settings["bands"][0]["floor_pct"] == 85.5
     html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
     assert 'value="12,5"' in html and 'value="85,5"' in html and 'value="12.5"' not in html
+    quota = re.search(r'<input[^>]* id="award_quota_pct"[^>]*>', html).group(0)
+    assert 'type="text"' in quota and 'inputmode="decimal"' in quota  # a number box would drop "12,5" in English
     for bad in ("nan", "1.234,5", "inf", "12,5%"):
         r = client.submit(f"/admin/campaigns/{c.id}/edit", _form(award_quota_pct=bad))
         html = r.get_data(as_text=True)
         assert r.status_code == 400 and "Hãy nhập một số, ví dụ 85 hoặc 85,5" in html, bad
         assert f'value="{bad}"' in html  # what was typed stays, to be fixed
+        assert "khoảng từ 0 đến 100" not in html  # one message, not a second one about an empty value
     assert db.session.get(Campaign, c.id).settings["award_quota_pct"] == 12.5
     client.post("/lang/en", data={"next": f"/admin/campaigns/{c.id}/edit"})
     html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
