@@ -153,3 +153,28 @@ def test_every_recorded_action_has_a_label():
     for path in Path(__file__).resolve().parents[2].joinpath("campaign").rglob("*.py"):
         recorded |= set(re.findall(r'audit\.record\(\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
     assert recorded and sorted(recorded - set(auditlog.ACTION_LABELS)) == []
+
+
+def test_counts_of_a_national_unit_list_are_grouped_in_each_language(client, factory):
+    """3,321 communes and wards: counts read "1.200" in Vietnamese and "1,200" in English, as every figure does."""
+    from campaign.models import CampaignUnit, Unit
+
+    factory.user("admin", username="qt")
+    province = factory.unit("province", code="01", name="Tỉnh Thử")
+    wards = [Unit(code=f"{90000 + i}", name=f"Phường {i}", kind="ward", level=3, parent=province) for i in range(1200)]
+    db.session.add_all(wards)
+    camp = factory.campaign()
+    db.session.flush()
+    db.session.add_all([CampaignUnit(campaign_id=camp.id, unit_id=w.id) for w in wards])
+    db.session.commit()
+    client.login("qt")
+    units = client.get("/admin/units").get_data(as_text=True)
+    counts = re.search(r'data-testid="unit-counts">(.*?)</p>', units, re.S).group(1)
+    assert "Phường: 1.200" in counts and "1200" not in counts
+    detail = client.get(f"/admin/campaigns/{camp.id}").get_data(as_text=True)
+    assert re.search(r'data-testid="participant-count">1\.200 ·', detail)
+    assert "1.200 đơn vị" in client.get(f"/admin/campaigns/{camp.id}/participants").get_data(as_text=True)
+    client.post("/lang/en", data={"next": "/admin/units"})
+    counts = re.search(r'data-testid="unit-counts">(.*?)</p>', client.get("/admin/units").get_data(as_text=True),
+                       re.S).group(1)
+    assert "1,200" in counts and "1.200" not in counts
