@@ -280,6 +280,16 @@ class UnitForm(Form):
     area_km2 = DecimalField(_l("Diện tích (km²)"), validators=[Optional(), NumberRange(min=0)])
 
 
+class UnitFilterForm(Form):
+    """The units page's search (a GET form: no CSRF token, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Tìm theo mã hoặc tên"), validators=[Optional(), Length(max=100)])
+    ended = BooleanField(_l("Hiện cả đơn vị đã ngừng hoạt động"))
+
+
 class InactiveForm(Form):
     valid_to = DateField(_l("Ngừng hoạt động từ ngày"), validators=[Optional()])
     reason = StringField(_l("Lý do (ví dụ: sáp nhập)"), validators=[Optional(), Length(max=500)])

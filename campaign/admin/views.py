@@ -42,6 +42,7 @@ from .forms import (
     InactiveForm,
     MidtermForm,
     TransitionForm,
+    UnitFilterForm,
     UnitForm,
     local_to_utc,
 )
@@ -432,7 +433,11 @@ def template_detail(code: str):
 @bp.route("/units")
 @allow("admin")
 def units():
-    return render_template("admin/units.html", tree=units_svc.unit_tree(), counts=units_svc.unit_counts(),
+    form = UnitFilterForm(request.args)
+    query = (form.q.data or "").strip() if form.validate() else ""
+    return render_template("admin/units.html", form=form, query=query,
+                           tree=units_svc.unit_tree(include_inactive=bool(form.ended.data), query=query),
+                           counts=units_svc.unit_counts(), ended=units_svc.ended_count(),
                            inactive_form=InactiveForm(), today=date.today())
 
 

@@ -178,7 +178,7 @@ def test_edit_unit_and_mark_inactive_in_browser(client, factory):
     db.session.expire_all()
     ward = db.session.get(Unit, ward.id)
     assert ward.name == "Phường Trúc Bạch (mới)" and ward.valid_to == date(2020, 2, 11)
-    assert "ngừng hoạt động từ" in client.get("/admin/units").get_data(as_text=True)
+    assert "ngừng hoạt động từ" in client.get("/admin/units?ended=y").get_data(as_text=True)
 
 
 def test_unit_form_keeps_input_on_duplicate_code(client, factory):
@@ -242,3 +242,37 @@ def test_form_messages_follow_the_page_language(client, factory):
     client.post("/lang/en", data={"next": "/admin/clusters/new"})
     html = client.submit("/admin/clusters/new", {"code": "", "name": "Cụm 9", "kind": "galaxy"}).get_data(as_text=True)
     assert "This field is required." in html and "Vui lòng điền mục này." not in html
+
+
+def test_units_page_shows_current_units_and_finds_any_by_code_or_name_without_diacritics(client, factory):
+    """After the reform the tree held 615 ended units of Hà Nội beside the 126 current ones, with no search."""
+    admin_client(client, factory)
+    city = factory.unit("city", code="01", name="Thành phố Hà Nội")
+    district = factory.unit("urban_district", parent=city, code="001", name="Quận Ba Đình", valid_to=date(2025, 7, 1))
+    factory.unit("ward", parent=district, code="00004", name="Phường Trúc Bạch", valid_to=date(2025, 7, 1))
+    factory.unit("ward", parent=city, code="00005", name="Phường Ba Đình", valid_from=date(2025, 7, 1))
+    factory.unit("commune", parent=city, code="09999", name="Xã Minh Châu", valid_from=date(2025, 7, 1))
+    db.session.commit()
+
+    def tree(url):
+        html = client.get(url).get_data(as_text=True)
+        return html, html.split('data-testid="unit-tree"')[1]
+
+    html, shown = tree("/admin/units")
+    assert "Phường Ba Đình" in shown and "Xã Minh Châu" in shown
+    assert "Quận Ba Đình" not in shown and "Trúc Bạch" not in shown
+    assert "2 đơn vị đã ngừng hoạt động không hiện ở đây." in html
+    _html, shown = tree("/admin/units?ended=y")
+    assert "Quận Ba Đình" in shown and "ngừng hoạt động từ 01/07/2025" in shown
+    _html, shown = tree("/admin/units?q=truc+bach&ended=y")
+    assert "Phường Trúc Bạch" in shown and "Quận Ba Đình" in shown  # the district above it, opened
+    assert '<details class="tree-node" open>' in shown and "Phường Ba Đình" not in shown
+    html, shown = tree("/admin/units?q=truc+bach")
+    assert "Trúc Bạch" not in shown and "Không có đơn vị nào khớp với “truc bach”." in html
+    _html, shown = tree("/admin/units?q=00005")
+    assert "Phường Ba Đình" in shown and "Xã Minh Châu" not in shown
+    _html, shown = tree("/admin/units?q=BA+DINH")
+    assert "Phường Ba Đình" in shown and "Xã Minh Châu" not in shown
+    client.post("/lang/en", data={"next": "/admin/units"})
+    html, _shown = tree("/admin/units?q=zzz")
+    assert "No unit matches “zzz”." in html and "2 units that no longer exist are not shown here." in html

@@ -25,6 +25,7 @@ from campaign.models import UNIT_LEVELS, CampaignUnit, Cluster, ClusterMember, U
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
+from campaign.vietnamese import matches
 
 # The official types by their names (Law on Local Government Organisation, 2025).
 UNIT_KIND_LABELS = {
@@ -92,19 +93,37 @@ def get_unit(unit_id: int) -> Unit:
     return unit
 
 
-def unit_tree(include_inactive: bool = True, on: date | None = None) -> list[dict]:
-    """All units as nested dicts (city → districts → communes), from one query."""
+def unit_tree(include_inactive: bool = True, on: date | None = None, query: str = "") -> list[dict]:
+    """The units as nested dicts (city → districts → communes), from one query.
+
+    ``include_inactive=False`` leaves out the units ended by ``on`` (today), unless a current unit
+    still hangs below one; ``query`` keeps the units whose code or name holds every word (without
+    diacritics: "ba dinh" finds "Ba Đình") and the units above them, marked ``open``.
+    """
     rows = db.session.scalars(sa.select(Unit).order_by(Unit.level, Unit.code)).all()
     on = on or date.today()
-    nodes = {u.id: {"unit": u, "active": u.is_active_on(on), "children": []} for u in rows}
+    nodes = {u.id: {"unit": u, "active": u.is_active_on(on), "children": [], "open": False} for u in rows}
     roots = []
     for u in rows:
-        node = nodes[u.id]
-        if not include_inactive and not node["active"]:
-            continue
         parent = nodes.get(u.parent_id)
-        (parent["children"] if parent else roots).append(node)
-    return roots
+        (parent["children"] if parent else roots).append(nodes[u.id])
+    if include_inactive and not query:
+        return roots
+
+    def kept(node: dict) -> bool:
+        node["children"] = [child for child in node["children"] if kept(child)]
+        u = node["unit"]
+        own = (include_inactive or node["active"]) and (not query or matches(query, u.code, u.name, u.name_en))
+        node["open"] = bool(query and node["children"])
+        return own or bool(node["children"])
+
+    return [root for root in roots if kept(root)]
+
+
+def ended_count(on: date | None = None) -> int:
+    """How many units no longer exist on ``on`` (today): what the units page hides by default."""
+    on = on or date.today()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(Unit.valid_to <= on)) or 0
 
 
 def active_on(day: date | None) -> sa.ColumnElement[bool]:
