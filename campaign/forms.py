@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from babel.support import Translations
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
@@ -68,14 +69,17 @@ class Subform(_PlainForm):
 
 
 _PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]{1,15}(?:[.,][0-9]{1,9})?")
+_LIKE_THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}")
 
 
 class DecimalField(FloatField):
     """A fraction written either way: "85,5" (Vietnamese) or "85.5"; shown in the page's language.
 
     These settings are small numbers (weights, percentages, km²) that nobody groups by thousands,
-    so one comma or one dot is always the decimal mark: WTForms' ``FloatField`` refused "0,6" and
-    accepted "nan" and "inf". What the form shows back ("3,325" in Vietnamese) reads back the same.
+    so one comma or one dot is the decimal mark: WTForms' ``FloatField`` refused "0,6" and
+    accepted "nan" and "inf". One exception: the page's thousands separator before exactly three
+    digits ("1.234" in Vietnamese, "1,234" in English) may mean 1234, so it is refused with both
+    readings spelled out. What the form shows back ("3,325" in Vietnamese) reads back the same.
     A text box with a decimal keypad, not ``type="number"``: a browser set to English empties a
     number box holding "12,5" and the server would see nothing was typed.
     """
@@ -94,6 +98,13 @@ class DecimalField(FloatField):
         if not math.isfinite(value):
             self.data = None
             raise ValueError(_("Hãy nhập một số, ví dụ 85 hoặc 85,5 (không dùng dấu phân cách hàng nghìn)."))
+        locale = str(get_locale() or "vi")
+        if _LIKE_THOUSANDS.fullmatch(text) and get_group_symbol(locale) in text:
+            self.data = None
+            whole, fraction = text.replace(get_group_symbol(locale), " ").split()
+            raise ValueError(_("“%(text)s” đọc được hai cách: hãy viết %(whole)s nếu là số nguyên, hoặc %(decimal)s "
+                               "nếu là số thập phân.", text=text, whole=whole + fraction,
+                               decimal=whole + get_decimal_symbol(locale) + fraction))
         self.data = value
 
     def validate(self, form, extra_validators=()) -> bool:  # type: ignore[override]

@@ -431,6 +431,13 @@ def test_fractions_are_typed_with_a_decimal_comma_and_shown_back_in_the_page_lan
         assert f'value="{bad}"' in html  # what was typed stays, to be fixed
         assert "khoảng từ 0 đến 100" not in html  # one message, not a second one about an empty value
     assert db.session.get(Campaign, c.id).settings["award_quota_pct"] == 12.5
+    # "1.234" may mean 1234 to a Vietnamese reader: refused with both readings, never saved as 1.234
+    html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(award_quota_pct="1.234")).get_data(as_text=True)
+    assert "“1.234” đọc được hai cách: hãy viết 1234 nếu là số nguyên, hoặc 1,234 nếu là số thập phân." in html
+    assert client.submit(f"/admin/campaigns/{c.id}/edit", _form(award_quota_pct="1,234")).status_code == 302
+    assert db.session.get(Campaign, c.id).settings["award_quota_pct"] == 1.234  # the Vietnamese decimal comma
     client.post("/lang/en", data={"next": f"/admin/campaigns/{c.id}/edit"})
     html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
-    assert 'value="12.5"' in html and 'value="85.5"' in html
+    assert 'value="1.234"' in html  # shown back with the English decimal point
+    html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(award_quota_pct="1,234")).get_data(as_text=True)
+    assert "“1,234” can be read two ways: write 1234 for a whole number, or 1.234 for a decimal." in html
