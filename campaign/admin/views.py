@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from campaign import formats
+from campaign.importers.official import REFORM_DATE
 from campaign.services.errors import DomainError, NotFound
 from campaign.services.setup import campaigns as svc
 from campaign.services.setup import framework_io, lifecycle, participant_rules, unit_sync
@@ -435,9 +436,10 @@ def template_detail(code: str):
 def units():
     form = UnitFilterForm(request.args)
     query = (form.q.data or "").strip() if form.validate() else ""
-    return render_template("admin/units.html", form=form, query=query,
-                           tree=units_svc.unit_tree(include_inactive=bool(form.ended.data), query=query),
-                           counts=units_svc.unit_counts(), ended=units_svc.ended_count(),
+    tree = units_svc.unit_tree(include_inactive=bool(form.ended.data), query=query)
+    ended_matches = units_svc.ended_matches(query) if query and not tree and not form.ended.data else 0
+    return render_template("admin/units.html", form=form, query=query, tree=tree, ended_matches=ended_matches,
+                           counts=units_svc.unit_counts(), ended=units_svc.ended_count(), reform_date=REFORM_DATE,
                            inactive_form=InactiveForm(), today=date.today())
 
 

@@ -238,3 +238,28 @@ def test_transition_buttons_post_exactly_what_the_page_renders(client, factory):
     assert r.status_code == 303
     db.session.expire_all()
     assert db.session.get(Campaign, c.id).status == "open"
+
+
+def test_campaign_page_disables_a_move_it_explains_it_cannot_make_and_names_its_actions_as_actions(client, factory):
+    """Cold walk: "Back to draft" was offered under "cannot go back to draft"; the archive button read
+    "Archived" like the badge; the single framework was labelled "Frameworks"."""
+    import re
+
+    admin_client(client, factory)
+    c, units = ready_campaign(factory, status="open")
+    factory.entry(c, units[0])
+    db.session.commit()
+    html = client.get(f"/admin/campaigns/{c.id}").get_data(as_text=True)
+    button = re.search(r'<button[^>]*data-testid="move-draft"[^>]*>', html).group(0)
+    assert "disabled" in button and 'aria-describedby="move-problems-draft"' in button
+    assert "không thể trả phong trào về nháp" in re.search(r'<ul [^>]*id="move-problems-draft".*?</ul>', html, re.S).group(0)
+    opening = re.search(r'<button[^>]*data-testid="move-appraisal"[^>]*>', html).group(0)
+    assert "disabled" not in opening  # a move that can be made stays a button
+    client.post("/lang/en", data={"next": f"/admin/campaigns/{c.id}"})
+    html = client.get(f"/admin/campaigns/{c.id}").get_data(as_text=True)
+    assert re.search(r'data-testid="archive-campaign">Archive</button>', html)
+    assert re.search(r'data-testid="campaign-framework">Framework</a>', html)
+    c.archived_at = utcnow()  # (archiving itself: test_admin_campaigns)
+    db.session.commit()
+    html = client.get(f"/admin/campaigns/{c.id}").get_data(as_text=True)
+    assert '<span class="badge">Archived</span>' in html and 'data-testid="archive-campaign">Unarchive</button>' in html

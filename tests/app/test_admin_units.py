@@ -269,10 +269,18 @@ def test_units_page_shows_current_units_and_finds_any_by_code_or_name_without_di
     assert '<details class="tree-node" open>' in shown and "Phường Ba Đình" not in shown
     html, shown = tree("/admin/units?q=truc+bach")
     assert "Trúc Bạch" not in shown and "Không có đơn vị nào khớp với “truc bach”." in html
+    # ... and points to the ended unit it did find, one click away
+    hint = html.split('data-testid="show-ended-matches"')[1].split("</a>")[0]
+    assert "Có 1 đơn vị đã ngừng hoạt động khớp: xem." in hint and 'q=truc+bach&amp;ended=y' in html
+    assert 'data-testid="show-ended-matches"' not in tree("/admin/units?q=zzz")[0]  # nothing ended matches either
     _html, shown = tree("/admin/units?q=00005")
     assert "Phường Ba Đình" in shown and "Xã Minh Châu" not in shown
     _html, shown = tree("/admin/units?q=BA+DINH")
     assert "Phường Ba Đình" in shown and "Xã Minh Châu" not in shown
     client.post("/lang/en", data={"next": "/admin/units"})
     html, _shown = tree("/admin/units?q=zzz")
-    assert "No unit matches “zzz”." in html and "2 units that no longer exist are not shown here." in html
+    assert "No unit matches “zzz”." in html and "2 ended units are not shown here." in html
+    html, _shown = tree("/admin/units?q=truc+bach")
+    assert "1 ended unit matches: show it." in html
+    assert "ended on 1 Jul 2025" in tree("/admin/units?ended=y")[1]
+    assert "Load the official list from 1 Jul 2025" in html

@@ -126,6 +126,14 @@ def ended_count(on: date | None = None) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Unit).where(Unit.valid_to <= on)) or 0
 
 
+def ended_matches(query: str, on: date | None = None) -> int:
+    """How many units ended by ``on`` (today) match ``query``: what a search that found no current
+    unit points to, instead of a bare "no match"."""
+    on = on or date.today()
+    rows = db.session.execute(sa.select(Unit.code, Unit.name, Unit.name_en).where(Unit.valid_to <= on)).all()
+    return sum(1 for code, name, name_en in rows if matches(query, code, name, name_en))
+
+
 def active_on(day: date | None) -> sa.ColumnElement[bool]:
     """SQL condition: the unit exists on ``day`` (today's tree when None), so a campaign uses the
     tree of its own period (2018: districts; 2026: the two-tier units)."""
