@@ -203,6 +203,34 @@ def test_cluster_edit_in_browser(client, factory):
     assert r.status_code == 400 and "thành viên" in r.get_data(as_text=True)
 
 
+def test_a_form_with_errors_lists_them_as_links_and_marks_its_fields_for_screen_readers(client, factory):
+    """Cold walk: the banner did not say where the errors were, fields carried no aria-invalid, the
+    cluster form had no banner and no Cancel, and its member list needed Ctrl-click (no phone can)."""
+    import re
+
+    admin_client(client, factory)
+    a = factory.unit("urban_district", code="001", name="Quận Ba Đình")
+    db.session.commit()
+    html = client.submit("/admin/clusters/new", {"code": "", "name": "Cụm 9", "kind": "cluster",
+                                                 "member_ids": [str(a.id)]}).get_data(as_text=True)
+    summary = html.split('data-testid="form-errors"')[1].split("</div>")[0]
+    assert "Vui lòng sửa các lỗi được đánh dấu:" in summary and '<a href="#code">Mã cụm' in summary
+    assert summary.count("<li>") == 1  # only the field that is wrong
+    code = re.search(r'<input[^>]*id="code"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in code and 'aria-describedby="code-error"' in code
+    assert re.search(r'id="code-error">\s*<div class="field-error"[^>]*>Vui lòng điền mục này.', html)
+    name = re.search(r'<input[^>]*id="name"[^>]*>', html).group(0)
+    assert "aria-invalid" not in name
+    members = html.split('data-testid="members"')[1].split("</ul>")[0]
+    assert re.search(rf'<input checked id="member_ids-0" name="member_ids" type="checkbox" value="{a.id}">', members)
+    assert "001 – Quận Ba Đình" in members and "Ctrl" not in html
+    assert 'data-testid="cancel-cluster">Huỷ</a>' in html
+    client.post("/lang/en", data={"next": "/admin/campaigns/new"})
+    html = client.submit("/admin/campaigns/new", {"name": ""}).get_data(as_text=True)
+    summary = html.split('data-testid="form-errors"')[1].split("</div>")[0]
+    assert "Please correct the marked fields:" in summary and '<a href="#name">' in summary
+
+
 def test_cluster_form_offers_current_units_and_keeps_ended_members_marked(client, factory):
     """After the reform the member list held every ended district and ward beside the new ones (1,266
     lines, same codes and names twice): it offers the units active today, and an ended unit only when
@@ -214,7 +242,7 @@ def test_cluster_form_offers_current_units_and_keeps_ended_members_marked(client
     new = factory.unit("ward", code="00074", name="Phường Cửa Nam", valid_from=date(2025, 7, 1))
     db.session.commit()
     html = client.get("/admin/clusters/new").get_data(as_text=True)
-    members = html.split('data-testid="members"')[1].split("</select>")[0]
+    members = html.split('data-testid="members"')[1].split("</ul>")[0]
     assert "00074 – Phường Cửa Nam" in members and "00073" not in members and "Quận Ba Đình" not in members
     r = client.submit("/admin/clusters/new", {"code": "CUM-26", "name": "Cụm 2026", "kind": "cluster",
                                               "member_ids": [str(new.id), str(gone.id)]})
@@ -225,7 +253,7 @@ def test_cluster_form_offers_current_units_and_keeps_ended_members_marked(client
     db.session.add_all([ClusterMember(cluster_id=cluster.id, unit_id=u.id) for u in (old, gone)])
     db.session.commit()
     html = client.get(f"/admin/clusters/{cluster.id}/edit").get_data(as_text=True)
-    members = html.split('data-testid="members"')[1].split("</select>")[0]
+    members = html.split('data-testid="members"')[1].split("</ul>")[0]
     assert "001 – Quận Ba Đình (ngừng hoạt động từ 01/07/2025)" in members
     assert "00074 – Phường Cửa Nam" in members
 
