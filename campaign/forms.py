@@ -4,22 +4,25 @@ WTForms ships no Vietnamese catalogue, so its built-in messages ("This field is 
 "Not a valid choice.") reached the Vietnamese pages in English. Every form derives from ``Form``
 (or ``Subform`` for the rows of a ``FieldList``), whose translations come from
 ``translations/wtforms/<locale>/LC_MESSAGES/wtforms.mo``; English pages keep WTForms' English.
-``DecimalField`` is the one field for a typed fraction (weights, percentages, areas).
+``DecimalField`` is the one field for a typed fraction (weights, percentages, areas);
+``DayField`` and ``MomentField`` the ones for a typed day and a day with its time.
 """
 from __future__ import annotations
 
 import gettext
 import math
 import re
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from babel.dates import format_date, format_datetime
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from babel.support import Translations
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import FloatField
+from wtforms import DateField, DateTimeLocalField, FloatField
 from wtforms import Form as _PlainForm
 from wtforms.widgets import TextInput
 
@@ -68,11 +71,25 @@ class Subform(_PlainForm):
         pass
 
 
+class _OneMessage:
+    """A typed value that cannot be read gets one message: not also "This field is required." or
+    "must be between 0 and 100" about the nothing it was read as."""
+
+    process_errors: list
+    errors: list
+
+    def validate(self, form, extra_validators=()) -> bool:
+        if self.process_errors:
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)  # type: ignore[misc]
+
+
 _PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]{1,15}(?:[.,][0-9]{1,9})?")
 _LIKE_THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}")
 
 
-class DecimalField(FloatField):
+class DecimalField(_OneMessage, FloatField):
     """A fraction written either way: "85,5" (Vietnamese) or "85.5"; shown in the page's language.
 
     These settings are small numbers (weights, percentages, km²) that nobody groups by thousands,
@@ -107,16 +124,113 @@ class DecimalField(FloatField):
                                decimal=whole + get_decimal_symbol(locale) + fraction))
         self.data = value
 
-    def validate(self, form, extra_validators=()) -> bool:  # type: ignore[override]
-        """An unreadable number is one message, not also "must be between 0 and 100" about nothing."""
-        if self.process_errors:
-            self.errors = list(self.process_errors)
-            return False
-        return super().validate(form, extra_validators)
-
     def _value(self) -> str:
         if self.raw_data:
             return str(self.raw_data[0])
         if self.data is None:
             return ""
         return format_decimal(self.data, format="0.#########")
+
+
+_MONTHS = {name: k for k, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+     ("dec", "december")], start=1) for name in names}
+_NUMERIC_DAY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")  # day first, as Vietnam writes it
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # what a browser's date box and old links send
+_NAMED_DAY = re.compile(r"(\d{1,2})\s+([a-z]+)\.?,?\s+(\d{4})")  # "30 Nov 2026", as English pages show it
+_TIME = re.compile(r"(\d{1,2})(?::|h)(\d{2})?(?::\d{2})?")  # 17:00, 17h00, 17h
+
+
+def _parse_day(text: str) -> date | None:
+    text = text.strip().lower()
+    if m := _NUMERIC_DAY.fullmatch(text):
+        d, mo, y = (int(g) for g in m.groups())
+    elif m := _ISO_DAY.fullmatch(text):
+        y, mo, d = (int(g) for g in m.groups())
+    elif (m := _NAMED_DAY.fullmatch(text)) and m.group(2) in _MONTHS:
+        d, mo, y = int(m.group(1)), _MONTHS[m.group(2)], int(m.group(3))
+    else:
+        return None
+    try:
+        return date(y, mo, d) if 1900 <= y <= 2999 else None
+    except ValueError:  # 31/02/2026
+        return None
+
+
+def _parse_moment(text: str) -> datetime | None:
+    text = re.sub(r"\s+", " ", text.strip())
+    day_text, _sep, time_text = text.replace("T", " ").rpartition(" ")
+    m = _TIME.fullmatch(time_text)
+    day = _parse_day(day_text) if m else None
+    hour, minute = (int(m.group(1)), int(m.group(2) or 0)) if m else (0, 0)
+    if day is None or hour > 23 or minute > 59:
+        return None
+    return datetime(day.year, day.month, day.day, hour, minute)
+
+
+_EXAMPLE = datetime(2026, 11, 30, 17, 0)
+
+
+def _locale() -> str:
+    return "en" if str(get_locale() or "vi").startswith("en") else "vi"
+
+
+class DayField(_OneMessage, DateField):
+    """A day typed as the page shows days: "30/11/2026" (day first, always) or "30 Nov 2026"; an
+    ISO "2026-11-30" is read too. A text box, not ``type="date"``: the browser's date box shows
+    its own language's order (11/30/2026 on an English browser) inside a Vietnamese page."""
+
+    widget = TextInput()
+
+    def __call__(self, **kwargs) -> str:
+        kwargs.setdefault("placeholder", self._show(_EXAMPLE))
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(**kwargs)
+
+    def _show(self, value: date) -> str:
+        return format_date(value, "dd/MM/yyyy" if _locale() == "vi" else "d MMM yyyy", locale=_locale())
+
+    def process_formdata(self, valuelist: list) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = _parse_day(str(valuelist[0]))
+        if self.data is None:
+            raise ValueError(_("Hãy nhập ngày theo thứ tự ngày/tháng/năm, ví dụ %(example)s.",
+                               example=self._show(_EXAMPLE)))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self._show(self.data) if isinstance(self.data, date) else ""
+
+
+class MomentField(_OneMessage, DateTimeLocalField):
+    """A day and a time (Vietnam time), typed as the page shows them: "30/11/2026 17:00" or
+    "30 Nov 2026 17:00"; an ISO "2026-11-30T17:00" is read too. A text box, for the same reason
+    as :class:`DayField`."""
+
+    widget = TextInput()
+
+    def __call__(self, **kwargs) -> str:
+        kwargs.setdefault("placeholder", self._show(_EXAMPLE))
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(**kwargs)
+
+    def _show(self, value: datetime) -> str:
+        pattern = "dd/MM/yyyy HH:mm" if _locale() == "vi" else "d MMM yyyy HH:mm"
+        return format_datetime(value, pattern, locale=_locale())
+
+    def process_formdata(self, valuelist: list) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = _parse_moment(str(valuelist[0]))
+        if self.data is None:
+            raise ValueError(_("Hãy nhập ngày và giờ, ví dụ %(example)s.", example=self._show(_EXAMPLE)))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self._show(self.data) if isinstance(self.data, datetime) else ""

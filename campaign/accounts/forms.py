@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     PasswordField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from campaign.params import IntField, to_int
 
-from ..forms import Form
+from ..forms import DayField, Form
 
 ROLE_CHOICES = [("officer", _l("Cán bộ đơn vị")), ("judge", _l("Giám khảo")), ("admin", _l("Quản trị")),
                 ("viewer", _l("Người xem"))]
@@ -95,6 +94,6 @@ class AuditFilterForm(Form):
     campaign_id = SelectField(_l("Phong trào"), coerce=to_int,
                               choices=[], validate_choice=False)
     action = SelectField(_l("Hành động"), choices=[], validate_choice=False)
-    date_from = DateField(_l("Từ ngày"), validators=[Optional()])
-    date_to = DateField(_l("Đến ngày"), validators=[Optional()])
+    date_from = DayField(_l("Từ ngày"), validators=[Optional()])
+    date_to = DayField(_l("Đến ngày"), validators=[Optional()])
     page = IntField(validators=[Optional()], lo=1, default=1)

@@ -8,8 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     FieldList,
     FormField,
     HiddenField,
@@ -24,7 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from campaign.params import IntField
 
-from ..forms import DecimalField, Form, Subform
+from ..forms import DayField, DecimalField, Form, MomentField, Subform
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -101,12 +99,10 @@ class CampaignForm(Form):
     kind = SelectField(_l("Loại phong trào"), choices=KIND_CHOICES)
     description = TextAreaField(_l("Mô tả (tiếng Việt)"), validators=[Optional(), Length(max=5000)])
     description_en = TextAreaField(_l("Mô tả (tiếng Anh)"), validators=[Optional(), Length(max=5000)])
-    period_start = DateField(_l("Thực hiện từ ngày"), validators=[Optional()])
-    period_end = DateField(_l("Đến ngày"), validators=[Optional()])
-    submission_deadline = DateTimeLocalField(_l("Hạn nộp bài (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M",
-                                             validators=[Optional()])
-    appraisal_deadline = DateTimeLocalField(_l("Hạn thẩm định (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M",
-                                            validators=[Optional()])
+    period_start = DayField(_l("Thực hiện từ ngày"), validators=[Optional()])
+    period_end = DayField(_l("Đến ngày"), validators=[Optional()])
+    submission_deadline = MomentField(_l("Hạn nộp bài (giờ Việt Nam)"), validators=[Optional()])
+    appraisal_deadline = MomentField(_l("Hạn thẩm định (giờ Việt Nam)"), validators=[Optional()])
     results_public = BooleanField(_l("Công khai kết quả trên bảng xếp hạng"), default=True)
     # framework (create only)
     template_code = SelectField(_l("Bộ tiêu chí mẫu"), choices=[], validators=[Optional()])
@@ -257,7 +253,7 @@ class CsrfForm(Form):
 
 class ExtensionForm(Form):
     unit_id = SelectField(_l("Đơn vị"), coerce=int, choices=[])
-    new_deadline = DateTimeLocalField(_l("Hạn mới (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    new_deadline = MomentField(_l("Hạn mới (giờ Việt Nam)"), validators=[DataRequired()])
     reason = TextAreaField(_l("Lý do gia hạn"), validators=[DataRequired(), Length(max=2000)])
 
 
@@ -291,7 +287,7 @@ class UnitFilterForm(Form):
 
 
 class InactiveForm(Form):
-    valid_to = DateField(_l("Ngừng hoạt động từ ngày"), validators=[Optional()])
+    valid_to = DayField(_l("Ngừng hoạt động từ ngày"), validators=[Optional()])
     reason = StringField(_l("Lý do (ví dụ: sáp nhập)"), validators=[Optional(), Length(max=500)])
 
 
@@ -301,7 +297,10 @@ class ClusterForm(Form):
     name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Loại"), choices=[("cluster", _l("Cụm thi đua (theo địa bàn)")),
                                             ("block", _l("Khối thi đua (theo chức năng)"))])
-    member_ids = SelectMultipleField(_l("Đơn vị thành viên"), choices=[], coerce=int)
+    # ticks, not a multi-select: no Ctrl-click, usable on a phone
+    member_ids = SelectMultipleField(_l("Đơn vị thành viên"), choices=[], coerce=int,
+                                     widget=widgets.ListWidget(prefix_label=False),
+                                     option_widget=widgets.CheckboxInput())
     head_unit_id = SelectField(_l("Cụm trưởng"), choices=[], validators=[Optional()])
     deputy_unit_id = SelectField(_l("Cụm phó"), choices=[], validators=[Optional()])
 
@@ -312,6 +311,6 @@ class ImportForm(Form):
         ("units_csv", _l("Danh sách đơn vị (CSV)")),
         ("clusters_csv", _l("Thành viên cụm, khối thi đua (CSV)"))])
     file = FileField(_l("Tệp"), validators=[FileRequired()])
-    effective = DateField(_l("Ngày hiệu lực (đơn vị không còn trong danh mục ngừng hoạt động từ ngày này)"),
+    effective = DayField(_l("Ngày hiệu lực (đơn vị không còn trong danh mục ngừng hoạt động từ ngày này)"),
                           validators=[Optional()])
     dry_run = BooleanField(_l("Chạy thử: chỉ xem trước thay đổi, chưa lưu"), default=True)

@@ -3,7 +3,7 @@ deadline extensions and the framework editor's versioning rule."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -136,7 +136,7 @@ def test_edit_in_browser_prefills_and_saves(client, factory):
     client.submit("/admin/campaigns/new", _form())
     c = db.session.scalar(sa.select(Campaign))
     html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
-    assert 'value="Năm Dân vận chính quyền 2018"' in html and 'value="2030-11-30T17:00"' in html
+    assert 'value="Năm Dân vận chính quyền 2018"' in html and 'value="30/11/2030 17:00"' in html
     # the edit form has no framework section: its sections are numbered 1 to 4, as shown
     assert re.findall(r"<h2>(\d+)\. ", html) == ["1", "2", "3", "4"]
     assert "<h2>2. Đơn vị tham gia</h2>" in html
@@ -431,6 +431,10 @@ def test_fractions_are_typed_with_a_decimal_comma_and_shown_back_in_the_page_lan
         assert f'value="{bad}"' in html  # what was typed stays, to be fixed
         assert "khoảng từ 0 đến 100" not in html  # one message, not a second one about an empty value
     assert db.session.get(Campaign, c.id).settings["award_quota_pct"] == 12.5
+    # an error in the band table: the summary links to the very box in its row
+    html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(**{"bands-1-floor_pct": "nan"})).get_data(as_text=True)
+    summary = html.split('data-testid="form-errors"')[1].split("</div>")[0]
+    assert '<a href="#bands-1-floor_pct">' in summary and 'id="bands-1-floor_pct"' in html
     # "1.234" may mean 1234 to a Vietnamese reader: refused with both readings, never saved as 1.234
     html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(award_quota_pct="1.234")).get_data(as_text=True)
     assert "“1.234” đọc được hai cách: hãy viết 1234 nếu là số nguyên, hoặc 1,234 nếu là số thập phân." in html
@@ -441,3 +445,39 @@ def test_fractions_are_typed_with_a_decimal_comma_and_shown_back_in_the_page_lan
     assert 'value="1.234"' in html  # shown back with the English decimal point
     html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(award_quota_pct="1,234")).get_data(as_text=True)
     assert "“1,234” can be read two ways: write 1234 for a whole number, or 1.234 for a decimal." in html
+
+
+def test_days_and_deadlines_are_typed_and_shown_as_the_page_shows_days(client, factory):
+    """The browser's own date boxes showed 10/23/2026, 05:11 AM (an English browser's order) inside the
+    Vietnamese page that writes 23/10/2026 everywhere else: days are typed day first, or with the
+    month's name on the English page, and shown back the same way."""
+    admin_client(client, factory)
+    _districts(factory)
+    r = client.submit("/admin/campaigns/new", _form(period_start="1/1/2018", period_end="31.12.2018",
+                                                     submission_deadline="30/11/2030 17h",
+                                                     appraisal_deadline="20/12/2030 08:30"))
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    c = db.session.scalar(sa.select(Campaign))
+    assert (c.period_start, c.period_end) == (date(2018, 1, 1), date(2018, 12, 31))
+    html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
+    start = re.search(r'<input[^>]* id="period_start"[^>]*>', html).group(0)
+    assert 'type="text"' in start and 'value="01/01/2018"' in start and 'placeholder="30/11/2026"' in start
+    assert 'value="30/11/2030 17:00"' in html and 'value="20/12/2030 08:30"' in html
+    for field, bad, message in (("period_end", "12/31/2018", "Hãy nhập ngày theo thứ tự ngày/tháng/năm, ví dụ 30/11/2026."),
+                                ("period_end", "31/02/2018", "Hãy nhập ngày theo thứ tự ngày/tháng/năm, ví dụ 30/11/2026."),
+                                ("submission_deadline", "30/11/2030", "Hãy nhập ngày và giờ, ví dụ 30/11/2026 17:00."),
+                                ("submission_deadline", "30/11/2030 25:00", "Hãy nhập ngày và giờ, ví dụ 30/11/2026 17:00.")):
+        r = client.submit(f"/admin/campaigns/{c.id}/edit", _form(**{field: bad}))
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and html.count(message) == 1, (field, bad)
+        assert f'value="{bad}"' in html  # what was typed stays, to be fixed
+    assert db.session.get(Campaign, c.id).period_end == date(2018, 12, 31)
+    client.post("/lang/en", data={"next": f"/admin/campaigns/{c.id}/edit"})
+    html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
+    assert 'value="1 Jan 2018"' in html and 'value="30 Nov 2030 17:00"' in html
+    # what the English page shows reads back as the same day
+    assert client.submit(f"/admin/campaigns/{c.id}/edit", _form(period_start="1 Jan 2018", period_end="31 December 2018",
+                                                                 submission_deadline="30 Nov 2030 17:00")).status_code == 302
+    assert db.session.get(Campaign, c.id).period_end == date(2018, 12, 31)
+    html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(period_end="31 Foo 2018")).get_data(as_text=True)
+    assert "Enter the day as day/month/year or with the month name, for example 30 Nov 2026." in html

@@ -153,7 +153,7 @@ def test_official_page_and_unit_page_in_english(client, factory):
     with client.c.session_transaction() as sess:
         sess["lang"] = "en"
     page = client.get("/admin/units/official").get_data(as_text=True)
-    assert "Load the official list of administrative units (from 1 July 2025)" in page
+    assert "Load the official list of administrative units (from 1 Jul 2025)" in page
     r = client.submit("/admin/units/official", {"province": "01", "dry_run": "y"}, page="/admin/units/official")
     assert "Unchanged: <b>127</b>" in r.get_data(as_text=True)  # the city and its 126 units, already loaded
     ba_dinh = db.session.scalar(sa.select(Unit).where(Unit.code == "00004", Unit.valid_to.is_(None)))
