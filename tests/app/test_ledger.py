@@ -197,3 +197,30 @@ def test_six_judges_half_way_mean_is_bit_identical_through_the_ledger_and_a_rebu
     assert rebuilt["inputs"] == "raw"
     assert ledger_rows(cid) == kept_rows  # the same floats, bit for bit
     assert provisional_results() == through_ledger
+
+
+def test_on_postgresql_the_values_are_summed_on_a_second_connection_while_the_marks_are_read(app, factory, monkeypatch):
+    """A rebuild reads the values' per-node sums beside the judges' marks (two cores); the result
+    is the one the ledger path gives, and the second connection goes back to the pool."""
+    from campaign.services.results import inputs
+
+    rng = random.Random(31)
+    c, doc, data = random_campaign(factory, rng, n_units=12, judges=3, settings=SETTINGS)
+    recompute.recompute_provisional(c.id)
+    background = []
+    real = inputs._in_background
+
+    def counted(read, *args):
+        background.append(args[2])  # the columns it expected to leave out
+        return real(read, *args)
+
+    monkeypatch.setattr(inputs, "_in_background", counted)
+    kept_rows, results = ledger_rows(c.id), provisional_results()
+    checked_out = db.engine.pool.checkedout()
+    assert _from_scratch(c.id)["inputs"] == "raw"
+    assert ledger_rows(c.id) == kept_rows and provisional_results() == results
+    if db.engine.dialect.name == "postgresql":
+        assert len(background) == 1
+        assert db.engine.pool.checkedout() == checked_out
+    else:
+        assert background == []  # SQLite: one connection, in order

@@ -18,11 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from campaign.extensions import db
@@ -36,6 +39,7 @@ from campaign.services.setup.framework_cache import FrameworkInfo, framework_inf
 from scoring.campaign import CampaignInputs, OverriddenEntry
 from scoring.vector import clamp_round
 
+T = TypeVar("T")
 AGGREGATIONS = ("mean", "median", "trimmed_mean")
 # An entry competes once it left the draft state (submitted, returned for clarification,
 # resubmitted, appraised); a draft is "not submitted".
@@ -212,38 +216,33 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     nind = len(info.compiled.codes)
     row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
     normalise = bool(settings.get("normalise"))
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A hash aggregate of ~16 value groups per unit (~4 KB per unit with its overhead):
-        # room for them in memory, for this read transaction only (at the 4 MB default they
-        # spill to disk in batches and take twice as long). Capped at 256 MB: PostgreSQL may give
-        # each hash node (and each parallel worker) up to hash_mem_multiplier × this.
-        db.session.execute(sa.text(f"SET LOCAL work_mem = '{min(256, max(16, 4 * n // 1024 + 1))}MB'"))
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        _roomy_work_mem(n)
+    # Columns whose points may come from judges (judged/manual rules, and any column with a
+    # judge's score) are left out of the per-node sums; their stored values are read only
+    # where an entry has no judges' score on them. Every other stored point is summed per
+    # (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts the
+    # rows that need Python (not applicable / saved without points). On PostgreSQL that scan runs
+    # on a second connection while the judges' marks are read (two cores, ~40% of a rebuild),
+    # assuming judges marked only judged/manual columns; a campaign where they marked another
+    # column scans again once the marks are known.
+    expected = set(info.row_cols)
+    pending = _in_background(_values_by_node, campaign_id, info, expected, n) if dialect == "postgresql" else None
 
     # Judges' submitted marks: every mark read once and grouped in numpy (.judged), for every
     # aggregation — the same figures, bit for bit, as scoring.aggregate gives. (A GROUP BY per
     # (entry, indicator) in SQL was 2× slower on PostgreSQL at 100,000 units: its 2,000,000
     # groups outgrow the hash table's memory; it also summed in the database's order.)
-    jd = judged.read(campaign_id, info, settings, n, rows_for)
+    try:
+        jd = judged.read(campaign_id, info, settings, n, rows_for)
+    finally:
+        s = pending.result() if pending is not None else None  # (never left running)
     judged_agg, judged_min, judged_max, judged_n = jd.agg, jd.low, jd.high, jd.n
-
-    # Columns whose points may come from judges (judged/manual rules, and any column with a
-    # judge's score) are left out of the per-node sums; their stored values are read only
-    # where an entry has no judges' score on them. Every other stored point is summed per
-    # (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts the
-    # rows that need Python (not applicable / saved without points).
     judged_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
-    row_cols = set(info.row_cols) | judged_cols
-    ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
-    excluded = [info.ind_ids[j] for j in sorted(row_cols)]
-    ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn
-    s = fetch_matrix(
-        sa.select(IndicatorValue.entry_id, ledger_col,
-                  sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
-                  sa.func.sum(sa.case((ok, 0), else_=1)))
-        .join(Entry, Entry.id == IndicatorValue.entry_id)
-        .where(Entry.campaign_id == campaign_id,
-               *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
-        .group_by(IndicatorValue.entry_id, ledger_col), 4)
+    row_cols = expected | judged_cols
+    if s is None or row_cols != expected:
+        s = _values_by_node(campaign_id, info, row_cols, n)
 
     k = len(info.leaf_parents)
     base = np.zeros((n, k))
@@ -307,6 +306,56 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
                            _leaf_points(info, row_points, judged_max), judged_mask,
                            np.where(judged_mask, judged_max - judged_min, 0.0))
     return sub, {}, None
+
+
+def _values_by_node(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int) -> np.ndarray:
+    """(entry, ledger column, sum of points, rows needing Python) of the campaign's stored values,
+    leaving out the ``row_cols`` columns: the one scan of the values."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        _roomy_work_mem(n)
+    ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+    excluded = [info.ind_ids[j] for j in sorted(row_cols)]
+    ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn
+    return fetch_matrix(
+        sa.select(IndicatorValue.entry_id, ledger_col,
+                  sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
+                  sa.func.sum(sa.case((ok, 0), else_=1)))
+        .join(Entry, Entry.id == IndicatorValue.entry_id)
+        .where(Entry.campaign_id == campaign_id,
+               *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
+        .group_by(IndicatorValue.entry_id, ledger_col), 4)
+
+
+def _roomy_work_mem(n: int) -> None:
+    """A hash aggregate of ~16 value groups per unit (~4 KB per unit with its overhead): room for
+    them in memory, for this transaction only (at the 4 MB default they spill to disk in batches
+    and take twice as long). Capped at 256 MB: PostgreSQL may give each hash node (and each
+    parallel worker) up to hash_mem_multiplier × this."""
+    db.session.execute(sa.text(f"SET LOCAL work_mem = '{min(256, max(16, 4 * n // 1024 + 1))}MB'"))
+
+
+def _in_background(read: Callable[..., T], *args: Any) -> Future[T]:
+    """Run ``read`` on a thread with its own session, hence its own connection and transaction.
+
+    Safe under the freshness protocol: like every read of the recompute it starts after the
+    campaign's ``inputs_version`` was read, and a change committed meanwhile raised that version
+    (the result is then written as stale and the ledger is not rewritten from it). The thread is
+    joined before the caller goes on (``result()``), and its session closed with its app context.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> T:
+        with app.app_context():
+            try:
+                return read(*args)
+            finally:
+                db.session.rollback()
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recompute-read")
+    try:
+        return pool.submit(run)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 def _ledger_column(info: FrameworkInfo, skip: set):
