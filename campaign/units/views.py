@@ -35,9 +35,10 @@ def _lineage_labels() -> dict:
 @allow("admin")
 def unit_page(unit_id: int):
     unit = units_svc.get_unit(unit_id)
-    return render_template("units/unit.html", unit=unit, preds=lineage.predecessors(unit_id),
-                           succs=lineage.successors(unit_id), kind_label=units_svc.kind_label,
-                           event_labels=lineage.EVENT_LABELS)
+    succs = lineage.successors(unit_id)
+    return render_template("units/unit.html", unit=unit, preds=lineage.predecessors(unit_id), succs=succs,
+                           child_succs=[] if succs else lineage.children_successors(unit_id),
+                           kind_label=units_svc.kind_label, event_labels=lineage.EVENT_LABELS)
 
 
 @bp.route("/official", methods=["GET", "POST"])

@@ -182,3 +182,22 @@ def test_a_campaign_takes_the_unit_tree_of_its_own_period(app):
     assert "Phường Ba Đình" not in in_2018
     in_2026 = participants(date(2026, 1, 1), date(2026, 12, 31))
     assert len(in_2026) == 126 and "Phường Ba Đình" in in_2026 and "Phường Trúc Bạch" not in in_2026
+
+
+def test_a_district_ended_by_the_reform_shows_where_its_wards_went(client, factory):
+    """Cold walk: Quận Ba Đình's page listed no successor (the lineage links wards, not districts)."""
+    admin_client(client, factory)
+    unit_sync.import_gso(gso_bytes(), "gso_hanoi_units_2017-10.xls", effective=date(2017, 10, 15))
+    unit_sync.load_official("01", confirm=unit_sync.load_official("01", dry_run=True).token)
+    district = db.session.scalar(sa.select(Unit).where(Unit.code == "001", Unit.level == 2))
+    html = client.get(f"/admin/units/{district.id}").get_data(as_text=True)
+    section = html.split('data-testid="unit-children-successors"')[1].split("</section>")[0]
+    assert "Các đơn vị trực thuộc nay thuộc về" in section and "01/07/2025" in section
+    row = next(r for r in section.split("<tr>") if "(00004)" in r)  # the new Phường Ba Đình
+    assert "Phường Ba Đình" in row and "Phường Trúc Bạch" in row and "Phường Quán Thánh" in row
+    ward = db.session.scalar(sa.select(Unit).where(Unit.code == "00004", Unit.valid_to.is_not(None)))
+    html = client.get(f"/admin/units/{ward.id}").get_data(as_text=True)  # a ward has its own successor
+    assert 'data-testid="unit-successors"' in html and 'data-testid="unit-children-successors"' not in html
+    client.post("/lang/en", data={"next": f"/admin/units/{district.id}"})
+    html = client.get(f"/admin/units/{district.id}").get_data(as_text=True)
+    assert "Where its units went" in html and "Formed from" in html and "1 Jul 2025" in html

@@ -35,6 +35,21 @@ def successors(unit_id: int) -> list[dict]:
     return [{"event": link.event, "effective": link.effective, "unit": s} for link, s in rows]
 
 
+def children_successors(unit_id: int) -> list[dict]:
+    """Where the units below ``unit_id`` went: for a district ended by the 2025 reform, whose own
+    page had no successor (the lineage links communes and wards, not districts). One entry per new
+    unit, with the old units of ``unit_id`` it was formed from."""
+    child, succ = aliased(Unit), aliased(Unit)
+    rows = db.session.execute(
+        sa.select(UnitLineage, child, succ).join(child, child.id == UnitLineage.predecessor_id)
+        .join(succ, succ.id == UnitLineage.successor_id)
+        .where(child.parent_id == unit_id).order_by(succ.code, child.code)).all()
+    out: dict[int, dict] = {}
+    for link, old, new in rows:
+        out.setdefault(new.id, {"unit": new, "effective": link.effective, "from": []})["from"].append(old)
+    return list(out.values())
+
+
 def public_lineage(unit_id: int) -> dict | None:
     """For a unit's public page: its predecessors grouped by former district, each with its own published
     results (latest published run of each campaign), and the district's own. Two statements, no GROUP BY
