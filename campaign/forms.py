@@ -26,6 +26,9 @@ from wtforms import DateField, DateTimeLocalField, FloatField
 from wtforms import Form as _PlainForm
 from wtforms.widgets import TextInput
 
+from campaign.formats import DAY, MOMENT
+from campaign.labels import N_
+
 CATALOGUES = Path(__file__).resolve().parent.parent / "translations" / "wtforms"
 
 
@@ -176,61 +179,51 @@ def _locale() -> str:
     return "en" if str(get_locale() or "vi").startswith("en") else "vi"
 
 
-class DayField(_OneMessage, DateField):
+class _TypedDay(_OneMessage):
+    """A text box for a day (``with_time``: and a time) typed and shown as the page shows days
+    (``campaign.formats``); what cannot be read is refused with ``refusal`` and an example."""
+
+    widget = TextInput()
+    with_time = False
+    refusal = ""
+    data: date | datetime | None
+    raw_data: list | None
+
+    def _show(self, value) -> str:
+        if self.with_time:
+            return format_datetime(value, MOMENT[_locale()], locale=_locale())
+        return format_date(value, DAY[_locale()], locale=_locale())
+
+    def __call__(self, **kwargs) -> str:
+        kwargs.setdefault("placeholder", self._show(_EXAMPLE))
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(**kwargs)  # type: ignore[misc]
+
+    def process_formdata(self, valuelist: list) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = (_parse_moment if self.with_time else _parse_day)(str(valuelist[0]))
+        if self.data is None:
+            raise ValueError(_(self.refusal, example=self._show(_EXAMPLE)))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else self._show(self.data)
+
+
+class DayField(_TypedDay, DateField):
     """A day typed as the page shows days: "30/11/2026" (day first, always) or "30 Nov 2026"; an
     ISO "2026-11-30" is read too. A text box, not ``type="date"``: the browser's date box shows
     its own language's order (11/30/2026 on an English browser) inside a Vietnamese page."""
 
-    widget = TextInput()
-
-    def __call__(self, **kwargs) -> str:
-        kwargs.setdefault("placeholder", self._show(_EXAMPLE))
-        kwargs.setdefault("autocomplete", "off")
-        return super().__call__(**kwargs)
-
-    def _show(self, value: date) -> str:
-        return format_date(value, "dd/MM/yyyy" if _locale() == "vi" else "d MMM yyyy", locale=_locale())
-
-    def process_formdata(self, valuelist: list) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        self.data = _parse_day(str(valuelist[0]))
-        if self.data is None:
-            raise ValueError(_("Hãy nhập ngày theo thứ tự ngày/tháng/năm, ví dụ %(example)s.",
-                               example=self._show(_EXAMPLE)))
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self._show(self.data) if isinstance(self.data, date) else ""
+    refusal = N_("Hãy nhập ngày theo thứ tự ngày/tháng/năm, ví dụ %(example)s.")
 
 
-class MomentField(_OneMessage, DateTimeLocalField):
-    """A day and a time (Vietnam time), typed as the page shows them: "30/11/2026 17:00" or
-    "30 Nov 2026 17:00"; an ISO "2026-11-30T17:00" is read too. A text box, for the same reason
-    as :class:`DayField`."""
+class MomentField(_TypedDay, DateTimeLocalField):
+    """A day and a time (Vietnam time, as typed: no conversion), typed as the page shows them:
+    "30/11/2026 17:00" or "30 Nov 2026 17:00"; an ISO "2026-11-30T17:00" is read too."""
 
-    widget = TextInput()
-
-    def __call__(self, **kwargs) -> str:
-        kwargs.setdefault("placeholder", self._show(_EXAMPLE))
-        kwargs.setdefault("autocomplete", "off")
-        return super().__call__(**kwargs)
-
-    def _show(self, value: datetime) -> str:
-        pattern = "dd/MM/yyyy HH:mm" if _locale() == "vi" else "d MMM yyyy HH:mm"
-        return format_datetime(value, pattern, locale=_locale())
-
-    def process_formdata(self, valuelist: list) -> None:
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        self.data = _parse_moment(str(valuelist[0]))
-        if self.data is None:
-            raise ValueError(_("Hãy nhập ngày và giờ, ví dụ %(example)s.", example=self._show(_EXAMPLE)))
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self._show(self.data) if isinstance(self.data, datetime) else ""
+    with_time = True
+    refusal = N_("Hãy nhập ngày và giờ, ví dụ %(example)s.")
