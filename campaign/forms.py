@@ -142,31 +142,50 @@ _MONTHS = {name: k for k, names in enumerate(
 _NUMERIC_DAY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")  # day first, as Vietnam writes it
 _ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # what a browser's date box and old links send
 _NAMED_DAY = re.compile(r"(\d{1,2})\s+([a-z]+)\.?,?\s+(\d{4})")  # "30 Nov 2026", as English pages show it
-_TIME = re.compile(r"(\d{1,2})(?::|h)(\d{2})?(?::\d{2})?")  # 17:00, 17h00, 17h
+_MONTH_FIRST = re.compile(r"([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})")  # "Nov 30, 2026": the name makes it unambiguous
+# a day, then a time: 17:00, 17h00, 17h, 5:00 pm, 5 pm
+_MOMENT = re.compile(r"(.+?)(?:\s+|t)(\d{1,2})(?:(:|h)(\d{2})?)?(?::\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?")
+
+
+class NoSuchDay(ValueError):
+    """Written as a day, but not one of the calendar (31/02/2026)."""
 
 
 def _parse_day(text: str) -> date | None:
-    text = text.strip().lower()
+    """The day ``text`` names, None if it is not written as a day; :class:`NoSuchDay` if it is
+    written as one that does not exist."""
+    text = re.sub(r"\s+", " ", text.strip().lower())
     if m := _NUMERIC_DAY.fullmatch(text):
         d, mo, y = (int(g) for g in m.groups())
     elif m := _ISO_DAY.fullmatch(text):
         y, mo, d = (int(g) for g in m.groups())
     elif (m := _NAMED_DAY.fullmatch(text)) and m.group(2) in _MONTHS:
         d, mo, y = int(m.group(1)), _MONTHS[m.group(2)], int(m.group(3))
+    elif (m := _MONTH_FIRST.fullmatch(text)) and m.group(1) in _MONTHS:
+        d, mo, y = int(m.group(2)), _MONTHS[m.group(1)], int(m.group(3))
     else:
         return None
     try:
-        return date(y, mo, d) if 1900 <= y <= 2999 else None
-    except ValueError:  # 31/02/2026
-        return None
+        day = date(y, mo, d)
+    except ValueError:
+        raise NoSuchDay(text) from None
+    return day if 1900 <= y <= 2999 else None
 
 
 def _parse_moment(text: str) -> datetime | None:
-    text = re.sub(r"\s+", " ", text.strip())
-    day_text, _sep, time_text = text.replace("T", " ").rpartition(" ")
-    m = _TIME.fullmatch(time_text)
-    day = _parse_day(day_text) if m else None
-    hour, minute = (int(m.group(1)), int(m.group(2) or 0)) if m else (0, 0)
+    """A day and a time of day (24-hour, or with am/pm); None if ``text`` is not written so."""
+    m = _MOMENT.fullmatch(re.sub(r"\s+", " ", text.strip().lower()))
+    if m is None:
+        return None
+    day_text, hour_text, sep, minute_text, half = m.groups()
+    if sep is None and half is None:  # "30/11/2026 5": a bare number is not a time
+        return None
+    day = _parse_day(day_text)
+    hour, minute = int(hour_text), int(minute_text or 0)
+    if half is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.startswith("p") else 0)
     if day is None or hour > 23 or minute > 59:
         return None
     return datetime(day.year, day.month, day.day, hour, minute)
@@ -203,14 +222,21 @@ class _TypedDay(_OneMessage):
         if not valuelist or not str(valuelist[0]).strip():
             self.data = None
             return
-        self.data = (_parse_moment if self.with_time else _parse_day)(str(valuelist[0]))
+        try:
+            self.data = (_parse_moment if self.with_time else _parse_day)(str(valuelist[0]))
+        except NoSuchDay:
+            self.data = None
+            typed = str(valuelist[0]).strip()
+            raise ValueError(_("Lịch không có ngày “%(text)s” (ngày viết trước tháng).", text=typed)) from None
         if self.data is None:
             raise ValueError(_(self.refusal, example=self._show(_EXAMPLE)))
 
     def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return "" if self.data is None else self._show(self.data)
+        """What was read, written as the page writes days ("5/1/2027" comes back as 05/01/2027 or
+        5 Jan 2027: the reading is visible); what could not be read, as it was typed."""
+        if self.data is not None:
+            return self._show(self.data)
+        return str(self.raw_data[0]) if self.raw_data else ""
 
 
 class DayField(_TypedDay, DateField):

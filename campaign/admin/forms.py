@@ -18,7 +18,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from campaign.params import IntField
 
@@ -115,7 +115,7 @@ class CampaignForm(Form):
     ranking_cluster_ids = MultiCheckboxField(_l("Cụm, khối dùng để xếp hạng"), choices=[])
     # scoring settings
     judges_per_entry = IntegerField(_l("Số giám khảo chấm mỗi bài"), default=3,
-                                    validators=[DataRequired(), NumberRange(min=1, max=15)])
+                                    validators=[InputRequired(), NumberRange(min=1, max=15)])
     aggregation = SelectField(_l("Tổng hợp điểm các giám khảo"), choices=AGG_CHOICES, default="trimmed_mean")
     trim_min_judges = IntegerField(_l("Số giám khảo tối thiểu để bỏ điểm cao/thấp"), default=3,
                                    validators=[Optional(), NumberRange(min=3, max=15)])

@@ -190,12 +190,17 @@ def campaign_new():
 @bp.route("/campaigns/<int:campaign_id>")
 @allow("admin")
 def campaign_detail(campaign_id: int):
+    return _detail_page(campaign_id)
+
+
+def _detail_page(campaign_id: int, ext_form: ExtensionForm | None = None) -> str:
+    """The campaign's page; ``ext_form``: a deadline extension that came back with errors, as typed."""
     c = svc.get_campaign(campaign_id)
     return render_template(
         "admin/campaign_detail.html", c=c, moves=lifecycle.allowed_moves(c), history=svc.status_history(c.id),
         summary=svc.participant_summary(c.id), entries=svc.entry_count(c.id), extensions=svc.extensions(c.id),
-        transition_form=TransitionForm(), midterm_form=MidtermForm(), ext_form=_ext_form(c.id),
-        csrf_form=CsrfForm())
+        transition_form=TransitionForm(), midterm_form=MidtermForm(), ext_form=ext_form or _ext_form(c.id),
+        csrf_form=CsrfForm(), archive_problem=svc.archive_problem(c))
 
 
 @bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -305,12 +310,12 @@ def campaign_extend(campaign_id: int):
         try:
             svc.extend_deadline(campaign_id, form.unit_id.data, local_to_utc(form.new_deadline.data),
                                 form.reason.data, user_id=current_user.id)
+        except DomainError as exc:  # e.g. a deadline already past: said under the deadline, the rest kept
+            form.new_deadline.errors = [*form.new_deadline.errors, exc.message]
+        else:
             flash(_("Đã gia hạn nộp bài cho đơn vị."), "success")
-        except DomainError as exc:
-            flash(exc.message, "danger")
-    else:
-        flash(_("Cần chọn đơn vị, hạn mới và lý do gia hạn."), "danger")
-    return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id, _anchor="extensions"), code=303)
+            return redirect(url_for("admin.campaign_detail", campaign_id=campaign_id, _anchor="extensions"), code=303)
+    return _detail_page(campaign_id, form), 400
 
 
 @bp.route("/campaigns/<int:campaign_id>/extensions/<int:unit_id>/delete", methods=["POST"])
@@ -437,7 +442,7 @@ def units():
     form = UnitFilterForm(request.args)
     query = (form.q.data or "").strip() if form.validate() else ""
     tree = units_svc.unit_tree(include_inactive=bool(form.ended.data), query=query)
-    ended_matches = units_svc.ended_matches(query) if query and not tree and not form.ended.data else 0
+    ended_matches = units_svc.ended_matches(query) if query and not form.ended.data else 0
     return render_template("admin/units.html", form=form, query=query, tree=tree, ended_matches=ended_matches,
                            counts=units_svc.unit_counts(), ended=units_svc.ended_count(), reform_date=REFORM_DATE,
                            inactive_form=InactiveForm(), today=date.today())
@@ -539,7 +544,8 @@ def cluster_edit(cluster_id: int | None = None):
                                        cluster_id=cluster_id, user_id=current_user.id)
             flash(_("Đã lưu cụm %(name)s.", name=c.name), "success")
             return redirect(url_for("admin.clusters"), code=303)
-        except DomainError as exc:
-            form.code.errors = list(form.code.errors) + [exc.message]
+        except DomainError as exc:  # said under the field it is about (the code, unless it names one)
+            wrong = form[exc.field] if exc.field in ("head_unit_id", "deputy_unit_id") else form.code
+            wrong.errors = [*wrong.errors, exc.message]
     return render_template("admin/cluster_form.html", form=form, cluster=cluster), (400 if form.errors else 200)
 

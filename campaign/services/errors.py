@@ -3,13 +3,15 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A refused action; ``message`` is already translated for the current user."""
+    """A refused action; ``message`` is already translated for the current user; ``field`` names the
+    input it is about, when one is (a form shows it there)."""
 
     status = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class NotFound(DomainError):

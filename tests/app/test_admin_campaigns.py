@@ -200,7 +200,19 @@ def test_deadline_extension_per_unit_with_reason(client, factory):
     page = f"/admin/campaigns/{c.id}"
     r = client.submit(f"/admin/campaigns/{c.id}/extensions", {"unit_id": str(units[0].id), "new_deadline": "2099-01-05T17:00",
                                                               "reason": ""}, page=page)
-    assert r.status_code == 303 and db.session.scalar(sa.select(sa.func.count()).select_from(DeadlineExtension)) == 0
+    assert r.status_code == 400 and db.session.scalar(sa.select(sa.func.count()).select_from(DeadlineExtension)) == 0
+    # Cold walk: the page came back emptied under "choose a unit, a deadline and a reason" whatever was wrong.
+    # Now the form comes back as typed, the message under the field that is wrong.
+    html = r.get_data(as_text=True)
+    assert 'value="05/01/2099 17:00"' in html and "Vui lòng điền mục này." in html.split('id="reason"')[1][:600]
+    assert f'action="/admin/campaigns/{c.id}/extensions#extensions"' in html and "novalidate" in html
+    html = client.submit(f"/admin/campaigns/{c.id}/extensions", {"unit_id": str(units[0].id), "new_deadline": "31/02/2099 17:00",
+                                                                 "reason": "Mất điện"}, page=page).get_data(as_text=True)
+    assert "Lịch không có ngày “31/02/2099 17:00”" in html and "Mất điện</textarea>" in html
+    html = client.submit(f"/admin/campaigns/{c.id}/extensions", {"unit_id": str(units[0].id), "new_deadline": "01/01/2000 17:00",
+                                                                 "reason": "Mất điện"}, page=page).get_data(as_text=True)
+    error = html.split('id="new_deadline-error"')[1][:300]  # the service's refusal, under the deadline
+    assert "Hạn mới phải sau hạn nộp chung của phong trào." in error
     client.submit(f"/admin/campaigns/{c.id}/extensions", {"unit_id": str(units[0].id), "new_deadline": "2099-01-05T17:00",
                                                           "reason": "Mất điện, thiếu số liệu"}, page=page)
     ext = db.session.scalar(sa.select(DeadlineExtension))
@@ -435,6 +447,9 @@ def test_fractions_are_typed_with_a_decimal_comma_and_shown_back_in_the_page_lan
     html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(**{"bands-1-floor_pct": "nan"})).get_data(as_text=True)
     summary = html.split('data-testid="form-errors"')[1].split("</div>")[0]
     assert '<a href="#bands-1-floor_pct">' in summary and 'id="bands-1-floor_pct"' in html
+    # no judges at all is out of range, not "an empty field" (0 is a value)
+    html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(judges_per_entry="0")).get_data(as_text=True)
+    assert "Số phải nằm trong khoảng từ 1 đến 15." in html and "Vui lòng điền mục này." not in html
     # "1.234" may mean 1234 to a Vietnamese reader: refused with both readings, never saved as 1.234
     html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(award_quota_pct="1.234")).get_data(as_text=True)
     assert "“1.234” đọc được hai cách: hãy viết 1234 nếu là số nguyên, hoặc 1,234 nếu là số thập phân." in html
@@ -463,8 +478,9 @@ def test_days_and_deadlines_are_typed_and_shown_as_the_page_shows_days(client, f
     start = re.search(r'<input[^>]* id="period_start"[^>]*>', html).group(0)
     assert 'type="text"' in start and 'value="01/01/2018"' in start and 'placeholder="30/11/2026"' in start
     assert 'value="30/11/2030 17:00"' in html and 'value="20/12/2030 08:30"' in html
-    for field, bad, message in (("period_end", "12/31/2018", "Hãy nhập ngày theo thứ tự ngày/tháng/năm, ví dụ 30/11/2026."),
-                                ("period_end", "31/02/2018", "Hãy nhập ngày theo thứ tự ngày/tháng/năm, ví dụ 30/11/2026."),
+    for field, bad, message in (("period_end", "12/31/2018", "Lịch không có ngày “12/31/2018” (ngày viết trước tháng)."),
+                                ("period_end", "31/02/2018", "Lịch không có ngày “31/02/2018” (ngày viết trước tháng)."),
+                                ("period_end", "cuối năm", "Hãy nhập ngày theo thứ tự ngày/tháng/năm, ví dụ 30/11/2026."),
                                 ("submission_deadline", "30/11/2030", "Hãy nhập ngày và giờ, ví dụ 30/11/2026 17:00."),
                                 ("submission_deadline", "30/11/2030 25:00", "Hãy nhập ngày và giờ, ví dụ 30/11/2026 17:00.")):
         r = client.submit(f"/admin/campaigns/{c.id}/edit", _form(**{field: bad}))
@@ -481,3 +497,9 @@ def test_days_and_deadlines_are_typed_and_shown_as_the_page_shows_days(client, f
     assert db.session.get(Campaign, c.id).period_end == date(2018, 12, 31)
     html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(period_end="31 Foo 2018")).get_data(as_text=True)
     assert "Enter the day as day/month/year or with the month name, for example 30 Nov 2026." in html
+    # what was read is shown back as the page writes days, so "5/1/2027" visibly became 5 January;
+    # month-first with the month's name and a 12-hour clock are read too
+    html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(period_start="5/1/2018", period_end="Dec 31, 2018",
+                                                                 submission_deadline="1/5/2030 5:30 pm",
+                                                                 award_quota_pct="abc")).get_data(as_text=True)
+    assert 'value="5 Jan 2018"' in html and 'value="31 Dec 2018"' in html and 'value="1 May 2030 17:30"' in html

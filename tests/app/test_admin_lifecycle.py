@@ -255,11 +255,15 @@ def test_campaign_page_disables_a_move_it_explains_it_cannot_make_and_names_its_
     assert "không thể trả phong trào về nháp" in re.search(r'<ul [^>]*id="move-problems-draft".*?</ul>', html, re.S).group(0)
     opening = re.search(r'<button[^>]*data-testid="move-appraisal"[^>]*>', html).group(0)
     assert "disabled" not in opening  # a move that can be made stays a button
+    archive = re.search(r'<button[^>]*data-testid="archive-campaign"[^>]*>', html).group(0)
+    assert "disabled" in archive and 'aria-describedby="archive-problem"' in archive  # open: not yet archivable
+    assert "Chỉ lưu trữ được phong trào ở trạng thái nháp hoặc đã kết thúc (hiện tại: Đang nhận bài)." in html
     client.post("/lang/en", data={"next": f"/admin/campaigns/{c.id}"})
     html = client.get(f"/admin/campaigns/{c.id}").get_data(as_text=True)
-    assert re.search(r'data-testid="archive-campaign">Archive</button>', html)
+    assert re.search(r'data-testid="archive-campaign"[^>]*>Archive</button>', html)
     assert re.search(r'data-testid="campaign-framework">Framework</a>', html)
     c.archived_at = utcnow()  # (archiving itself: test_admin_campaigns)
     db.session.commit()
     html = client.get(f"/admin/campaigns/{c.id}").get_data(as_text=True)
     assert '<span class="badge">Archived</span>' in html and 'data-testid="archive-campaign">Unarchive</button>' in html
+    assert 'data-testid="archive-problem"' not in html  # unarchiving is always possible

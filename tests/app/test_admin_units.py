@@ -201,6 +201,9 @@ def test_cluster_edit_in_browser(client, factory):
     r = client.submit(f"/admin/clusters/{cluster.id}/edit", {"code": "CUM-9", "name": "Cụm 9", "kind": "cluster",
                                                              "member_ids": [str(b.id)], "head_unit_id": str(a.id)})
     assert r.status_code == 400 and "thành viên" in r.get_data(as_text=True)
+    html = r.get_data(as_text=True)  # said under the head's list, which the summary links to (not the code)
+    assert "Cụm trưởng và cụm phó phải là thành viên của cụm." in html.split('id="head_unit_id-error"')[1][:200]
+    assert '<a href="#head_unit_id">' in html and '<a href="#code">' not in html
 
 
 def test_a_form_with_errors_lists_them_as_links_and_marks_its_fields_for_screen_readers(client, factory):
@@ -303,8 +306,13 @@ def test_units_page_shows_current_units_and_finds_any_by_code_or_name_without_di
     assert 'data-testid="show-ended-matches"' not in tree("/admin/units?q=zzz")[0]  # nothing ended matches either
     _html, shown = tree("/admin/units?q=00005")
     assert "Phường Ba Đình" in shown and "Xã Minh Châu" not in shown
-    _html, shown = tree("/admin/units?q=BA+DINH")
+    html, shown = tree("/admin/units?q=BA+DINH")
     assert "Phường Ba Đình" in shown and "Xã Minh Châu" not in shown
+    # the ended Quận Ba Đình matches too: offered even though a current unit was found
+    assert "Có 1 đơn vị đã ngừng hoạt động khớp: xem." in html.split('data-testid="show-ended-matches"')[1].split("</a>")[0]
+    _html, shown = tree("/admin/units?ended=y")
+    ended_district = shown.split('data-testid="unit-001"')[1].split("</details>")[0]
+    assert "thêm đơn vị trực thuộc" not in ended_district  # nothing is added under an abolished district
     client.post("/lang/en", data={"next": "/admin/units"})
     html, _shown = tree("/admin/units?q=zzz")
     assert "No unit matches “zzz”." in html and "2 ended units are not shown here." in html

@@ -195,9 +195,11 @@ def test_a_district_ended_by_the_reform_shows_where_its_wards_went(client, facto
     assert "Các đơn vị trực thuộc nay thuộc về" in section and "01/07/2025" in section
     row = next(r for r in section.split("<tr>") if "(00004)" in r)  # the new Phường Ba Đình
     assert "Phường Ba Đình" in row and "Phường Trúc Bạch" in row and "Phường Quán Thánh" in row
+    validity = html.split('data-testid="unit-validity">')[1].split("</dd>")[0]
+    assert " ".join(validity.split()) == "từ 15/10/2017, ngừng hoạt động từ 01/07/2025"
     ward = db.session.scalar(sa.select(Unit).where(Unit.code == "00004", Unit.valid_to.is_not(None)))
     html = client.get(f"/admin/units/{ward.id}").get_data(as_text=True)  # a ward has its own successor
     assert 'data-testid="unit-successors"' in html and 'data-testid="unit-children-successors"' not in html
     client.post("/lang/en", data={"next": f"/admin/units/{district.id}"})
     html = client.get(f"/admin/units/{district.id}").get_data(as_text=True)
-    assert "Where its units went" in html and "Formed from" in html and "1 Jul 2025" in html
+    assert "Where its units went" in html and "Formed from" in html and "ended on 1 Jul 2025" in html

@@ -446,10 +446,17 @@ class ArchivePreview:
     publications: int  # published snapshots and mid-term results, which stay public
 
 
+def archive_problem(c: Campaign) -> str | None:
+    """Why the campaign cannot be archived now (None: it can, or it already is)."""
+    if c.archived_at is None and c.status not in ("draft", "closed"):
+        return _("Chỉ lưu trữ được phong trào ở trạng thái nháp hoặc đã kết thúc (hiện tại: %(status)s).",
+                 status=status_label(c.status))
+    return None
+
+
 def _check_archivable(c: Campaign) -> None:
     if c.status not in ("draft", "closed"):
-        raise Conflict(_("Chỉ lưu trữ được phong trào ở trạng thái nháp hoặc đã kết thúc (hiện tại: %(status)s).",
-                         status=status_label(c.status)))
+        raise Conflict(archive_problem(c) or "")
 
 
 def archive_preview(campaign_id: int) -> ArchivePreview:
