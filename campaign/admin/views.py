@@ -549,3 +549,24 @@ def cluster_edit(cluster_id: int | None = None):
             wrong.errors = [*wrong.errors, exc.message]
     return render_template("admin/cluster_form.html", form=form, cluster=cluster), (400 if form.errors else 200)
 
+
+@bp.route("/clusters/<int:cluster_id>/delete", methods=["POST"])
+@allow("admin")
+def cluster_delete(cluster_id: int):
+    """First press: what deleting means (or why it cannot be done); the confirmation deletes."""
+    form = CsrfForm()
+    cluster = units_svc.get_cluster(cluster_id)
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.cluster_edit", cluster_id=cluster_id), code=303)
+    if request.form.get("confirmed") != "1":
+        return render_template("admin/confirm_cluster_delete.html", cluster=cluster, form=form,
+                               uses=units_svc.cluster_uses(cluster_id))
+    code = cluster.code
+    try:
+        units_svc.delete_cluster(cluster_id, user_id=current_user.id)
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("admin.cluster_edit", cluster_id=cluster_id), code=303)
+    flash(_("Đã xoá cụm %(code)s.", code=code), "success")
+    return redirect(url_for("admin.clusters"), code=303)
+

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from campaign.extensions import db
-from campaign.models import AuditLog, Cluster, ClusterMember, Unit
+from campaign.models import AuditLog, CampaignUnit, Cluster, ClusterMember, Unit
 from campaign.services.errors import DomainError
 from campaign.services.setup import unit_sync
 from campaign.services.setup import units as svc
@@ -320,3 +320,44 @@ def test_units_page_shows_current_units_and_finds_any_by_code_or_name_without_di
     assert "1 ended unit matches: show it." in html
     assert "ended on 1 Jul 2025" in tree("/admin/units?ended=y")[1]
     assert "Load the official list from 1 Jul 2025" in html
+
+
+def test_a_cluster_no_campaign_uses_can_be_deleted_after_confirming_one_in_use_cannot(client, factory):
+    """A mistaken or test cluster stayed for ever (the form had no delete), and showed up in every
+    campaign form's cluster choices. One in use stays, so past rankings stay explainable."""
+    import re
+
+    from tests.admin_helpers import ready_campaign
+
+    admin_client(client, factory)
+    a, b = factory.unit("urban_district"), factory.unit("rural_district")
+    db.session.commit()
+    client.submit("/admin/clusters/new", {"code": "T-1", "name": "Thử", "kind": "cluster", "member_ids": [str(a.id), str(b.id)]})
+    spare = db.session.scalar(sa.select(Cluster.id).where(Cluster.code == "T-1"))
+    page = f"/admin/clusters/{spare}/edit"
+    html = client.submit(f"/admin/clusters/{spare}/delete", {}, page=page).get_data(as_text=True)
+    assert "Xoá hẳn cụm T-1 và danh sách 2 đơn vị thành viên của nó." in html  # first press: nothing deleted yet
+    assert db.session.get(Cluster, spare) is not None
+    r = client.submit(f"/admin/clusters/{spare}/delete", {"confirmed": "1"}, page=page)
+    db.session.expire_all()
+    assert r.status_code == 303 and db.session.get(Cluster, spare) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ClusterMember)) == 0
+    log = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "cluster.delete"))
+    assert log.before["code"] == "T-1" and sorted(log.before["members"]) == sorted([a.id, b.id])
+    assert "Đã xoá cụm T-1." in client.get("/admin/clusters").get_data(as_text=True)
+    # a cluster a campaign ranks in: refused, naming the campaign, even when asked twice
+    c, units = ready_campaign(factory)
+    used = Cluster(code="CUM-1", name="Cụm 1", kind="cluster")
+    db.session.add(used)
+    db.session.flush()
+    db.session.execute(sa.update(CampaignUnit).where(CampaignUnit.campaign_id == c.id).values(cluster_id=used.id))
+    db.session.commit()
+    page = f"/admin/clusters/{used.id}/edit"
+    html = client.submit(f"/admin/clusters/{used.id}/delete", {}, page=page).get_data(as_text=True)
+    assert "Không xoá được cụm CUM-1 vì đang được dùng trong:" in html and c.name in html
+    assert 'data-testid="confirm-cluster-delete"' not in html
+    client.submit(f"/admin/clusters/{used.id}/delete", {"confirmed": "1"}, page=page)
+    assert db.session.get(Cluster, used.id) is not None
+    client.post("/lang/en", data={"next": page})
+    html = client.get(page).get_data(as_text=True)
+    assert re.search(r'data-testid="delete-cluster">Delete this cluster or block</button>', html)

@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "campaign.remove_extension": N_("Hủy gia hạn nộp hồ sơ"), "campaign.framework": N_("Đổi bộ tiêu chí của phong trào"),
     "campaign.clone": N_("Sao chép phong trào"), "campaign.archive": N_("Lưu trữ phong trào"),
     "campaign.unarchive": N_("Bỏ lưu trữ phong trào"), "cluster.update": N_("Sửa cụm thi đua"),
+    "cluster.delete": N_("Xoá cụm thi đua"),
     "unit.reactivate": N_("Cho đơn vị hoạt động lại"),
     "units.import_gso": N_("Nhập danh mục đơn vị hành chính của Tổng cục Thống kê"),
     "units.import_official": N_("Nhập danh mục đơn vị sau sắp xếp chính thức"),

@@ -21,7 +21,16 @@ from campaign.extensions import db
 from campaign.importers import ImportFormatError
 from campaign.importers.csv_units import parse_clusters_csv, parse_units_csv
 from campaign.labels import N_
-from campaign.models import UNIT_LEVELS, CampaignUnit, Cluster, ClusterMember, Unit
+from campaign.models import (
+    UNIT_LEVELS,
+    Campaign,
+    CampaignUnit,
+    Cluster,
+    ClusterMember,
+    ScoreRun,
+    Unit,
+    UnitResult,
+)
 from campaign.services import audit
 from campaign.services.errors import Conflict, DomainError, NotFound
 from campaign.services.results.freshness import mark_stale
@@ -310,6 +319,35 @@ def save_cluster(data: dict, cluster_id: int | None = None, user_id: int | None 
     _mark_campaigns_stale_for_cluster(cluster.id)
     db.session.commit()
     return cluster
+
+
+def cluster_uses(cluster_id: int) -> list[str]:
+    """The campaigns that use the cluster (participants ranked in it, chosen by it, or results
+    that name it), by name: a cluster in use is kept, so every past ranking stays explainable."""
+    ids = set(db.session.scalars(sa.select(CampaignUnit.campaign_id).where(CampaignUnit.cluster_id == cluster_id)))
+    ids |= set(db.session.scalars(sa.select(ScoreRun.campaign_id).join(UnitResult, UnitResult.run_id == ScoreRun.id)
+                                  .where(UnitResult.cluster_id == cluster_id).distinct()))  # results that name it
+    for cid, settings in db.session.execute(sa.select(Campaign.id, Campaign.settings)):
+        s = settings or {}
+        chosen = list((s.get("participants") or {}).get("cluster_ids") or []) + list(s.get("ranking_cluster_ids") or [])
+        if cluster_id in {int(x) for x in chosen}:
+            ids.add(cid)
+    return list(db.session.scalars(sa.select(Campaign.name).where(Campaign.id.in_(ids)).order_by(Campaign.name)))
+
+
+def delete_cluster(cluster_id: int, user_id: int | None = None) -> None:
+    """Delete a cluster no campaign uses (a mistaken or test one); one in use is refused."""
+    cluster = get_cluster(cluster_id)
+    used = cluster_uses(cluster_id)
+    if used:
+        raise Conflict(_("Không xoá được cụm %(code)s vì đang được dùng trong: %(uses)s.", code=cluster.code,
+                         uses="; ".join(used)))
+    before = _cluster_dict(cluster)
+    db.session.execute(sa.delete(ClusterMember).where(ClusterMember.cluster_id == cluster_id))
+    db.session.expire(cluster, ["members"])
+    db.session.delete(cluster)
+    audit.record("cluster.delete", "cluster", cluster_id, before=before, after=None, actor=user_id)
+    db.session.commit()
 
 
 def _cluster_dict(c: Cluster) -> dict:
