@@ -446,17 +446,21 @@ class ArchivePreview:
     publications: int  # published snapshots and mid-term results, which stay public
 
 
-def archive_problem(c: Campaign) -> str | None:
-    """Why the campaign cannot be archived now (None: it can, or it already is)."""
-    if c.archived_at is None and c.status not in ("draft", "closed"):
+def _unarchivable(c: Campaign) -> str | None:
+    if c.status not in ("draft", "closed"):
         return _("Chỉ lưu trữ được phong trào ở trạng thái nháp hoặc đã kết thúc (hiện tại: %(status)s).",
                  status=status_label(c.status))
     return None
 
 
+def archive_problem(c: Campaign) -> str | None:
+    """Why the campaign's page cannot offer archiving now (None: it can, or it offers unarchiving)."""
+    return None if c.archived_at is not None else _unarchivable(c)
+
+
 def _check_archivable(c: Campaign) -> None:
-    if c.status not in ("draft", "closed"):
-        raise Conflict(archive_problem(c) or "")
+    if problem := _unarchivable(c):
+        raise Conflict(problem)
 
 
 def archive_preview(campaign_id: int) -> ArchivePreview:

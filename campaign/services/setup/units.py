@@ -136,8 +136,8 @@ def ended_count(on: date | None = None) -> int:
 
 
 def ended_matches(query: str, on: date | None = None) -> int:
-    """How many units ended by ``on`` (today) match ``query``: what a search that found no current
-    unit points to, instead of a bare "no match"."""
+    """How many units ended by ``on`` (today) match ``query``: what a search among current units
+    offers to show (the only hint when no current unit matched, rather than a bare "no match")."""
     on = on or date.today()
     rows = db.session.execute(sa.select(Unit.code, Unit.name, Unit.name_en).where(Unit.valid_to <= on)).all()
     return sum(1 for code, name, name_en in rows if matches(query, code, name, name_en))
