@@ -214,7 +214,8 @@ class _TypedDay(_OneMessage):
         return format_date(value, DAY[_locale()], locale=_locale())
 
     def __call__(self, **kwargs) -> str:
-        kwargs.setdefault("placeholder", self._show(_EXAMPLE))
+        # "vd." / "e.g.": a bare example date read as a value already set (beside "empty: 01/07/2025")
+        kwargs.setdefault("placeholder", _("vd. %(example)s", example=self._show(_EXAMPLE)))
         kwargs.setdefault("autocomplete", "off")
         return super().__call__(**kwargs)  # type: ignore[misc]
 

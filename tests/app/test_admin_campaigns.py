@@ -476,7 +476,7 @@ def test_days_and_deadlines_are_typed_and_shown_as_the_page_shows_days(client, f
     assert (c.period_start, c.period_end) == (date(2018, 1, 1), date(2018, 12, 31))
     html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
     start = re.search(r'<input[^>]* id="period_start"[^>]*>', html).group(0)
-    assert 'type="text"' in start and 'value="01/01/2018"' in start and 'placeholder="30/11/2026"' in start
+    assert 'type="text"' in start and 'value="01/01/2018"' in start and 'placeholder="vd. 30/11/2026"' in start
     assert 'value="30/11/2030 17:00"' in html and 'value="20/12/2030 08:30"' in html
     for field, bad, message in (("period_end", "12/31/2018", "Lịch không có ngày “12/31/2018” (ngày viết trước tháng)."),
                                 ("period_end", "31/02/2018", "Lịch không có ngày “31/02/2018” (ngày viết trước tháng)."),
@@ -491,6 +491,7 @@ def test_days_and_deadlines_are_typed_and_shown_as_the_page_shows_days(client, f
     client.post("/lang/en", data={"next": f"/admin/campaigns/{c.id}/edit"})
     html = client.get(f"/admin/campaigns/{c.id}/edit").get_data(as_text=True)
     assert 'value="1 Jan 2018"' in html and 'value="30 Nov 2030 17:00"' in html
+    assert 'placeholder="e.g. 30 Nov 2026 17:00"' in html
     # what the English page shows reads back as the same day
     assert client.submit(f"/admin/campaigns/{c.id}/edit", _form(period_start="1 Jan 2018", period_end="31 December 2018",
                                                                  submission_deadline="30 Nov 2030 17:00")).status_code == 302
