@@ -224,3 +224,39 @@ def test_on_postgresql_the_values_are_summed_on_a_second_connection_while_the_ma
         assert db.engine.pool.checkedout() == checked_out
     else:
         assert background == []  # SQLite: one connection, in order
+
+
+def test_a_forced_recompute_repairs_ledger_rows_that_went_wrong_and_only_those(app, factory, monkeypatch):
+    """``flask recompute`` trusts nothing: ledger rows that no longer match the raw rows are put
+    right (and only their entries rewritten). On PostgreSQL the stored rows are read on the second
+    connection, beside the raw rows, not in the write transaction."""
+    import threading
+
+    from campaign.services.results import ledger
+
+    rng = random.Random(7)
+    c, doc, data = random_campaign(factory, rng, n_units=12, judges=3, settings=SETTINGS)
+    recompute.recompute_provisional(c.id)
+    kept_rows, results = ledger_rows(c.id), provisional_results()
+    wrong = db.session.scalars(sa.select(EntryNodeScore.entry_id).where(EntryNodeScore.campaign_id == c.id)
+                               .order_by(EntryNodeScore.entry_id).limit(1)).first()
+    db.session.execute(sa.update(EntryNodeScore).where(EntryNodeScore.entry_id == wrong)
+                       .values(points=EntryNodeScore.points + 1))
+    db.session.commit()
+    assert ledger_rows(c.id) != kept_rows
+    read_on, rewritten, real_stored, real_sync = [], [], ledger.stored, ledger.sync
+
+    def stored(*args):
+        read_on.append(threading.current_thread() is threading.main_thread())
+        return real_stored(*args)
+
+    def sync(*args):
+        rewritten.append(real_sync(*args))
+        return rewritten[-1]
+
+    monkeypatch.setattr(ledger, "stored", stored)
+    monkeypatch.setattr(ledger, "sync", sync)
+    assert recompute.recompute_provisional(c.id, force=True)["inputs"] == "raw"
+    assert ledger_rows(c.id) == kept_rows and provisional_results() == results
+    assert rewritten == [1]  # the one entry whose rows went wrong
+    assert read_on == ([False] if db.engine.dialect.name == "postgresql" else [True])

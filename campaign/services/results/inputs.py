@@ -4,8 +4,8 @@ Two readers (../shared/docs/performance-reliability.md §4):
 
 * the **ledger** (:mod:`.ledger`): each entry's points already summed per framework node,
   kept current by the changes themselves — one range scan of ~16 rows per entry;
-* the **raw tables**, set-based: SQL sums each entry's stored rule points per parent node
-  (``GROUP BY entry, parent``); judges' submitted scores are read once and aggregated per
+* the **raw tables**, set-based: each entry's stored rule points summed per parent node
+  (:func:`_value_sums`); judges' submitted scores are read once and aggregated per
   (entry, indicator) in numpy (:mod:`.judged`); used when the ledger awaits a rebuild (settings or framework changes, bulk
   loads, first run), for forced recomputes, normalised judging and what-if previews. It
   then rewrites the ledger.
@@ -61,6 +61,7 @@ class Inputs:
     digest: str = ""
     sources: dict = field(default_factory=dict)
     ledger_sub: Subtotals | None = None  # what the ledger holds when it is not ``sub`` (normalised judging)
+    stored_ledger: ledger.Stored | None = None  # the ledger as stored, read beside the raw rows (rebuilds)
 
     @property
     def entry_ids(self) -> list:
@@ -82,11 +83,15 @@ def _epoch(dt) -> float | None:
     return None if dt is None else dt.timestamp()
 
 
-def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from_raw: bool = True) -> Inputs:
+def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from_raw: bool = True,
+                read_stored_ledger: bool = False) -> Inputs:
     """Read every input of a campaign's result with a handful of set-based queries.
 
     ``from_raw=False`` reads the ledger instead of values and judges' scores; it is only
     valid when the campaign's ledger is current and the settings allow it.
+    ``read_stored_ledger`` (a recompute that will rewrite the ledger from raw rows) also reads
+    the ledger's stored rows, on PostgreSQL beside the raw rows, for :func:`.ledger.sync` to
+    compare with.
     """
     c = get_campaign(campaign_id)
     if c.framework_version_id is None:
@@ -111,9 +116,11 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         return ledger_cache.read(campaign_id, info, n, rows_for, ledger.used_figures(settings),
                                  version=inputs_version, token=c.ledger_token)
 
-    ledger_sub = None
+    ledger_sub, stored = None, None
     if from_raw:
-        sub, sources, ledger_sub = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for)
+        with_stored = read_stored_ledger and ledger.usable(settings) and not c.ledger_stale
+        sub, sources, ledger_sub, stored = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for,
+                                                     with_stored)
     elif settings.get("normalise"):  # the ledger holds every point but the judges' marks: add them
         jd = judged.read(campaign_id, info, settings, n, rows_for)
         sub = ledger.combine(info, ledger_rows(), jd.agg, jd.low, jd.high)
@@ -145,7 +152,8 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         overridden=overridden, judged_detail=sources,
         condition_values=condition_values.read(campaign_id, info, entry_ids))  # issue 16: conditions' values
     inp = Inputs(campaign_id=campaign_id, inputs_version=inputs_version, status=c.status, settings=settings,
-                 info=info, engine=engine, sub=sub, from_raw=from_raw, sources=sources, ledger_sub=ledger_sub)
+                 info=info, engine=engine, sub=sub, from_raw=from_raw, sources=sources, ledger_sub=ledger_sub,
+                 stored_ledger=stored)
     inp.digest = _digest(inp)
     return inp
 
@@ -209,10 +217,11 @@ def _overridden_entry(info: FrameworkInfo, settings: dict, eid: int, normalised:
     return OverriddenEntry(values, judged, overrides, reasons)
 
 
-def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, entry_ids: list,
-              ent_arr: np.ndarray, rows_for) -> tuple[Subtotals, dict, Subtotals | None]:
-    """Per-node subtotals from values and judges' scores (set-based), normalised detail, and the
-    ledger's rows when they differ from the subtotals (normalised judging: all but judges' marks)."""
+def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, entry_ids: list, ent_arr: np.ndarray,
+              rows_for, with_stored: bool) -> tuple[Subtotals, dict, Subtotals | None, ledger.Stored | None]:
+    """Per-node subtotals from values and judges' scores (set-based), normalised detail, the
+    ledger's rows when they differ from the subtotals (normalised judging: all but judges' marks),
+    and (``with_stored``, PostgreSQL) the ledger as stored."""
     nind = len(info.compiled.codes)
     row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
     normalise = bool(settings.get("normalise"))
@@ -222,13 +231,16 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     # Columns whose points may come from judges (judged/manual rules, and any column with a
     # judge's score) are left out of the per-node sums; their stored values are read only
     # where an entry has no judges' score on them. Every other stored point is summed per
-    # (entry, parent node) in SQL — ONE scan of the campaign's values, which also counts the
-    # rows that need Python (not applicable / saved without points). On PostgreSQL that scan runs
-    # on a second connection while the judges' marks are read (two cores, ~40% of a rebuild),
-    # assuming judges marked only judged/manual columns; a campaign where they marked another
-    # column scans again once the marks are known.
+    # (entry, parent node) — ONE scan of the campaign's values (:func:`_value_sums`), which also
+    # finds the rows that need Python. On PostgreSQL that scan runs on a second connection while
+    # the judges' marks are read (two cores, ~40% of a rebuild), assuming judges marked only
+    # judged/manual columns; a campaign where they marked another column scans again once the
+    # marks are known. The same connection then reads the stored ledger for a rebuild to compare
+    # with (safe here too: the ledger is rewritten only if no change landed since this read began,
+    # and a rebuild of the same version writes the same rows).
     expected = set(info.row_cols)
-    pending = _in_background(_values_by_node, campaign_id, info, expected, n) if dialect == "postgresql" else None
+    pending = (_in_background(_background_reads, campaign_id, info, expected, n, rows_for, ent_arr, with_stored)
+               if dialect == "postgresql" else None)
 
     # Judges' submitted marks: every mark read once and grouped in numpy (.judged), for every
     # aggregation — the same figures, bit for bit, as scoring.aggregate gives. (A GROUP BY per
@@ -237,24 +249,16 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     try:
         jd = judged.read(campaign_id, info, settings, n, rows_for)
     finally:
-        s = pending.result() if pending is not None else None  # (never left running)
+        s, stored = pending.result() if pending is not None else (None, None)  # (never left running)
     judged_agg, judged_min, judged_max, judged_n = jd.agg, jd.low, jd.high, jd.n
     judged_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
     row_cols = expected | judged_cols
     if s is None or row_cols != expected:
-        s = _values_by_node(campaign_id, info, row_cols, n)
+        s = _value_sums(campaign_id, info, row_cols, n, rows_for)
+    base, special_entries = s
 
-    k = len(info.leaf_parents)
-    base = np.zeros((n, k))
     row_points = np.zeros((n, nind))
     nodes = info.fw.indicators()
-    special_entries: list[int] = []
-    if len(s):
-        rows = rows_for(s[:, 0].astype(np.int64))
-        cols = s[:, 1].astype(np.int64)  # -1: a value of an indicator outside this framework version
-        keep = (rows >= 0) & (cols >= 0)
-        np.add.at(base, (rows[keep], cols[keep]), s[keep, 2])
-        special_entries = sorted(set(s[keep & (s[:, 3] > 0), 0].astype(np.int64).tolist()))
 
     def read_row_values(*where) -> None:
         """Stored values of row-read columns (rule points; Python for n/a or point-less rows)."""
@@ -300,37 +304,75 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     if normalise:  # the ledger's part (all but judges' marks) plus the judges' part, as the ledger reader
         rest = np.where(judged_mask, 0.0, row_points)
         part = ledger.subtotals(info, base, rest, rest, rest, np.zeros(rest.shape, dtype=bool), np.zeros(rest.shape))
-        return ledger.combine(info, part, judged_agg, judged_min, judged_max), jd.sources, part
+        return ledger.combine(info, part, judged_agg, judged_min, judged_max), jd.sources, part, stored
     eff = _leaf_points(info, row_points, judged_agg)
     sub = ledger.subtotals(info, base, eff, _leaf_points(info, row_points, judged_min),
                            _leaf_points(info, row_points, judged_max), judged_mask,
                            np.where(judged_mask, judged_max - judged_min, 0.0))
-    return sub, {}, None
+    return sub, {}, None, stored
 
 
-def _values_by_node(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int) -> np.ndarray:
-    """(entry, ledger column, sum of points, rows needing Python) of the campaign's stored values,
-    leaving out the ``row_cols`` columns: the one scan of the values."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        _roomy_work_mem(n)
-    ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+def _background_reads(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, rows_for, ent_arr: np.ndarray,
+                      with_stored: bool) -> tuple[tuple[np.ndarray, list[int]], ledger.Stored | None]:
+    """What the second connection reads: the value sums, then (a rebuild) the stored ledger."""
+    sums = _value_sums(campaign_id, info, row_cols, n, rows_for)
+    return sums, (ledger.stored(campaign_id, info, ent_arr) if with_stored else None)
+
+
+def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, rows_for
+                ) -> tuple[np.ndarray, list[int]]:
+    """The one scan of the campaign's stored values, leaving out the ``row_cols`` columns: their
+    points summed per (unit row, ledger column), and the entries with values that need Python
+    (not applicable / saved without points).
+
+    PostgreSQL sends the rows themselves (12 bytes each, :func:`.fastsql.fetch_matrix`) and numpy
+    sums them: its own ``GROUP BY entry, node`` of ~16 groups per unit cost ~3× the bare
+    ``GROUP BY entry`` (a parallel hash aggregate whose partial groups barely merge, then every
+    group re-hashed), the rows themselves ~1.5×. SQLite groups in SQL (its rows reach Python as
+    tuples, which cost more than its grouping).
+    """
+    k = len(info.leaf_parents)
     excluded = [info.ind_ids[j] for j in sorted(row_cols)]
-    ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn
-    return fetch_matrix(
-        sa.select(IndicatorValue.entry_id, ledger_col,
-                  sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
-                  sa.func.sum(sa.case((ok, 0), else_=1)))
-        .join(Entry, Entry.id == IndicatorValue.entry_id)
-        .where(Entry.campaign_id == campaign_id,
-               *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
-        .group_by(IndicatorValue.entry_id, ledger_col), 4)
+    where = (IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id)),
+             *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
+    if db.session.get_bind().dialect.name == "postgresql":
+        ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+        m = fetch_matrix(sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id,
+                                   sa.case((ok, IndicatorValue.points), else_=sa.cast(sa.literal_column("'NaN'"), sa.Float)))
+                         .where(*where), 3)
+        eids, cols = m[:, 0].astype(np.int64), _ledger_columns(info, m[:, 1].astype(np.int64))
+        special = np.isnan(m[:, 2])
+        pts = np.where(special, 0.0, m[:, 2])  # (their points come from Python, below)
+        del m
+    else:
+        ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+        ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn
+        m = fetch_matrix(sa.select(IndicatorValue.entry_id, ledger_col,
+                                   sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
+                                   sa.func.sum(sa.case((ok, 0), else_=1)))
+                         .where(*where).group_by(IndicatorValue.entry_id, ledger_col), 4)
+        eids, cols, pts, special = m[:, 0].astype(np.int64), m[:, 1].astype(np.int64), m[:, 2], m[:, 3] > 0
+    rows = rows_for(eids)
+    keep = (rows >= 0) & (cols >= 0)  # cols -1: a value of an indicator outside this framework version
+    special_entries = sorted(set(eids[keep & special].tolist()))
+    base = np.bincount(rows[keep] * k + cols[keep], weights=pts[keep], minlength=n * k).reshape(n, k)
+    return base, special_entries
+
+
+def _ledger_columns(info: FrameworkInfo, indicator_ids: np.ndarray) -> np.ndarray:
+    """Each indicator id's ledger column (-1 outside this framework version)."""
+    ids = np.asarray(info.ind_ids, dtype=np.int64)
+    if not len(ids) or not len(indicator_ids):
+        return np.full(len(indicator_ids), -1, dtype=np.int64)
+    table = np.full(int(max(ids.max(), indicator_ids.max())) + 1, -1, dtype=np.int64)
+    table[ids] = info.col_parent
+    return np.where(indicator_ids >= 0, table[np.maximum(indicator_ids, 0)], -1)
 
 
 def _roomy_work_mem(n: int) -> None:
-    """A hash aggregate of ~16 value groups per unit (~4 KB per unit with its overhead): room for
-    them in memory, for this transaction only (at the 4 MB default they spill to disk in batches
-    and take twice as long). Capped at 256 MB: PostgreSQL may give each hash node (and each
-    parallel worker) up to hash_mem_multiplier × this."""
+    """Room in memory for the marks' semi-join with the submitted assignments (3 per unit, with
+    their hash table's overhead), for this transaction only: at the 4 MB default it runs in
+    batches from 100,000 units. Capped at 256 MB (a hash node may take hash_mem_multiplier × this)."""
     db.session.execute(sa.text(f"SET LOCAL work_mem = '{min(256, max(16, 4 * n // 1024 + 1))}MB'"))
 
 

@@ -297,7 +297,8 @@ def replace_all(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Sub
     _new_build(campaign_id)
 
 
-def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals) -> int:
+def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals, stored_now: Stored | None = None
+         ) -> int:
     """Make the stored ledger equal ``sub``, rewriting only the entries whose rows differ.
 
     A forced or settings-driven rebuild mostly finds the ledger already right (one range scan
@@ -305,14 +306,15 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
     this layout (another framework version, an entry no longer taking part) or a majority of
     changed entries fall back to :func:`replace_all`, and so does a ledger flagged stale (a
     settings or framework change: the rows are known to be outdated, so they are not read
-    back). Returns the number of entries rewritten.
+    back). ``stored_now``: the stored rows as the caller read them since this recompute's version
+    was read (else they are read here). Returns the number of entries rewritten.
     """
     n, k = sub.points.shape
     if db.session.scalar(sa.select(Campaign.ledger_stale).where(Campaign.id == campaign_id)):
         replace_all(campaign_id, info, entry_ids, sub)
         return n
     ent = entry_array(entry_ids)
-    old = _stored(campaign_id, info, ent, n, k)
+    old = (stored_now if stored_now is not None else stored(campaign_id, info, ent)).rows
     if old is None:  # rows that do not map onto this layout
         replace_all(campaign_id, info, entry_ids, sub)
         return n
@@ -335,9 +337,16 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals)
     return len(changed)
 
 
-def _stored(campaign_id: int, info: FrameworkInfo, ent: np.ndarray, n: int, k: int) -> Subtotals | None:
-    """The stored ledger by unit row (``ent``: each row's entry id), None if a row does not map."""
-    old = Subtotals.zeros(n, k)
+@dataclass
+class Stored:
+    """The ledger as stored, by unit row; ``rows`` None when a row does not map onto the layout."""
+
+    rows: Subtotals | None
+
+
+def stored(campaign_id: int, info: FrameworkInfo, ent: np.ndarray) -> Stored:
+    """The stored ledger by unit row (``ent``: each row's entry id)."""
+    old = Subtotals.zeros(len(ent), len(info.leaf_parents))
     a = fetch_matrix(sa.select(EntryNodeScore.entry_id, EntryNodeScore.node_id,
                                *(COLUMN_OF[f] for f in FIGURES)).where(EntryNodeScore.campaign_id == campaign_id),
                      2 + len(FIGURES))
@@ -345,10 +354,10 @@ def _stored(campaign_id: int, info: FrameworkInfo, ent: np.ndarray, n: int, k: i
         r = index_of(ent, a[:, 0].astype(np.int64))
         cols = index_of(np.array(info.leaf_parent_ids, dtype=np.int64), a[:, 1].astype(np.int64))
         if (r < 0).any() or (cols < 0).any():
-            return None
+            return Stored(None)
         for src, name in enumerate(FIGURES, start=2):
             getattr(old, name)[r, cols] = a[:, src]
-    return old
+    return Stored(old)
 
 
 COLUMN_OF = {"points": EntryNodeScore.points, "low": EntryNodeScore.points_low, "high": EntryNodeScore.points_high,

@@ -91,7 +91,7 @@ def _recompute_provisional(campaign_id: int, *, force: bool = False) -> dict:
                 return {"campaign_id": campaign_id, "status": "fresh", "version": c.computed_version}
             from_raw = force or c.ledger_stale or not ledger.usable(c.settings or {})
             first = run is None  # no provisional run yet: equal versions may be claimed, once
-            inp = load_inputs(campaign_id, from_raw=from_raw)
+            inp = load_inputs(campaign_id, from_raw=from_raw, read_stored_ledger=from_raw)
             same = run is not None and run.status == "done" and run.inputs_digest == inp.digest
             db.session.rollback()  # end the read transaction before the long part
         t_read = time.perf_counter()

@@ -104,7 +104,7 @@ def write_provisional(inp: Inputs, result: CampaignResult | None, *, force: bool
         current = db.session.scalar(sa.select(Campaign.inputs_version).where(Campaign.id == cid))
         if current == v:
             rows = inp.sub if inp.ledger_sub is None else inp.ledger_sub
-            ledger.sync(cid, inp.info, inp.entry_ids, rows)
+            ledger.sync(cid, inp.info, inp.entry_ids, rows, inp.stored_ledger)
             synced = (rows, db.session.scalar(sa.select(Campaign.ledger_token).where(Campaign.id == cid)))
     now = utcnow()
     run = provisional_run(cid)
