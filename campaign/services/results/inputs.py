@@ -335,28 +335,36 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
     excluded = [info.ind_ids[j] for j in sorted(row_cols)]
     where = (IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id)),
              *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
-    if db.session.get_bind().dialect.name == "postgresql":
-        ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+    ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+    on_pg = db.session.get_bind().dialect.name == "postgresql"
+    if on_pg:  # (entry, indicator, points or NaN where Python gives them)
         m = fetch_matrix(sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id,
                                    sa.case((ok, IndicatorValue.points), else_=sa.cast(sa.literal_column("'NaN'"), sa.Float)))
                          .where(*where), 3)
-        eids, cols = m[:, 0].astype(np.int64), _ledger_columns(info, m[:, 1].astype(np.int64))
-        special = np.isnan(m[:, 2])
-        pts = np.where(special, 0.0, m[:, 2])  # (their points come from Python, below)
-        del m
-    else:
-        ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
+    else:  # (entry, ledger column, sum of points, rows Python gives)
         ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn
         m = fetch_matrix(sa.select(IndicatorValue.entry_id, ledger_col,
                                    sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
                                    sa.func.sum(sa.case((ok, 0), else_=1)))
                          .where(*where).group_by(IndicatorValue.entry_id, ledger_col), 4)
-        eids, cols, pts, special = m[:, 0].astype(np.int64), m[:, 1].astype(np.int64), m[:, 2], m[:, 3] > 0
-    rows = rows_for(eids)
-    keep = (rows >= 0) & (cols >= 0)  # cols -1: a value of an indicator outside this framework version
-    special_entries = sorted(set(eids[keep & special].tolist()))
-    base = np.bincount(rows[keep] * k + cols[keep], weights=pts[keep], minlength=n * k).reshape(n, k)
-    return base, special_entries
+    base = np.zeros(n * k)
+    special_entries: set[int] = set()
+    for lo in range(0, len(m), SUM_CHUNK):  # temporaries of SUM_CHUNK rows, not of 6,000,000 (peak RSS)
+        part = m[lo:lo + SUM_CHUNK]
+        eids = part[:, 0].astype(np.int64)
+        if on_pg:
+            cols, special = _ledger_columns(info, part[:, 1].astype(np.int64)), np.isnan(part[:, 2])
+            points = np.where(special, 0.0, part[:, 2])
+        else:
+            cols, special, points = part[:, 1].astype(np.int64), part[:, 3] > 0, part[:, 2]
+        rows = rows_for(eids)
+        keep = (rows >= 0) & (cols >= 0)  # cols -1: a value of an indicator outside this framework version
+        special_entries.update(eids[keep & special].tolist())  # not applicable / no points: see below
+        base += np.bincount(rows[keep] * k + cols[keep], weights=points[keep], minlength=n * k)
+    return base.reshape(n, k), sorted(special_entries)
+
+
+SUM_CHUNK = 1_000_000
 
 
 def _ledger_columns(info: FrameworkInfo, indicator_ids: np.ndarray) -> np.ndarray:
