@@ -36,6 +36,7 @@ from campaign.services.results.fastsql import fetch, fetch_matrix
 from campaign.services.results.ledger import Subtotals, raw_value, rule_points
 from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
+from campaign.sqlite import read_only_transactions
 from scoring.campaign import CampaignInputs, OverriddenEntry
 from scoring.vector import clamp_round
 
@@ -232,15 +233,15 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     # judge's score) are left out of the per-node sums; their stored values are read only
     # where an entry has no judges' score on them. Every other stored point is summed per
     # (entry, parent node) — ONE scan of the campaign's values (:func:`_value_sums`), which also
-    # finds the rows that need Python. On PostgreSQL that scan runs on a second connection while
-    # the judges' marks are read (two cores, ~40% of a rebuild), assuming judges marked only
+    # finds the rows that need Python. On PostgreSQL (and a SQLite file) that scan runs on a second
+    # connection while the judges' marks are read (two cores, ~40% of a rebuild), assuming judges marked only
     # judged/manual columns; a campaign where they marked another column scans again once the
     # marks are known. The same connection then reads the stored ledger for a rebuild to compare
     # with (safe here too: the ledger is rewritten only if no change landed since this read began,
     # and a rebuild of the same version writes the same rows).
     expected = set(info.row_cols)
     pending = (_in_background(_background_reads, campaign_id, info, expected, n, rows_for, ent_arr, with_stored)
-               if dialect == "postgresql" else None)
+               if _second_connection_possible() else None)
 
     # Judges' submitted marks: every mark read once and grouped in numpy (.judged), for every
     # aggregation — the same figures, bit for bit, as scoring.aggregate gives. (A GROUP BY per
@@ -384,6 +385,14 @@ def _roomy_work_mem(n: int) -> None:
     db.session.execute(sa.text(f"SET LOCAL work_mem = '{min(256, max(16, 4 * n // 1024 + 1))}MB'"))
 
 
+def _second_connection_possible() -> bool:
+    """PostgreSQL, or a SQLite file in WAL mode (readers do not block each other; the sqlite3
+    module lets go of the GIL while SQLite works). Not an in-memory SQLite (one connection)."""
+    bind = db.session.get_bind()
+    return bind.dialect.name == "postgresql" or (bind.dialect.name == "sqlite"
+                                                 and bind.url.database not in (None, "", ":memory:"))
+
+
 def _in_background(read: Callable[..., T], *args: Any) -> Future[T]:
     """Run ``read`` on a thread with its own session, hence its own connection and transaction.
 
@@ -395,7 +404,7 @@ def _in_background(read: Callable[..., T], *args: Any) -> Future[T]:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def run() -> T:
-        with app.app_context():
+        with app.app_context(), read_only_transactions():  # (SQLite: a plain BEGIN, not the write lock)
             try:
                 return read(*args)
             finally:
