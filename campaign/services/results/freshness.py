@@ -3,9 +3,11 @@
 Every score-affecting change calls ``mark_stale`` inside its own transaction. The version
 bump is part of that transaction, so the database always knows the result is stale even
 if Redis or the worker is down; the enqueue happens only after the commit succeeds
-(a task must never read data that was rolled back), and bursts are coalesced with a short
-Redis key so many quick edits cause one recompute. The periodic sweep re-enqueues any
-campaign still stale, which covers a lost message or a crash between commit and enqueue.
+(a task must never read data that was rolled back), and bursts are coalesced with short
+Redis keys (:func:`enqueue_recompute`): a change after a quiet spell is recomputed at once, the
+changes that follow within the window by one recompute at its end, so many quick edits cause
+few recomputes. The periodic sweep re-enqueues any campaign still stale, which covers a lost
+message or a crash between commit and enqueue.
 
 A change tied to a few entries names them (``entries=[…]``): just before the commit their
 rows in the recompute's ledger (:mod:`.ledger`) are rewritten in the same transaction, so
@@ -31,7 +33,8 @@ from campaign.services.results import queue
 from campaign.services.results.ledger import refresh_entries
 
 log = logging.getLogger(__name__)
-_PENDING_KEY = "thidua:recompute-pending:{}"
+_WINDOW_KEY = "thidua:recompute-window:{}"  # a recompute was sent within the window (not quiet)
+_TRAILING_KEY = "thidua:recompute-pending:{}"  # a recompute at the window's end is already queued
 
 
 def mark_stale(campaign_id: int, entries: Iterable[int] | None = None) -> None:
@@ -72,14 +75,25 @@ def _forget_on_rollback(session: Session) -> None:
 
 
 def enqueue_recompute(campaign_id: int, *, coalesce: bool = True) -> bool:
-    """Send one recompute; return False when the pipeline is down (the sweep will retry)."""
+    """Send one recompute; return False when the pipeline is down (the sweep will retry).
+
+    Coalescing with a window of ``RECOMPUTE_COALESCE_SECONDS`` (``d``): the first change after a
+    quiet spell is sent at once (the officer's change shows after one recompute, not after the
+    window too); later changes send ONE recompute ``d`` later, and keep the window open until
+    ``d`` after it, so a steady stream of changes costs one recompute per window, as a purely
+    trailing window would. Two Redis keys, set with NX: any number of web processes agree.
+    """
     delay = current_app.config.get("RECOMPUTE_COALESCE_SECONDS", 0.5)
     try:
-        # Only the first change in a burst enqueues; the task runs after the burst.
-        if coalesce and delay > 0 and not get_redis().set(_PENDING_KEY.format(campaign_id), 1, nx=True,
-                                                          px=int(delay * 1000)):
-            return True
-        queue.send(queue.RECOMPUTE_CAMPAIGN, [campaign_id], countdown=delay if coalesce else 0)
+        if coalesce and delay > 0:
+            r, window_ms = get_redis(), int(delay * 1000)
+            if not r.set(_WINDOW_KEY.format(campaign_id), 1, nx=True, px=window_ms):
+                if not r.set(_TRAILING_KEY.format(campaign_id), 1, nx=True, px=window_ms):
+                    return True  # a recompute at the window's end will read this change
+                r.pexpire(_WINDOW_KEY.format(campaign_id), 2 * window_ms)
+                queue.send(queue.RECOMPUTE_CAMPAIGN, [campaign_id], countdown=delay)
+                return True
+        queue.send(queue.RECOMPUTE_CAMPAIGN, [campaign_id], countdown=0)
         return True
     except Exception as exc:  # noqa: BLE001 - redis-py and kombu raise many kinds; the sweep recovers
         log.warning("recompute of campaign %s not enqueued (%s); the sweep will pick it up",
