@@ -258,3 +258,16 @@ def test_a_forced_recompute_repairs_ledger_rows_that_went_wrong_and_only_those(a
     assert ledger_rows(c.id) == kept_rows and provisional_results() == results
     assert rewritten == [1]  # the one entry whose rows went wrong
     assert read_on == [False]
+
+
+@pytest.mark.parametrize("last_id", [12, 1 << 23])  # a table over the ids, or a search when they run high
+def test_each_values_indicator_finds_its_ledger_column_and_others_none(last_id):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from campaign.services.results.inputs import _ledger_columns
+
+    info = SimpleNamespace(ind_ids=(5, 9, last_id), col_parent=np.array([0, 1, 1]))
+    got = _ledger_columns(info, np.array([5, 9, last_id, 7, 40, 5], dtype=np.int64))
+    assert got.tolist() == [0, 1, 1, -1, -1, 0]  # 7 and 40: indicators of another framework version

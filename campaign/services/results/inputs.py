@@ -373,9 +373,13 @@ def _ledger_columns(info: FrameworkInfo, indicator_ids: np.ndarray) -> np.ndarra
     ids = np.asarray(info.ind_ids, dtype=np.int64)
     if not len(ids) or not len(indicator_ids):
         return np.full(len(indicator_ids), -1, dtype=np.int64)
-    table = np.full(int(max(ids.max(), indicator_ids.max())) + 1, -1, dtype=np.int64)
+    top = int(max(ids.max(), indicator_ids.max()))
+    if top >= 1 << 22 or int(indicator_ids.min()) < 0:  # (a table of at most 32 MB, as judged.read)
+        at = ledger.index_of(ids, indicator_ids)
+        return np.where(at >= 0, np.asarray(info.col_parent)[np.maximum(at, 0)], -1)
+    table = np.full(top + 1, -1, dtype=np.int64)
     table[ids] = info.col_parent
-    return np.where(indicator_ids >= 0, table[np.maximum(indicator_ids, 0)], -1)
+    return table[indicator_ids]
 
 
 def _roomy_work_mem(n: int) -> None:
