@@ -338,10 +338,13 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
              *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
     on_pg = db.session.get_bind().dialect.name == "postgresql"
-    if on_pg:  # (entry, indicator, points or NaN where Python gives them)
+    if on_pg:  # (entry, indicator, points or NaN where Python gives them); at most one row per
+        # (entry, indicator) of this version: a bound on the bytes (a larger campaign reads tuples)
+        included = [iid for j, iid in enumerate(info.ind_ids) if j not in row_cols]
         m = fetch_matrix(sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id,
                                    sa.case((ok, IndicatorValue.points), else_=sa.cast(sa.literal_column("'NaN'"), sa.Float)))
-                         .where(*where), 3)
+                         .where(where[0], IndicatorValue.indicator_id.in_(included or [-1])), 3,
+                         max_rows=n * len(included))
     else:  # (entry, ledger column, sum of points, rows Python gives)
         ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn
         m = fetch_matrix(sa.select(IndicatorValue.entry_id, ledger_col,
