@@ -135,7 +135,7 @@ class CampaignForm(Form):
     rollup_kind = SelectField(_l("Điểm cấp huyện từ kết quả cấp xã"), choices=ROLLUP_CHOICES, default="none")
     rollup_own_weight = DecimalField(_l("Trọng số điểm của huyện"), validators=[Optional(), NumberRange(min=0, max=1)])
     rollup_communes_weight = DecimalField(_l("Trọng số điểm các xã"), validators=[Optional(), NumberRange(min=0, max=1)])
-    bands = FieldList(FormField(BandForm), min_entries=5, max_entries=8)
+    bands = FieldList(FormField(BandForm), _l("Mức xếp loại"), min_entries=5, max_entries=8)
 
     # ------------------------------------------------------------ conversion
     def to_data(self) -> dict:
@@ -293,7 +293,7 @@ class InactiveForm(Form):
 
 class ClusterForm(Form):
     code = StringField(_l("Mã cụm, khối"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Tên cụm, khối"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Tên cụm, khối (tiếng Việt)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Loại"), choices=[("cluster", _l("Cụm thi đua (theo địa bàn)")),
                                             ("block", _l("Khối thi đua (theo chức năng)"))])

@@ -446,7 +446,17 @@ def test_fractions_are_typed_with_a_decimal_comma_and_shown_back_in_the_page_lan
     # an error in the band table: the summary links to the very box in its row
     html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(**{"bands-1-floor_pct": "nan"})).get_data(as_text=True)
     summary = html.split('data-testid="form-errors"')[1].split("</div>")[0]
-    assert '<a href="#bands-1-floor_pct">' in summary and 'id="bands-1-floor_pct"' in html
+    assert '<a href="#bands-1-floor_pct">Mức xếp loại 2: Sàn mỗi tiêu chí (%)</a>' in summary  # which band, which box
+    assert "Bands" not in summary
+    box = re.search(r'<input[^>]* id="bands-1-floor_pct"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in box and 'class="invalid"' in box  # the wrong box itself is marked
+    after = html.split(box)[1][:200]  # ... and its message right under it, in the same cell
+    assert after.startswith('<div class="field-error" id="bands-1-floor_pct-error">Hãy nhập một số')
+    assert 'data-caption="Mức 2"' in html  # the card's heading on a phone
+    client.post("/lang/en", data={"next": f"/admin/campaigns/{c.id}/edit"})
+    html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(**{"bands-1-floor_pct": "nan"})).get_data(as_text=True)
+    assert '<a href="#bands-1-floor_pct">Band 2: Floor per criterion (%)</a>' in html
+    client.post("/lang/vi", data={"next": f"/admin/campaigns/{c.id}/edit"})
     # no judges at all is out of range, not "an empty field" (0 is a value)
     html = client.submit(f"/admin/campaigns/{c.id}/edit", _form(judges_per_entry="0")).get_data(as_text=True)
     assert "Số phải nằm trong khoảng từ 1 đến 15." in html and "Vui lòng điền mục này." not in html

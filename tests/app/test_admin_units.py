@@ -202,7 +202,8 @@ def test_cluster_edit_in_browser(client, factory):
                                                              "member_ids": [str(b.id)], "head_unit_id": str(a.id)})
     assert r.status_code == 400 and "thành viên" in r.get_data(as_text=True)
     html = r.get_data(as_text=True)  # said under the head's list, which the summary links to (not the code)
-    assert "Cụm trưởng và cụm phó phải là thành viên của cụm." in html.split('id="head_unit_id-error"')[1][:200]
+    under_head = html.split('id="head_unit_id-error"')[1][:200]
+    assert "Cụm trưởng phải là một đơn vị thành viên của cụm (đánh dấu ở danh sách trên)." in under_head
     assert '<a href="#head_unit_id">' in html and '<a href="#code">' not in html
 
 

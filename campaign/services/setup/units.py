@@ -295,7 +295,9 @@ def save_cluster(data: dict, cluster_id: int | None = None, user_id: int | None 
     member_ids = [int(i) for i in data.get("member_ids") or []]
     for key in ("head_unit_id", "deputy_unit_id"):
         if data.get(key) and int(data[key]) not in member_ids:
-            raise DomainError(_("Cụm trưởng và cụm phó phải là thành viên của cụm."), field=key)
+            raise DomainError(_("Cụm trưởng phải là một đơn vị thành viên của cụm (đánh dấu ở danh sách trên).")
+                              if key == "head_unit_id" else
+                              _("Cụm phó phải là một đơn vị thành viên của cụm (đánh dấu ở danh sách trên)."), field=key)
     if cluster_id is None:
         cluster = Cluster(code=code, campaign_id=campaign_id)
         db.session.add(cluster)
