@@ -301,8 +301,10 @@ class ClusterForm(Form):
     member_ids = SelectMultipleField(_l("Đơn vị thành viên"), choices=[], coerce=int,
                                      widget=widgets.ListWidget(prefix_label=False),
                                      option_widget=widgets.CheckboxInput())
-    head_unit_id = SelectField(_l("Cụm trưởng"), choices=[], validators=[Optional()])
-    deputy_unit_id = SelectField(_l("Cụm phó"), choices=[], validators=[Optional()])
+    head_unit_id = SelectField(_l("Cụm trưởng"), choices=[], validators=[Optional()],
+                               render_kw={"data-member-choice": ""})  # (clusters.js: only ticked members)
+    deputy_unit_id = SelectField(_l("Cụm phó"), choices=[], validators=[Optional()],
+                                 render_kw={"data-member-choice": ""})
 
 
 class ImportForm(Form):

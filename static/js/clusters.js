@@ -27,9 +27,23 @@
     var n = items.filter(function (it) { return it.box.checked; }).length;
     count.textContent = count.dataset.template.replace("{n}", n.toLocaleString(document.documentElement.lang || "vi"));
   }
+  // The head and deputy must be members: only ticked units can be chosen (the one already chosen
+  // stays choosable, so nothing changes behind the user's back; the server still checks).
+  var leaders = Array.prototype.slice.call(document.querySelectorAll("select[data-member-choice]"));
+  function limitLeaders() {
+    var ticked = {};
+    items.forEach(function (it) { if (it.box.checked) { ticked[it.box.value] = true; } });
+    leaders.forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (opt) {
+        opt.disabled = opt.value !== "" && !ticked[opt.value] && !opt.selected;
+      });
+    });
+  }
   box.hidden = false;
   box.parentNode.hidden = false;
   box.addEventListener("input", filter);
-  list.addEventListener("change", recount);
+  list.addEventListener("change", function () { recount(); limitLeaders(); });
+  leaders.forEach(function (select) { select.addEventListener("change", limitLeaders); });
   recount();
+  limitLeaders();
 })();

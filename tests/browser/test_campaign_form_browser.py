@@ -69,5 +69,11 @@ def test_the_cluster_member_list_filters_without_accents_and_counts_the_units_ch
             assert shown.count() == 0 and page.locator('[data-testid="member-none"]').is_visible()
             page.fill('[data-testid="member-filter"]', "")
             assert shown.count() == total
+            # the head can only be one of the ticked members
+            head = page.locator("#head_unit_id")
+            ticked = shown.locator("input:checked").first.get_attribute("value")
+            enabled = head.locator("option:not([disabled])").evaluate_all("os => os.map(o => o.value)")
+            assert enabled == ["", ticked]
+            assert "Là một đơn vị đã đánh dấu ở danh sách trên." in page.inner_text('[data-testid="cluster-form"]')
         finally:
             browser.close()
