@@ -56,3 +56,19 @@ def screenshots(page, folder: Path, name: str) -> None:
         page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
     if size:
         page.set_viewport_size(size)
+
+
+@contextmanager
+def logged_in_page(base: str, username: str, width: int = 1366, height: int = 800) -> Iterator:
+    """A page of Debian's Chromium at ``width``, logged in as ``username``; the browser closes after."""
+    import pytest
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            login(page, base, username)
+            yield page
+        finally:
+            browser.close()
