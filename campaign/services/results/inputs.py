@@ -91,8 +91,8 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
     ``from_raw=False`` reads the ledger instead of values and judges' scores; it is only
     valid when the campaign's ledger is current and the settings allow it.
     ``read_stored_ledger`` (a recompute that will rewrite the ledger from raw rows) also reads
-    the ledger's stored rows, on PostgreSQL beside the raw rows, for :func:`.ledger.sync` to
-    compare with.
+    the ledger's stored rows on the second connection, beside the raw rows, for
+    :func:`.ledger.sync` to compare with (where there is no second connection, sync reads them).
     """
     c = get_campaign(campaign_id)
     if c.framework_version_id is None:
@@ -222,7 +222,7 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
               rows_for, with_stored: bool) -> tuple[Subtotals, dict, Subtotals | None, ledger.Stored | None]:
     """Per-node subtotals from values and judges' scores (set-based), normalised detail, the
     ledger's rows when they differ from the subtotals (normalised judging: all but judges' marks),
-    and (``with_stored``, PostgreSQL) the ledger as stored."""
+    and (``with_stored``, where a second connection reads) the ledger as stored."""
     nind = len(info.compiled.codes)
     row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
     normalise = bool(settings.get("normalise"))
@@ -326,16 +326,14 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
     points summed per (unit row, ledger column), and the entries with values that need Python
     (not applicable / saved without points).
 
-    PostgreSQL sends the rows themselves (12 bytes each, :func:`.fastsql.fetch_matrix`) and numpy
+    PostgreSQL sends the rows themselves (16 bytes each, :func:`.fastsql.fetch_matrix`) and numpy
     sums them: its own ``GROUP BY entry, node`` of ~16 groups per unit cost ~3× the bare
     ``GROUP BY entry`` (a parallel hash aggregate whose partial groups barely merge, then every
     group re-hashed), the rows themselves ~1.5×. SQLite groups in SQL (its rows reach Python as
     tuples, which cost more than its grouping).
     """
     k = len(info.leaf_parents)
-    excluded = [info.ind_ids[j] for j in sorted(row_cols)]
-    where = (IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id)),
-             *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
+    in_campaign = IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id))
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
     on_pg = db.session.get_bind().dialect.name == "postgresql"
     if on_pg:  # (entry, indicator, points or NaN where Python gives them); at most one row per
@@ -343,14 +341,16 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
         included = [iid for j, iid in enumerate(info.ind_ids) if j not in row_cols]
         m = fetch_matrix(sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id,
                                    sa.case((ok, IndicatorValue.points), else_=sa.cast(sa.literal_column("'NaN'"), sa.Float)))
-                         .where(where[0], IndicatorValue.indicator_id.in_(included or [-1])), 3,
+                         .where(in_campaign, IndicatorValue.indicator_id.in_(included or [-1])), 3,
                          max_rows=n * len(included))
     else:  # (entry, ledger column, sum of points, rows Python gives)
+        excluded = [info.ind_ids[j] for j in sorted(row_cols)]
         ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn
         m = fetch_matrix(sa.select(IndicatorValue.entry_id, ledger_col,
                                    sa.func.sum(sa.case((ok, IndicatorValue.points), else_=0.0)),
                                    sa.func.sum(sa.case((ok, 0), else_=1)))
-                         .where(*where).group_by(IndicatorValue.entry_id, ledger_col), 4)
+                         .where(in_campaign, *((IndicatorValue.indicator_id.not_in(excluded),) if excluded else ()))
+                         .group_by(IndicatorValue.entry_id, ledger_col), 4)
     base = np.zeros(n * k)
     special_entries: set[int] = set()
     for lo in range(0, len(m), SUM_CHUNK):  # temporaries of SUM_CHUNK rows, not of 6,000,000 (peak RSS)

@@ -309,7 +309,7 @@ def sync(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals,
     back). ``stored_now``: the stored rows as the caller read them since this recompute's version
     was read (else they are read here). Returns the number of entries rewritten.
     """
-    n, k = sub.points.shape
+    n = len(sub.points)
     if db.session.scalar(sa.select(Campaign.ledger_stale).where(Campaign.id == campaign_id)):
         replace_all(campaign_id, info, entry_ids, sub)
         return n
