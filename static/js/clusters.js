@@ -17,7 +17,7 @@
     var q = fold(box.value);
     var shown = 0;
     items.forEach(function (it) {
-      var hit = !q || it.text.indexOf(q) !== -1 || it.box.checked && q === "*";
+      var hit = !q || it.text.indexOf(q) !== -1;
       it.li.hidden = !hit;
       if (hit) { shown += 1; }
     });
