@@ -19,6 +19,11 @@ Rules (``docs/framework-format.md``, results section):
   roll-up applied group by group (none for ``share_meeting``), so bands and their floors apply
   to the roll-up as to any unit; the explanation carries the decomposition.
 * Units in no cluster get no cluster rank and no award; awards go to the top of each cluster.
+* Normalised judging (z-scores): one judge's changed mark moves that judge's statistics, hence
+  every unit's exact total by a hair, while the figures as shown, ranks and bands of nearly all
+  units stay. So a row keeps the figures as shown and its entry's marks hash, not its exact
+  total (``total_exact``): only the rows whose shown figures move are rewritten. A roll-up,
+  rescaled or overridden row keeps its exact figures, as without z-scores.
 """
 from __future__ import annotations
 
@@ -47,7 +52,7 @@ from .vector import shown as shown_array
 
 RANKED, NOT_SUBMITTED = "ranked", "not_submitted"
 # Bump when a row's dict changes shape for the same figures: stored rows then all differ and are rewritten.
-ROW_FORMAT = 1
+ROW_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class CampaignInputs:
     spread: np.ndarray | None = None
     overridden: Mapping[int, OverriddenEntry] = field(default_factory=dict)  # row -> entry
     judged_detail: Mapping[int, dict] = field(default_factory=dict)  # row -> normalised judges' detail
+    # z-scores: per row the number its judged detail ``{"marks": 16 hex digits}`` holds (0: none), when
+    # every detail is only that (the signatures then need no pass over the details)
+    marks_hashes: np.ndarray | None = None
     # row -> raw values of the indicators the framework's conditions test (and N/A marks above them)
     condition_values: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -288,6 +296,12 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
     own_shown = shown_array(np.where(has_entry, own, 0.0))
     reg_shown, bonus_shown = shown_array(regular), shown_array(bonus)
     band_codes = [b.code for b in bands]
+    # Under z-scores, which rows keep their exact figures (see the module docstring).
+    normalised = bool(settings.get("normalise"))
+    exact_kept = _rows_kept(n, normalised, set(rollups) | set(rescaled_of) | set(override_expl))
+    # a district's own exact total shows in its row only in a combined roll-up's components
+    own_kept = _rows_kept(n, normalised, set(rollups) if (settings.get("rollup") or {}).get("kind") == "combined" else set())
+    marks_hi, marks_lo, detailed = _marks_columns(n, inp.judged_detail, inp.marks_hashes)
 
     def build_row(i: int) -> dict:
         gs = {g: float(group_shown[g][i]) for g in groups_of.get(i, groups)}
@@ -295,9 +309,11 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         rk, rc = int(rk_a[i]), int(rk_c[i])
         band = band_codes[band_idx[i]] if band_idx[i] >= 0 else None
         award = award_of.get(i)
-        expl = {
-            "v": 2, "entry": bool(has_entry[i]), "status": status, "decimals": SHOWN_DECIMALS,
-            "total": float(totals[i]), "total_exact": float(exact[i]),
+        expl: dict[str, Any] = {"v": 2, "entry": bool(has_entry[i]), "status": status, "decimals": SHOWN_DECIMALS,
+                                "total": float(totals[i])}
+        if exact_kept[i]:
+            expl["total_exact"] = float(exact[i])
+        expl.update({
             "own_total": float(own_shown[i]) if has_entry[i] else None,
             "regular_total": float(reg_shown[i]), "bonus_total": float(bonus_shown[i]), "penalty_total": float(pen_shown[i]),
             "groups": gs, "group_pcts": pcts_of(i) if floors and ranked[i] else None, "caps_applied": caps.get(i, []),
@@ -314,7 +330,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
             "award": award[1] if award else None,
             **results_explanation(cond_of.get(i, ()), crit_of.get(i)),
             "rescaled": rescaled_of.get(i),
-        }
+        })
         if weights:
             expl["weights"] = dict(weights)
         return {
@@ -333,7 +349,7 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         # What each row is made of, for its signature: the columns above, and the rare structured
         # parts per row (build_row must use nothing else — tests/unit/test_row_signatures.py).
         hashed: dict[int, int] = {}
-        for i in set(caps) | set(inp.judged_detail) | set(override_expl) | set(rollups) | set(award_of) \
+        for i in set(caps) | detailed | set(override_expl) | set(rollups) | set(award_of) \
                 | set(cond_of) | set(crit_of) | set(rescaled_of):  # (group_pcts: from the group columns and these)
             hashed[i] = text_hash(list_text([
                 caps.get(i), inp.judged_detail.get(i), override_expl.get(i), rollups[i]["key"] if i in rollups else None,
@@ -343,8 +359,9 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
         band_index = {b.code: k for k, b in enumerate(bands)}  # from the settings (in the seed)
         band_col = np.array([band_index[c] for c in band_codes] + [-1], dtype=np.int64)[band_idx]  # (−1 → the last)
         return row_signatures(n, [
-            inp.unit_ids, inp.entry_ids, inp.levels, inp.clusters, inp.self_totals, has_entry, ranked, totals, exact,
-            np.where(has_entry, own, np.nan), own_shown, reg_shown, bonus_shown, pen_shown, n_judged,
+            inp.unit_ids, inp.entry_ids, inp.levels, inp.clusters, inp.self_totals, has_entry, ranked, totals,
+            np.where(exact_kept, exact, np.nan), np.where(has_entry & own_kept, own, np.nan), marks_hi, marks_lo,
+            own_shown, reg_shown, bonus_shown, pen_shown, n_judged,
             *(group_shown[g] for g in groups), rk_a, tied_a, deep_a, rk_c, tied_c, deep_c, band_col,
             low if low is not None else np.zeros(n), high if high is not None else np.zeros(n), flagged,
             kids_hash(n, rollups, [totals, inp.populations, ranked]),  # (communes are never districts)
@@ -352,6 +369,36 @@ def compute_campaign(inp: CampaignInputs, on_progress: Callable[[float, str], No
                          dict(settings), low is None], hashed=hashed)
 
     return CampaignResult(n, build_row, signatures_of)
+
+
+def _rows_kept(n: int, normalised: bool, rows: set[int]) -> np.ndarray:
+    """Per row: does it keep an exact figure — every row, but under z-scores only ``rows`` (those
+    whose explanations hold exact figures: roll-up, rescaled and overridden rows)."""
+    if not normalised:
+        return np.ones(n, dtype=bool)
+    kept = np.zeros(n, dtype=bool)
+    kept[np.fromiter(rows, dtype=np.int64, count=len(rows))] = True
+    return kept
+
+
+def _marks_columns(n: int, judged_detail: Mapping[int, dict], hashes: np.ndarray | None
+                   ) -> tuple[np.ndarray, np.ndarray, set[int]]:
+    """The judges' detail of each row for its signature: a detail that is only its entry's marks hash
+    (z-scores: ``{"marks": 16 hex digits}``, or ``hashes`` given) as two exact 32-bit columns, no JSON
+    per row; the rows with any other detail, which are hashed as structured parts."""
+    if hashes is not None:
+        bits = np.asarray(hashes, dtype=np.uint64)
+        return (bits >> np.uint64(32)).astype(float), (bits & np.uint64(0xFFFFFFFF)).astype(float), set()
+    hi, lo = np.zeros(n), np.zeros(n)
+    detailed: set[int] = set()
+    for i, d in judged_detail.items():
+        marks = d.get("marks") if len(d) == 1 else None
+        if type(marks) is str and len(marks) == 16:
+            h = int(marks, 16)
+            hi[i], lo[i] = h >> 32, h & 0xFFFFFFFF
+        else:
+            detailed.add(i)
+    return hi, lo, detailed
 
 
 def _bands(inp: CampaignInputs, bands: list[Band], group_floors: Mapping[str, float], floors: bool, rows_ranked: np.ndarray,

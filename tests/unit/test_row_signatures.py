@@ -127,3 +127,41 @@ def test_signatures_are_stable_and_ignore_how_a_column_is_typed():
 
 
 FIXED = -7712109564269132427
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_under_z_scores_a_hair_of_every_total_rewrites_only_the_rows_whose_shown_figures_move(seed):
+    """Z-scores: one judge's changed mark moves every unit's exact total by a hair. The rows keep the
+    figures as shown and their entry's marks hash, so only the rows whose shown figures (or marks)
+    moved differ — and exactly those get another signature (issue 18)."""
+    rng = random.Random(seed)
+    units = [_unit(rng) for _ in range(N)]
+    rollup = [None, {"kind": "mean"}, {"kind": "combined", "own_weight": 0.3}][seed]
+    settings = dict(SETTINGS, normalise=True, **({"rollup": rollup} if rollup else {}))
+    marks = {i: {"marks": f"{rng.getrandbits(64):016x}"} for i in range(N)}
+    base = replace(_inputs(random.Random(seed), units, settings), judged_detail=marks)
+    before = compute_campaign(base)
+    rows_before = [_as_stored(r) for r in before.rows]
+    hair = base.points.copy()
+    hair[:, 0] += 1e-7  # every unit's judged node, as a shift of the judge's statistics gives it
+    k = next(i for i in range(4, N) if before.rows[i]["status"] == "not_submitted"  # a row with no structured parts
+             and "total_exact" not in before.rows[i]["explanation"] and not before.rows[i]["explanation"]["caps_applied"])
+    other_marks = {**marks, k: {"marks": f"{int(marks[k]['marks'], 16) ^ 1:016x}"}}
+    for name, changed in [("statistics moved", replace(base, points=hair)),
+                          ("one entry's marks", replace(base, judged_detail=other_marks))]:
+        after = compute_campaign(changed)
+        moved = [i for i, row in enumerate(after.rows) if _as_stored(row) != rows_before[i]]
+        # (roll-up, rescaled and overridden rows keep their exact figures, hence may move with them)
+        kept_exact = [i for i in range(N) if "total_exact" in after.rows[i]["explanation"]]
+        for i in range(N):
+            resigned = after.signatures[i] != before.signatures[i]
+            assert resigned if i in moved else (not resigned or i in kept_exact), (name, i)
+        assert len([i for i in range(N) if i not in kept_exact and i not in moved]) > N // 3, (name, moved)
+        assert all(i in kept_exact or after.rows[i]["group_scores"] != before.rows[i]["group_scores"]
+                   or after.rows[i]["total"] != before.rows[i]["total"] or i == k for i in moved), (name, moved)
+        if name == "one entry's marks":
+            assert moved == [k]
+    as_numbers = np.array([int(marks[i]["marks"], 16) for i in range(N)], dtype=np.uint64)  # (as the reader gives them)
+    assert compute_campaign(replace(base, marks_hashes=as_numbers)).signatures.tolist() == before.signatures.tolist()
+    plain = compute_campaign(replace(base, settings=SETTINGS, judged_detail={}))
+    assert "total_exact" in plain.rows[k]["explanation"] and "total_exact" not in before.rows[k]["explanation"]
