@@ -120,7 +120,7 @@ def test_publish_without_warm_cache_is_still_seen_at_once(client, published):
 
 def test_unpublished_or_provisional_results_never_leak(client, published, factory):
     camp = published["camp"]
-    secret = factory.unit(code="777", name="Đơn vị bí mật")
+    secret = factory.unit(code="BM777X", name="Đơn vị bí mật")
     # a provisional run, an unpublished snapshot and a what-if: all with the secret unit on top
     for kind, published_flag in (("provisional", False), ("snapshot", False), ("whatif", True)):
         run = ScoreRun(campaign_id=camp.id, kind=kind, status="done",
@@ -133,8 +133,8 @@ def test_unpublished_or_provisional_results_never_leak(client, published, factor
     for url in PUBLIC_GETS:
         resp = client.get(url)
         assert resp.status_code == 200, url
-        assert "bí mật" not in _text(resp) and "777" not in _text(resp), url
-    assert client.get("/leaderboard/unit/777?campaign=c").status_code == 404
+        assert "bí mật" not in _text(resp) and "BM777X" not in _text(resp), url
+    assert client.get("/leaderboard/unit/BM777X?campaign=c").status_code == 404
     # a campaign whose results are not public disappears at once (after-commit hook)
     camp.results_public = False
     db.session.commit()
