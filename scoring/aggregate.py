@@ -140,12 +140,40 @@ def _fractions(points: np.ndarray, max_points: np.ndarray) -> np.ndarray:
         return np.where(max_points > 0, points / max_points, 0.0)
 
 
+_TABLE_LIMIT = 1 << 22  # judge keys below this (database ids) are looked up in a table, not sorted
+
+
+def _small_ids(a: np.ndarray) -> bool:
+    return a.dtype.kind in "iu" and len(a) > 0 and int(a.min()) >= 0 and int(a.max()) < _TABLE_LIMIT
+
+
+def _judge_keys(judges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(judges, return_inverse=True, return_counts=True)``; for database ids by counting
+    over a table (no sort of every mark: ~0.45 s of 6,000,000 at 100,000 units)."""
+    if not _small_ids(judges):
+        return np.unique(judges, return_inverse=True, return_counts=True)
+    per_id = np.bincount(judges)
+    keys = np.flatnonzero(per_id)
+    table = np.zeros(len(per_id), dtype=np.int64)
+    table[keys] = np.arange(len(keys))
+    return keys.astype(judges.dtype), table[judges], per_id[keys]
+
+
+def _positions(keys: np.ndarray, judges: np.ndarray) -> np.ndarray:
+    """Each judge's position in the sorted ``keys`` (every judge among them), as ``searchsorted``."""
+    if not (_small_ids(keys) and _small_ids(judges) and int(judges.max()) <= int(keys.max())):
+        return np.searchsorted(keys, judges)
+    table = np.zeros(int(keys.max()) + 1, dtype=np.int64)
+    table[keys] = np.arange(len(keys))
+    return table[judges]
+
+
 def zscore_stats(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> ZStats:
     """The statistics :func:`zscore_apply` needs, from every score of the panel (see :func:`zscore_normalise`)."""
     pts = np.asarray(points, dtype=float)
     fr = _fractions(pts, np.asarray(max_points, dtype=float))
     panel_m, panel_sd = _exact_mean_sd(fr) if len(fr) else (0.0, 0.0)
-    keys, inverse, counts = np.unique(np.asarray(judges), return_inverse=True, return_counts=True)
+    keys, inverse, counts = _judge_keys(np.asarray(judges))
     m_of, sd_of = np.zeros(len(keys)), np.zeros(len(keys))
     for k in range(len(keys)):
         m_of[k], sd_of[k] = _exact_mean_sd(fr[inverse == k])
@@ -161,16 +189,27 @@ def zscore_apply(stats: ZStats, judges: np.ndarray, points: np.ndarray, max_poin
     if len(pts) == 0:
         return np.zeros(0)
     fr = _fractions(pts, mp)
-    at = np.searchsorted(stats.judges, np.asarray(judges))
-    m, sd = stats.means[at], stats.sds[at]
-    single = ((stats.counts < 2) | (stats.sds == 0))[at]
+    at = _positions(stats.judges, np.asarray(judges))
+    single_judge = (stats.counts < 2) | (stats.sds == 0)
     panel_m, panel_sd = stats.panel_mean, stats.panel_sd
+    # The same operations as the scalar rule, in the same order, mostly in place (6,000,000 marks at
+    # 100,000 units): d = fr − m; then d / sd × panel_sd + panel_m, or d + panel_m for a judge alone.
+    d = fr
+    d -= stats.means[at]
     with np.errstate(divide="ignore", invalid="ignore"):
-        nf = np.where(single, fr - m + panel_m, panel_m + (fr - m) / np.where(single, 1.0, sd) * panel_sd)
-    x = nf * mp
-    x = np.where(x < 0.0, 0.0, x)  # max(x, 0.0) and min(x, mp) as Python picks them (signed zeros too)
-    x = np.where(mp < x, mp, x)
-    return np.round(x, DECIMALS)  # round_points' vector twin (scoring.vector.quantise)
+        if single_judge.any():
+            single = single_judge[at]
+            nf = np.where(single, d + panel_m, panel_m + d / np.where(single, 1.0, stats.sds[at]) * panel_sd)
+        else:
+            nf = d
+            nf /= stats.sds[at]
+            nf *= panel_sd
+            nf += panel_m
+    x = nf
+    x *= mp
+    x[x < 0.0] = 0.0  # max(x, 0.0) and min(x, mp) as Python picks them (signed zeros too)
+    np.copyto(x, mp, where=mp < x)
+    return np.round(x, DECIMALS, out=x)  # round_points' vector twin (scoring.vector.quantise)
 
 
 def zscore_normalise_arrays(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> np.ndarray:

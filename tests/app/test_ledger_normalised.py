@@ -140,3 +140,47 @@ def test_normalised_changes_through_the_ledger_equal_a_rebuild_from_raw_rows(app
     assert recompute.recompute_provisional(cid, force=True)["inputs"] == "raw"
     assert ledger_rows(cid) == kept_rows
     assert provisional_results() == through_ledger
+
+
+def test_a_worker_keeps_the_marks_and_reads_only_a_changed_entrys_again(app, factory, monkeypatch):
+    """Z-scores need every mark at each recompute: a worker process keeps them with its ledger copy
+    and, after a change, reads only the changed entry's marks; the result is the raw rebuild's."""
+    from campaign.services.results import judged, ledger_cache
+
+    rng = random.Random(11)
+    c, doc, data = random_campaign(factory, rng, n_units=10, judges=3, settings={"aggregation": "mean", **SETTINGS})
+    cid = c.id
+    ledger_cache.clear()
+    assert recompute.recompute_provisional(cid)["inputs"] == "raw"
+    calls = []
+    real = judged.fetch_marks
+    monkeypatch.setattr(judged, "fetch_marks", lambda cid_, info, entry_ids=None: calls.append(entry_ids) or real(
+        cid_, info, entry_ids))
+    judges = [factory.user("judge") for _ in range(2)]
+    eids = sorted(data)
+    for step, eid in enumerate([eids[0], eids[3], eids[3]]):
+        entry = db.session.get(Entry, eid)
+        if step < 2:
+            judge(entry, judges[step], {"II.2": float(5 + 7 * step), "II.3": 4.0})
+        else:  # reopened: its marks leave its judge's statistics
+            db.session.scalar(sa.select(Assignment).where(Assignment.entry_id == eid,
+                                                          Assignment.judge_id == judges[1].id)).status = "draft"
+        mark_stale(cid, entries=[eid])
+        db.session.commit()
+        assert recompute.recompute_provisional(cid)["inputs"] == "ledger"
+    assert calls == [None, [eids[3]], [eids[3]]]  # whole once (the first read of the copy), then the changed entry
+    copy = ledger_cache._copies[cid]
+    assert copy.marks is not None and len(copy.marks.points) == len(real(cid, copy_info(cid)).points)
+    through_copy = provisional_results()
+    db.session.execute(sa.delete(UnitResult))
+    db.session.execute(sa.delete(ScoreRun))
+    db.session.commit()
+    ledger_cache.clear()
+    assert recompute.recompute_provisional(cid, force=True)["inputs"] == "raw"
+    assert provisional_results() == through_copy
+
+
+def copy_info(cid: int):
+    from campaign.services.setup.framework_cache import framework_info
+
+    return framework_info(db.session.get(Campaign, cid).framework_version_id)

@@ -4,6 +4,7 @@ import sys
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,3 +91,15 @@ def test_zscore_stays_in_range(rows):
 def test_aggregate_between_min_and_max(pts, method):
     a = aggregate(pts, method)
     assert min(pts) - 1e-4 <= a <= max(pts) + 1e-4
+
+
+@pytest.mark.parametrize("ids", [[7, 3, 7, 11, 3, 3], [2 ** 40, 5, 2 ** 40], [0], [4, -1, 4]])
+def test_judge_keys_by_table_are_numpys_unique(ids):
+    """Database ids are counted over a table (no sort of every mark); others go through np.unique."""
+    from scoring.aggregate import _judge_keys, _positions
+
+    judges = np.array(ids * 50, dtype=np.int64)
+    got, expected = _judge_keys(judges), np.unique(judges, return_inverse=True, return_counts=True)
+    for a, b in zip(got, expected, strict=True):
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()
+    assert _positions(expected[0], judges).tolist() == np.searchsorted(expected[0], judges).tolist()

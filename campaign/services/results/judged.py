@@ -4,14 +4,15 @@ Used by the raw reader for every aggregation, and for normalised judging by ever
 a z-score depends on its judge's marks across ALL entries, so one changed score moves every
 entry that judge marked and the ledger cannot hold normalised points. Under normalisation the
 ledger holds everything else (rule points, :func:`.ledger.refresh_entries`) and this part is
-added when the inputs are read (:func:`.ledger.combine`), the same way on both paths.
+added when the inputs are read (:func:`.ledger.combine`), the same way on both paths — from the
+worker's copy of the marks (:func:`.ledger_cache.marks`, brought up to date with its ledger copy)
+where it has one, else from one read of the database (:func:`fetch_marks`).
 
-One read of the submitted scores (two numbers per mark), then numpy: the z-scores with
-:func:`scoring.aggregate.zscore_stats` / :func:`~scoring.aggregate.zscore_apply` (bit for bit
-:func:`zscore_normalise`), the
-aggregate per (entry, indicator) as :func:`scoring.aggregate.aggregate` gives it (sums on the
-1e-9 grid; the rare group whose mean lies within rounding of a half-grid tie is recomputed by
-``aggregate`` itself).
+The submitted scores as arrays (:class:`Marks`; two numbers per mark from the database), then
+numpy: the z-scores with :func:`scoring.aggregate.zscore_stats` /
+:func:`~scoring.aggregate.zscore_apply` (bit for bit :func:`zscore_normalise`), the aggregate per
+(entry, indicator) as :func:`scoring.aggregate.aggregate` gives it (sums on the 1e-9 grid; the
+rare group whose mean lies within rounding of a half-grid tie is recomputed by ``aggregate`` itself).
 
 Under normalisation the result rows do not store the judges' normalised detail (it was ~75% of
 the rows' bytes): the run stores the normalisation statistics once (``ScoreRun.normalisation``,
@@ -21,6 +22,7 @@ rebuilds its entry's detail exactly from those marks and statistics (:func:`entr
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,16 +38,31 @@ from scoring.aggregate import aggregate as engine_aggregate
 from scoring.vector import clamp_round, quantise
 
 
-class Sources(dict):
+class Sources(Mapping[int, dict]):
     """Normalised judging: row -> ``{"marks": hash of the entry's raw marks}`` (what a result row
-    stores); ``fingerprint`` hashes every mark (the inputs digest uses it), ``stats`` is the run's
-    normalisation and :meth:`aggregates` gives one row's aggregates (overridden entries)."""
+    stores), made when asked for (a recompute builds a few rows of 100,000) from ``hashes`` (per unit
+    row; ``present``: the rows with marks); ``fingerprint`` hashes every mark (the inputs digest uses
+    it), ``stats`` is the run's normalisation and :meth:`aggregates` gives one row's aggregates
+    (overridden entries)."""
 
-    fingerprint: bytes = b""
-    stats: ZStats | None = None
-    codes: tuple = ()
-    agg: np.ndarray | None = None
-    n: np.ndarray | None = None
+    def __init__(self, hashes: np.ndarray, present: np.ndarray) -> None:
+        self.hashes, self.present = hashes, present
+        self.fingerprint: bytes = b""
+        self.stats: ZStats | None = None
+        self.codes: tuple = ()
+        self.agg: np.ndarray | None = None
+        self.n: np.ndarray | None = None
+
+    def __getitem__(self, row: int) -> dict:
+        if not (0 <= row < len(self.present) and self.present[row]):
+            raise KeyError(row)
+        return {"marks": f"{int(self.hashes[row]):016x}"}
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.flatnonzero(self.present).tolist())
+
+    def __len__(self) -> int:
+        return int(self.present.sum())
 
     def aggregates(self, row: int) -> dict[str, float] | None:
         """{indicator code: judges' aggregate} of a unit row, None if nobody judged it."""
@@ -55,7 +72,7 @@ class Sources(dict):
         return {self.codes[j]: float(self.agg[row, j]) for j in cols} or None
 
 
-def aggregates_of(sources: dict, row: int) -> dict[str, float] | None:
+def aggregates_of(sources: Mapping, row: int) -> dict[str, float] | None:
     """{code: normalised aggregate} of a unit row under normalised judging, else None."""
     return sources.aggregates(row) if isinstance(sources, Sources) else None
 
@@ -90,32 +107,66 @@ class Judged:
     low: np.ndarray
     high: np.ndarray
     n: np.ndarray
-    sources: dict = field(default_factory=dict)  # normalised: row -> {code: detail} for explanations
+    sources: Mapping = field(default_factory=dict)  # normalised: row -> {marks hash} (Sources)
 
 
-def submitted(campaign_id: int):
-    """Submitted assignments of the campaign's entries (aid, eid, jid) as a subquery."""
-    return (sa.select(Assignment.id.label("aid"), Assignment.entry_id.label("eid"), Assignment.judge_id.label("jid"))
+def submitted(campaign_id: int, entry_ids: list[int] | None = None):
+    """Submitted assignments of the campaign's entries (or of ``entry_ids`` among them) as a
+    subquery of (aid, eid, jid)."""
+    stmt = (sa.select(Assignment.id.label("aid"), Assignment.entry_id.label("eid"), Assignment.judge_id.label("jid"))
             .join(Entry, Entry.id == Assignment.entry_id)
-            .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted")
-            .subquery())
+            .where(Entry.campaign_id == campaign_id, Assignment.status == "submitted"))
+    if entry_ids is not None:
+        stmt = stmt.where(Assignment.entry_id.in_(entry_ids))
+    return stmt.subquery()
 
 
-def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for) -> Judged:
-    """Every submitted score of the campaign's participants, aggregated per (unit row, indicator)."""
-    nind = len(info.compiled.codes)
-    out = Judged(np.full((n, nind), np.nan), np.full((n, nind), np.nan), np.full((n, nind), np.nan),
-                 np.zeros((n, nind)))
-    sub = submitted(campaign_id)
-    # Two numbers per mark (600,000 at 10,000 units): (assignment, indicator) packed as
-    # assignment × k + indicator — exact in a float while below 2⁵³ (PACK_LIMIT) — and the points;
-    # each assignment's entry and judge come from a small second read. Ids too large to pack
-    # (never seen in practice) are read as three numbers instead.
+@dataclass
+class Marks:
+    """Submitted marks as arrays: per submitted assignment its entry and judge; per mark its
+    assignment (a position in those), indicator id and points. What :func:`read` aggregates, read
+    from the database (:func:`fetch_marks`) or kept by a worker process (:mod:`.ledger_cache`)."""
+
+    entry: np.ndarray  # per assignment (int64)
+    judge: np.ndarray  # per assignment (int64)
+    assignment: np.ndarray  # per mark: position among the assignments (int32)
+    indicator: np.ndarray  # per mark (int32)
+    points: np.ndarray  # per mark (float64)
+
+    @property
+    def nbytes(self) -> int:
+        return int(sum(a.nbytes for a in (self.entry, self.judge, self.assignment, self.indicator, self.points)))
+
+    def replaced(self, entries: np.ndarray, new: Marks) -> Marks:
+        """These marks with every assignment of ``entries`` left out and ``new`` (their current marks) added."""
+        kept = ~np.isin(self.entry, entries)
+        position = np.cumsum(kept) - 1  # an old assignment's position among the kept ones
+        mark_kept = kept[self.assignment]
+        base = int(kept.sum())
+        return Marks(np.concatenate([self.entry[kept], new.entry]), np.concatenate([self.judge[kept], new.judge]),
+                     np.concatenate([position[self.assignment[mark_kept]], new.assignment + base]).astype(np.int32),
+                     np.concatenate([self.indicator[mark_kept], new.indicator]),
+                     np.concatenate([self.points[mark_kept], new.points]))
+
+
+def _no_marks() -> Marks:
+    empty = np.zeros(0, dtype=np.int64)
+    return Marks(empty, empty, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+
+
+def fetch_marks(campaign_id: int, info: FrameworkInfo, entry_ids: list[int] | None = None) -> Marks:
+    """The submitted marks of the campaign's entries (or of ``entry_ids`` among them) on this
+    framework's indicator ids, from the database: two numbers per mark."""
+    sub = submitted(campaign_id, entry_ids)
+    # (assignment, indicator) packed as assignment × k + indicator — exact in a float while below
+    # 2⁵³ (PACK_LIMIT) — and the points (600,000 marks at 10,000 units); each assignment's entry
+    # and judge come from a small second read. Ids too large to pack (never seen in practice) are
+    # read as three numbers instead.
     ind_ids = np.array(info.ind_ids, dtype=np.int64)
     k = int(ind_ids.max()) + 1 if len(ind_ids) else 1
     who = fetch_matrix(sa.select(sub.c.aid, sub.c.eid, sub.c.jid), 3).astype(np.int64)
     if not len(who):
-        return out
+        return _no_marks()
     # PostgreSQL: the marks as one binary string (fetch_matrix), 6,000,000 at 100,000 units (at most
     # one per assignment and indicator); a semi-join (IN) probes the 300,000 assignments once per
     # mark where the planner joined the marks to assignments, then to entries (~1.4 s less).
@@ -127,33 +178,53 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
                                 JudgeScore.indicator_id < k), 2,  # (an id ≥ k would alias another assignment's)
                          max_rows=most, plain=_fetch_matrix)
         packed = a[:, 0].astype(np.int64)
-        aid, ind, pts_col = packed // k, packed % k, a[:, 1]
+        aid, ind, pts = packed // k, packed % k, a[:, 1]
         del packed
     else:
         a = fetch_matrix(sa.select(JudgeScore.assignment_id, JudgeScore.indicator_id, JudgeScore.points)
-                         .where(JudgeScore.assignment_id.in_(sa.select(sub.c.aid))), 3, max_rows=most, plain=_fetch_matrix)
-        aid, ind, pts_col = a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2]
-    if not len(a):
+                         .where(JudgeScore.assignment_id.in_(sa.select(sub.c.aid)),
+                                JudgeScore.indicator_id < k), 3, max_rows=most, plain=_fetch_matrix)
+        aid, ind, pts = a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2]
+    del a
+    at = index_of(who[:, 0], aid)  # each mark's assignment: one search (a table over the ids)
+    ok = at >= 0
+    if not ok.all():
+        at, ind, pts = at[ok], ind[ok], pts[ok]
+    return Marks(np.ascontiguousarray(who[:, 1]), np.ascontiguousarray(who[:, 2]), at.astype(np.int32),
+                 ind.astype(np.int32), np.ascontiguousarray(pts))
+
+
+def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for, marks: Marks | None = None) -> Judged:
+    """Every submitted score of the campaign's participants, aggregated per (unit row, indicator);
+    ``marks``: those scores as a worker's copy holds them (else read from the database)."""
+    nind = len(info.compiled.codes)
+    out = Judged(np.full((n, nind), np.nan), np.full((n, nind), np.nan), np.full((n, nind), np.nan),
+                 np.zeros((n, nind)))
+    normalise = bool(settings.get("normalise"))
+    m = marks if marks is not None else fetch_marks(campaign_id, info)
+    if not len(m.points):
         return out
-    # Per mark: one search among the assignments; their unit rows are looked up once per assignment
-    # and the indicator column from a table over ids 0..k-1 (three searches over 6,000,000 marks were ~1 s).
-    at = index_of(who[:, 0], aid)
-    rows = np.where(at >= 0, rows_for(who[:, 1])[at], -1)
-    if len(ind) and k <= 1 << 22 and int(ind.min()) >= 0 and int(ind.max()) < k:  # (a table of ≤ 32 MB)
+    # Per mark: its unit row, looked up once per assignment, and its indicator column from a table
+    # over ids 0..k-1 (three searches over 6,000,000 marks were ~1 s).
+    rows = rows_for(m.entry)[m.assignment]
+    ind_ids = np.array(info.ind_ids, dtype=np.int64)
+    ind = m.indicator
+    k = int(ind_ids.max()) + 1 if len(ind_ids) else 1
+    if k <= 1 << 22 and int(ind.min()) >= 0 and int(ind.max()) < k:  # (a table of ≤ 32 MB)
         col_of_id = np.full(k, -1, dtype=np.int64)
         col_of_id[ind_ids] = np.arange(len(ind_ids))
         cols = col_of_id[ind]
     else:
-        cols = index_of(ind_ids, ind)
-    keep = (rows >= 0) & (cols >= 0) & ~np.isnan(pts_col)
+        cols = index_of(ind_ids, ind.astype(np.int64))
+    keep = (rows >= 0) & (cols >= 0) & ~np.isnan(m.points)
     if keep.all():  # the usual case: no four filtered copies of every mark (~0.7 s at 100,000 units)
-        jid, pts = who[at, 2], np.ascontiguousarray(pts_col)
+        # (z-scores replace the points in place: a copy's points are copied first)
+        jid, pts = m.judge[m.assignment], (m.points.copy() if normalise and marks is not None else m.points)
     else:
-        rows, cols, jid, pts = rows[keep], cols[keep], who[at[keep], 2], pts_col[keep]
-    del a, aid, ind, pts_col, at, keep  # ~5 arrays of 6,000,000 at 100,000 units: not held through the sort (peak RSS)
+        rows, cols, jid, pts = rows[keep], cols[keep], m.judge[m.assignment[keep]], m.points[keep]
+    del keep, m, ind  # (the database's marks not held through the sort: peak RSS)
     if not len(pts):  # every mark left out (points missing, indicator outside this version)
         return out
-    normalise = bool(settings.get("normalise"))
     raw = pts.copy() if normalise else pts  # (z-scores replace pts in place)
     stats = None
     if normalise:
@@ -181,7 +252,7 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     gi, gj = ks[starts] // nind, ks[starts] % nind
     out.agg[gi, gj], out.low[gi, gj], out.high[gi, gj], out.n[gi, gj] = val, lo, hi, counts
     if normalise:
-        out.sources = _sources(info, stats, out, key, order, jid, raw, cols, starts, gi)
+        out.sources = _sources(info, stats, out, order, jid, raw, cols, starts, gi)
     return out
 
 
@@ -232,21 +303,21 @@ def _aggregate(ps: np.ndarray, starts: np.ndarray, counts: np.ndarray, lo: np.nd
     return val
 
 
-def _sources(info: FrameworkInfo, stats: ZStats | None, out: Judged, key: np.ndarray, order: np.ndarray,
+def _sources(info: FrameworkInfo, stats: ZStats | None, out: Judged, order: np.ndarray,
              jid: np.ndarray, raw: np.ndarray, cols: np.ndarray, starts: np.ndarray, gi: np.ndarray) -> Sources:
     """What normalised results keep of the marks: each row's marks hash, every mark's fingerprint,
-    the statistics and the aggregates (marks grouped by ``key`` in ``order``, groups at ``starts``)."""
-    src = Sources()
-    src.stats, src.codes, src.agg, src.n = stats, tuple(info.compiled.codes), out.agg, out.n
-    canon = np.lexsort((jid, key))  # one mark per (entry, indicator, judge): a canonical order
-    src.fingerprint = hashlib.sha256(b"".join(np.ascontiguousarray(x).tobytes() for x in (
-        key[canon], jid[canon], raw[canon]))).digest()
+    the statistics and the aggregates (marks grouped in ``order``, groups at ``starts``)."""
     h = _mark_hashes(jid[order], cols[order], raw[order])
     first = np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]])  # groups are sorted by row
     with np.errstate(over="ignore"):
         sums = np.add.reduceat(h, starts[first], dtype=np.uint64)
-    for row, hv in zip(gi[first].tolist(), sums.tolist(), strict=True):
-        src[row] = {"marks": f"{hv:016x}"}
+    # every mark, for the inputs' digest: each row's marks hash with its row (no sort of every mark)
+    fingerprint = hashlib.sha256(np.ascontiguousarray(gi[first], dtype=np.int64).tobytes() + sums.tobytes()).digest()
+    hashes, present = np.zeros(out.agg.shape[0], dtype=np.uint64), np.zeros(out.agg.shape[0], dtype=bool)
+    hashes[gi[first]], present[gi[first]] = sums, True
+    src = Sources(hashes, present)
+    src.fingerprint = fingerprint
+    src.stats, src.codes, src.agg, src.n = stats, tuple(info.compiled.codes), out.agg, out.n
     return src
 
 

@@ -123,21 +123,25 @@ def combine(info: FrameworkInfo, part: Subtotals, agg: np.ndarray, low: np.ndarr
     ``agg``/``low``/``high`` are units × indicators (NaN where nobody judged), from
     :func:`.judged.read`. Both readers build the inputs this way, so they agree bit for bit.
     """
+    # Only the columns someone judged (20 of 80 in the benchmark): the others add nothing.
+    jc = np.flatnonzero(~np.isnan(agg).all(axis=0))
+    agg, low, high = agg[:, jc], low[:, jc], high[:, jc]
     judged = ~np.isnan(agg)
     lo_b, hi_b = bounds(info)
+    lo_b, hi_b = lo_b[jc], hi_b[jc]
 
     def clamped(x: np.ndarray) -> np.ndarray:
         return np.where(judged, clamp_round_array(np.where(judged, x, 0.0), lo_b, hi_b), 0.0)
 
-    onehot = _onehot(info, agg.shape[1])
+    onehot = _onehot(info, len(info.col_parent))[jc]
     spread = np.where(judged, high - low, 0.0)
     out = Subtotals(quantise(part.points + clamped(agg) @ onehot), quantise(part.low + clamped(low) @ onehot),
                     quantise(part.high + clamped(high) @ onehot), part.judged + judged.astype(float) @ onehot,
                     part.spread.copy())
-    for kk in range(len(info.leaf_parents)):
-        cols = np.nonzero(info.col_parent == kk)[0]
-        if len(cols):
-            out.spread[:, kk] = np.maximum(out.spread[:, kk], quantise(spread[:, cols].max(axis=1)))
+    parent_of = np.asarray(info.col_parent)[jc]
+    for kk in np.unique(parent_of).tolist():
+        cols = np.flatnonzero(parent_of == kk)
+        out.spread[:, kk] = np.maximum(out.spread[:, kk], quantise(spread[:, cols].max(axis=1)))
     return out
 
 
