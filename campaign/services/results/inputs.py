@@ -123,8 +123,10 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         sub, sources, ledger_sub, stored = _read_raw(campaign_id, info, settings, n, entry_ids, ent_arr, rows_for,
                                                      with_stored)
     elif settings.get("normalise"):  # the ledger holds every point but the judges' marks: add them
-        jd = judged.read(campaign_id, info, settings, n, rows_for)
-        sub = ledger.combine(info, ledger_rows(), jd.agg, jd.low, jd.high)
+        rest = ledger_rows()  # (brings this process's copy up to date: its marks too)
+        marks = ledger_cache.marks(campaign_id, info, version=inputs_version, token=c.ledger_token)
+        jd = judged.read(campaign_id, info, settings, n, rows_for, marks)
+        sub = ledger.combine(info, rest, jd.agg, jd.low, jd.high)
         sources = jd.sources
     else:
         sub, sources = ledger_rows(), {}
@@ -150,7 +152,7 @@ def load_inputs(campaign_id: int, settings_override: dict | None = None, *, from
         levels=levels, parents=parents, populations=populations, clusters=clusters,
         unit_codes=codes, self_totals=self_totals, first_submitted=tuple(map(_epoch, first_submitted)),
         points=sub.points, judged=sub.judged, low=sub.low, high=sub.high, spread=sub.spread,
-        overridden=overridden, judged_detail=sources,
+        overridden=overridden, judged_detail=sources, marks_hashes=getattr(sources, "hashes", None),
         condition_values=condition_values.read(campaign_id, info, entry_ids))  # issue 16: conditions' values
     inp = Inputs(campaign_id=campaign_id, inputs_version=inputs_version, status=c.status, settings=settings,
                  info=info, engine=engine, sub=sub, from_raw=from_raw, sources=sources, ledger_sub=ledger_sub,
@@ -336,13 +338,17 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
     in_campaign = IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id))
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
     on_pg = db.session.get_bind().dialect.name == "postgresql"
+    span = max(info.ind_ids, default=0) + 1
+    packed = on_pg and span < PACK_IDS  # (entry ids are 32-bit: entry × span + indicator stays below 2⁵³)
     if on_pg:  # (entry, indicator, points or NaN where Python gives them); at most one row per
-        # (entry, indicator) of this version: a bound on the bytes (a larger campaign reads tuples)
+        # (entry, indicator) of this version: a bound on the bytes (a larger campaign reads tuples).
+        # Entry and indicator travel packed as one 64-bit number (~10 % less work for the server).
         included = [iid for j, iid in enumerate(info.ind_ids) if j not in row_cols]
-        m = fetch_matrix(sa.select(IndicatorValue.entry_id, IndicatorValue.indicator_id,
-                                   sa.case((ok, IndicatorValue.points), else_=sa.cast(sa.literal_column("'NaN'"), sa.Float)))
-                         .where(in_campaign, IndicatorValue.indicator_id.in_(included or [-1])), 3,
-                         max_rows=n * len(included))
+        points = sa.case((ok, IndicatorValue.points), else_=sa.cast(sa.literal_column("'NaN'"), sa.Float))
+        ids = ((sa.cast(IndicatorValue.entry_id, sa.BigInteger) * span + IndicatorValue.indicator_id,) if packed
+               else (IndicatorValue.entry_id, IndicatorValue.indicator_id))
+        m = fetch_matrix(sa.select(*ids, points).where(in_campaign, IndicatorValue.indicator_id.in_(included or [-1])),
+                         len(ids) + 1, max_rows=n * len(included))
     else:  # (entry, ledger column, sum of points, rows Python gives)
         excluded = [info.ind_ids[j] for j in sorted(row_cols)]
         ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn
@@ -357,8 +363,10 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
         part = m[lo:lo + SUM_CHUNK]
         eids = part[:, 0].astype(np.int64)
         if on_pg:
-            cols, special = _ledger_columns(info, part[:, 1].astype(np.int64)), np.isnan(part[:, 2])
-            points = np.where(special, 0.0, part[:, 2])
+            iids = eids % span if packed else part[:, 1].astype(np.int64)
+            eids = eids // span if packed else eids
+            cols, special = _ledger_columns(info, iids), np.isnan(part[:, -1])
+            points = np.where(special, 0.0, part[:, -1])
         else:
             cols, special, points = part[:, 1].astype(np.int64), part[:, 3] > 0, part[:, 2]
         rows = rows_for(eids)
@@ -369,6 +377,7 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
 
 
 SUM_CHUNK = 1_000_000
+PACK_IDS = 1 << 21  # indicator ids below this are packed with the entry id (2³¹ × 2²¹ < 2⁵³)
 
 
 def _ledger_columns(info: FrameworkInfo, indicator_ids: np.ndarray) -> np.ndarray:
