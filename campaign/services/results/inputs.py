@@ -228,9 +228,6 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     nind = len(info.compiled.codes)
     row_of_entry = {e: i for i, e in enumerate(entry_ids) if e is not None}
     normalise = bool(settings.get("normalise"))
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        _roomy_work_mem(n)
     # Columns whose points may come from judges (judged/manual rules, and any column with a
     # judge's score) are left out of the per-node sums; their stored values are read only
     # where an entry has no judges' score on them. Every other stored point is summed per
@@ -392,13 +389,6 @@ def _ledger_columns(info: FrameworkInfo, indicator_ids: np.ndarray) -> np.ndarra
     table = np.full(top + 1, -1, dtype=np.int64)
     table[ids] = info.col_parent
     return table[indicator_ids]
-
-
-def _roomy_work_mem(n: int) -> None:
-    """Room in memory for the marks' semi-join with the submitted assignments (3 per unit, with
-    their hash table's overhead), for this transaction only: at the 4 MB default it runs in
-    batches from 100,000 units. Capped at 256 MB (a hash node may take hash_mem_multiplier × this)."""
-    db.session.execute(sa.text(f"SET LOCAL work_mem = '{min(256, max(16, 4 * n // 1024 + 1))}MB'"))
 
 
 def _second_connection_possible() -> bool:

@@ -167,6 +167,8 @@ def fetch_marks(campaign_id: int, info: FrameworkInfo, entry_ids: list[int] | No
     who = fetch_matrix(sa.select(sub.c.aid, sub.c.eid, sub.c.jid), 3).astype(np.int64)
     if not len(who):
         return _no_marks()
+    if entry_ids is None and db.session.get_bind().dialect.name == "postgresql":
+        _roomy_work_mem(len(who))
     # PostgreSQL: the marks as one binary string (fetch_matrix), 6,000,000 at 100,000 units (at most
     # one per assignment and indicator); a semi-join (IN) probes the 300,000 assignments once per
     # mark where the planner joined the marks to assignments, then to entries (~1.4 s less).
@@ -254,6 +256,15 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     if normalise:
         out.sources = _sources(info, stats, out, order, jid, raw, cols, starts, gi)
     return out
+
+
+def _roomy_work_mem(assignments: int) -> None:
+    """Room in memory for the marks' semi-join with the submitted assignments (with their hash
+    table's overhead), for this transaction only: at the 4 MB default it runs in batches from
+    100,000 units (300,000 assignments). Capped at 256 MB (a hash node may take
+    hash_mem_multiplier × this)."""
+    mb = min(256, max(16, 4 * (assignments // 3) // 1024 + 1))
+    db.session.execute(sa.text(f"SET LOCAL work_mem = '{mb}MB'"))
 
 
 PACK_LIMIT = 2 ** 53  # integers below it are exact in a float64
