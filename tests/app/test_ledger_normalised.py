@@ -143,8 +143,9 @@ def test_normalised_changes_through_the_ledger_equal_a_rebuild_from_raw_rows(app
 
 
 def test_a_worker_keeps_the_marks_and_reads_only_a_changed_entrys_again(app, factory, monkeypatch):
-    """Z-scores need every mark at each recompute: a worker process keeps them with its ledger copy
-    and, after a change, reads only the changed entry's marks; the result is the raw rebuild's."""
+    """Z-scores need every mark at each recompute: a worker process keeps the marks its rebuild read
+    with its ledger copy and, after a change, reads only the changed entry's marks; the result is the
+    raw rebuild's. A process without them (another worker, a restart) reads them whole once."""
     from campaign.services.results import judged, ledger_cache
 
     rng = random.Random(11)
@@ -168,7 +169,15 @@ def test_a_worker_keeps_the_marks_and_reads_only_a_changed_entrys_again(app, fac
         mark_stale(cid, entries=[eid])
         db.session.commit()
         assert recompute.recompute_provisional(cid)["inputs"] == "ledger"
-    assert calls == [None, [eids[3]], [eids[3]]]  # whole once (the first read of the copy), then the changed entry
+    assert calls == [[eids[0]], [eids[3]], [eids[3]]]  # the rebuild's marks kept: only the changed entry's read
+    with_marks = ledger_cache._copies[cid]
+    with_marks.marks = None  # another process's copy, without the marks: read whole, once
+    calls.clear()
+    judge(db.session.get(Entry, eids[5]), judges[0], {"II.2": 7.0})
+    mark_stale(cid, entries=[eids[5]])
+    db.session.commit()
+    assert recompute.recompute_provisional(cid)["inputs"] == "ledger"
+    assert calls == [None]
     copy = ledger_cache._copies[cid]
     assert copy.marks is not None and len(copy.marks.points) == len(real(cid, copy_info(cid)).points)
     through_copy = provisional_results()

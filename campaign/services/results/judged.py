@@ -52,6 +52,7 @@ class Sources(Mapping[int, dict]):
         self.codes: tuple = ()
         self.agg: np.ndarray | None = None
         self.n: np.ndarray | None = None
+        self.marks: Marks | None = None  # the marks as read from the database (for a worker's copy)
 
     def __getitem__(self, row: int) -> dict:
         if not (0 <= row < len(self.present) and self.present[row]):
@@ -219,15 +220,18 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     else:
         cols = index_of(ind_ids, ind.astype(np.int64))
     keep = (rows >= 0) & (cols >= 0) & ~np.isnan(m.points)
-    if keep.all():  # the usual case: no four filtered copies of every mark (~0.7 s at 100,000 units)
-        # (z-scores replace the points in place: a copy's points are copied first)
-        jid, pts = m.judge[m.assignment], (m.points.copy() if normalise and marks is not None else m.points)
+    every = bool(keep.all())
+    if every:  # the usual case: no four filtered copies of every mark (~0.7 s at 100,000 units)
+        jid, raw = m.judge[m.assignment], m.points
     else:
-        rows, cols, jid, pts = rows[keep], cols[keep], m.judge[m.assignment[keep]], m.points[keep]
-    del keep, m, ind  # (the database's marks not held through the sort: peak RSS)
-    if not len(pts):  # every mark left out (points missing, indicator outside this version)
+        rows, cols, jid, raw = rows[keep], cols[keep], m.judge[m.assignment[keep]], m.points[keep]
+    # Z-scores: the marks read from the database go on to the worker's copy (writes, after the
+    # commit); otherwise they are not held through the sort (peak RSS).
+    read_marks = m if normalise and marks is None and every else None
+    del keep, m, ind
+    if not len(raw):  # every mark left out (points missing, indicator outside this version)
         return out
-    raw = pts.copy() if normalise else pts  # (z-scores replace pts in place)
+    pts = raw.copy() if normalise else raw  # (z-scores replace pts in place; raw stays as read)
     stats = None
     if normalise:
         # Penalty points are deductions (≤ 0): z-scores are for the judges' marks only, so
@@ -255,6 +259,7 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     out.agg[gi, gj], out.low[gi, gj], out.high[gi, gj], out.n[gi, gj] = val, lo, hi, counts
     if normalise:
         out.sources = _sources(info, stats, out, order, jid, raw, cols, starts, gi)
+        out.sources.marks = read_marks
     return out
 
 

@@ -134,10 +134,11 @@ def marks(campaign_id: int, info: FrameworkInfo, *, version: int, token: int) ->
 
 
 def remember(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals, *, version: int,
-             token: int) -> None:
+             token: int, marks: judged.Marks | None = None) -> None:
     """The caller committed a transaction that made the ledger equal ``sub`` (a rebuild, whose
     version ``version`` no change had passed): keep it as this process's copy, so the next
-    recompute after a change reads only that change's rows."""
+    recompute after a change reads only that change's rows (and, under z-scores, keep the
+    ``marks`` the rebuild read, as of the same version)."""
     if _budget() <= 0:
         return
     ent = ledger.entry_array(entry_ids)
@@ -145,6 +146,8 @@ def remember(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtot
     keep = keep[np.argsort(ent[keep], kind="stable")]
     copy = _Copy(int(token), _layout(info), ledger.FIGURES, int(version), ent[keep],
                  {name: np.array(getattr(sub, name)[keep], dtype=float) for name in ledger.FIGURES})
+    if marks is not None and copy.nbytes + marks.nbytes <= _budget():
+        copy.marks = marks
     _keep(campaign_id, copy)
 
 

@@ -143,7 +143,7 @@ def write_provisional(inp: Inputs, result: CampaignResult | None, *, force: bool
 def _remember(inp: Inputs, synced: tuple | None) -> None:
     if synced is not None:
         ledger_cache.remember(inp.campaign_id, inp.info, inp.entry_ids, synced[0], version=inp.inputs_version,
-                              token=synced[1])
+                              token=synced[1], marks=getattr(inp.sources, "marks", None))
 
 
 def _stored_rows(inp: Inputs, result: CampaignResult, indices: list[int]) -> list[dict]:
