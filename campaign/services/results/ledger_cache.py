@@ -127,10 +127,18 @@ def marks(campaign_id: int, info: FrameworkInfo, *, version: int, token: int) ->
         if copy is not None:
             _keep(campaign_id, copy)
         return None
-    got = copy.marks if copy.marks is not None else judged.fetch_marks(campaign_id, info)
-    copy.marks = got if copy.nbytes + (0 if copy.marks is not None else got.nbytes) <= _budget() else None
-    _keep(campaign_id, copy)  # (without the marks if they would not fit: the ledger rows stay)
+    got = copy.marks
+    if got is None:
+        got = judged.fetch_marks(campaign_id, info)
+        _hold_marks(copy, got)
+    _keep(campaign_id, copy)
     return got
+
+
+def _hold_marks(copy: _Copy, marks: judged.Marks) -> None:
+    """Keep the marks in the copy if both fit the budget (else the copy keeps its ledger rows only)."""
+    if copy.nbytes + marks.nbytes <= _budget():
+        copy.marks = marks
 
 
 def remember(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtotals, *, version: int,
@@ -146,8 +154,8 @@ def remember(campaign_id: int, info: FrameworkInfo, entry_ids: list, sub: Subtot
     keep = keep[np.argsort(ent[keep], kind="stable")]
     copy = _Copy(int(token), _layout(info), ledger.FIGURES, int(version), ent[keep],
                  {name: np.array(getattr(sub, name)[keep], dtype=float) for name in ledger.FIGURES})
-    if marks is not None and copy.nbytes + marks.nbytes <= _budget():
-        copy.marks = marks
+    if marks is not None:
+        _hold_marks(copy, marks)
     _keep(campaign_id, copy)
 
 
