@@ -26,6 +26,7 @@ from tests.results_helpers import (
     provisional_results,
     random_campaign,
     random_value,
+    rich_framework,
     save_values,
 )
 
@@ -199,8 +200,8 @@ def test_six_judges_half_way_mean_is_bit_identical_through_the_ledger_and_a_rebu
     assert provisional_results() == through_ledger
 
 
-def test_the_values_are_summed_on_a_second_connection_while_the_marks_are_read(app, factory, monkeypatch):
-    """A rebuild reads the values' per-node sums beside the judges' marks (two cores; PostgreSQL or
+def test_the_marks_are_read_on_a_second_connection_while_the_values_are_summed(app, factory, monkeypatch):
+    """A rebuild reads the judges' marks beside the values' per-node sums (two cores; PostgreSQL or
     a SQLite file, as here, in WAL mode); the result is the one the ledger path gives, and the
     second connection goes back to the pool."""
     from campaign.services.results import inputs
@@ -212,7 +213,7 @@ def test_the_values_are_summed_on_a_second_connection_while_the_marks_are_read(a
     real = inputs._in_background
 
     def counted(read, *args):
-        background.append(args[2])  # the columns it expected to leave out
+        background.append(read.__name__)
         return real(read, *args)
 
     monkeypatch.setattr(inputs, "_in_background", counted)
@@ -220,7 +221,7 @@ def test_the_values_are_summed_on_a_second_connection_while_the_marks_are_read(a
     checked_out = db.engine.pool.checkedout()
     assert _from_scratch(c.id)["inputs"] == "raw"
     assert ledger_rows(c.id) == kept_rows and provisional_results() == results
-    assert len(background) == 1
+    assert background == ["_background_reads"]
     assert db.engine.pool.checkedout() == checked_out
 
 
@@ -271,3 +272,52 @@ def test_each_values_indicator_finds_its_ledger_column_and_others_none(last_id):
     info = SimpleNamespace(ind_ids=(5, 9, last_id), col_parent=np.array([0, 1, 1]))
     got = _ledger_columns(info, np.array([5, 9, last_id, 7, 40, 5], dtype=np.int64))
     assert got.tolist() == [0, 1, 1, -1, -1, 0]  # 7 and 40: indicators of another framework version
+
+
+def test_reads_by_id_range_leave_out_another_campaigns_rows_inside_that_range(app, factory, monkeypatch):
+    """A campaign's entries and assignments fill a range of ids, so the rebuild reads values and
+    marks by range (no semi-join). Another campaign on the same framework, created in step with
+    it, has its entries, values, assignments and marks inside those ranges: the result and the
+    ledger are those of the exact (``IN``) reads, none of the other campaign's points counted."""
+    from campaign.services.results import fastsql, inputs, judged
+
+    rng = random.Random(5)
+    units = [factory.unit() for _ in range(12)]
+    doc = rich_framework(f"fw-range-{rng.randrange(10**9)}")
+    ours = factory.campaign(doc=doc, units=units[:6], settings=SETTINGS)
+    other = factory.campaign(units=units[6:], settings=SETTINGS)
+    other.framework_version_id = ours.framework_version_id
+    fw = parse_framework(doc)
+    judges = [factory.user("judge") for _ in range(3)]
+    for pair in zip(units[:6], units[6:], strict=True):  # ids interleaved: the other's inside our ranges
+        for c, u in zip((ours, other), pair, strict=True):
+            e = factory.entry(c, u, status="submitted")
+            save_values(e, doc, {n.code: random_value(n, rng) for n in fw.indicators()})
+            for j in judges:
+                judge(e, j, {"II.2": float(rng.choice([8, 12, 15, 20, 21])), "II.3": float(rng.randint(0, 10))},
+                      "submitted")
+    db.session.commit()
+    ours_entries = sorted(db.session.scalars(sa.select(Entry.id).where(Entry.campaign_id == ours.id)))
+    theirs = db.session.scalars(sa.select(Entry.id).where(Entry.campaign_id == other.id)).all()
+    assert all(ours_entries[0] < e < ours_entries[-1] for e in theirs[:-1])
+    taken = []
+
+    def recorded(column, ids, subquery):
+        got = fastsql.among(column, ids, subquery)
+        taken.append("BETWEEN" in str(got[0]))
+        return got
+
+    monkeypatch.setattr(inputs, "among", recorded)
+    monkeypatch.setattr(judged, "among", recorded)
+    by_range = _from_scratch(ours.id)
+    assert by_range["inputs"] == "raw" and taken == [True, True]  # values and marks, by range
+    kept_rows, results = ledger_rows(ours.id), provisional_results()
+    assert len(results) == 6
+
+    def exact(column, ids, subquery):
+        return column.in_(subquery), len(ids)
+
+    monkeypatch.setattr(inputs, "among", exact)
+    monkeypatch.setattr(judged, "among", exact)
+    assert _from_scratch(ours.id)["inputs"] == "raw"
+    assert ledger_rows(ours.id) == kept_rows and provisional_results() == results

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import struct
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import chain
 
 import numpy as np
@@ -82,8 +84,9 @@ def fetch_matrix(stmt, ncols: int, *, max_rows: int | None = None, plain=None, o
     record = sent[0]
     for f in sent[1:]:
         record = record.op("||")(f)
-    count, data = fetch(sa.select(sa.func.count(), sa.func.string_agg(record, sa.literal_column("''::bytea")))
-                        .select_from(sub))[0]
+    with _serial_plan():
+        count, data = fetch(sa.select(sa.func.count(), sa.func.string_agg(record, sa.literal_column("''::bytea")))
+                            .select_from(sub))[0]
     if data is None or len(data) != count * dtype.itemsize:  # no rows, or rows with a NULL (left out)
         return np.empty((0, ncols), dtype=out_type) if count == 0 else plain(stmt, ncols)
     rec = np.frombuffer(data, dtype=dtype)
@@ -91,6 +94,43 @@ def fetch_matrix(stmt, ncols: int, *, max_rows: int | None = None, plain=None, o
     for k in range(ncols):
         out[:, k] = rec[f"c{k}"]
     return out
+
+
+def among(column, ids: np.ndarray, subquery) -> tuple[sa.ColumnElement[bool], int]:
+    """A filter keeping ``column`` to ``ids`` (what ``subquery`` selects, read already), and a bound
+    on how many distinct keys it lets through.
+
+    ``column IN (subquery)`` probes a hash of the ids once per row; where the ids fill most of the
+    range between their least and greatest (a campaign's entries and assignments are created in
+    batches) ``column BETWEEN lo AND hi`` lets the few keys of other campaigns in that range
+    through, and the CALLER drops their rows (it maps keys to its own rows anyway): a range check
+    per row instead of a probe, ~1.2 s less over 6,000,000 marks on PostgreSQL.
+    """
+    if not len(ids):
+        return column.in_(subquery), 0
+    lo, hi = int(ids.min()), int(ids.max())
+    span = hi - lo + 1
+    if span <= len(ids) * 3 // 2 + 1024:
+        return column.between(lo, hi), span
+    return column.in_(subquery), len(ids)
+
+
+@contextmanager
+def _serial_plan() -> Iterator[None]:
+    """No parallel workers for one query (PostgreSQL, this transaction's setting restored after).
+
+    ``string_agg`` runs in the leader alone: workers would only scan and pass every row to it
+    through shared memory, which costs more than the scan they save (6,000,000 marks: ~1.6 s
+    with two workers, ~1.2 s without), and two reads running side by side (values and marks)
+    would share two cores among six processes.
+    """
+    conn = db.session.connection()
+    before = conn.exec_driver_sql("SELECT current_setting('max_parallel_workers_per_gather')").scalar()
+    conn.exec_driver_sql("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"SELECT set_config('max_parallel_workers_per_gather', '{int(before)}', true)")
 
 
 MAX_AGG_BYTES = 384 * 2 ** 20  # one bytea value is at most 1 GB in PostgreSQL (and string_agg doubles its buffer)

@@ -32,7 +32,7 @@ from campaign.extensions import db
 from campaign.models import Campaign, CampaignUnit, Entry, IndicatorValue, Override, Unit
 from campaign.services.errors import DomainError
 from campaign.services.results import condition_values, judged, ledger, ledger_cache
-from campaign.services.results.fastsql import fetch, fetch_matrix
+from campaign.services.results.fastsql import among, fetch, fetch_matrix
 from campaign.services.results.ledger import Subtotals, raw_value, rule_points
 from campaign.services.setup.campaigns import get_campaign
 from campaign.services.setup.framework_cache import FrameworkInfo, framework_info
@@ -232,29 +232,32 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     # judge's score) are left out of the per-node sums; their stored values are read only
     # where an entry has no judges' score on them. Every other stored point is summed per
     # (entry, parent node) — ONE scan of the campaign's values (:func:`_value_sums`), which also
-    # finds the rows that need Python. On PostgreSQL (and a SQLite file) that scan runs on a second
-    # connection while the judges' marks are read (two cores, ~40% of a rebuild), assuming judges marked only
-    # judged/manual columns; a campaign where they marked another column scans again once the
-    # marks are known. The same connection then reads the stored ledger for a rebuild to compare
-    # with (safe here too: the ledger is rewritten only if no change landed since this read began,
-    # and a rebuild of the same version writes the same rows).
+    # finds the rows that need Python. On PostgreSQL (and a SQLite file) the judges' marks are read
+    # on a second connection meanwhile (two cores, ~40% of a rebuild), then the stored ledger for a
+    # rebuild to compare with (safe there too: the ledger is rewritten only if no change landed
+    # since this read began, and a rebuild of the same version writes the same rows); the marks
+    # are grouped here while the stored ledger is still being read. The scan assumes judges marked
+    # only judged/manual columns; a campaign where they marked another column scans again once the
+    # marks are known.
     expected = set(info.row_cols)
-    pending = (_in_background(_background_reads, campaign_id, info, expected, n, rows_for, ent_arr, with_stored)
+    marks_read: Future[judged.Marks] = Future()
+    pending = (_in_background(_background_reads, campaign_id, info, ent_arr, with_stored, marks_read)
                if _second_connection_possible() else None)
-
-    # Judges' submitted marks: every mark read once and grouped in numpy (.judged), for every
-    # aggregation — the same figures, bit for bit, as scoring.aggregate gives. (A GROUP BY per
-    # (entry, indicator) in SQL was 2× slower on PostgreSQL at 100,000 units: its 2,000,000
-    # groups outgrow the hash table's memory; it also summed in the database's order.)
     try:
-        jd = judged.read(campaign_id, info, settings, n, rows_for)
+        s = _value_sums(campaign_id, info, expected, n, rows_for, ent_arr)
+        # Judges' submitted marks: every mark read once and grouped in numpy (.judged), for every
+        # aggregation — the same figures, bit for bit, as scoring.aggregate gives. (A GROUP BY per
+        # (entry, indicator) in SQL was 2× slower on PostgreSQL at 100,000 units: its 2,000,000
+        # groups outgrow the hash table's memory; it also summed in the database's order.)
+        marks = marks_read.result() if pending is not None else None
+        jd = judged.read(campaign_id, info, settings, n, rows_for, marks, fresh=True)
     finally:
-        s, stored = pending.result() if pending is not None else (None, None)  # (never left running)
+        stored = pending.result() if pending is not None else None  # (never left running)
     judged_agg, judged_min, judged_max, judged_n = jd.agg, jd.low, jd.high, jd.n
     judged_cols = set(np.nonzero(judged_n.any(axis=0))[0].tolist())
     row_cols = expected | judged_cols
-    if s is None or row_cols != expected:
-        s = _value_sums(campaign_id, info, row_cols, n, rows_for)
+    if row_cols != expected:
+        s = _value_sums(campaign_id, info, row_cols, n, rows_for, ent_arr)
     base, special_entries = s
 
     row_points = np.zeros((n, nind))
@@ -312,14 +315,19 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     return sub, {}, None, stored
 
 
-def _background_reads(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, rows_for, ent_arr: np.ndarray,
-                      with_stored: bool) -> tuple[tuple[np.ndarray, list[int]], ledger.Stored | None]:
-    """What the second connection reads: the value sums, then (a rebuild) the stored ledger."""
-    sums = _value_sums(campaign_id, info, row_cols, n, rows_for)
-    return sums, (ledger.stored(campaign_id, info, ent_arr) if with_stored else None)
+def _background_reads(campaign_id: int, info: FrameworkInfo, ent_arr: np.ndarray, with_stored: bool,
+                      marks_read: Future[judged.Marks]) -> ledger.Stored | None:
+    """What the second connection reads: the judges' marks (handed over as soon as they are
+    read), then (a rebuild) the stored ledger."""
+    try:
+        marks_read.set_result(judged.fetch_marks(campaign_id, info))
+    except BaseException as exc:
+        marks_read.set_exception(exc)
+        raise
+    return ledger.stored(campaign_id, info, ent_arr) if with_stored else None
 
 
-def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, rows_for
+def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, rows_for, ent_arr: np.ndarray
                 ) -> tuple[np.ndarray, list[int]]:
     """The one scan of the campaign's stored values, leaving out the ``row_cols`` columns: their
     points summed per (unit row, ledger column), and the entries with values that need Python
@@ -332,7 +340,10 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
     tuples, which cost more than its grouping).
     """
     k = len(info.leaf_parents)
-    in_campaign = IndicatorValue.entry_id.in_(sa.select(Entry.id).where(Entry.campaign_id == campaign_id))
+    # The participants' entries (``ent_arr``), as a range of ids where they fill one: the values of
+    # other entries in it are dropped by ``rows_for`` below.
+    in_campaign, entries = among(IndicatorValue.entry_id, ent_arr[ent_arr >= 0],
+                                 sa.select(Entry.id).where(Entry.campaign_id == campaign_id))
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))
     on_pg = db.session.get_bind().dialect.name == "postgresql"
     span = max(info.ind_ids, default=0) + 1
@@ -345,7 +356,7 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
         ids = ((sa.cast(IndicatorValue.entry_id, sa.BigInteger) * span + IndicatorValue.indicator_id,) if packed
                else (IndicatorValue.entry_id, IndicatorValue.indicator_id))
         m = fetch_matrix(sa.select(*ids, points).where(in_campaign, IndicatorValue.indicator_id.in_(included or [-1])),
-                         len(ids) + 1, max_rows=n * len(included))
+                         len(ids) + 1, max_rows=max(n, entries) * len(included))
     else:  # (entry, ledger column, sum of points, rows Python gives)
         excluded = [info.ind_ids[j] for j in sorted(row_cols)]
         ledger_col = _ledger_column(info, row_cols)  # no join to indicator_node: a plan ANALYZE cannot turn

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from campaign.extensions import db
 from campaign.models import Assignment, Entry, JudgeScore
-from campaign.services.results.fastsql import as_matrix, fetch_matrix
+from campaign.services.results.fastsql import among, as_matrix, fetch_matrix
 from campaign.services.results.ledger import bounds, index_of
 from campaign.services.setup.framework_cache import FrameworkInfo
 from scoring.aggregate import ZStats, zscore_apply, zscore_stats
@@ -173,20 +173,22 @@ def fetch_marks(campaign_id: int, info: FrameworkInfo, entry_ids: list[int] | No
     # PostgreSQL: the marks as one binary string (fetch_matrix), 6,000,000 at 100,000 units (at most
     # one per assignment and indicator); a semi-join (IN) probes the 300,000 assignments once per
     # mark where the planner joined the marks to assignments, then to entries (~1.4 s less).
-    most = len(who) * len(ind_ids)
+    # A whole campaign's assignments usually fill a range of ids: the marks are kept to that range
+    # (marks of other assignments in it are dropped below, by index_of).
+    ours, keys = among(JudgeScore.assignment_id, who[:, 0], sa.select(sub.c.aid)) if entry_ids is None else (
+        JudgeScore.assignment_id.in_(sa.select(sub.c.aid)), len(who))
+    most = keys * len(ind_ids)
     if (int(who[:, 0].max()) + 1) * k < PACK_LIMIT:
         a = fetch_matrix(sa.select(sa.cast(JudgeScore.assignment_id, sa.BigInteger) * k + JudgeScore.indicator_id,
                                    JudgeScore.points)
-                         .where(JudgeScore.assignment_id.in_(sa.select(sub.c.aid)),
-                                JudgeScore.indicator_id < k), 2,  # (an id ≥ k would alias another assignment's)
+                         .where(ours, JudgeScore.indicator_id < k), 2,  # (an id ≥ k would alias another assignment's)
                          max_rows=most, plain=_fetch_matrix)
         packed = a[:, 0].astype(np.int64)
         aid, ind, pts = packed // k, packed % k, a[:, 1]
         del packed
     else:
         a = fetch_matrix(sa.select(JudgeScore.assignment_id, JudgeScore.indicator_id, JudgeScore.points)
-                         .where(JudgeScore.assignment_id.in_(sa.select(sub.c.aid)),
-                                JudgeScore.indicator_id < k), 3, max_rows=most, plain=_fetch_matrix)
+                         .where(ours, JudgeScore.indicator_id < k), 3, max_rows=most, plain=_fetch_matrix)
         aid, ind, pts = a[:, 0].astype(np.int64), a[:, 1].astype(np.int64), a[:, 2]
     del a
     at = index_of(who[:, 0], aid)  # each mark's assignment: one search (a table over the ids)
@@ -197,9 +199,11 @@ def fetch_marks(campaign_id: int, info: FrameworkInfo, entry_ids: list[int] | No
                  ind.astype(np.int32), np.ascontiguousarray(pts))
 
 
-def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for, marks: Marks | None = None) -> Judged:
+def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for, marks: Marks | None = None, *,
+         fresh: bool = False) -> Judged:
     """Every submitted score of the campaign's participants, aggregated per (unit row, indicator);
-    ``marks``: those scores as a worker's copy holds them (else read from the database)."""
+    ``marks``: those scores as a worker's copy holds them, or (``fresh``) as :func:`fetch_marks`
+    just read them (else read here)."""
     nind = len(info.compiled.codes)
     out = Judged(np.full((n, nind), np.nan), np.full((n, nind), np.nan), np.full((n, nind), np.nan),
                  np.zeros((n, nind)))
@@ -227,7 +231,7 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
         rows, cols, jid, raw = rows[keep], cols[keep], m.judge[m.assignment[keep]], m.points[keep]
     # Z-scores: the marks read from the database go on to the worker's copy (writes, after the
     # commit); otherwise they are not held through the sort (peak RSS).
-    read_marks = m if normalise and marks is None and every else None
+    read_marks = m if normalise and (marks is None or fresh) and every else None
     del keep, m, ind
     if not len(raw):  # every mark left out (points missing, indicator outside this version)
         return out
