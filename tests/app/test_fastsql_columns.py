@@ -43,3 +43,29 @@ def test_columns_are_stored_as_the_rows_path_stores_them(app):
     assert first.points == 0.0 and first.judged == int(judged[0])
     if db.engine.dialect.name == "postgresql":  # SQLite keeps an integral REAL as an integer: no -0.0
         assert np.signbit(first.points)
+
+
+def test_a_matrix_read_plans_without_parallel_workers_and_restores_the_setting(app, monkeypatch):
+    """On PostgreSQL the ``string_agg`` read runs without parallel workers (the aggregate runs in
+    the leader alone; workers only pass it rows), and the transaction's setting is as before after."""
+    from campaign.services.results import fastsql
+
+    pg = db.engine.dialect.name == "postgresql"
+
+    def setting() -> str | None:
+        return db.session.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar() if pg else None
+
+    insert_rows(EntryNodeScore.__table__, COLUMNS, [(3, e, 1, 1.5, 1.0, 2.0, 1, 0.5) for e in range(1, 41)])
+    t = EntryNodeScore.__table__
+    before, seen, real_fetch = setting(), [], fastsql.fetch
+
+    def fetch(stmt, types=None):
+        seen.append(setting())
+        return real_fetch(stmt, types)
+
+    monkeypatch.setattr(fastsql, "fetch", fetch)
+    got = fastsql.fetch_matrix(sa.select(t.c.entry_id, t.c.points).where(t.c.campaign_id == 3), 2)
+    assert sorted(got[:, 0].tolist()) == list(range(1, 41)) and set(got[:, 1].tolist()) == {1.5}
+    if pg:
+        assert before != "0" and seen == ["0"]
+        assert setting() == before

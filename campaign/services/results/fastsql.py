@@ -127,10 +127,8 @@ def _serial_plan() -> Iterator[None]:
     conn = db.session.connection()
     before = conn.exec_driver_sql("SELECT current_setting('max_parallel_workers_per_gather')").scalar()
     conn.exec_driver_sql("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"SELECT set_config('max_parallel_workers_per_gather', '{int(before)}', true)")
+    yield  # (a failed query leaves the transaction aborted: its rollback restores the setting)
+    conn.exec_driver_sql(f"SELECT set_config('max_parallel_workers_per_gather', '{int(before)}', true)")
 
 
 MAX_AGG_BYTES = 384 * 2 ** 20  # one bytea value is at most 1 GB in PostgreSQL (and string_agg doubles its buffer)
