@@ -99,14 +99,15 @@ def zscore_normalise(scores: Sequence[JudgeScore]) -> list[JudgeScore]:
     return out
 
 
-def _exact_mean_sd(xs: np.ndarray) -> tuple[float, float]:
-    """:func:`_mean_sd` bit for bit: each ``math.fsum`` is the exactly rounded sum of its terms,
-    computed here once per distinct value (judges mark on a coarse grid) with exact fractions."""
-    vals, counts = np.unique(xs, return_counts=True)
+def _mean_sd_of_counts(vals: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
+    """:func:`_mean_sd` bit for bit of the values ``vals`` (distinct), each taken ``counts`` times:
+    each ``math.fsum`` is the exactly rounded sum of its terms, computed here once per distinct
+    value (judges mark on a coarse grid) with exact fractions."""
+    n = int(counts.sum())
     pairs = list(zip(vals.tolist(), counts.tolist(), strict=True))
-    m = float(sum((Fraction(v) * c for v, c in pairs), Fraction(0))) / len(xs)
+    m = float(sum((Fraction(v) * c for v, c in pairs), Fraction(0))) / n
     sq = float(sum((Fraction((v - m) ** 2) * c for v, c in pairs), Fraction(0)))
-    return m, math.sqrt(sq / len(xs))
+    return m, math.sqrt(sq / n)
 
 
 @dataclass(frozen=True)
@@ -172,11 +173,18 @@ def zscore_stats(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray)
     """The statistics :func:`zscore_apply` needs, from every score of the panel (see :func:`zscore_normalise`)."""
     pts = np.asarray(points, dtype=float)
     fr = _fractions(pts, np.asarray(max_points, dtype=float))
-    panel_m, panel_sd = _exact_mean_sd(fr) if len(fr) else (0.0, 0.0)
     keys, inverse, counts = _judge_keys(np.asarray(judges))
     m_of, sd_of = np.zeros(len(keys)), np.zeros(len(keys))
+    seen: list[tuple[np.ndarray, np.ndarray]] = []  # each judge's distinct fractions and their counts
     for k in range(len(keys)):
-        m_of[k], sd_of[k] = _exact_mean_sd(fr[inverse == k])
+        seen.append(np.unique(fr[inverse == k], return_counts=True))
+        m_of[k], sd_of[k] = _mean_sd_of_counts(*seen[k])
+    # The panel's distinct values from the judges' (a few hundred), not another sort of every mark.
+    panel_m, panel_sd = 0.0, 0.0
+    if len(fr):
+        vals, at = np.unique(np.concatenate([v for v, _ in seen]), return_inverse=True)
+        panel_m, panel_sd = _mean_sd_of_counts(vals, np.bincount(at, weights=np.concatenate([c for _, c in seen]))
+                                               .astype(np.int64))
     return ZStats(panel_m, panel_sd, keys, m_of, sd_of, counts.astype(np.int64))
 
 

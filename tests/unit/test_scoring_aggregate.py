@@ -103,3 +103,21 @@ def test_judge_keys_by_table_are_numpys_unique(ids):
     for a, b in zip(got, expected, strict=True):
         assert a.dtype == b.dtype and a.tolist() == b.tolist()
     assert _positions(expected[0], judges).tolist() == np.searchsorted(expected[0], judges).tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), st.sampled_from([10.0, 20.0, 0.0]),
+                          st.sampled_from([0.0, -0.0, 0.5, 2.5, 3.0, 7.25, 10.0])), min_size=1, max_size=40))
+def test_array_zscores_are_the_scalar_rules_bit_for_bit(rows):
+    """``zscore_stats`` + ``zscore_apply`` (every mark of a campaign at once; the panel's distinct
+    values merged from the judges', each with its count) give what ``zscore_normalise`` gives."""
+    from scoring.aggregate import zscore_apply, zscore_stats
+
+    judges = np.array([j for j, _, _ in rows], dtype=np.int64)
+    mp = np.array([m for _, m, _ in rows])
+    pts = np.array([min(p, m) for _, m, p in rows])
+    expected = zscore_normalise([S(int(j), k, float(p), float(m))
+                                 for k, (j, m, p) in enumerate(zip(judges, mp, pts, strict=True))])
+    stats = zscore_stats(judges, pts, mp)
+    got = zscore_apply(stats, judges, pts, mp)
+    assert [np.float64(x).view(np.int64) for x in got] == [np.float64(s.points).view(np.int64) for s in expected]

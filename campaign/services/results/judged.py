@@ -262,7 +262,7 @@ def read(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, rows_for
     gi, gj = ks[starts] // nind, ks[starts] % nind
     out.agg[gi, gj], out.low[gi, gj], out.high[gi, gj], out.n[gi, gj] = val, lo, hi, counts
     if normalise:
-        out.sources = _sources(info, stats, out, order, jid, raw, cols, starts, gi)
+        out.sources = _sources(info, stats, out, rows, jid, raw, cols)
         out.sources.marks = read_marks
     return out
 
@@ -323,18 +323,20 @@ def _aggregate(ps: np.ndarray, starts: np.ndarray, counts: np.ndarray, lo: np.nd
     return val
 
 
-def _sources(info: FrameworkInfo, stats: ZStats | None, out: Judged, order: np.ndarray,
-             jid: np.ndarray, raw: np.ndarray, cols: np.ndarray, starts: np.ndarray, gi: np.ndarray) -> Sources:
+def _sources(info: FrameworkInfo, stats: ZStats | None, out: Judged, rows: np.ndarray,
+             jid: np.ndarray, raw: np.ndarray, cols: np.ndarray) -> Sources:
     """What normalised results keep of the marks: each row's marks hash, every mark's fingerprint,
-    the statistics and the aggregates (marks grouped in ``order``, groups at ``starts``)."""
-    h = _mark_hashes(jid[order], cols[order], raw[order])
-    first = np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]])  # groups are sorted by row
-    with np.errstate(over="ignore"):
-        sums = np.add.reduceat(h, starts[first], dtype=np.uint64)
+    the statistics and the aggregates (marks in the order read, ``rows`` their unit rows).
+
+    A row's hash is the wrapping sum of its marks' hashes, so it is summed in the order read
+    (``np.add.at``): no gather of three 6,000,000-mark arrays into the groups' order (~0.6 s)."""
+    h = _mark_hashes(jid, cols, raw)
+    hashes = np.zeros(out.agg.shape[0], dtype=np.uint64)
+    np.add.at(hashes, rows, h)  # (uint64 additions wrap: the same sums in any order)
+    present = np.bincount(rows, minlength=out.agg.shape[0]) > 0
+    marked = np.flatnonzero(present)
     # every mark, for the inputs' digest: each row's marks hash with its row (no sort of every mark)
-    fingerprint = hashlib.sha256(np.ascontiguousarray(gi[first], dtype=np.int64).tobytes() + sums.tobytes()).digest()
-    hashes, present = np.zeros(out.agg.shape[0], dtype=np.uint64), np.zeros(out.agg.shape[0], dtype=bool)
-    hashes[gi[first]], present[gi[first]] = sums, True
+    fingerprint = hashlib.sha256(marked.astype(np.int64).tobytes() + hashes[marked].tobytes()).digest()
     src = Sources(hashes, present)
     src.fingerprint = fingerprint
     src.stats, src.codes, src.agg, src.n = stats, tuple(info.compiled.codes), out.agg, out.n
