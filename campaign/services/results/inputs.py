@@ -232,25 +232,40 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     # judge's score) are left out of the per-node sums; their stored values are read only
     # where an entry has no judges' score on them. Every other stored point is summed per
     # (entry, parent node) — ONE scan of the campaign's values (:func:`_value_sums`), which also
-    # finds the rows that need Python. On PostgreSQL (and a SQLite file) the judges' marks are read
-    # on a second connection meanwhile (two cores, ~40% of a rebuild), then the stored ledger for a
-    # rebuild to compare with (safe there too: the ledger is rewritten only if no change landed
-    # since this read began, and a rebuild of the same version writes the same rows); the marks
-    # are grouped here while the stored ledger is still being read. The scan assumes judges marked
-    # only judged/manual columns; a campaign where they marked another column scans again once the
-    # marks are known.
+    # finds the rows that need Python. On PostgreSQL (and a SQLite file) the values and the judges'
+    # marks are read on two connections at once (two cores, ~40% of a rebuild); the second then
+    # reads the stored ledger for a rebuild to compare with (safe there too: the ledger is
+    # rewritten only if no change landed since this read began, and a rebuild of the same version
+    # writes the same rows). PostgreSQL reads the marks on the second connection (the longer read;
+    # they are grouped here while the stored ledger is read); SQLite the values (its GROUP BY runs
+    # in C without the GIL while this thread turns the marks' rows into arrays). The scan assumes
+    # judges marked only judged/manual columns; a campaign where they marked another column scans
+    # again once the marks are known.
     expected = set(info.row_cols)
-    marks_read: Future[judged.Marks] = Future()
-    pending = (_in_background(_background_reads, campaign_id, info, ent_arr, with_stored, marks_read)
-               if _second_connection_possible() else None)
+
+    def values() -> tuple[np.ndarray, list[int]]:
+        return _value_sums(campaign_id, info, expected, n, rows_for, ent_arr)
+
+    def marks() -> judged.Marks:
+        return judged.fetch_marks(campaign_id, info)
+
+    first: Future = Future()
+    pending, marks_behind = None, False
+    if _second_connection_possible():
+        marks_behind = db.session.get_bind().dialect.name == "postgresql"
+        pending = _in_background(_background_reads, marks if marks_behind else values, first, ent_arr, info,
+                                 campaign_id, with_stored)
+    # Judges' submitted marks: every mark read once and grouped in numpy (.judged), for every
+    # aggregation — the same figures, bit for bit, as scoring.aggregate gives. (A GROUP BY per
+    # (entry, indicator) in SQL was 2× slower on PostgreSQL at 100,000 units: its 2,000,000
+    # groups outgrow the hash table's memory; it also summed in the database's order.)
     try:
-        s = _value_sums(campaign_id, info, expected, n, rows_for, ent_arr)
-        # Judges' submitted marks: every mark read once and grouped in numpy (.judged), for every
-        # aggregation — the same figures, bit for bit, as scoring.aggregate gives. (A GROUP BY per
-        # (entry, indicator) in SQL was 2× slower on PostgreSQL at 100,000 units: its 2,000,000
-        # groups outgrow the hash table's memory; it also summed in the database's order.)
-        marks = marks_read.result() if pending is not None else None
-        jd = judged.read(campaign_id, info, settings, n, rows_for, marks, fresh=True)
+        if marks_behind:
+            s = values()
+            jd = judged.read(campaign_id, info, settings, n, rows_for, first.result(), fresh=True)
+        else:
+            jd = judged.read(campaign_id, info, settings, n, rows_for, marks(), fresh=True)
+            s = first.result() if pending is not None else values()
     finally:
         stored = pending.result() if pending is not None else None  # (never left running)
     judged_agg, judged_min, judged_max, judged_n = jd.agg, jd.low, jd.high, jd.n
@@ -315,14 +330,14 @@ def _read_raw(campaign_id: int, info: FrameworkInfo, settings: dict, n: int, ent
     return sub, {}, None, stored
 
 
-def _background_reads(campaign_id: int, info: FrameworkInfo, ent_arr: np.ndarray, with_stored: bool,
-                      marks_read: Future[judged.Marks]) -> ledger.Stored | None:
-    """What the second connection reads: the judges' marks (handed over as soon as they are
-    read), then (a rebuild) the stored ledger."""
+def _background_reads(read: Callable[[], T], first: Future[T], ent_arr: np.ndarray, info: FrameworkInfo,
+                      campaign_id: int, with_stored: bool) -> ledger.Stored | None:
+    """What the second connection reads: ``read`` (handed over through ``first`` as soon as it is
+    done), then (a rebuild) the stored ledger."""
     try:
-        marks_read.set_result(judged.fetch_marks(campaign_id, info))
+        first.set_result(read())
     except BaseException as exc:
-        marks_read.set_exception(exc)
+        first.set_exception(exc)
         raise
     return ledger.stored(campaign_id, info, ent_arr) if with_stored else None
 
