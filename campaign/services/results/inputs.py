@@ -355,8 +355,8 @@ def _value_sums(campaign_id: int, info: FrameworkInfo, row_cols: set, n: int, ro
     tuples, which cost more than its grouping).
     """
     k = len(info.leaf_parents)
-    # The participants' entries (``ent_arr``), as a range of ids where they fill one: the values of
-    # other entries in it are dropped by ``rows_for`` below.
+    # The participants' entries (``ent_arr``); on PostgreSQL a range of ids where they fill one (the
+    # values of other entries in it are dropped by ``rows_for`` below).
     in_campaign, entries = among(IndicatorValue.entry_id, ent_arr[ent_arr >= 0],
                                  sa.select(Entry.id).where(Entry.campaign_id == campaign_id))
     ok = sa.and_(IndicatorValue.is_na.is_(False), IndicatorValue.points.is_not(None))

@@ -173,8 +173,8 @@ def fetch_marks(campaign_id: int, info: FrameworkInfo, entry_ids: list[int] | No
     # PostgreSQL: the marks as one binary string (fetch_matrix), 6,000,000 at 100,000 units (at most
     # one per assignment and indicator); a semi-join (IN) probes the 300,000 assignments once per
     # mark where the planner joined the marks to assignments, then to entries (~1.4 s less).
-    # A whole campaign's assignments usually fill a range of ids: the marks are kept to that range
-    # (marks of other assignments in it are dropped below, by index_of).
+    # A whole campaign's assignments usually fill a range of ids: on PostgreSQL the marks are kept to
+    # that range (marks of other assignments in it are dropped below, by index_of).
     ours, keys = among(JudgeScore.assignment_id, who[:, 0], sa.select(sub.c.aid)) if entry_ids is None else (
         JudgeScore.assignment_id.in_(sa.select(sub.c.aid)), len(who))
     most = keys * len(ind_ids)
