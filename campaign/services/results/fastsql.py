@@ -127,10 +127,12 @@ def _serial_plan() -> Iterator[None]:
     would share two cores among six processes.
     """
     conn = db.session.connection()
-    before = conn.exec_driver_sql("SELECT current_setting('max_parallel_workers_per_gather')").scalar()
-    conn.exec_driver_sql("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
+    before = conn.exec_driver_sql(  # one round trip: the value in force, then 0 (select items run in order)
+        "SELECT current_setting('max_parallel_workers_per_gather'), "
+        "set_config('max_parallel_workers_per_gather', '0', true)").first()[0]
     yield  # (a failed query leaves the transaction aborted: its rollback restores the setting)
-    conn.exec_driver_sql(f"SELECT set_config('max_parallel_workers_per_gather', '{int(before)}', true)")
+    if int(before) != 0:
+        conn.exec_driver_sql(f"SELECT set_config('max_parallel_workers_per_gather', '{int(before)}', true)")
 
 
 MAX_AGG_BYTES = 384 * 2 ** 20  # one bytea value is at most 1 GB in PostgreSQL (and string_agg doubles its buffer)
