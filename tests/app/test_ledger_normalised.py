@@ -193,3 +193,61 @@ def copy_info(cid: int):
     from campaign.services.setup.framework_cache import framework_info
 
     return framework_info(db.session.get(Campaign, cid).framework_version_id)
+
+
+@pytest.mark.parametrize("method", ["mean", "trimmed_mean"])
+def test_a_correction_updates_the_kept_layout_and_equals_a_rebuild(app, factory, monkeypatch, method):
+    """A judge correcting marks (same marks, other points) moves only its judge's value counts and its
+    row's marks hash: the worker updates the layout it keeps with the marks instead of grouping every
+    mark again, and the figures, hashes and statistics are a fresh process's rebuild's. A new mark
+    (another layout) builds it again."""
+    from campaign.models import JudgeScore as Score
+    from campaign.services.results import ledger_cache
+    from campaign.services.results.marks import Layout
+
+    rng = random.Random(5)
+    c, _doc, data = random_campaign(factory, rng, n_units=12, judges=3, settings={"aggregation": method, **SETTINGS})
+    cid = c.id
+    ledger_cache.clear()
+    assert recompute.recompute_provisional(cid)["inputs"] == "raw"
+    builds = []
+    real_build = Layout.build.__func__
+    monkeypatch.setattr(Layout, "build", classmethod(lambda cls, *a: builds.append(1) or real_build(cls, *a)))
+    eids = sorted(data)
+    marked = list(db.session.execute(sa.select(Score.id, Assignment.entry_id).join(Assignment).where(
+        Assignment.entry_id.in_(eids), Assignment.status == "submitted").order_by(Score.id)))
+    assert len(marked) > 20
+    for step in range(4):  # several marks of one entry, marks of penalties among them, one unchanged
+        sid, eid = marked[(7 * step) % len(marked)]
+        mine = [s for s, e in marked if e == eid]
+        for s in mine[: 1 + step % 3]:
+            score = db.session.get(Score, s)
+            score.points = score.points if step == 3 and s == mine[0] else (score.points or 0) + 1.5 * (step + 1)
+        mark_stale(cid, entries=[eid])
+        db.session.commit()
+        assert recompute.recompute_provisional(cid)["inputs"] == "ledger"
+    assert builds == []  # every correction updated the kept layout
+    assert ledger_cache._copies[cid].marks.layout is not None
+    assert_a_fresh_rebuild_gives(cid, provisional_results())
+    judge(db.session.get(Entry, eids[2]), factory.user("judge"), {"II.2": 11.0})  # a new judge's marks
+    mark_stale(cid, entries=[eids[2]])
+    db.session.commit()
+    builds.clear()
+    assert recompute.recompute_provisional(cid)["inputs"] == "ledger"
+    assert builds == [1]
+    assert_a_fresh_rebuild_gives(cid, provisional_results())
+
+
+def assert_a_fresh_rebuild_gives(cid: int, through_copy: list[tuple]) -> None:
+    """A process without a copy rebuilding from raw rows stores these results and statistics."""
+    from campaign.services.results import ledger_cache
+
+    stats = db.session.scalar(sa.select(ScoreRun.normalisation).where(ScoreRun.campaign_id == cid))
+    assert any(r[11]["judged"] for r in through_copy)
+    db.session.execute(sa.delete(UnitResult))
+    db.session.execute(sa.delete(ScoreRun))
+    db.session.commit()
+    ledger_cache.clear()
+    assert recompute.recompute_provisional(cid, force=True)["inputs"] == "raw"
+    assert provisional_results() == through_copy
+    assert db.session.scalar(sa.select(ScoreRun.normalisation).where(ScoreRun.campaign_id == cid)) == stats
