@@ -144,8 +144,8 @@ class ZStats:
 
 
 def _fractions(points: np.ndarray, max_points: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(max_points > 0, points / max_points, 0.0)
+    """points / max_points, 0 where the maximum is not positive (one array written, not three)."""
+    return np.divide(points, max_points, out=np.zeros(np.broadcast(points, max_points).shape), where=max_points > 0)
 
 
 _TABLE_LIMIT = 1 << 22  # judge keys below this (database ids) are looked up in a table, not sorted
@@ -176,90 +176,50 @@ def _positions(keys: np.ndarray, judges: np.ndarray) -> np.ndarray:
     return table[judges]
 
 
-@dataclass(frozen=True)
-class JudgeValues:
-    """Each judge's distinct fractions of max (ascending) and how many marks hold each: all that the
-    z-score statistics depend on. A worker keeps it between recomputes and updates it by the marks
-    that changed (:meth:`changed`) instead of counting every mark again."""
-
-    keys: np.ndarray  # judge keys, sorted
-    values: tuple[np.ndarray, ...]  # per judge
-    counts: tuple[np.ndarray, ...]  # per judge, per value
-
-    def changed(self, at: np.ndarray, old_points: np.ndarray, new_points: np.ndarray,
-                max_points: np.ndarray) -> JudgeValues:
-        """These counts after marks of the judges at positions ``at`` (of items ``max_points``) went
-        from ``old_points`` to ``new_points``."""
-        removed = _fractions(np.asarray(old_points, dtype=float), np.asarray(max_points, dtype=float))
-        added = _fractions(np.asarray(new_points, dtype=float), np.asarray(max_points, dtype=float))
-        values, counts = list(self.values), list(self.counts)
-        for k in np.unique(at).tolist():
-            mine = at == k
-            got = dict(zip(values[k].tolist(), counts[k].tolist(), strict=True))
-            for v in removed[mine].tolist():
-                got[v] -= 1
-            for v in added[mine].tolist():
-                got[v] = got.get(v, 0) + 1
-            kept = sorted((v, c) for v, c in got.items() if c)
-            values[k] = np.array([v for v, _ in kept], dtype=float)
-            counts[k] = np.array([c for _, c in kept], dtype=np.int64)
-        return JudgeValues(self.keys, tuple(values), tuple(counts))
-
-
-def judge_values(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> tuple[JudgeValues, np.ndarray]:
-    """Every score's judge counted by distinct fraction of max, and each score's judge position in
-    the sorted keys."""
-    fr = _fractions(np.asarray(points, dtype=float), np.asarray(max_points, dtype=float))
-    keys, inverse, _counts = _judge_keys(np.asarray(judges))
-    seen = [np.unique(fr[inverse == k], return_counts=True) for k in range(len(keys))]
-    return JudgeValues(keys, tuple(v for v, _ in seen), tuple(c.astype(np.int64) for _, c in seen)), inverse
-
-
-def zscore_stats_of(jv: JudgeValues) -> ZStats:
-    """The statistics :func:`zscore_apply` needs, from the judges' value counts."""
-    m_of, sd_of = np.zeros(len(jv.keys)), np.zeros(len(jv.keys))
-    for k in range(len(jv.keys)):
-        m_of[k], sd_of[k] = _mean_sd_of_counts(jv.values[k], jv.counts[k])
-    # The panel's distinct values from the judges' (a few hundred), not another sort of every mark.
-    panel_m, panel_sd = 0.0, 0.0
-    if len(jv.keys):
-        vals, at = np.unique(np.concatenate(jv.values), return_inverse=True)
-        panel_m, panel_sd = _mean_sd_of_counts(vals, np.bincount(at, weights=np.concatenate(jv.counts))
-                                               .astype(np.int64))
-    counts = np.array([int(c.sum()) for c in jv.counts], dtype=np.int64)
-    return ZStats(panel_m, panel_sd, jv.keys, m_of, sd_of, counts)
-
-
 def zscore_stats(judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> ZStats:
     """The statistics :func:`zscore_apply` needs, from every score of the panel (see :func:`zscore_normalise`)."""
-    return zscore_stats_of(judge_values(judges, points, max_points)[0])
+    pts = np.asarray(points, dtype=float)
+    fr = _fractions(pts, np.asarray(max_points, dtype=float))
+    keys, inverse, counts = _judge_keys(np.asarray(judges))
+    m_of, sd_of = np.zeros(len(keys)), np.zeros(len(keys))
+    seen: list[tuple[np.ndarray, np.ndarray]] = []  # each judge's distinct fractions and their counts
+    for k in range(len(keys)):
+        seen.append(np.unique(fr[inverse == k], return_counts=True))
+        m_of[k], sd_of[k] = _mean_sd_of_counts(*seen[k])
+    # The panel's distinct values from the judges' (a few hundred), not another sort of every mark.
+    panel_m, panel_sd = 0.0, 0.0
+    if len(fr):
+        vals, at = np.unique(np.concatenate([v for v, _ in seen]), return_inverse=True)
+        panel_m, panel_sd = _mean_sd_of_counts(vals, np.bincount(at, weights=np.concatenate([c for _, c in seen]))
+                                               .astype(np.int64))
+    return ZStats(panel_m, panel_sd, keys, m_of, sd_of, counts.astype(np.int64))
 
 
-def zscore_apply(stats: ZStats, judges: np.ndarray | None, points: np.ndarray, max_points: np.ndarray, *,
-                 at: np.ndarray | None = None) -> np.ndarray:
+def zscore_apply(stats: ZStats, judges: np.ndarray, points: np.ndarray, max_points: np.ndarray) -> np.ndarray:
     """The normalised points of any subset of the scores ``stats`` was computed from, bit for bit as
     :func:`zscore_normalise` gives them (each mark depends only on itself and the statistics).
-    Every judge key must be in ``stats.judges``; ``at``: their positions there, if known."""
+    Every judge key must be in ``stats.judges``."""
     pts = np.asarray(points, dtype=float)
     mp = np.asarray(max_points, dtype=float)
     if len(pts) == 0:
         return np.zeros(0)
     fr = _fractions(pts, mp)
-    if at is None:
-        at = _positions(stats.judges, np.asarray(judges))
+    at = _positions(stats.judges, np.asarray(judges))
     single_judge = (stats.counts < 2) | (stats.sds == 0)
     panel_m, panel_sd = stats.panel_mean, stats.panel_sd
     # The same operations as the scalar rule, in the same order, mostly in place (6,000,000 marks at
     # 100,000 units): d = fr − m; then d / sd × panel_sd + panel_m, or d + panel_m for a judge alone.
     d = fr
-    d -= stats.means[at]
+    per_mark = stats.means[at]
+    d -= per_mark
     with np.errstate(divide="ignore", invalid="ignore"):
         if single_judge.any():
             single = single_judge[at]
             nf = np.where(single, d + panel_m, panel_m + d / np.where(single, 1.0, stats.sds[at]) * panel_sd)
         else:
             nf = d
-            nf /= stats.sds[at]
+            # into the means' array (no new one); "clip" is not buffered, and every position is valid
+            nf /= np.take(stats.sds, at, out=per_mark, mode="clip")
             nf *= panel_sd
             nf += panel_m
     x = nf

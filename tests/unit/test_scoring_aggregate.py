@@ -121,28 +121,3 @@ def test_array_zscores_are_the_scalar_rules_bit_for_bit(rows):
     stats = zscore_stats(judges, pts, mp)
     got = zscore_apply(stats, judges, pts, mp)
     assert [np.float64(x).view(np.int64) for x in got] == [np.float64(s.points).view(np.int64) for s in expected]
-
-
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 4), st.sampled_from([10.0, 20.0, 0.0]),
-                          st.sampled_from([0.0, -0.0, 0.5, 2.5, 3.0, 7.25, 10.0])), min_size=1, max_size=40),
-       st.data())
-def test_judge_value_counts_updated_by_corrections_are_those_counted_again(rows, data):
-    """A worker updates the judges' value counts by the marks a correction changed: the statistics
-    are then those of counting every mark again, bit for bit."""
-    from scoring.aggregate import judge_values, zscore_stats, zscore_stats_of
-
-    judges = np.array([j for j, _, _ in rows], dtype=np.int64)
-    mp = np.array([m for _, m, _ in rows])
-    pts = np.array([min(p, m) for _, m, p in rows])
-    before, _ = judge_values(judges, pts, mp)
-    changed = np.array(sorted(data.draw(st.sets(st.integers(0, len(rows) - 1), max_size=len(rows)))), dtype=np.int64)
-    new = pts.copy()
-    new[changed] = [min(data.draw(st.sampled_from([0.0, 1.0, 2.5, 9.75])), m) for m in mp[changed]]
-    after = before.changed(np.searchsorted(before.keys, judges[changed]), pts[changed], new[changed], mp[changed])
-    again = zscore_stats(judges, new, mp)
-    got = zscore_stats_of(after)
-    assert (got.panel_mean, got.panel_sd) == (again.panel_mean, again.panel_sd)
-    for a, b in ((got.judges, again.judges), (got.means, again.means), (got.sds, again.sds),
-                 (got.counts, again.counts)):
-        assert a.tolist() == b.tolist()

@@ -26,10 +26,9 @@ used dropped first. A 100,000-unit campaign's copy takes 25–64 MB (2–5 figur
 
 Under normalised judging the ledger holds everything but the judges' marks, which every recompute
 needs whole (a z-score depends on all of its judge's marks): the copy then also keeps the submitted
-marks (:func:`marks`; 6,000,000 at 100,000 units, ~100 MB) and their layout (:mod:`.marks`, ~70 MB
-more), brought up to date with the ledger rows by reading the marks of the same changed entries —
-every change to a mark or an assignment refreshes its entry's ledger rows, as the ledger's judged
-aggregates need without z-scores.
+marks (:func:`marks`; 6,000,000 at 100,000 units, ~100 MB), brought up to date with the ledger rows
+by reading the marks of the same changed entries — every change to a mark or an assignment refreshes
+its entry's ledger rows, as the ledger's judged aggregates need without z-scores.
 """
 from __future__ import annotations
 
@@ -138,8 +137,6 @@ def marks(campaign_id: int, info: FrameworkInfo, *, version: int, token: int) ->
 
 def _hold_marks(copy: _Copy, marks: judged.Marks) -> None:
     """Keep the marks in the copy if both fit the budget (else the copy keeps its ledger rows only)."""
-    if marks.layout is not None and copy.nbytes + marks.nbytes > _budget():
-        marks.layout = None  # (the marks without their layout: a recompute builds it again)
     if copy.nbytes + marks.nbytes <= _budget():
         copy.marks = marks
 
@@ -166,8 +163,6 @@ def _keep(campaign_id: int, copy: _Copy) -> None:
     """Keep ``copy`` as the campaign's, dropping the least recently used beyond the budget (a copy
     larger than the whole budget is not kept)."""
     budget = _budget()
-    if copy.nbytes > budget and copy.marks is not None and copy.marks.layout is not None:
-        copy.marks.layout = None  # a recompute built it beyond the budget: the marks stay, without it
     with _lock:
         _copies.pop(campaign_id, None)
         if copy.nbytes > budget:
